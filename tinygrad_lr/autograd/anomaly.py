@@ -1,0 +1,19 @@
+"""detect_anomaly: stop at the first op whose forward or backward produces NaN/Inf."""
+from .grad_mode import STATE
+
+
+class detect_anomaly:
+    """Context manager: every op checks its output (forward) and its gradients (backward)
+    for NaN/Inf and raises FloatingPointError naming the op. Slow; for debugging."""
+
+    def __init__(self, check_nan=True):
+        self.check = check_nan
+
+    def __enter__(self):
+        self.prev = STATE.anomaly
+        STATE.anomaly = self.check
+        return self
+
+    def __exit__(self, *exc):
+        STATE.anomaly = self.prev
+        return False

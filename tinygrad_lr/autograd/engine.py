@@ -1,0 +1,195 @@
+"""The backward engine: one reverse topological walk over the recorded nodes.
+
+Iterative (no recursion), so a 20,000-op chain is fine. A node runs only after every
+consumer of its output has contributed, so each gradient is complete when it is used.
+"""
+import numpy as np
+
+from .function import Node, _check_finite, once_differentiable
+from .grad_mode import STATE, set_grad_enabled
+
+
+def _topo_dependencies(root_nodes):
+    """For every node reachable from the roots: how many edges point into it."""
+    deps = {}
+    stack = list(root_nodes)
+    seen = set(root_nodes)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if edge is None:
+                continue
+            target = edge[0]
+            if isinstance(target, Node):
+                deps[target] = deps.get(target, 0) + 1
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+    return deps
+
+
+def _accumulate(store, key, g):
+    old = store.get(key)
+    store[key] = g if old is None else old + g
+
+
+def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
+                 inputs=None, allow_unused=False):
+    """Backpropagate from `tensors` with seed gradients `grad_tensors`.
+
+    inputs=None: accumulate into `.grad` of the leaves (Tensor.backward).
+    inputs=[...]: return the gradients of exactly those tensors (autograd.grad).
+    """
+    node_grads = {}   # node -> list of gradient per output
+    leaf_grads = {}   # id(leaf) -> gradient
+    leaves = {}       # id(leaf) -> leaf
+    roots = []
+    for t, g in zip(tensors, grad_tensors):
+        if t.grad_fn is None:
+            leaves[id(t)] = t
+            _accumulate(leaf_grads, id(t), g)
+        else:
+            buf = node_grads.setdefault(t.grad_fn, [None] * t.grad_fn.n_outputs)
+            buf[t._output_nr] = g if buf[t._output_nr] is None else buf[t._output_nr] + g
+            if t.grad_fn not in roots:
+                roots.append(t.grad_fn)
+
+    # where autograd.grad wants to read gradients of non-leaf inputs
+    wanted = {}
+    if inputs is not None:
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                wanted.setdefault((t.grad_fn, t._output_nr), []).append(i)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    deps = _topo_dependencies(roots)
+    ready = [n for n in roots if deps.get(n, 0) == 0]
+    with set_grad_enabled(create_graph):
+        while ready:
+            node = ready.pop()
+            grads = node_grads.pop(node, None)
+            if node.freed:
+                raise RuntimeError(
+                    f"{node.name()}: trying to backward through the graph a second time. "
+                    "Its saved values were freed by the first backward(); pass "
+                    "retain_graph=True to the first backward() if you need to go through "
+                    "the graph again."
+                )
+            if grads is not None:
+                grads = _run_hooks_and_retain(node, grads, wanted, captured)
+            results = None
+            if grads is not None and any(g is not None for g in grads):
+                results = _call_backward(node, grads, create_graph)
+            if not retain_graph:
+                node.release()
+            for i, edge in enumerate(node.edges):
+                if edge is None:
+                    continue
+                target, nr = edge
+                g = results[i] if results is not None else None
+                if isinstance(target, Node):
+                    if g is not None:
+                        buf = node_grads.setdefault(target, [None] * target.n_outputs)
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                    deps[target] -= 1
+                    if deps[target] == 0:
+                        ready.append(target)
+                elif g is not None:
+                    leaves[id(target)] = target
+                    _accumulate(leaf_grads, id(target), g)
+
+        if inputs is not None:
+            for i, t in enumerate(inputs):
+                if t.grad_fn is None:
+                    captured[i] = leaf_grads.get(id(t))
+                    if captured[i] is not None and t._hooks:
+                        captured[i] = _apply_hooks(t._hooks, captured[i])
+            for i, g in enumerate(captured):
+                if g is None and not allow_unused:
+                    raise RuntimeError(
+                        f"autograd.grad: input {i} (shape {inputs[i].shape}) was not used "
+                        "to compute the outputs; pass allow_unused=True to get None for it."
+                    )
+            return tuple(captured)
+
+        for key, g in leaf_grads.items():
+            leaf = leaves[key]
+            if leaf._hooks:
+                g = _apply_hooks(leaf._hooks, g)
+            _accumulate_into_leaf(leaf, g, create_graph)
+    return None
+
+
+def _apply_hooks(hooks, g):
+    for hook in hooks:
+        out = hook(g)
+        if out is not None:
+            g = out
+    return g
+
+
+def _run_hooks_and_retain(node, grads, wanted, captured):
+    if node.hooks:
+        for nr, hooks in node.hooks.items():
+            if grads[nr] is not None:
+                grads[nr] = _apply_hooks(hooks, grads[nr])
+    if node.retained:
+        for nr, ref in node.retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr] if STATE.grad_enabled else grads[nr].detach()
+                t.grad = g if t.grad is None else t.grad + g
+    if wanted:
+        for nr in range(node.n_outputs):
+            for i in wanted.get((node, nr), ()):
+                captured[i] = grads[nr]
+    return grads
+
+
+def _call_backward(node, grads, create_graph):
+    from ..tensor import Tensor
+
+    if any(g is None for g in grads):  # a multi-output op whose other outputs got no grad
+        grads = [Tensor._make(np.zeros(node.output_shapes[i], node.output_dtypes[i]))
+                 if g is None else g for i, g in enumerate(grads)]
+    results = node.fn.backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    if len(results) != len(node.edges):
+        raise RuntimeError(
+            f"{node.name()} returned {len(results)} gradients, but its forward took "
+            f"{len(node.edges)} arguments (return None for arguments without a gradient)"
+        )
+    fixed = []
+    for i, (g, edge) in enumerate(zip(results, node.edges)):
+        if edge is None or g is None:
+            fixed.append(None)
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor(g)
+        shape, dtype = node.input_meta[i]
+        if g.shape != shape:
+            raise RuntimeError(
+                f"{node.name()} returned a gradient of shape {g.shape} for argument {i}, "
+                f"whose shape is {shape}"
+            )
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        if create_graph and not node.fn.differentiable_backward:
+            g = once_differentiable.apply(g, node.fn.__name__)
+        fixed.append(g)
+    if STATE.anomaly:
+        _check_finite(node.name(), [g.data for g in fixed if g is not None])
+    return fixed
+
+
+def _accumulate_into_leaf(leaf, g, create_graph):
+    if create_graph:
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    elif leaf.grad is None:
+        # a copy: the same gradient array may have been handed to several leaves
+        leaf.grad = type(leaf)._make(np.array(g.data, copy=True))
+    elif leaf.grad._requires_grad:
+        leaf.grad = leaf.grad.detach() + g.detach()
+    else:
+        np.add(leaf.grad.data, g.data, out=leaf.grad.data)

@@ -1,0 +1,159 @@
+"""Gradients as functions: grad, jacobian, hessian, vjp, jvp, hvp (PyTorch's names).
+
+All are built on the one engine (`run_backward`); jvp uses the double-vjp trick
+(the vjp is linear in v, so differentiating it once more gives J @ u).
+"""
+import numpy as np
+
+from .engine import run_backward
+from .grad_mode import enable_grad
+
+
+def _tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """The gradients of `outputs` with respect to `inputs`, as a tuple (nothing is
+    accumulated into `.grad`)."""
+    from ..tensor import Tensor, _as_grad
+
+    outputs, inputs = _tuple(outputs), _tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} does not require grad")
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    grad_outputs = _tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"autograd.grad: {len(outputs)} outputs but {len(grad_outputs)} "
+                         "grad_outputs")
+    seeds, roots = [], []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(f"autograd.grad: output {i} does not require grad (it does "
+                               "not depend on any input that requires grad)")
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"autograd.grad: output {i} has shape {out.shape}; pass "
+                                   "grad_outputs for non-scalar outputs")
+            g = Tensor._make(np.ones_like(out.data))
+        roots.append(out)
+        seeds.append(_as_grad(g, out, f"autograd.grad: grad_outputs[{i}]"))
+    if retain_graph is None:
+        retain_graph = create_graph
+    return run_backward(roots, seeds, retain_graph, create_graph, inputs, allow_unused)
+
+
+def _prepare(inputs):
+    from ..tensor import Tensor
+
+    single = not isinstance(inputs, (tuple, list))
+    xs = tuple(Tensor._make(np.asarray(x.data if isinstance(x, Tensor) else x))
+               .detach().requires_grad_() for x in _tuple(inputs))
+    return single, xs
+
+
+def _zeros_if_none(gs, xs):
+    from ..tensor import Tensor
+
+    return tuple(Tensor._make(np.zeros_like(x.data)) if g is None else g for g, x in zip(gs, xs))
+
+
+def jacobian(func, inputs, create_graph=False):
+    """d func(inputs) / d inputs. For one input and one output: a tensor of shape
+    out.shape + in.shape; otherwise tuples (nested for several outputs), like PyTorch."""
+    from ..tensor import Tensor, stack
+
+    single_in, xs = _prepare(inputs)
+    with enable_grad():
+        out = func(*xs)
+    single_out = isinstance(out, Tensor)
+    outs = (out,) if single_out else tuple(out)
+    result = []
+    for o in outs:
+        rows = []
+        flat = o.reshape(-1)
+        for k in range(flat.shape[0]):
+            if not o.requires_grad:
+                gs = (None,) * len(xs)
+            else:
+                gs = grad(flat[k], xs, retain_graph=True, create_graph=create_graph,
+                          allow_unused=True)
+            rows.append(_zeros_if_none(gs, xs))
+        per_input = []
+        for j, x in enumerate(xs):
+            if rows:
+                jac = stack([r[j] for r in rows]).reshape(o.shape + x.shape)
+            else:
+                jac = Tensor._make(np.zeros(o.shape + x.shape, dtype=x.dtype))
+            per_input.append(jac if create_graph else jac.detach())
+        result.append(per_input[0] if single_in else tuple(per_input))
+    return result[0] if single_out else tuple(result)
+
+
+def hessian(func, inputs, create_graph=False):
+    """Second derivatives of a scalar function: shape in.shape + in.shape for one input."""
+    from ..tensor import Tensor
+
+    single_in, xs = _prepare(inputs)
+
+    def gradient(*args):
+        out = func(*args)
+        if not isinstance(out, Tensor) or out.data.size != 1:
+            raise RuntimeError("hessian: the function must return a single-element tensor")
+        gs = grad(out.reshape(()), args, create_graph=True, allow_unused=True)
+        gs = _zeros_if_none(gs, args)
+        return gs[0] if single_in else gs
+
+    return jacobian(gradient, xs[0] if single_in else xs, create_graph=create_graph)
+
+
+def vjp(func, inputs, v=None, create_graph=False):
+    """(func(inputs), v^T J)."""
+    single_in, xs = _prepare(inputs)
+    with enable_grad():
+        out = func(*xs)
+    gs = grad(out, xs, grad_outputs=v, create_graph=create_graph, allow_unused=True)
+    gs = _zeros_if_none(gs, xs)
+    if not create_graph:
+        gs = tuple(g.detach() for g in gs)
+    return out.detach(), (gs[0] if single_in else gs)
+
+
+def jvp(func, inputs, v=None, create_graph=False):
+    """(func(inputs), J v), by differentiating the (linear in u) vjp u -> u^T J once more."""
+    from ..tensor import Tensor
+
+    single_in, xs = _prepare(inputs)
+    vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x.data)) for x in xs)
+    with enable_grad():
+        out = func(*xs)
+        u = Tensor._make(np.zeros_like(out.data)).requires_grad_()
+        gs = grad(out, xs, grad_outputs=u, create_graph=True, allow_unused=True)
+        pairs = [(g, vv) for g, vv in zip(gs, vs) if g is not None]
+        if not pairs:
+            return out.detach(), Tensor._make(np.zeros_like(out.data))
+        total = sum(((g * vv).sum() for g, vv in pairs[1:]), (pairs[0][0] * pairs[0][1]).sum())
+        if not total.requires_grad:  # J does not depend on u at all: the function is constant
+            return out.detach(), Tensor._make(np.zeros_like(out.data))
+        (jv,) = grad(total, (u,), create_graph=create_graph, allow_unused=True)
+    jv = _zeros_if_none((jv,), (u,))[0]
+    return out.detach(), (jv if create_graph else jv.detach())
+
+
+def hvp(func, inputs, v, create_graph=False):
+    """(func(inputs), H v) for a scalar function, without forming H."""
+    single_in, xs = _prepare(inputs)
+    vs = _tuple(v)
+    with enable_grad():
+        out = func(*xs)
+        gs = _zeros_if_none(grad(out, xs, create_graph=True, allow_unused=True), xs)
+        total = sum(((g * vv).sum() for g, vv in zip(gs[1:], vs[1:])), (gs[0] * vs[0]).sum())
+        hv = grad(total, xs, create_graph=create_graph, allow_unused=True) \
+            if total.requires_grad else (None,) * len(xs)
+    hv = _zeros_if_none(hv, xs)
+    if not create_graph:
+        hv = tuple(h.detach() for h in hv)
+    return out.detach(), (hv[0] if single_in else hv)

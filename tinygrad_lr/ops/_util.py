@@ -1,0 +1,49 @@
+"""Small helpers shared by the op files."""
+import numpy as np
+
+
+def arr(x):
+    """The array behind a Tensor, or the Python/numpy scalar itself."""
+    return x.data if hasattr(x, "_version") else x
+
+
+def unbroadcast(g, shape):
+    """Sum a gradient back to the shape of an input that was broadcast in forward.
+
+    Written with Tensor ops so that it is differentiable too (create_graph).
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(dim=axes, keepdim=True)
+    return g.reshape(shape)
+
+
+def normalize_dims(dim, ndim, op):
+    """dim=None|int|tuple -> a sorted tuple of non-negative axes, with a clear error."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(
+                f"{op}: dim {d} is out of range for a tensor with {ndim} dimension(s) "
+                f"(expected a value in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])"
+            )
+        out.append(d % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dims} names the same axis twice")
+    return tuple(sorted(out)) if ndim else ()
+
+
+def normalize_dim(dim, ndim, op):
+    return normalize_dims(int(dim), ndim, op)[0] if ndim else 0
+
+
+def keepdim_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))

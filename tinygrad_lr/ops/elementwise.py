@@ -1,0 +1,452 @@
+"""Elementwise ops: arithmetic and the usual functions of one variable.
+
+Each class is one op: forward on numpy arrays, backward as Tensor expressions next to it.
+Gradients of broadcast inputs are summed back with `unbroadcast`.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import arr, unbroadcast
+
+
+class _Op(Function):
+    array_forward = True
+
+
+def _shape(x):
+    return x.shape if hasattr(x, "_version") else ()
+
+
+# ---------------------------------------------------------------- arithmetic
+class Add(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return np.add(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None)
+
+
+class Sub(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return np.subtract(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        sa, sb = ctx.shapes
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None)
+
+
+class Mul(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g * b, a.shape) if na else None,
+                unbroadcast(g * a, b.shape) if nb else None)
+
+
+class Div(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = unbroadcast(g / b, a.shape) if na else None
+        gb = unbroadcast(-g * a / (b * b), b.shape) if nb else None
+        return ga, gb
+
+
+class Pow(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.power(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        ga = gb = None
+        if na:
+            if hasattr(b, "_version"):
+                ga = unbroadcast(g * b * a ** (b - 1), a.shape)
+            elif b == 0:
+                ga = g * 0.0
+            else:
+                ga = g * b * a ** (b - 1) if b != 2 else g * 2 * a
+        if nb:
+            # d(a^b)/db = a^b log a; at a == 0 the limit (b > 0) is 0, as in PyTorch
+            from ..tensor import where
+
+            if hasattr(a, "_version"):
+                safe_log = where(a == 0, 1.0, a).log()
+            else:
+                safe_log = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+            gb = unbroadcast(g * ctx.saved_output * safe_log, b.shape)
+        return ga, gb
+
+
+class Neg(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Cast(_Op):
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.src = a.dtype
+        return a.data.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.astype(ctx.src), None
+
+
+# ---------------------------------------------------------------- one variable
+class Exp(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.exp(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved_output
+
+
+class Log(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / a
+
+
+class Log1p(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log1p(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Expm1(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.expm1(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.saved_output + 1)
+
+
+class Sqrt(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sqrt(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (2 * ctx.saved_output)
+
+
+class Rsqrt(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return 1 / np.sqrt(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return -0.5 * g * out * out * out
+
+
+class Reciprocal(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.reciprocal(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return -g * out * out
+
+
+class Sin(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.cos()
+
+
+class Cos(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g * a.sin()
+
+
+class Tan(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.tan(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return g * (1 + out * out)
+
+
+class Tanh(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.tanh(a.data)  # saturates to +-1, never overflows
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return g * (1 - out * out)
+
+
+class Sigmoid(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        # 0.5 * (1 + tanh(x/2)) equals 1/(1+e^-x) but never computes e^1000
+        x = a.data
+        return (0.5 * (1 + np.tanh(0.5 * x))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return g * out * (1 - out)
+
+
+class Relu(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.maximum(a.data, 0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (a > 0)
+
+
+class LeakyRelu(_Op):
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        x = a.data
+        return np.where(x > 0, x, x * x.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        from ..tensor import where
+
+        return where(a > 0, g, g * ctx.slope), None
+
+
+class Elu(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        ctx.save_for_backward(a)
+        ctx.alpha = alpha
+        x = a.data
+        # expm1 only of the non-positive part: exp(1000) is never formed
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        from ..tensor import where
+
+        return where(a > 0, g, g * (ctx.saved_output + ctx.alpha)), None
+
+
+class Softplus(_Op):
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        x = a.data
+        bx = beta * x
+        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|); above `threshold` it is z itself (PyTorch)
+        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
+        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        from ..tensor import where
+
+        return where(a * ctx.beta > ctx.threshold, g, g * (a * ctx.beta).sigmoid()), None, None
+
+
+class Erf(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        from ..kernels.special import erf
+
+        ctx.save_for_backward(a)
+        return erf(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (2 / math.sqrt(math.pi)) * (-(a * a)).exp()
+
+
+class Abs(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.sign()
+
+
+class Sign(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return np.sign(a.data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0  # zero almost everywhere, as in PyTorch
+
+
+class Clamp(_Op):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a.data, lo, hi).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        x = a.data
+        inside = np.ones(x.shape, dtype=bool)  # PyTorch: gradient flows where lo <= x <= hi
+        if ctx.lo is not None:
+            inside &= x >= ctx.lo
+        if ctx.hi is not None:
+            inside &= x <= ctx.hi
+        return g * a._make(inside), None, None
+
+
+# ---------------------------------------------------------------- two variables, masks
+class Maximum(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        # ties share the gradient equally, as in PyTorch
+        wa = (a > b) + 0.5 * (a == b)
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g * wa, a.shape) if na else None,
+                unbroadcast(g * (1 - wa), b.shape) if nb else None)
+
+
+class Minimum(_Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        wa = (a < b) + 0.5 * (a == b)
+        na, nb = ctx.needs_input_grad
+        return (unbroadcast(g * wa, a.shape) if na else None,
+                unbroadcast(g * (1 - wa), b.shape) if nb else None)
+
+
+class Where(_Op):
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        ctx.shapes = (_shape(a), _shape(b))
+        return np.where(cond.data, arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..tensor import where
+
+        _, na, nb = ctx.needs_input_grad
+        sa, sb = ctx.shapes
+        return (None,
+                unbroadcast(where(ctx.cond, g, 0.0), sa) if na else None,
+                unbroadcast(where(ctx.cond, 0.0, g), sb) if nb else None)

@@ -1,0 +1,198 @@
+"""Reductions over one or more dims, and the softmax family (reduce-then-broadcast ops).
+
+`dims` is always a normalised tuple (see `_util.normalize_dims`); the backward pass
+reshapes the incoming gradient to the keepdim shape and broadcasts it back.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import keepdim_shape
+
+
+class _Op(Function):
+    array_forward = True
+
+
+def _expand_back(g, in_shape, dims, keepdim):
+    """Broadcast a reduced gradient back to the input's shape."""
+    if not keepdim:
+        g = g.reshape(keepdim_shape(in_shape, dims))
+    return g.expand(in_shape)
+
+
+class Sum(_Op):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        return np.sum(a.data, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Prod(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return np.prod(a.data, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        if not (a.data == 0).any():
+            out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+            return g * out / a, None, None
+        # With zeros, out / a is 0/0: use the product of all *other* elements instead,
+        # computed as exclusive cumulative products from both sides (no division).
+        from ..autograd.grad_mode import is_grad_enabled
+
+        if is_grad_enabled():
+            raise RuntimeError("prod: double backward through a product containing zeros "
+                               "is not supported")
+        x = np.moveaxis(a.data, ctx.dims, tuple(range(-len(ctx.dims), 0)))
+        flat = x.reshape(x.shape[:x.ndim - len(ctx.dims)] + (-1,))
+        ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+        left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+        right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+        others = np.moveaxis((left * right).reshape(x.shape),
+                             tuple(range(-len(ctx.dims), 0)), ctx.dims)
+        return g * a._make(np.ascontiguousarray(others)), None, None
+
+
+class Amax(_Op):
+    """max over dims; the gradient is shared equally between tied maxima (PyTorch amax)."""
+
+    keep_output = True
+    np_fn = staticmethod(np.max)
+
+    @classmethod
+    def forward(cls, ctx, a, dims, keepdim):
+        if a.size == 0:
+            raise ValueError(f"{cls.__name__.lower()}: cannot reduce an empty tensor")
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return cls.np_fn(a.data, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        mask = (a.data == out.data)
+        count = mask.sum(axis=ctx.dims, keepdims=True)
+        share = a._make((mask / count).astype(a.dtype))
+        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
+
+
+class Amin(Amax):
+    np_fn = staticmethod(np.min)
+
+
+class Norm(_Op):
+    """p-norm over dims (p > 0 or inf). The gradient at the zero vector is 0, as in PyTorch."""
+
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, p, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        x = np.abs(a.data)
+        if p == np.inf:
+            return np.max(x, axis=dims, keepdims=keepdim)
+        if p == 2:
+            return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+        if p == 1:
+            return np.sum(x, axis=dims, keepdims=keepdim)
+        return np.sum(x ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..tensor import where
+
+        (a,) = ctx.saved_tensors
+        p = ctx.p
+        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        if p == 1:
+            return g * a.sign(), None, None, None
+        if p == np.inf:
+            mask = (a.abs().data == out.data)
+            count = mask.sum(axis=ctx.dims, keepdims=True)
+            share = a._make((mask / count).astype(a.dtype))
+            return g * a.sign() * share, None, None, None
+        safe_out = where(out == 0, 1.0, out)
+        if p == 2:
+            grad = a / safe_out
+        else:
+            grad = a * a.abs() ** (p - 2) / safe_out ** (p - 1)
+        return where(out == 0, 0.0, g * grad), None, None, None
+
+
+class LogSumExp(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        x = a.data
+        m = np.max(x, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of NaN
+        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
+
+
+class Softmax(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        from ..kernels.softmax import softmax
+
+        ctx.dim = dim
+        return softmax(a.data, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
+
+
+class LogSoftmax(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        from ..kernels.softmax import log_softmax
+
+        ctx.dim = dim
+        return log_softmax(a.data, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out = ctx.saved_output
+        return g - out.exp() * g.sum(dim=ctx.dim, keepdim=True), None
+
+
+class Cumsum(_Op):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a.data, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        # each input element feeds every later output: a reversed cumulative sum
+        d = ctx.dim
+        return g.flip(d).cumsum(d).flip(d), None

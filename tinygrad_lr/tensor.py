@@ -1,0 +1,1095 @@
+"""The user-facing Tensor: a numpy array plus what autograd needs to know about it.
+
+Every method forwards to an op in `ops/` (or composes ops); nothing here computes a
+gradient itself. dtype rules follow PyTorch: Python floats are float32, float64 arrays stay
+float64, integers are int64, and no op silently changes dtype.
+"""
+import weakref
+
+import numpy as np
+
+from .autograd.engine import run_backward
+from .autograd.grad_mode import STATE
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import movement as M
+from .ops import reduce as R
+from .ops._util import normalize_dim, normalize_dims
+
+_FLOAT_DEFAULT = np.dtype(np.float32)
+
+
+def _to_array(data, dtype=None):
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        arr = np.array(data)
+        if arr.dtype.kind == "f":
+            arr = arr.astype(_FLOAT_DEFAULT)  # Python floats -> float32, like torch
+    if arr.dtype.kind in "iu" and arr.dtype != np.int64:
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind == "f" and arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float32)
+    elif arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor: cannot make a tensor from data of dtype {arr.dtype}")
+    return arr
+
+
+def _check_grad_dtype(dtype):
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(
+            f"only floating-point tensors can require grad, this one is {np.dtype(dtype)}; "
+            "convert it first with .float() or .double()"
+        )
+
+
+class Tensor:
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
+                 "_hooks", "__weakref__")
+    __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = [0]
+        self._hooks = None
+        self._requires_grad = False
+        if requires_grad:
+            _check_grad_dtype(self.data.dtype)
+            self._requires_grad = True
+
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
+        """Wrap an array without any checks (the hot path of every op)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t._requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version = [0]
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, flag=True):
+        if self.grad_fn is not None and not flag:
+            raise RuntimeError(
+                "requires_grad can only be turned off on leaf tensors; this one was made "
+                f"by {self.grad_fn.name()}. Use .detach() to get a tensor without history."
+            )
+        if flag:
+            _check_grad_dtype(self.data.dtype)
+        self._requires_grad = bool(flag) or self.grad_fn is not None
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def dim(self):
+        return self.data.ndim
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ------------------------------------------------------------ conversion
+    def numpy(self):
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors can be converted to a "
+                             f"Python scalar, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors can be used as an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is "
+                             "ambiguous; use .any() or .all()")
+        return bool(self.data.item())
+
+    def detach(self):
+        t = Tensor._make(self.data)
+        t._version = self._version  # shares memory, so shares the version counter
+        return t
+
+    def clone(self):
+        return M.Contiguous.apply(self) if not self.data.flags.c_contiguous else \
+            _Clone.apply(self)
+
+    def astype(self, dtype):
+        dtype = np.dtype(dtype)
+        return self if dtype == self.data.dtype else E.Cast.apply(self, dtype)
+
+    def float(self):
+        return self.astype(np.float32)
+
+    def double(self):
+        return self.astype(np.float64)
+
+    def long(self):
+        return self.astype(np.int64)
+
+    def int(self):
+        return self.astype(np.int32)
+
+    def bool(self):
+        return self.astype(np.bool_)
+
+    to = astype
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require grad and has no grad_fn. Create "
+                "the inputs with requires_grad=True, and do not compute the loss inside "
+                "no_grad()."
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): the tensor has shape {self.shape}, not a scalar; pass "
+                    "gradient= of the same shape (e.g. tl.ones_like(t)) or reduce it first "
+                    "(e.g. t.sum().backward())"
+                )
+            gradient = Tensor._make(np.ones_like(self.data))
+        else:
+            gradient = _as_grad(gradient, self, "backward(): gradient")
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs,
+                                 allow_unused=True)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    from .autograd.engine import _accumulate_into_leaf
+                    _accumulate_into_leaf(t, g, create_graph)
+            return
+        run_backward([self], [gradient], retain_graph, create_graph)
+
+    def retain_grad(self):
+        if self.grad_fn is None:
+            return  # leaves keep .grad anyway
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self.grad_fn.retained is None:
+            self.grad_fn.retained = {}
+        self.grad_fn.retained[self._output_nr] = weakref.ref(self)
+
+    @property
+    def retains_grad(self):
+        r = self.grad_fn.retained if self.grad_fn is not None else None
+        return bool(r) and self._output_nr in r
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; it may return a
+        replacement. Returns a handle whose .remove() unregisters the hook."""
+        if not self._requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require grad")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            if self.grad_fn.hooks is None:
+                self.grad_fn.hooks = {}
+            hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def zero_(self):
+        self._inplace_check("zero_")
+        self.data[...] = 0
+        self._version[0] += 1
+        return self
+
+    # ------------------------------------------------------------ printing
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn=<{self.grad_fn.name()}>"
+        elif self._requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other):
+        return _binary(E.Add, self, other)
+
+    def __radd__(self, other):
+        return _binary(E.Add, other, self)
+
+    def __sub__(self, other):
+        return _binary(E.Sub, self, other)
+
+    def __rsub__(self, other):
+        return _binary(E.Sub, other, self)
+
+    def __mul__(self, other):
+        return _binary(E.Mul, self, other)
+
+    def __rmul__(self, other):
+        return _binary(E.Mul, other, self)
+
+    def __truediv__(self, other):
+        return _binary(E.Div, self, other, true_div=True)
+
+    def __rtruediv__(self, other):
+        return _binary(E.Div, other, self, true_div=True)
+
+    def __pow__(self, other):
+        return _binary(E.Pow, self, other)
+
+    def __rpow__(self, other):
+        return _binary(E.Pow, other, self)
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    # comparisons: no gradient, boolean result
+    def __eq__(self, other):
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _compare(np.not_equal, self, other)
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other)
+
+    def __and__(self, other):
+        return _compare(np.logical_and, self, other)
+
+    def __or__(self, other):
+        return _compare(np.logical_or, self, other)
+
+    def __xor__(self, other):
+        return _compare(np.logical_xor, self, other)
+
+    def __invert__(self):
+        if self.dtype != np.bool_:
+            raise TypeError("~ is defined for boolean tensors only")
+        return Tensor._make(~self.data)
+
+    def eq(self, other):
+        return self == other
+
+    def any(self, dim=None, keepdim=False):
+        return Tensor._make(np.any(self.data, axis=_axes(dim, self), keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        return Tensor._make(np.all(self.data, axis=_axes(dim, self), keepdims=keepdim))
+
+    # in-place arithmetic: allowed when autograd does not need the tensor
+    def _inplace_check(self, op):
+        if STATE.grad_enabled and self._requires_grad:
+            what = "a leaf tensor that requires grad" if self.grad_fn is None else \
+                "a tensor that is part of a graph"
+            raise RuntimeError(
+                f"in-place {op} on {what}: autograd needs its old value. Write it "
+                "out of place (`a = a + b`), or wrap a manual update in `with tl.no_grad():`."
+            )
+
+    def _inplace(self, op, np_fn, other):
+        self._inplace_check(op)
+        if isinstance(other, Tensor):
+            if STATE.grad_enabled and other._requires_grad:
+                raise RuntimeError(
+                    f"in-place {op} with an operand that requires grad would lose its "
+                    "gradient; write it out of place (`a = a + b`)."
+                )
+            other = other.data
+        try:
+            np_fn(self.data, other, out=self.data, casting="same_kind")
+        except ValueError:
+            raise ValueError(
+                f"in-place {op}: operand of shape {np.shape(other)} cannot be broadcast "
+                f"to the tensor's shape {self.shape}"
+            ) from None
+        except TypeError:
+            raise TypeError(f"in-place {op}: cannot store a {np.result_type(other)} result "
+                            f"in a {self.dtype} tensor") from None
+        self._version[0] += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace("+=", np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", np.true_divide, other)
+
+    def add_(self, other, alpha=1):
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other):
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace("div_", np.true_divide, other)
+
+    def copy_(self, src):
+        self._inplace_check("copy_")
+        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.copyto(self.data, np.broadcast_to(src, self.shape), casting="unsafe")
+        except ValueError:
+            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast "
+                             f"to {self.shape}") from None
+        self._version[0] += 1
+        return self
+
+    def fill_(self, value):
+        self._inplace_check("fill_")
+        self.data[...] = value
+        self._version[0] += 1
+        return self
+
+    def __setitem__(self, idx, value):
+        self._inplace_check("item assignment")
+        if isinstance(value, Tensor):
+            if STATE.grad_enabled and value._requires_grad:
+                raise RuntimeError("item assignment of a value that requires grad would "
+                                   "lose its gradient; build the tensor with tl.where or "
+                                   "tl.cat instead")
+            value = value.data
+        self.data[_convert_index(idx)] = value
+        self._version[0] += 1
+
+    # ------------------------------------------------------------ elementwise
+    def exp(self): return E.Exp.apply(self)
+    def log(self): return E.Log.apply(self)
+    def log1p(self): return E.Log1p.apply(self)
+    def expm1(self): return E.Expm1.apply(self)
+    def sqrt(self): return E.Sqrt.apply(self)
+    def rsqrt(self): return E.Rsqrt.apply(self)
+    def sin(self): return E.Sin.apply(self)
+    def cos(self): return E.Cos.apply(self)
+    def tan(self): return E.Tan.apply(self)
+    def tanh(self): return E.Tanh.apply(self)
+    def sigmoid(self): return E.Sigmoid.apply(self)
+    def relu(self): return E.Relu.apply(self)
+    def abs(self): return E.Abs.apply(self)
+    def sign(self): return E.Sign.apply(self)
+    def erf(self): return E.Erf.apply(_floatify(self))
+    def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
+    def neg(self): return E.Neg.apply(self)
+
+    def square(self):
+        return self * self
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def leaky_relu(self, negative_slope=0.01):
+        return E.LeakyRelu.apply(self, negative_slope)
+
+    def elu(self, alpha=1.0):
+        return E.Elu.apply(self, alpha)
+
+    def gelu(self, approximate="none"):
+        if approximate == "tanh":
+            inner = (self + 0.044715 * self * self * self) * float(np.sqrt(2 / np.pi))
+            return 0.5 * self * (1 + inner.tanh())
+        if approximate != "none":
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        return 0.5 * self * (1 + (self * float(1 / np.sqrt(2))).erf())
+
+    def softplus(self, beta=1.0, threshold=20.0):
+        return E.Softplus.apply(self, beta, threshold)
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp: give at least one of min and max")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = maximum(out, min)
+            if max is not None:
+                out = minimum(out, max)
+            return out
+        return E.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def masked_fill(self, mask, value):
+        mask = mask if isinstance(mask, Tensor) else Tensor(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_fill: mask must be a boolean tensor, got {mask.dtype}")
+        return where(mask, value, self)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self.astype(dtype) if dtype is not None else self
+        if x.dtype == np.bool_:
+            x = x.long()
+        return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if self.dtype.kind != "f":
+            raise TypeError(f"mean: needs a floating-point tensor, got {self.dtype}; "
+                            "use .float() first")
+        dims = normalize_dims(dim, self.ndim, "mean")
+        n = int(np.prod([self.shape[d] for d in dims])) if dims else 1
+        return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
+
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        dims = normalize_dims(dim, self.ndim, "var")
+        n = int(np.prod([self.shape[d] for d in dims])) if dims else 1
+        ddof = (1 if unbiased else 0) if correction is None else correction
+        centered = self - self.mean(dims, keepdim=True)
+        return (centered * centered).sum(dims, keepdim=keepdim) / max(n - ddof, 0)
+
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        return self.var(dim, unbiased, keepdim, correction).sqrt()
+
+    def prod(self, dim=None, keepdim=False):
+        return R.Prod.apply(self, normalize_dims(dim, self.ndim, "prod"), keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return R.Amax.apply(self, normalize_dims(dim, self.ndim, "amax"), keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return R.Amin.apply(self, normalize_dims(dim, self.ndim, "amin"), keepdim)
+
+    def max(self, dim=None, keepdim=False):
+        """max() -> the largest value; max(dim) -> (values, indices), as in PyTorch."""
+        if isinstance(dim, Tensor):
+            return maximum(self, dim)
+        if dim is None:
+            return self.amax()
+        return self._extreme_along(dim, keepdim, np.argmax, "max")
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return minimum(self, dim)
+        if dim is None:
+            return self.amin()
+        return self._extreme_along(dim, keepdim, np.argmin, "min")
+
+    def _extreme_along(self, dim, keepdim, argfn, op):
+        d = normalize_dim(dim, self.ndim, op)
+        if self.ndim and self.shape[d] == 0:
+            raise ValueError(f"{op}: cannot reduce over an empty dimension {d}")
+        idx = np.expand_dims(argfn(self.data, axis=d), d) if self.ndim else np.zeros((), np.int64)
+        if not self.ndim:
+            return self, Tensor._make(idx)
+        values = M.Gather.apply(self, d, idx)
+        if not keepdim:
+            values = values.squeeze(d)
+            idx = idx.squeeze(d)
+        return values, Tensor._make(idx.astype(np.int64))
+
+    def argmax(self, dim=None, keepdim=False):
+        return _arg_extreme(self, dim, keepdim, np.argmax)
+
+    def argmin(self, dim=None, keepdim=False):
+        return _arg_extreme(self, dim, keepdim, np.argmin)
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        if p == "fro":
+            p = 2
+        p = float(p)
+        if not p > 0:
+            raise ValueError(f"norm: p must be positive (or inf), got {p}")
+        return R.Norm.apply(self, p, normalize_dims(dim, self.ndim, "norm"), keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return R.LogSumExp.apply(self, normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
+
+    def softmax(self, dim):
+        return R.Softmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "softmax"))
+
+    def log_softmax(self, dim):
+        return R.LogSoftmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "log_softmax"))
+
+    def cumsum(self, dim):
+        return R.Cumsum.apply(self, normalize_dim(dim, self.ndim, "cumsum"))
+
+    # ------------------------------------------------------------ shape
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        try:
+            target = _resolve_shape(shape, self.data.size)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
+                             f"({self.data.size} elements) into {shape}") from None
+        if target == self.shape:
+            return self
+        return _view_of(self, M.Reshape.apply(self, target))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s = normalize_dim(start_dim, self.ndim, "flatten")
+        e = normalize_dim(end_dim, self.ndim, "flatten")
+        if s > e:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(self.shape[:s] + (-1 if self.data.size else int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        dims = normalize_dims(dim, self.ndim, "squeeze")
+        return self.reshape(tuple(n for i, n in enumerate(self.shape)
+                                  if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim):
+        d = normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        if sorted(normalize_dims(dims, self.ndim, "permute")) != list(range(self.ndim)) or \
+                len(dims) != self.ndim:
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dims "
+                             f"of a tensor of shape {self.shape}")
+        dims = tuple(d % self.ndim for d in dims)
+        if dims == tuple(range(self.ndim)):
+            return self
+        return _view_of(self, M.Permute.apply(self, dims))
+
+    def transpose(self, dim0, dim1):
+        if self.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+            return self
+        a = normalize_dim(dim0, self.ndim, "transpose")
+        b = normalize_dim(dim1, self.ndim, "transpose")
+        dims = list(range(self.ndim))
+        dims[a], dims[b] = dims[b], dims[a]
+        return self.permute(tuple(dims))
+
+    @property
+    def T(self):
+        return self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
+
+    @property
+    def mT(self):
+        return self.transpose(-1, -2)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        lead = len(shape) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: target {shape} has fewer dims than the tensor "
+                             f"{self.shape}")
+        target = tuple(self.shape[i - lead] if (n == -1 and i >= lead) else n
+                       for i, n in enumerate(shape))
+        try:
+            np.broadcast_shapes(self.shape, target)
+            if np.broadcast_shapes(self.shape, target) != target:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}") from None
+        if target == self.shape:
+            return self
+        return _view_of(self, M.Expand.apply(self, target))
+
+    def broadcast_to(self, shape):
+        return self.expand(shape)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: give at least {self.ndim} repeat counts for a tensor "
+                             f"of shape {self.shape}, got {sizes}")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        inter = []
+        for r, n in zip(sizes, x.shape):
+            inter += [1, n]
+        expanded = [v for r, n in zip(sizes, x.shape) for v in (r, n)]
+        return x.reshape(inter).expand(expanded).reshape(
+            tuple(r * n for r, n in zip(sizes, x.shape)))
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else M.Contiguous.apply(self)
+
+    def flip(self, dims):
+        return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
+
+    def split(self, split_size_or_sections, dim=0):
+        d = normalize_dim(dim, self.ndim, "split")
+        n = self.shape[d]
+        if isinstance(split_size_or_sections, int):
+            if split_size_or_sections <= 0:
+                raise ValueError("split: split_size must be positive")
+            sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != n:
+                raise ValueError(f"split: sections {sizes} sum to {sum(sizes)}, but dim {d} "
+                                 f"has size {n}")
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks, dim=0):
+        d = normalize_dim(dim, self.ndim, "chunk")
+        size = -(-self.shape[d] // chunks)
+        return self.split(max(size, 1), d)
+
+    def __getitem__(self, idx):
+        return _view_of(self, M.Index.apply(self, _convert_index(idx)))
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def pad(self, pads, value=0.0):
+        pads = tuple(pads)
+        if len(pads) % 2 or len(pads) // 2 > self.ndim:
+            raise ValueError(f"pad: needs an even number of values, at most 2 per dim "
+                             f"({2 * self.ndim} for shape {self.shape}), got {pads}")
+        widths = [(0, 0)] * self.ndim
+        for i in range(len(pads) // 2):  # like torch: pairs start at the last dim
+            widths[self.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
+        return M.Pad.apply(self, tuple(widths), value)
+
+    def gather(self, dim, index):
+        d = normalize_dim(dim, self.ndim, "gather")
+        idx = _index_array(index, "gather")
+        if idx.ndim != self.ndim:
+            raise ValueError(f"gather: index must have as many dims as the input "
+                             f"({self.ndim}), got shape {idx.shape}")
+        _check_range(idx, self.shape[d], "gather", d)
+        return M.Gather.apply(self, d, idx)
+
+    def scatter_add(self, dim, index, src):
+        d = normalize_dim(dim, self.ndim, "scatter_add")
+        idx = _index_array(index, "scatter_add")
+        src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
+        if idx.ndim != self.ndim or src.ndim != self.ndim or any(
+                i > s for i, s in zip(idx.shape, src.shape)):
+            raise ValueError(f"scatter_add: index {idx.shape} must have the input's rank "
+                             f"and fit inside src {src.shape}")
+        _check_range(idx, self.shape[d], "scatter_add", d)
+        return M.ScatterAdd.apply(self, d, idx, src)
+
+    # ------------------------------------------------------------ linear algebra
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def dot(self, other):
+        return dot(self, other)
+
+    def outer(self, other):
+        return outer(self, other)
+
+
+class _Clone(E._Op):
+    @staticmethod
+    def forward(ctx, a):
+        return a.data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+# ================================================================ helpers
+def _view_of(base, out):
+    """Outputs that share memory with their input share its version counter."""
+    if np.may_share_memory(out.data, base.data):
+        out._version = base._version
+    return out
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _resolve_shape(shape, size):
+    if sum(1 for s in shape if s == -1) > 1 or any(s < -1 for s in shape):
+        raise ValueError
+    known = int(np.prod([s for s in shape if s != -1]))
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError
+    return shape
+
+
+def _axes(dim, t):
+    return None if dim is None else normalize_dims(dim, t.ndim, "reduce")
+
+
+def _arg_extreme(t, dim, keepdim, fn):
+    if t.data.size == 0:
+        raise ValueError("argmax/argmin: the tensor is empty")
+    if dim is None:
+        return Tensor._make(np.asarray(fn(t.data), dtype=np.int64))
+    d = normalize_dim(dim, t.ndim, fn.__name__)
+    return Tensor._make(fn(t.data, axis=d, keepdims=keepdim).astype(np.int64))
+
+
+def _index_array(index, op):
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
+    return idx.astype(np.int64, copy=False)
+
+
+def _check_range(idx, n, op, d):
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"{op}: index {int(idx.max() if idx.max() >= n else idx.min())} is "
+                         f"out of range for dim {d} of size {n}")
+
+
+def _convert_index(idx):
+    """Tensor indices -> numpy arrays; keep ints, slices, None, Ellipsis as they are."""
+    if isinstance(idx, tuple):
+        return tuple(_convert_index_part(i) for i in idx)
+    return _convert_index_part(idx)
+
+
+def _convert_index_part(i):
+    if isinstance(i, Tensor):
+        return i.data
+    if isinstance(i, list):
+        return np.asarray(i)
+    return i
+
+
+def _floatify(t):
+    return t if t.dtype.kind == "f" else t.astype(_FLOAT_DEFAULT)
+
+
+def _result_dtype(a, b):
+    """PyTorch's promotion between two tensors: floats win over ints, else numpy's rule."""
+    if a == b:
+        return a
+    ka, kb = a.kind == "f", b.kind == "f"
+    if ka and not kb:
+        return a
+    if kb and not ka:
+        return b
+    return np.promote_types(a, b)
+
+
+def _scalar_dtype(t, s):
+    """dtype of tensor-op-scalar: the tensor's, unless a float scalar meets an int tensor."""
+    if isinstance(s, (bool, np.bool_)):
+        return t
+    if isinstance(s, (float, np.floating)) and t.kind != "f":
+        return _FLOAT_DEFAULT
+    if isinstance(s, (int, np.integer)) and t.kind == "b":
+        return np.dtype(np.int64)
+    return t
+
+
+def _binary(op, a, b, true_div=False):
+    """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        dt = _result_dtype(a.data.dtype, b.data.dtype)
+        if true_div and dt.kind != "f":
+            dt = _FLOAT_DEFAULT
+        if a.data.dtype != dt:
+            a = a.astype(dt)
+        if b.data.dtype != dt:
+            b = b.astype(dt)
+        if a.data.shape != b.data.shape:
+            _check_broadcast(op, a.data.shape, b.data.shape)
+        return op.apply(a, b)
+    tensor_first = isinstance(a, Tensor)
+    t, s = (a, b) if tensor_first else (b, a)
+    if isinstance(s, np.ndarray) and s.ndim:
+        s = Tensor(s)
+        return _binary(op, t, s, true_div) if tensor_first else _binary(op, s, t, true_div)
+    if isinstance(s, np.ndarray):
+        s = s[()]
+    if not isinstance(s, (int, float, bool, np.generic)):
+        return NotImplemented
+    dt = _scalar_dtype(t.data.dtype, s)
+    if true_div and dt.kind != "f":
+        dt = _FLOAT_DEFAULT
+    if t.data.dtype != dt:
+        t = t.astype(dt)
+    if isinstance(s, np.generic):
+        s = s.item()
+    return op.apply(t, s) if tensor_first else op.apply(s, t)
+
+
+def _check_broadcast(op, sa, sb):
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast "
+                         "together") from None
+
+
+def _compare(np_fn, a, b):
+    if isinstance(b, Tensor):
+        if a.shape != b.shape:
+            _check_broadcast(type("compare", (), {}), a.shape, b.shape)
+        b = b.data
+    elif not isinstance(b, (int, float, bool, np.generic, np.ndarray)):
+        return NotImplemented
+    return Tensor._make(np_fn(a.data, b))
+
+
+def _as_grad(g, like, what):
+    g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=like.dtype))
+    if g.shape != like.shape:
+        raise ValueError(f"{what} has shape {g.shape}, but the tensor has shape {like.shape}")
+    return g if g.dtype == like.dtype else g.astype(like.dtype)
+
+
+# ================================================================ functions
+def tensor(data, requires_grad=False, dtype=None):
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def where(cond, a, b):
+    cond = cond if isinstance(cond, Tensor) else Tensor(cond)
+    if cond.dtype != np.bool_:
+        cond = cond != 0
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        dt = _result_dtype(a.dtype, b.dtype)
+        a, b = a.astype(dt), b.astype(dt)
+    elif isinstance(a, Tensor):
+        a = a.astype(_scalar_dtype(a.dtype, b))
+    elif isinstance(b, Tensor):
+        b = b.astype(_scalar_dtype(b.dtype, a))
+    else:
+        a = Tensor(a)
+    shapes = [np.shape(arr_) for arr_ in (cond.data, getattr(a, "data", a), getattr(b, "data", b))]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"where: shapes {shapes[0]} (cond), {shapes[1]} and {shapes[2]} "
+                         "cannot be broadcast together") from None
+    return E.Where.apply(cond, a, b)
+
+
+def maximum(a, b):
+    return _binary(E.Maximum, _t(a), b)
+
+
+def minimum(a, b):
+    return _binary(E.Minimum, _t(a), b)
+
+
+def _t(x):
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def matmul(a, b):
+    a, b = _t(a), _t(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both arguments need at least 1 dim, got shapes "
+                         f"{a.shape} and {b.shape} (use * for scalars)")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align "
+                         f"({ka} != {kb})")
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
+        except ValueError:
+            raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be "
+                             "broadcast together") from None
+    dt = _result_dtype(a.dtype, b.dtype)
+    a, b = a.astype(dt), b.astype(dt)
+    a2 = a.unsqueeze(0) if a.ndim == 1 else a
+    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    out = L.Matmul.apply(a2, b2)
+    if b.ndim == 1:
+        out = out.squeeze(-1)
+    if a.ndim == 1:
+        out = out.squeeze(-2 if b.ndim > 1 else -1)
+    return out
+
+
+def dot(a, b):
+    a, b = _t(a), _t(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"dot: needs two 1-D tensors, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a, b):
+    a, b = _t(a), _t(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: needs two 1-D tensors, got {a.shape} and {b.shape}")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def einsum(spec, *operands):
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    operands = [_t(o) for o in operands]
+    spec = spec.replace(" ", "")
+    if "->" not in spec:  # implicit output: letters seen once, sorted (numpy's rule)
+        ins = spec
+        letters = [c for c in ins if c.isalpha()]
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        spec = ins + "->" + ("..." if "..." in ins else "") + out
+    spec = _expand_ellipsis(spec, operands)
+    subs = spec.split("->")[0].split(",")
+    if len(subs) != len(operands):
+        raise ValueError(f"einsum: '{spec}' names {len(subs)} operands, got {len(operands)}")
+    sizes = {}
+    for sub, o in zip(subs, operands):
+        if len(sub) != o.ndim:
+            raise ValueError(f"einsum: subscripts '{sub}' have {len(sub)} letters but the "
+                             f"operand has shape {o.shape}")
+        for c, n in zip(sub, o.shape):
+            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                raise ValueError(f"einsum: index '{c}' has size {sizes[c]} in one operand "
+                                 f"and {n} in another")
+    dt = operands[0].dtype
+    for o in operands[1:]:
+        dt = _result_dtype(dt, o.dtype)
+    return L.Einsum.apply(spec, *[o.astype(dt) for o in operands])
+
+
+def _expand_ellipsis(spec, operands):
+    if "..." not in spec:
+        return spec
+    ins, out = spec.split("->")
+    subs = ins.split(",")
+    used = set(c for c in spec if c.isalpha())
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used]
+    n_ell = max(o.ndim - (len(s) - 3) for s, o in zip(subs, operands) if "..." in s)
+    ell = "".join(free[:n_ell])
+    new = [s.replace("...", ell[n_ell - (o.ndim - (len(s) - 3)):]) if "..." in s else s
+           for s, o in zip(subs, operands)]
+    return ",".join(new) + "->" + out.replace("...", ell)
+
+
+def cat(tensors, dim=0):
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise ValueError("cat: needs at least one tensor")
+    ref = tensors[0]
+    d = normalize_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
+            raise ValueError(f"cat: tensor {i} has shape {t.shape}, which does not match "
+                             f"tensor 0's shape {ref.shape} outside dim {d}")
+    dt = ref.dtype
+    for t in tensors[1:]:
+        dt = _result_dtype(dt, t.dtype)
+    return M.Cat.apply(d, *[t.astype(dt) for t in tensors])
+
+
+def stack(tensors, dim=0):
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has "
+                             f"{tensors[0].shape}; all must be equal")
+    d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
+    return cat([t.unsqueeze(d) for t in tensors], d)
