@@ -772,6 +772,11 @@ class Tensor:
         return outer(self, other)
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor  # the graph code needs the class; it cannot import this module
+
+
 class _Clone(E._Op):
     @staticmethod
     def forward(ctx, a):
@@ -888,6 +893,8 @@ def _scalar_dtype(t, s):
 
 def _binary(op, a, b, true_div=False):
     """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
+    if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+        return op.apply(a, b)  # the common case first: float tensor op Python float
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dt = _result_dtype(a.data.dtype, b.data.dtype)
         if true_div and dt.kind != "f":

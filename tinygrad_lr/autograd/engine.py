@@ -75,24 +75,29 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
                     "retain_graph=True to the first backward() if you need to go through "
                     "the graph again."
                 )
-            if grads is not None:
+            if grads is not None and (node.hooks or node.retained or wanted):
                 grads = _run_hooks_and_retain(node, grads, wanted, captured)
             results = None
-            if grads is not None and any(g is not None for g in grads):
+            if grads is not None and (grads[0] is not None if len(grads) == 1 else
+                                      any(g is not None for g in grads)):
                 results = _call_backward(node, grads, create_graph)
             if not retain_graph:
                 node.release()
-            for i, edge in enumerate(node.edges):
+            edges = node.edges
+            for edge, g in zip(edges, results or (None,) * len(edges)):
                 if edge is None:
                     continue
-                target, nr = edge
-                g = results[i] if results is not None else None
-                if isinstance(target, Node):
+                target = edge[0]
+                if target.__class__ is Node:
                     if g is not None:
-                        buf = node_grads.setdefault(target, [None] * target.n_outputs)
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    deps[target] -= 1
-                    if deps[target] == 0:
+                        buf = node_grads.get(target)
+                        if buf is None:
+                            node_grads[target] = buf = [None] * target.n_outputs
+                        old = buf[edge[1]]
+                        buf[edge[1]] = g if old is None else old + g
+                    left = deps[target] - 1
+                    deps[target] = left
+                    if left == 0:
                         ready.append(target)
                 elif g is not None:
                     leaves[id(target)] = target
@@ -147,6 +152,14 @@ def _run_hooks_and_retain(node, grads, wanted, captured):
 
 
 def _call_backward(node, grads, create_graph):
+    fn = node.fn
+    if fn.array_forward and fn.differentiable_backward and len(grads) == 1:
+        # built-in op: its backward returns correct shapes and dtypes by construction
+        results = fn.backward(node, grads[0])
+        results = results if isinstance(results, tuple) else (results,)
+        if STATE.anomaly:
+            _check_finite(node.name(), [g.data for g in results if g is not None])
+        return results
     from ..tensor import Tensor
 
     if any(g is None for g in grads):  # a multi-output op whose other outputs got no grad
@@ -167,6 +180,10 @@ def _call_backward(node, grads, create_graph):
             continue
         if not isinstance(g, Tensor):
             g = Tensor(g)
+        if node.input_meta is None:  # built-in op: trusted shapes and dtypes
+            fixed.append(once_differentiable.apply(g, node.fn.__name__)
+                         if create_graph and not node.fn.differentiable_backward else g)
+            continue
         shape, dtype = node.input_meta[i]
         if g.shape != shape:
             raise RuntimeError(

@@ -14,7 +14,8 @@ import numpy as np
 
 from .grad_mode import STATE, set_grad_enabled
 
-_FREED = object()  # marks saved tensors that a backward pass has released
+_FREED = object()
+Tensor = None  # set by tensor.py once the class exists (tensor.py imports this module)  # marks saved tensors that a backward pass has released
 
 
 class Node:
@@ -25,18 +26,20 @@ class Node:
     leaf whose `.grad` collects it.
     """
 
+    # defaults live on the class: a node only stores what differs (keeps op overhead low)
+    needs_input_grad = ()
+    edges = ()
+    input_meta = None         # (shape, dtype) per argument, checked for user Functions only
+    n_outputs = 1
+    _saved = ()
+    _saved_versions = ()
+    out_data = None           # the forward output, kept only by ops that need it
+    hooks = None              # {output_nr: [fn]} from Tensor.register_hook on non-leaves
+    retained = None           # {output_nr: weakref to tensor} from Tensor.retain_grad
+    freed = False
+
     def __init__(self, fn):
         self.fn = fn
-        self.needs_input_grad = ()
-        self.edges = ()
-        self.input_meta = ()
-        self.n_outputs = 1
-        self._saved = ()
-        self._saved_versions = ()
-        self.out_data = None      # the forward output, kept only by ops that need it
-        self.hooks = None         # {output_nr: [fn]} from Tensor.register_hook on non-leaves
-        self.retained = None      # {output_nr: weakref to tensor} from Tensor.retain_grad
-        self.freed = False
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -47,9 +50,10 @@ class Node:
     # --- what forward keeps for backward --------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._saved_versions = tuple(
-            t._version[0] if hasattr(t, "_version") else None for t in tensors
-        )
+        versions = []
+        for t in tensors:
+            versions.append(t._version[0] if isinstance(t, Tensor) else None)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self):
@@ -72,8 +76,6 @@ class Node:
     @property
     def saved_output(self):
         """The forward output as a Tensor attached to this node (for create_graph)."""
-        from ..tensor import Tensor
-
         if self.out_data is None:
             self.saved_tensors  # raises the "second backward" error if freed
             raise RuntimeError(f"{self.name()} did not keep its output (set keep_output)")
@@ -107,8 +109,6 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
-
         requires_grad = False
         if STATE.grad_enabled:
             for a in args:
@@ -158,21 +158,19 @@ class Function:
 
 def _link(ctx, args):
     """Record, for every argument, where its gradient must go."""
-    from ..tensor import Tensor
-
-    edges, needs, meta = [], [], []
+    edges, needs = [], []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1))
             needs.append(True)
-            meta.append((a.data.shape, a.data.dtype))
         else:
             edges.append(None)
             needs.append(False)
-            meta.append(None)
     ctx.edges = edges
     ctx.needs_input_grad = tuple(needs)
-    ctx.input_meta = meta
+    if not ctx.fn.array_forward:  # user Functions: remember shapes to validate their grads
+        ctx.input_meta = [(a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
+                          for a in args]
 
 
 def _check_finite(where, arrays):

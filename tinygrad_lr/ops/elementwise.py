@@ -16,7 +16,7 @@ class _Op(Function):
 
 
 def _shape(x):
-    return x.shape if hasattr(x, "_version") else ()
+    return () if isinstance(x, (int, float)) else x.shape
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -49,11 +49,16 @@ class Sub(_Op):
 class Mul(_Op):
     @staticmethod
     def forward(ctx, a, b):
+        if isinstance(b, float):  # tensor * constant: only the constant is needed later
+            ctx.scalar = b
+            return np.multiply(a.data, b)
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):
+        if hasattr(ctx, "scalar"):
+            return g * ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g * b, a.shape) if na else None,

@@ -170,7 +170,7 @@ class ScatterAdd(_Op):
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
-        ctx.dim, ctx.index = dim, index
+        ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
         out = a.data.copy()
         # index of full rank: build one coordinate array per axis, then accumulate
         coords = list(np.indices(index.shape, sparse=True))
@@ -183,7 +183,7 @@ class ScatterAdd(_Op):
         ga = g if ctx.needs_input_grad[0] else None
         gs = None
         if ctx.needs_input_grad[3]:
-            src_shape = ctx.input_meta[3][0]
+            src_shape = ctx.src_shape
             gs = Gather.apply(g, ctx.dim, ctx.index)
             if gs.shape != src_shape:  # src larger than index: the rest got no gradient
                 gs = Pad.apply(gs, tuple((0, s - n) for s, n in zip(src_shape, gs.shape)), 0.0)
