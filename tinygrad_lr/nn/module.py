@@ -174,10 +174,14 @@ class Module:
     def state_dict(self):
         """Parameters and buffers by dotted name (arrays shared, as in PyTorch)."""
         sd = OrderedDict()
-        for name, p in self.named_parameters():
-            sd[name] = p
-        for name, b in self.named_buffers():
-            sd[name] = b
+        for mod_prefix, m in self.named_modules():  # module by module, as PyTorch orders it
+            prefix = mod_prefix + "." if mod_prefix else ""
+            for name, p in m._parameters.items():
+                if p is not None:
+                    sd[prefix + name] = p
+            for name, b in m._buffers.items():
+                if b is not None:
+                    sd[prefix + name] = b
         return sd
 
     def load_state_dict(self, state_dict, strict=True):
@@ -200,7 +204,8 @@ class Module:
         if strict and unexpected:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if problems:
-            raise KeyError(f"{type(self).__name__}.load_state_dict: " + ". ".join(problems))
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
+                               + ". ".join(problems))
         for k, t in own.items():
             if k in state_dict:
                 value = state_dict[k]

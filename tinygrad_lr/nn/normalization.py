@@ -1,2 +1,122 @@
-"""(being written)"""
-__all__ = []
+"""BatchNorm1d, BatchNorm2d and LayerNorm with PyTorch's parameters, buffers and modes.
+
+BatchNorm in training mode normalises with the batch's statistics and updates the
+running ones; in eval mode it uses the running statistics (a fixed affine map).
+"""
+import numpy as np
+
+from ..tensor import Tensor
+from . import functional_layers as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+class _BatchNorm(Module):
+    _input_ndims = ()  # ranks this layer accepts
+    _expected = ""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        super().__init__()
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(np.ones(self.num_features, dtype=np.float32))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=np.float32))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, np.float32)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, np.float32)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self):
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        name = type(self).__name__
+        if x.ndim not in self._input_ndims:
+            raise ValueError(f"{name}: expected {self._expected} input, got shape "
+                             f"{tuple(x.shape)}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name}({self.num_features}): expected {self.num_features} "
+                             f"channels in dim 1, got {x.shape[1]} (input shape "
+                             f"{tuple(x.shape)})")
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._version[0] += 1
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        # batch statistics in training mode, and whenever there are no running ones
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(x, self.running_mean if track else None,
+                            self.running_var if track else None, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L): statistics per channel C."""
+
+    _input_ndims = (2, 3)
+    _expected = "2D (N, C) or 3D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W): statistics per channel C."""
+
+    _input_ndims = (4,)
+    _expected = "4D (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalise over the trailing normalized_shape dims of each sample."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=np.float32))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, x):
+        k = len(self.normalized_shape)
+        if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
+            raise ValueError(f"{self!r}: expected input whose last {k} dimension(s) are "
+                             f"{self.normalized_shape}, got shape {tuple(x.shape)}")
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
