@@ -1,0 +1,161 @@
+"""Convolution and pooling ops: forward and backward on arrays, through kernels/conv.py and
+kernels/pool.py.
+
+Their backward passes call kernels on arrays, so they are differentiable once
+(`differentiable_backward = False`: asking for a second derivative through them raises a
+clear error instead of a silently wrong one).
+
+The 1-D ops are the 2-D ops on a unit height: a 3-D input (N, C, L) is viewed as
+(N, C, 1, L) on the way in and the gradient is viewed back on the way out. Arguments
+(stride, padding, ...) arrive as (height, width) pairs, already checked by
+nn/functional_conv.py.
+"""
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _as_2d(a):
+    return a if a.ndim == 4 else a[:, :, None, :]
+
+
+def _shape_2d(shape):
+    return shape if len(shape) == 4 else shape[:2] + (1,) + shape[2:]
+
+
+class _KernelOp(Function):
+    array_forward = True
+    differentiable_backward = False
+
+
+class Conv2d(_KernelOp):
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        from ..kernels.conv import conv2d_forward
+
+        out, cols = conv2d_forward(_as_2d(x.data), _as_2d(w.data), stride, padding, dilation,
+                                   groups)
+        if b is not None:
+            out += b.data.reshape(-1, 1, 1)
+        ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
+        ctx.cols = cols
+        ctx.save_for_backward(w)
+        return out if x.ndim == 4 else out[:, :, 0, :]
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight
+
+        x_shape, w_shape, stride, padding, dilation, groups = ctx.args
+        (w,) = ctx.saved_tensors
+        g = _as_2d(g.data)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = gw = gb = None
+        if need_x:
+            gx = conv2d_backward_input(g, _as_2d(w.data), _shape_2d(x_shape), stride, padding,
+                                       dilation, groups).reshape(x_shape)
+        if need_w:
+            gw = conv2d_backward_weight(g, ctx.cols, _shape_2d(w_shape), groups).reshape(w_shape)
+        if need_b:
+            gb = g.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None, None
+
+
+class ConvTranspose2d(_KernelOp):
+    """The adjoint of Conv2d: its forward is conv2d's input gradient and vice versa.
+
+    weight has shape (C_in, C_out // groups, kh, kw), as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups, out_shape):
+        from ..kernels.conv import conv2d_backward_input
+
+        out = conv2d_backward_input(x.data, w.data, out_shape, stride, padding, dilation,
+                                    groups)
+        if b is not None:
+            out += b.data.reshape(-1, 1, 1)
+        ctx.args = (stride, padding, dilation, groups)
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..kernels.conv import conv2d_backward_weight, conv2d_forward
+
+        stride, padding, dilation, groups = ctx.args
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        # a plain convolution of the output gradient gives the input gradient, and its
+        # unfolded columns pair with x (in the role of conv2d's output gradient) for the weight
+        gx, g_cols = conv2d_forward(g.data, w.data, stride, padding, dilation, groups)
+        gw = conv2d_backward_weight(x.data, g_cols, w.shape, groups) if need_w else None
+        gb = g.data.sum(axis=(0, 2, 3)) if need_b else None
+        return (gx if need_x else None), gw, gb, None, None, None, None, None
+
+
+class MaxPool2d(_KernelOp):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
+        from ..kernels.pool import max_pool2d_forward
+
+        out, ctx.argmax = max_pool2d_forward(_as_2d(x.data), kernel, stride, padding,
+                                             dilation, out_hw)
+        ctx.x_shape = x.shape
+        return out if x.ndim == 4 else out[:, :, 0, :]
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..kernels.pool import max_pool2d_backward
+
+        x_shape = ctx.x_shape
+        gx = max_pool2d_backward(_as_2d(g.data), ctx.argmax, _shape_2d(x_shape))
+        return gx.reshape(x_shape), None, None, None, None, None
+
+
+class AvgPool2d(_KernelOp):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
+        from ..kernels.pool import avg_pool2d_forward
+
+        ctx.args = (x.shape, kernel, stride, padding, count_include_pad, divisor)
+        return avg_pool2d_forward(x.data, kernel, stride, padding, out_hw, count_include_pad,
+                                  divisor)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..kernels.pool import avg_pool2d_backward
+
+        return (avg_pool2d_backward(g.data, *ctx.args),) + (None,) * 6
+
+
+def adaptive_bins(size, out):
+    """PyTorch's adaptive windows: output i averages input [floor(i*size/out), ceil((i+1)*size/out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+class AdaptiveAvgPool2d(_KernelOp):
+    """Average over PyTorch's adaptive windows; a few numpy slices per output cell (outputs
+    are small: this pool usually ends a network, often with output size 1x1)."""
+
+    @staticmethod
+    def forward(ctx, x, out_hw):
+        xa = x.data
+        rows, cols = adaptive_bins(xa.shape[2], out_hw[0]), adaptive_bins(xa.shape[3], out_hw[1])
+        out = np.empty(xa.shape[:2] + tuple(out_hw), dtype=xa.dtype)
+        for i, (h0, h1) in enumerate(rows):
+            for j, (w0, w1) in enumerate(cols):
+                out[:, :, i, j] = xa[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+        ctx.bins = (x.shape, rows, cols)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x_shape, rows, cols = ctx.bins
+        ga = g.data
+        gx = np.zeros(x_shape, dtype=ga.dtype)
+        for i, (h0, h1) in enumerate(rows):
+            for j, (w0, w1) in enumerate(cols):
+                share = ga[:, :, i, j] / ((h1 - h0) * (w1 - w0))
+                gx[:, :, h0:h1, w0:w1] += share[:, :, None, None]
+        return gx, None
