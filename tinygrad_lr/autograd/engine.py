@@ -181,7 +181,7 @@ def _call_backward(node, grads, create_graph):
         if not isinstance(g, Tensor):
             g = Tensor(g)
         if node.input_meta is None:  # built-in op: trusted shapes and dtypes
-            fixed.append(once_differentiable.apply(g, node.fn.__name__)
+            fixed.append(once_differentiable.apply(g, node.fn.__name__, *grads)
                          if create_graph and not node.fn.differentiable_backward else g)
             continue
         shape, dtype = node.input_meta[i]
@@ -193,7 +193,7 @@ def _call_backward(node, grads, create_graph):
         if g.dtype != dtype:
             g = g.astype(dtype)
         if create_graph and not node.fn.differentiable_backward:
-            g = once_differentiable.apply(g, node.fn.__name__)
+            g = once_differentiable.apply(g, node.fn.__name__, *grads)
         fixed.append(g)
     if STATE.anomaly:
         _check_finite(node.name(), [g.data for g in fixed if g is not None])

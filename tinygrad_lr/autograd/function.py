@@ -194,7 +194,9 @@ class once_differentiable(Function):
     op_name = "?"
 
     @staticmethod
-    def forward(ctx, g, op_name):
+    def forward(ctx, g, op_name, *grad_outputs):
+        # grad_outputs are inputs only so that the result is attached to the graph (and a
+        # second backward reaches backward() below) whenever they require grad
         ctx.op_name = op_name
         return g.data
 
