@@ -1,0 +1,560 @@
+"""Layers, nn.functional layer functions, nn.init and Module features against PyTorch.
+
+Every layer is compared in float64 with torch.nn: weights go ours -> state_dict -> numpy
+-> torch.load_state_dict, then forward output, input gradient and every parameter gradient
+(for a random upstream gradient) must agree. Small sizes are gradchecked.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import tinygrad_lr as tl
+import tinygrad_lr.nn.functional as F
+from tinygrad_lr import nn
+from tinygrad_lr.autograd import gradcheck, gradgradcheck
+from tinygrad_lr.nn import init
+
+torch.set_default_dtype(torch.float64)
+RNG = np.random.default_rng(0)
+
+
+def randn(*shape):
+    return RNG.standard_normal(shape)
+
+
+def copy_to_torch(ours, theirs):
+    """ours.state_dict() -> numpy -> theirs.load_state_dict (strict: names must agree)."""
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data))
+                            for k, v in ours.state_dict().items()})
+
+
+def copy_from_torch(theirs, ours):
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+
+
+def check_against_torch(ours, theirs, *inputs, atol=1e-10, from_torch=False):
+    """Forward output, input gradients and parameter gradients of ours == theirs (float64)."""
+    ours.double()
+    theirs.double()
+    if from_torch:
+        copy_from_torch(theirs, ours)
+    else:
+        copy_to_torch(ours, theirs)
+    xs = [tl.Tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
+    ts = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
+    out, expected = ours(*xs), theirs(*ts)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=atol, rtol=1e-8)
+    g = randn(*expected.shape)
+    out.backward(tl.Tensor(g))
+    expected.backward(torch.tensor(g))
+    for i, (x, t) in enumerate(zip(xs, ts)):
+        if t.requires_grad:
+            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=atol, rtol=1e-8,
+                                       err_msg=f"input {i} gradient")
+    theirs_params = dict(theirs.named_parameters())
+    ours_params = dict(ours.named_parameters())
+    assert ours_params.keys() == theirs_params.keys()
+    for name, p in ours_params.items():
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(),
+                                   atol=atol, rtol=1e-8, err_msg=f"gradient of {name}")
+    for name, b in theirs.named_buffers():
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), b.numpy(), atol=atol,
+                                   err_msg=f"buffer {name}")
+    return out
+
+
+def same_names_and_shapes(ours, theirs):
+    a = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
+    b = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
+    assert list(a) == list(b) and a == b
+
+
+# ================================================================ Linear, Bilinear, ...
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("batch", [(5,), (2, 3), ()])
+def test_linear_matches_torch(bias, batch):
+    ours, theirs = nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias)
+    same_names_and_shapes(ours, theirs)
+    check_against_torch(ours, theirs, randn(*batch, 4))
+
+
+def test_linear_loads_torch_weights():
+    theirs = torch.nn.Linear(6, 2)
+    check_against_torch(nn.Linear(6, 2), theirs, randn(3, 6), from_torch=True)
+
+
+def test_linear_gradcheck_and_gradgradcheck():
+    x = tl.Tensor(randn(3, 4), requires_grad=True)
+    w = tl.Tensor(randn(2, 4), requires_grad=True)
+    b = tl.Tensor(randn(2), requires_grad=True)
+    assert gradcheck(F.linear, (x, w, b))
+    assert gradgradcheck(F.linear, (x, w, b))
+    assert gradcheck(lambda x, w: F.linear(x, w), (tl.Tensor(randn(2, 3, 4), requires_grad=True), w))
+
+
+def test_linear_errors():
+    layer = nn.Linear(3, 4)
+    with pytest.raises(ValueError, match=r"Linear\(in_features=3, out_features=4, bias=True\)"
+                                         r".*3 features.*\(2, 5\)"):
+        layer(tl.randn(2, 5))
+    with pytest.raises(TypeError, match="float64.*float32"):
+        layer(tl.Tensor(randn(2, 3)))
+    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\).*expected 3"):
+        F.linear(tl.randn(2, 5), tl.randn(4, 3))
+
+
+def test_linear_default_init_follows_torch_scheme():
+    tl.manual_seed(0)
+    layer = nn.Linear(400, 300)
+    bound = 1 / math.sqrt(400)
+    w, b = layer.weight.numpy(), layer.bias.numpy()
+    assert w.dtype == np.float32 and np.abs(w).max() <= bound and np.abs(b).max() <= bound
+    # U(-bound, bound): std bound/sqrt(3), and both ends are reached
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound
+    assert np.abs(w).max() > 0.99 * bound and abs(w.mean()) < 0.01 * bound
+    assert layer.weight.requires_grad and layer.bias.requires_grad
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_matches_torch(bias):
+    ours, theirs = nn.Bilinear(3, 4, 2, bias=bias), torch.nn.Bilinear(3, 4, 2, bias=bias)
+    same_names_and_shapes(ours, theirs)
+    check_against_torch(ours, theirs, randn(5, 3), randn(5, 4))
+    ours, theirs = nn.Bilinear(3, 4, 2, bias=bias), torch.nn.Bilinear(3, 4, 2, bias=bias)
+    check_against_torch(ours, theirs, randn(2, 5, 3), randn(2, 5, 4))
+
+
+def test_bilinear_gradcheck_init_and_errors():
+    layer = nn.Bilinear(2, 3, 2).double()
+    x1 = tl.Tensor(randn(3, 2), requires_grad=True)
+    x2 = tl.Tensor(randn(3, 3), requires_grad=True)
+    assert gradcheck(lambda a, b, w: F.bilinear(a, b, w, layer.bias), (x1, x2, layer.weight))
+    big = nn.Bilinear(50, 20, 30)
+    assert np.abs(big.weight.numpy()).max() <= 1 / math.sqrt(50)
+    with pytest.raises(ValueError, match=r"Bilinear\(in1_features=2.*\(3, 5\)"):
+        layer(x1, tl.Tensor(randn(3, 5)))
+
+
+def test_identity_and_flatten():
+    x = randn(2, 3, 4, 5)
+    assert nn.Identity(54, unused=1)(tl.Tensor(x)).numpy() is not None
+    np.testing.assert_array_equal(nn.Identity()(tl.Tensor(x)).numpy(), x)
+    for args in [(), (0,), (1, 2), (2, -1), (-3, -2)]:
+        check_against_torch(nn.Flatten(*args), torch.nn.Flatten(*args), x)
+        np.testing.assert_array_equal(F.flatten(tl.Tensor(x), *args).numpy(),
+                                      torch.flatten(torch.tensor(x), *args).numpy())
+    assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
+
+
+# ================================================================ activations
+ACTIVATIONS = [
+    (nn.ReLU(), torch.nn.ReLU()),
+    (nn.LeakyReLU(), torch.nn.LeakyReLU()),
+    (nn.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)),
+    (nn.ELU(), torch.nn.ELU()),
+    (nn.ELU(0.5), torch.nn.ELU(0.5)),
+    (nn.GELU(), torch.nn.GELU()),
+    (nn.GELU("tanh"), torch.nn.GELU("tanh")),
+    (nn.Sigmoid(), torch.nn.Sigmoid()),
+    (nn.Tanh(), torch.nn.Tanh()),
+    (nn.Softplus(), torch.nn.Softplus()),
+    (nn.Softplus(2.0, 1.0), torch.nn.Softplus(2.0, 1.0)),
+    (nn.Softmax(1), torch.nn.Softmax(1)),
+    (nn.Softmax(-1), torch.nn.Softmax(-1)),
+    (nn.Softmax(0), torch.nn.Softmax(0)),
+    (nn.LogSoftmax(1), torch.nn.LogSoftmax(1)),
+    (nn.LogSoftmax(0), torch.nn.LogSoftmax(0)),
+]
+
+
+@pytest.mark.parametrize("ours,theirs", ACTIVATIONS, ids=[repr(a) for a, _ in ACTIVATIONS])
+def test_activation_modules_match_torch(ours, theirs):
+    x = randn(4, 5) * 3
+    check_against_torch(ours, theirs, x)
+    check_against_torch(ours, theirs, randn(2, 3, 4))
+    assert repr(ours) == repr(theirs)
+    assert list(ours.parameters()) == []
+
+
+@pytest.mark.parametrize("ours,theirs", ACTIVATIONS[::2], ids=[repr(a) for a, _ in ACTIVATIONS[::2]])
+def test_activation_gradcheck(ours, theirs):
+    x = tl.Tensor(randn(3, 4) + 0.05, requires_grad=True)  # away from kinks
+    assert gradcheck(ours, (x,))
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3, 4])
+def test_softmax_implicit_dim_like_torch(ndim):
+    import warnings
+
+    x = randn(*[3] * ndim)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch warns about the implicit dim
+        expected = torch.nn.Softmax()(torch.tensor(x)).numpy()
+        expected_log = torch.nn.LogSoftmax()(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(nn.Softmax()(tl.Tensor(x)).numpy(), expected, atol=1e-12)
+    np.testing.assert_allclose(nn.LogSoftmax()(tl.Tensor(x)).numpy(), expected_log, atol=1e-12)
+
+
+def test_functional_activations_match_torch():
+    x = randn(3, 4) * 2
+    tx = torch.tensor(x)
+    pairs = [(F.relu, torch.nn.functional.relu), (F.sigmoid, torch.sigmoid),
+             (F.tanh, torch.tanh), (lambda t: F.leaky_relu(t, 0.3),
+                                    lambda t: torch.nn.functional.leaky_relu(t, 0.3)),
+             (lambda t: F.elu(t, 2.0), lambda t: torch.nn.functional.elu(t, 2.0)),
+             (lambda t: F.gelu(t, approximate="tanh"),
+              lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
+             (lambda t: F.softplus(t, 3.0, 2.0), lambda t: torch.nn.functional.softplus(t, 3.0, 2.0)),
+             (lambda t: F.softmax(t, 0), lambda t: torch.softmax(t, 0)),
+             (lambda t: F.log_softmax(t, 1), lambda t: torch.log_softmax(t, 1))]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours(tl.Tensor(x)).numpy(), theirs(tx).numpy(), atol=1e-12)
+
+
+def test_gelu_bad_approximate():
+    with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
+        nn.GELU("fast")
+
+
+# ================================================================ Dropout
+def test_dropout_statistics_and_scaling():
+    tl.manual_seed(1)
+    p = 0.3
+    x = tl.ones(200, 500)
+    out = nn.Dropout(p)(x).numpy()
+    zeroed = (out == 0).mean()
+    assert abs(zeroed - p) < 0.01
+    np.testing.assert_allclose(out[out != 0], 1 / (1 - p), rtol=1e-6)  # inverted dropout
+    assert abs(out.mean() - 1.0) < 0.02  # expectation preserved
+    assert out.dtype == np.float32
+
+
+def test_dropout_eval_identity_and_edge_probabilities():
+    layer = nn.Dropout(0.5).eval()
+    x = tl.randn(4, 5)
+    assert layer(x) is x
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(nn.Dropout(1.0)(x).numpy(), np.zeros((4, 5)))
+    assert F.dropout(x, 0.5, training=False) is x
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got"):
+            nn.Dropout(bad)
+        with pytest.raises(ValueError, match="dropout: probability"):
+            F.dropout(x, bad)
+    assert repr(nn.Dropout(0.2)) == repr(torch.nn.Dropout(0.2))
+
+
+def test_dropout_reproducible_with_manual_seed_and_gradient_is_the_mask():
+    x = tl.Tensor(randn(6, 7), requires_grad=True)
+    tl.manual_seed(123)
+    a = F.dropout(x, 0.4)
+    tl.manual_seed(123)
+    b = F.dropout(x, 0.4)
+    c = F.dropout(x, 0.4)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(b.numpy(), c.numpy())
+    a.sum().backward()
+    kept = a.numpy() != 0
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.6)
+
+
+# ================================================================ Embedding
+def test_embedding_matches_torch_with_repeated_indices():
+    idx = np.array([[1, 2, 1], [4, 1, 0]])
+    ours, theirs = nn.Embedding(5, 3), torch.nn.Embedding(5, 3)
+    same_names_and_shapes(ours, theirs)
+    check_against_torch(ours, theirs, idx)
+    # row 1 appears three times: its gradient is the sum of the three output gradients
+    g = ours.weight.grad.numpy()
+    assert np.abs(g[1]).sum() > 0 and np.all(g[3] == 0)
+
+
+def test_embedding_padding_idx():
+    idx = np.array([0, 2, 0, 3])
+    ours, theirs = nn.Embedding(4, 2, padding_idx=0), torch.nn.Embedding(4, 2, padding_idx=0)
+    assert np.all(ours.weight.numpy()[0] == 0)
+    check_against_torch(ours, theirs, idx)
+    assert np.all(ours.weight.grad.numpy()[0] == 0)
+    neg = nn.Embedding(4, 2, padding_idx=-1)
+    assert neg.padding_idx == 3 and repr(neg) == repr(torch.nn.Embedding(4, 2, padding_idx=-1))
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_init_gradcheck_and_errors():
+    tl.manual_seed(0)
+    w = nn.Embedding(300, 100).weight.numpy()
+    assert abs(w.std() - 1) < 0.01 and abs(w.mean()) < 0.01  # N(0, 1), as in torch
+    weight = tl.Tensor(randn(4, 3), requires_grad=True)
+    assert gradcheck(lambda w: F.embedding(tl.tensor([[0, 3], [3, 3]]), w), (weight,))
+    layer = nn.Embedding(4, 2)
+    with pytest.raises(IndexError, match=r"index 4 is out of range .* 4 rows"):
+        layer(tl.tensor([0, 4]))
+    with pytest.raises(IndexError, match="index -1 is out of range"):
+        layer(tl.tensor([-1]))
+    with pytest.raises(TypeError, match="indices must be an integer tensor"):
+        layer(tl.tensor([0.0]))
+    with pytest.raises(ValueError, match="padding_idx 7"):
+        nn.Embedding(4, 2, padding_idx=7)
+
+
+def test_one_hot_and_normalize_match_torch():
+    idx = np.array([[0, 2], [1, 4]])
+    np.testing.assert_array_equal(F.one_hot(tl.tensor(idx)).numpy(),
+                                  torch.nn.functional.one_hot(torch.tensor(idx)).numpy())
+    out = F.one_hot(tl.tensor(idx), 7)
+    assert out.shape == (2, 2, 7) and out.dtype == np.int64
+    with pytest.raises(ValueError, match="class index 4 is out of range for num_classes=3"):
+        F.one_hot(tl.tensor(idx), 3)
+    with pytest.raises(TypeError, match="integer"):
+        F.one_hot(tl.tensor([0.5]))
+    x = randn(3, 4)
+    x[1] = 0  # a zero row: eps keeps it finite, as in torch
+    for p, dim in [(2.0, 1), (1.0, 0), (3.0, -1)]:
+        xo = tl.Tensor(x, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        a, b = F.normalize(xo, p, dim), torch.nn.functional.normalize(xt, p, dim)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-12)
+        g = randn(3, 4)
+        a.backward(tl.Tensor(g))
+        b.backward(torch.tensor(g))
+        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    assert gradcheck(lambda t: F.normalize(t, 2.0, 1), (tl.Tensor(randn(3, 4), requires_grad=True),))
+
+
+# ================================================================ BatchNorm
+BN_CONFIGS = [dict(), dict(affine=False), dict(bias=False), dict(momentum=None), dict(momentum=0.5, eps=1e-3),
+              dict(track_running_stats=False)]
+
+
+@pytest.mark.parametrize("kwargs", BN_CONFIGS, ids=str)
+@pytest.mark.parametrize("cls,shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)),
+                                       ("BatchNorm2d", (4, 3, 2, 3))])
+def test_batchnorm_train_steps_then_eval_match_torch(cls, shape, kwargs):
+    ours, theirs = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)
+    same_names_and_shapes(ours, theirs)
+    assert repr(ours) == repr(theirs)
+    for p in ours.parameters():  # non-trivial affine parameters
+        p.data[...] = randn(3)
+    for step in range(3):  # running statistics after several steps (buffers compared)
+        for m in (ours, theirs):
+            m.zero_grad()
+        check_against_torch(ours, theirs, randn(*shape) * 2 + 1)
+        copy_to_torch(ours, theirs)
+    if ours.track_running_stats:
+        assert int(ours.num_batches_tracked.item()) == 3
+    ours.eval()
+    theirs.eval()
+    for m in (ours, theirs):
+        m.zero_grad()
+    check_against_torch(ours, theirs, randn(*shape))
+    if ours.track_running_stats:
+        assert int(ours.num_batches_tracked.item()) == 3  # eval does not count
+
+
+def test_batchnorm_default_buffers_and_dtypes():
+    bn = nn.BatchNorm2d(4)
+    sd = bn.state_dict()
+    assert list(sd) == ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    np.testing.assert_array_equal(sd["weight"].numpy(), np.ones(4))
+    np.testing.assert_array_equal(sd["running_var"].numpy(), np.ones(4))
+    assert sd["num_batches_tracked"].dtype == np.int64 and sd["num_batches_tracked"].shape == ()
+    assert [n for n, _ in bn.named_parameters()] == ["weight", "bias"]
+    bn.double()
+    assert bn.running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
+
+
+def test_batchnorm_gradcheck_train_and_eval():
+    for shape in [(4, 3), (3, 2, 4), (2, 2, 2, 3)]:
+        x = tl.Tensor(randn(*shape), requires_grad=True)
+        w = tl.Tensor(randn(shape[1]), requires_grad=True)
+        b = tl.Tensor(randn(shape[1]), requires_grad=True)
+        assert gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, True), (x, w, b))
+        rm, rv = tl.Tensor(randn(shape[1])), tl.Tensor(np.abs(randn(shape[1])) + 0.5)
+        assert gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, False), (x, w, b))
+    x = tl.Tensor(randn(4, 3), requires_grad=True)
+    assert gradcheck(lambda x: F.batch_norm(x, None, None, training=True), (x,))
+
+
+def test_batchnorm_double_backward_raises_clearly():
+    x = tl.Tensor(randn(4, 3), requires_grad=True)
+    y = F.batch_norm(x, None, None, training=True)
+    (g,) = tl.autograd.grad((y * y * y).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="double backward through BatchNorm"):
+        g.sum().backward()
+
+
+def test_batchnorm_errors():
+    bn = nn.BatchNorm1d(3)
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(3\): expected 3 channels in dim 1, got 4"):
+        bn(tl.randn(5, 4))
+    with pytest.raises(ValueError, match=r"BatchNorm1d: expected 2D \(N, C\) or 3D"):
+        bn(tl.randn(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="BatchNorm2d: expected 4D"):
+        nn.BatchNorm2d(3)(tl.randn(2, 3))
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        bn(tl.randn(1, 3))
+    with pytest.raises(ValueError, match="running_mean has shape"):
+        F.batch_norm(tl.randn(2, 3), tl.zeros(4), tl.ones(3))
+
+
+def test_batchnorm_float32_matches_torch():
+    x = randn(8, 4, 3, 3).astype(np.float32)
+    ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4).float()
+    out = ours(tl.Tensor(x))
+    expected = theirs(torch.tensor(x))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
+
+
+# ================================================================ LayerNorm
+@pytest.mark.parametrize("normalized_shape,shape", [(5, (3, 5)), ((4, 5), (2, 4, 5)),
+                                                    (5, (2, 3, 5)), ([5], (5,))])
+@pytest.mark.parametrize("kwargs", [dict(), dict(elementwise_affine=False), dict(eps=1e-2),
+                                    dict(bias=False)], ids=str)
+def test_layernorm_matches_torch(normalized_shape, shape, kwargs):
+    ours = nn.LayerNorm(normalized_shape, **kwargs)
+    theirs = torch.nn.LayerNorm(normalized_shape, **kwargs)
+    same_names_and_shapes(ours, theirs)
+    assert repr(ours) == repr(theirs)
+    for p in ours.parameters():
+        p.data[...] = randn(*p.shape)
+    check_against_torch(ours, theirs, randn(*shape) * 3 + 2)
+
+
+def test_layernorm_gradcheck_and_errors():
+    x = tl.Tensor(randn(3, 2, 4), requires_grad=True)
+    w = tl.Tensor(randn(2, 4), requires_grad=True)
+    b = tl.Tensor(randn(2, 4), requires_grad=True)
+    assert gradcheck(lambda x, w, b: F.layer_norm(x, (2, 4), w, b), (x, w, b))
+    assert gradcheck(lambda x: F.layer_norm(x, 4), (x,))
+    with pytest.raises(ValueError, match=r"LayerNorm\(\(4,\).*last 1 dimension\(s\) are \(4,\)"):
+        nn.LayerNorm(4)(tl.randn(4, 3))
+    with pytest.raises(ValueError, match="weight has shape"):
+        F.layer_norm(tl.randn(2, 4), 4, tl.ones(3))
+
+
+# ================================================================ nn.init
+def test_calculate_gain_and_fans_match_torch():
+    for name, param in [("linear", None), ("conv2d", None), ("sigmoid", None), ("tanh", None),
+                        ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None)]:
+        assert init.calculate_gain(name, param) == pytest.approx(
+            torch.nn.init.calculate_gain(name, param))
+    with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
+        init.calculate_gain("swish")
+    for shape in [(3, 4), (8, 3, 5), (6, 2, 3, 3)]:
+        assert init._calculate_fan_in_and_fan_out(tl.zeros(*shape)) == \
+            torch.nn.init._calculate_fan_in_and_fan_out(torch.zeros(*shape))
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        init.xavier_uniform_(tl.zeros(5))
+
+
+@pytest.mark.parametrize("fn,kwargs,kind,scale", [
+    (init.xavier_uniform_, dict(gain=2.0), "uniform", 2.0 * math.sqrt(6 / (200 + 300))),
+    (init.xavier_normal_, dict(), "normal", math.sqrt(2 / (200 + 300))),
+    (init.kaiming_uniform_, dict(a=math.sqrt(5)), "uniform", 1 / math.sqrt(300)),
+    (init.kaiming_uniform_, dict(nonlinearity="relu", mode="fan_out"), "uniform",
+     math.sqrt(2) * math.sqrt(3 / 200)),
+    (init.kaiming_normal_, dict(nonlinearity="relu"), "normal", math.sqrt(2 / 300)),
+    (init.kaiming_normal_, dict(mode="fan_out", nonlinearity="tanh"), "normal", 5 / 3 / math.sqrt(200)),
+    (init.uniform_, dict(a=-2.0, b=3.0), "uniform", None),
+    (init.normal_, dict(mean=1.0, std=0.5), "normal", 0.5),
+])
+def test_init_distributions(fn, kwargs, kind, scale):
+    tl.manual_seed(0)
+    t = fn(tl.zeros(200, 300), **kwargs)
+    x = t.numpy()
+    assert x.dtype == np.float32
+    if fn is init.uniform_:
+        assert x.min() >= -2 and x.max() <= 3 and abs(x.mean() - 0.5) < 0.05
+    elif kind == "uniform":  # scale is the bound
+        assert np.abs(x).max() <= scale * (1 + 1e-6) and np.abs(x).max() > 0.99 * scale
+        assert abs(x.std() - scale / math.sqrt(3)) < 0.02 * scale
+    else:  # scale is the std
+        assert abs(x.std() - scale) < 0.02 * scale
+    tl.manual_seed(0)
+    np.testing.assert_array_equal(fn(tl.zeros(200, 300), **kwargs).numpy(), x)  # repeatable
+
+
+def test_init_constant_orthogonal_and_in_place():
+    p = nn.Linear(3, 4).weight
+    version = p._version[0]
+    assert init.constant_(p, 0.25) is p and np.all(p.numpy() == 0.25)
+    assert p._version[0] > version
+    assert np.all(init.zeros_(p).numpy() == 0) and np.all(init.ones_(p).numpy() == 1)
+    for shape in [(5, 3), (3, 5), (4, 2, 3)]:
+        q = init.orthogonal_(tl.zeros(*shape, dtype="float64"), gain=2.0).numpy()
+        q = q.reshape(shape[0], -1)
+        small = q @ q.T if shape[0] <= q.shape[1] else q.T @ q
+        np.testing.assert_allclose(small, 4 * np.eye(min(q.shape)), atol=1e-10)
+    with pytest.raises(ValueError, match="mode must be 'fan_in' or 'fan_out'"):
+        init.kaiming_normal_(tl.zeros(3, 3), mode="fan_avg")
+
+
+# ================================================================ Module features
+def _model():
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.2),
+                         nn.Linear(4, 2))
+
+
+def _torch_model():
+    t = torch.nn
+    return t.Sequential(t.Linear(3, 4), t.BatchNorm1d(4), t.ReLU(), t.Dropout(0.2), t.Linear(4, 2))
+
+
+def test_model_repr_names_and_state_dict_match_torch():
+    ours, theirs = _model(), _torch_model()
+    assert repr(ours) == repr(theirs)
+    same_names_and_shapes(ours, theirs)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(list(ours.children())) == 5 and len(list(ours.modules())) == 6
+    copy_to_torch(ours, theirs)  # round trip ours -> torch -> ours
+    fresh = _model()
+    copy_from_torch(theirs, fresh)
+    for k, v in ours.state_dict().items():
+        np.testing.assert_array_equal(fresh.state_dict()[k].numpy(), v.numpy())
+    x = randn(6, 3)
+    ours.eval(), theirs.eval(), fresh.eval()
+    np.testing.assert_allclose(fresh(tl.Tensor(x.astype(np.float32))).numpy(),
+                               theirs.float()(torch.tensor(x, dtype=torch.float32)).detach().numpy(),
+                               atol=1e-6)
+
+
+def test_load_state_dict_errors_name_the_keys():
+    model = _model()
+    sd = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    del sd["0.bias"]
+    sd["extra.weight"] = np.zeros(2)
+    sd["4.weight"] = np.zeros((3, 3))
+    with pytest.raises(RuntimeError, match=r"4\.weight: checkpoint \(3, 3\), model \(2, 4\)") as e:
+        model.load_state_dict(sd)
+    assert "missing keys: 0.bias" in str(e.value) and "unexpected keys: extra.weight" in str(e.value)
+    sd["4.weight"] = np.ones((2, 4))
+    result = model.load_state_dict(sd, strict=False)
+    assert result.missing_keys == ["0.bias"] and result.unexpected_keys == ["extra.weight"]
+    np.testing.assert_array_equal(model[4].weight.numpy(), np.ones((2, 4)))
+
+
+def test_train_eval_zero_grad_and_dtype():
+    model = _model()
+    assert all(m.training for m in model.modules())
+    model.eval()
+    assert not any(m.training for m in model.modules())
+    model.train()
+    assert model[1].training
+    model(tl.randn(5, 3)).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad(set_to_none=False)
+    assert all(np.all(p.grad.numpy() == 0) for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+    model.double()
+    assert all(t.dtype == np.float64 for k, t in model.state_dict().items()
+               if "num_batches" not in k)
+    assert model(tl.Tensor(randn(5, 3))).dtype == np.float64
+    model.float()
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    with pytest.raises(TypeError, match="only floating dtypes"):
+        model.to(np.int64)
