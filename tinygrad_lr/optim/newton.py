@@ -1,0 +1,1 @@
+class Newton: pass

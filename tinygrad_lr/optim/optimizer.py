@@ -1,0 +1,181 @@
+"""Optimizer: the base class every update rule builds on (PyTorch's interface).
+
+An optimizer holds `param_groups` (a list of dicts: the tensors under 'params' plus the
+hyperparameters, editable between steps, which is how schedulers change 'lr') and `state`
+(a dict per parameter: moment estimates, step counts). Subclasses write `_update(group)`;
+the base class does the bookkeeping: argument checks, closures, zero_grad, state_dict.
+"""
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor
+
+
+def check_hyperparameter(optimizer, name, value, ok, expected):
+    """Raise a ValueError naming the optimizer and argument when `ok` is False."""
+    if not ok:
+        raise ValueError(f"{optimizer}: invalid {name} {value!r}, expected {expected}")
+
+
+class Optimizer:
+    def __init__(self, params, defaults):
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, got "
+                            "a single Tensor; wrap it in a list: [tensor]")
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a dict with 'params' (and optionally its own hyperparameters) to optimize."""
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(f"{name}: a param group must be a dict, got "
+                            f"{type(param_group).__name__}")
+        group = dict(param_group)
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{name}: can only optimize Tensors, got "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"{name}: optimizer can only optimize leaf tensors; this one "
+                                 f"was made by {p.grad_fn.name()} (use a tensor created with "
+                                 "requires_grad=True, or .detach().requires_grad_())")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}: a parameter appears twice in one param group")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError(f"{name}: some parameters appear in more than one param group")
+        group["params"] = params
+        for key, default in self.defaults.items():
+            group.setdefault(key, default)
+        self._check_group(group)
+        self.param_groups.append(group)
+
+    def _check_group(self, group):
+        """Validate a group's hyperparameters (subclasses extend this)."""
+        check_hyperparameter(type(self).__name__, "learning rate", group["lr"],
+                             group["lr"] >= 0, ">= 0")
+
+    # ------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set them to None (cheapest) or fill them with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. `closure` (optional)
+        re-evaluates the model and returns the loss; it runs with grad enabled."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                self._update(group)
+        return loss
+
+    def _update(self, group):
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
+
+    def _params_with_grad(self, group):
+        """(param, flat param array, flat grad array, state) for each param that has a grad."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if not p.data.flags.c_contiguous:
+                raise ValueError(f"{type(self).__name__}: parameters must be contiguous "
+                                 f"arrays (one of shape {p.shape} is not)")
+            grad = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype).reshape(-1)
+            yield p, p.data.reshape(-1), grad, self.state.setdefault(p, {})
+
+    @staticmethod
+    def _buffer(state, key, param, fill=0.0):
+        """The state array `key` (shaped like the parameter, created on first use),
+        flattened for the kernels."""
+        if key not in state:
+            state[key] = np.full(param.shape, fill, dtype=param.dtype)
+        return state[key].reshape(-1)
+
+    # ------------------------------------------------------------ saving and resuming
+    def state_dict(self):
+        """PyTorch's format: {'state': {index: {...}}, 'param_groups': [{..., 'params':
+        [indices]}]}. Arrays are copied, so later steps do not change a saved dict."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": ids})
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {
+                        k: Tensor(v.copy()) if isinstance(v, np.ndarray) else v
+                        for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyperparameters and state saved by state_dict(), matching parameters by
+        position; a resumed run continues exactly as the uninterrupted one would."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the saved state has "
+                             f"{len(saved_groups)} param groups, this optimizer has "
+                             f"{len(self.param_groups)}")
+        by_index = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group["params"]) != len(saved["params"]):
+                raise ValueError(f"{name}.load_state_dict: param group {i} has "
+                                 f"{len(group['params'])} parameters, the saved one has "
+                                 f"{len(saved['params'])}")
+            by_index.update({int(k): p for k, p in zip(saved["params"], group["params"])})
+        self.state = {}
+        for key, saved_state in state_dict["state"].items():
+            p = by_index[int(key)]
+            self.state[p] = {k: _as_state_value(k, v, p) for k, v in saved_state.items()}
+        for group, saved in zip(self.param_groups, saved_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+# state entries that are plain numbers even when a saved file turned them into arrays
+_SCALAR_STATE = ("step", "mu_product", "func_evals", "n_iter")
+
+
+def _as_state_value(key, value, param):
+    """A saved state entry back in working form: arrays in the parameter's dtype (copied,
+    so the saved dict stays untouched), numbers as numbers."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if not isinstance(value, np.ndarray):
+        return value
+    if key in _SCALAR_STATE and value.size == 1:
+        return value.item()
+    return np.array(value, dtype=param.dtype)

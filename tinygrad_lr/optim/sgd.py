@@ -1,0 +1,34 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from .optimizer import Optimizer, check_hyperparameter
+
+
+class SGD(Optimizer):
+    """p -= lr * g, where g may include weight decay (g + wd*p) and momentum
+    (buf = momentum*buf + (1-dampening)*g; Nesterov looks ahead: g + momentum*buf)."""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                 nesterov=False, maximize=False):
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _check_group(self, group):
+        super()._check_group(group)
+        check_hyperparameter("SGD", "momentum", group["momentum"], group["momentum"] >= 0,
+                             ">= 0")
+        check_hyperparameter("SGD", "weight_decay", group["weight_decay"],
+                             group["weight_decay"] >= 0, ">= 0")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0 "
+                             f"(got momentum={group['momentum']}, "
+                             f"dampening={group['dampening']})")
+
+    def _update(self, group):
+        from ..kernels import optim as K
+
+        momentum = group["momentum"]
+        for p, param, grad, state in self._params_with_grad(group):
+            first_step = momentum != 0 and "momentum_buffer" not in state
+            buf = self._buffer(state, "momentum_buffer", p) if momentum != 0 else grad[:0]
+            K.sgd(param, grad, buf, group["lr"], momentum, 1.0 - group["dampening"],
+                  group["weight_decay"], group["nesterov"], group["maximize"], first_step)
