@@ -558,3 +558,37 @@ def test_train_eval_zero_grad_and_dtype():
     assert all(p.dtype == np.float32 for p in model.parameters())
     with pytest.raises(TypeError, match="only floating dtypes"):
         model.to(np.int64)
+
+
+# ================================================================ kernels (also run with NUMBA_DISABLE_JIT=1)
+def test_norm_kernels_match_numpy_nojit():
+    from tinygrad_lr.kernels import norm as K
+
+    x = randn(4, 3, 5)
+    g = randn(4, 3, 5)
+    w, b = randn(3), randn(3)
+    mean, invstd = K.batch_stats(x, 1e-5)
+    np.testing.assert_allclose(mean, x.mean(axis=(0, 2)), atol=1e-12)
+    np.testing.assert_allclose(invstd, 1 / np.sqrt(x.var(axis=(0, 2)) + 1e-5), rtol=1e-12)
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    out = K.scale_shift(x, mean, invstd, w, b)
+    np.testing.assert_allclose(out, xhat * w[:, None] + b[:, None], atol=1e-12)
+    gx, gw, gb = K.batch_norm_backward(g, x, mean, invstd, w)
+    np.testing.assert_allclose(gb, g.sum(axis=(0, 2)), atol=1e-12)
+    np.testing.assert_allclose(gw, (g * xhat).sum(axis=(0, 2)), atol=1e-12)
+    expected = (w * invstd)[:, None] * (g - g.mean(axis=(0, 2))[:, None]
+                                        - xhat * (g * xhat).mean(axis=(0, 2))[:, None])
+    np.testing.assert_allclose(gx, expected, atol=1e-12)
+
+    rows = randn(6, 7).astype(np.float32)
+    w7, b7 = randn(7).astype(np.float32), randn(7).astype(np.float32)
+    out, xhat, invstd = K.layer_norm_rows(rows, w7, b7, 1e-5)
+    ref = (rows - rows.mean(1, keepdims=True)) / np.sqrt(rows.var(1, keepdims=True) + 1e-5)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(xhat, ref, atol=1e-5)
+    np.testing.assert_allclose(out, ref * w7 + b7, atol=1e-5)
+    g = randn(6, 7).astype(np.float32)
+    gw = g * w7
+    expected = invstd[:, None] * (gw - gw.mean(1, keepdims=True)
+                                  - xhat * (gw * xhat).mean(1, keepdims=True))
+    np.testing.assert_allclose(K.layer_norm_backward_rows(g, xhat, invstd, w7), expected, atol=1e-5)
