@@ -5,6 +5,8 @@ hyperparameters, editable between steps, which is how schedulers change 'lr') an
 (a dict per parameter: moment estimates, step counts). Subclasses write `_update(group)`;
 the base class does the bookkeeping: argument checks, closures, zero_grad, state_dict.
 """
+import copy
+
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
@@ -130,7 +132,7 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: Tensor(v.copy()) if isinstance(v, np.ndarray) else v
+                        k: Tensor(v.copy()) if isinstance(v, np.ndarray) else copy.deepcopy(v)
                         for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
@@ -175,7 +177,7 @@ def _as_state_value(key, value, param):
     if isinstance(value, Tensor):
         value = value.data
     if not isinstance(value, np.ndarray):
-        return value
+        return copy.deepcopy(value)
     if key in _SCALAR_STATE and value.size == 1:
         return value.item()
     return np.array(value, dtype=param.dtype)
