@@ -12,8 +12,8 @@ import numpy as np
 
 # ---------------------------------------------------------------- batch norm, (N, C, L)
 @numba.njit(cache=True, parallel=True)
-def _batch_stats(x, mean, invstd, eps):
-    """Per-channel mean and 1/sqrt(biased var + eps), two-pass for accuracy."""
+def _batch_stats(x, mean, var):
+    """Per-channel mean and biased variance, two-pass for accuracy."""
     n, c, length = x.shape
     count = n * length
     for j in numba.prange(c):
@@ -28,7 +28,7 @@ def _batch_stats(x, mean, invstd, eps):
                 d = x[i, j, k] - m
                 ss += d * d
         mean[j] = m
-        invstd[j] = 1.0 / np.sqrt(ss / count + eps)
+        var[j] = ss / count
 
 
 @numba.njit(cache=True, parallel=True)
@@ -68,12 +68,13 @@ def _batch_norm_backward(g, x, mean, invstd, weight, grad_x, grad_weight, grad_b
                 grad_x[i, j, k] = scale * (g[i, j, k] - mg - xhat * mgx)
 
 
-def batch_stats(x, eps):
+def batch_stats(x):
+    """(mean, biased variance) per channel of an (N, C, L) array, in float64."""
     c = x.shape[1]
     mean = np.empty(c, dtype=np.float64)
-    invstd = np.empty(c, dtype=np.float64)
-    _batch_stats(x, mean, invstd, eps)
-    return mean, invstd
+    var = np.empty(c, dtype=np.float64)
+    _batch_stats(x, mean, var)
+    return mean, var
 
 
 def scale_shift(x, mean, invstd, weight, bias):

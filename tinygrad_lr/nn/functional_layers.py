@@ -136,10 +136,11 @@ def dropout(input, p=0.5, training=True):
 
 # ---------------------------------------------------------------- normalisation
 class BatchNorm(Function):
-    """Batch normalisation of x viewed as (N, C, L) with the batch's own statistics.
+    """Batch normalisation of x viewed as (N, C, L) with the batch's own statistics
+    (mean and biased variance per channel over N and L, computed by the caller).
 
-    forward: xhat = (x - mean) / sqrt(var + eps), y = xhat * w + b, statistics per channel
-    over N and L. backward (one kernel pass per channel):
+    forward: xhat = (x - mean) / sqrt(var + eps), y = xhat * w + b.
+    backward (one kernel pass per channel):
         dw = sum(g * xhat), db = sum(g),
         dx = w / std * (g - mean(g) - xhat * mean(g * xhat)).
     """
@@ -148,11 +149,10 @@ class BatchNorm(Function):
     differentiable_backward = False
 
     @staticmethod
-    def forward(ctx, x, weight, bias, eps):
-        from ..kernels.norm import batch_stats, scale_shift
+    def forward(ctx, x, weight, bias, x3, mean, var, eps):
+        from ..kernels.norm import scale_shift
 
-        x3 = _as_ncl(x.data)
-        mean, invstd = batch_stats(x3, eps)
+        invstd = 1.0 / np.sqrt(var + eps)
         w, b = _affine(weight, bias, x3.shape[1], x3.dtype)
         ctx.x3, ctx.w, ctx.mean, ctx.invstd = x3, w, mean, invstd
         ctx.save_for_backward(x)
@@ -163,14 +163,13 @@ class BatchNorm(Function):
         from ..kernels.norm import batch_norm_backward
 
         (x,) = ctx.saved_tensors  # checks x was not modified in place
-        gx, gw, gb = batch_norm_backward(_as_ncl(np.ascontiguousarray(g.data)), ctx.x3,
-                                         ctx.mean, ctx.invstd, ctx.w)
+        gx, gw, gb = batch_norm_backward(_as_ncl(g.data), ctx.x3, ctx.mean, ctx.invstd, ctx.w)
         _, need_w, need_b = ctx.needs_input_grad[:3]
         dt = x.dtype
         return (Tensor._make(gx.reshape(x.shape)),
                 Tensor._make(gw.astype(dt)) if need_w else None,
                 Tensor._make(gb.astype(dt)) if need_b else None,
-                None)
+                None, None, None, None)
 
 
 def _as_ncl(a):
@@ -220,23 +219,17 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {input.shape}")
-    out = BatchNorm.apply(input, weight, bias, eps)
-    if running_mean is not None or running_var is not None:
-        _update_running_stats(input.data, running_mean, running_var, momentum, count)
+    from ..kernels.norm import batch_stats
+
+    x3 = _as_ncl(input.data)
+    mean, var = batch_stats(x3)
+    out = BatchNorm.apply(input, weight, bias, x3, mean, var, eps)
+    # running statistics use the unbiased variance, as in PyTorch
+    for buffer, batch_value in ((running_mean, mean), (running_var, var * count / (count - 1))):
+        if buffer is not None:
+            buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch_value
+            buffer._version[0] += 1
     return out
-
-
-def _update_running_stats(x, running_mean, running_var, momentum, count):
-    axes = (0,) + tuple(range(2, x.ndim))
-    mean = x.mean(axis=axes, dtype=np.float64)
-    if running_mean is not None:
-        running_mean.data[...] = (1 - momentum) * running_mean.data + momentum * mean
-        running_mean._version[0] += 1
-    if running_var is not None:
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        unbiased = ((x - mean.reshape(shape)) ** 2).sum(axis=axes) / (count - 1)
-        running_var.data[...] = (1 - momentum) * running_var.data + momentum * unbiased
-        running_var._version[0] += 1
 
 
 class LayerNorm(Function):
