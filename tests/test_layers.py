@@ -593,3 +593,34 @@ def test_norm_kernels_match_numpy_nojit():
     expected = invstd[:, None] * (gw - gw.mean(1, keepdims=True)
                                   - xhat * (gw * xhat).mean(1, keepdims=True))
     np.testing.assert_allclose(K.layer_norm_backward_rows(g, xhat, invstd, w7), expected, atol=1e-5)
+
+
+def test_module_assignment_rules_and_buffers_like_torch():
+    layer = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match="cannot assign a Tensor to parameter 'weight'"):
+        layer.weight = tl.zeros(3, 2)
+    layer.bias = None  # stays registered as None, like torch
+    theirs = torch.nn.Linear(2, 3)
+    theirs.bias = None
+    assert repr(layer) == repr(theirs) and list(layer.state_dict()) == ["weight"]
+    layer.weight = nn.Parameter(tl.ones(3, 2))
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    m = nn.Module()
+    m.register_buffer("kept", tl.zeros(2))
+    m.register_buffer("scratch", tl.zeros(2), persistent=False)
+    assert list(m.state_dict()) == ["kept"]
+    assert [n for n, _ in m.named_buffers()] == ["kept", "scratch"]
+    m.kept = tl.ones(2)  # re-assigning a buffer keeps it a buffer
+    np.testing.assert_array_equal(m.state_dict()["kept"].numpy(), np.ones(2))
+
+
+def test_named_parameters_children_and_shared_parameters():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    theirs_shared = torch.nn.Linear(2, 2)
+    theirs = torch.nn.Sequential(theirs_shared, torch.nn.Tanh(), theirs_shared)
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(list(model.parameters())) == 2
+    assert [n for n, _ in model.named_children()] == ["0", "1", "2"]
+    assert [n for n, _ in model[0].named_parameters(prefix="enc")] == ["enc.weight", "enc.bias"]
+    assert list(model.named_parameters(recurse=False)) == []

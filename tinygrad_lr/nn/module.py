@@ -24,6 +24,14 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        if name in self._parameters and not isinstance(value, (Parameter, type(None))):
+            raise TypeError(
+                f"{type(self).__name__}: cannot assign a {type(value).__name__} to parameter "
+                f"'{name}' (a Parameter or None is expected); to change its values in place "
+                f"use `with tl.no_grad(): module.{name}.copy_(value)`")
+        if name in self._parameters and value is None:
+            self._parameters[name] = None  # stays registered, as in PyTorch
+            return
         for store in (self._parameters, self._buffers, self._modules):
             store.pop(name, None)
         if isinstance(value, Parameter):
@@ -54,10 +62,17 @@ class Module:
                 return
         object.__delattr__(self, name)
 
-    def register_buffer(self, name, tensor):
+    def register_buffer(self, name, tensor, persistent=True):
+        """A tensor that is state but not a parameter (e.g. running_mean). Non-persistent
+        buffers are left out of state_dict()."""
         if "_buffer_names" not in self.__dict__:
             object.__setattr__(self, "_buffer_names", set())
+            object.__setattr__(self, "_non_persistent", set())
         self._buffer_names.add(name)
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
 
@@ -179,8 +194,9 @@ class Module:
             for name, p in m._parameters.items():
                 if p is not None:
                     sd[prefix + name] = p
+            skip = m.__dict__.get("_non_persistent", ())
             for name, b in m._buffers.items():
-                if b is not None:
+                if b is not None and name not in skip:
                     sd[prefix + name] = b
         return sd
 
