@@ -624,3 +624,14 @@ def test_named_parameters_children_and_shared_parameters():
     assert [n for n, _ in model.named_children()] == ["0", "1", "2"]
     assert [n for n, _ in model[0].named_parameters(prefix="enc")] == ["enc.weight", "enc.bias"]
     assert list(model.named_parameters(recurse=False)) == []
+
+
+def test_norm_double_backward_with_constant_upstream_raises_instead_of_zero():
+    # the first gradient depends on x through the kernel backward only: a second
+    # differentiation must raise rather than silently miss that dependence
+    x = tl.Tensor(randn(4, 3), requires_grad=True)
+    w = tl.Tensor(randn(4, 3))
+    for fn in (lambda x: F.layer_norm(x, 3), lambda x: F.batch_norm(x, None, None, training=True)):
+        (g,) = tl.autograd.grad((fn(x) * w).sum(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match="double backward through (LayerNorm|BatchNorm)"):
+            (g * g).sum().backward()

@@ -174,6 +174,10 @@ def _call_backward(node, grads, create_graph):
             f"{len(node.edges)} arguments (return None for arguments without a gradient)"
         )
     fixed = []
+    if create_graph and not node.fn.differentiable_backward:
+        # the gradient depends on the upstream grads and on the op's inputs: hang the
+        # stand-in node off both, so any second backward through it raises
+        depends_on = (*grads, *_input_stand_ins(node))
     for i, (g, edge) in enumerate(zip(results, node.edges)):
         if edge is None or g is None:
             fixed.append(None)
@@ -181,7 +185,7 @@ def _call_backward(node, grads, create_graph):
         if not isinstance(g, Tensor):
             g = Tensor(g)
         if node.input_meta is None:  # built-in op: trusted shapes and dtypes
-            fixed.append(once_differentiable.apply(g, node.fn.__name__, *grads)
+            fixed.append(once_differentiable.apply(g, node.fn.__name__, *depends_on)
                          if create_graph and not node.fn.differentiable_backward else g)
             continue
         shape, dtype = node.input_meta[i]
@@ -193,11 +197,23 @@ def _call_backward(node, grads, create_graph):
         if g.dtype != dtype:
             g = g.astype(dtype)
         if create_graph and not node.fn.differentiable_backward:
-            g = once_differentiable.apply(g, node.fn.__name__, *grads)
+            g = once_differentiable.apply(g, node.fn.__name__, *depends_on)
         fixed.append(g)
     if STATE.anomaly:
         _check_finite(node.name(), [g.data for g in fixed if g is not None])
     return fixed
+
+
+def _input_stand_ins(node):
+    """Tensors standing for a node's differentiable inputs: leaves as themselves, others as
+    handles on the node that made them (their data is never read)."""
+    from ..tensor import Tensor
+
+    return [target if nr == -1 else Tensor._make(_NO_DATA, True, target, nr)
+            for target, nr in (e for e in node.edges if e is not None)]
+
+
+_NO_DATA = np.empty(0)
 
 
 def _accumulate_into_leaf(leaf, g, create_graph):
