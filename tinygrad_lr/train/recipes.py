@@ -25,12 +25,13 @@ DEFAULTS = {"model": "mlp", "dataset": "digits", "optimizer": "adam", "lr": 1e-3
 
 
 def optimizers():
-    """{lowercase name: class} of every optimizer in tinygrad_lr.optim."""
+    """{lowercase name: class} of the optimizers in tinygrad_lr.optim that `fit` can drive
+    (LBFGS and Newton need a closure per step, so they are left out)."""
     from .. import optim
 
     return {name.lower(): cls for name, cls in vars(optim).items()
             if isinstance(cls, type) and issubclass(cls, optim.Optimizer)
-            and cls is not optim.Optimizer}
+            and cls is not optim.Optimizer and name not in ("LBFGS", "Newton")}
 
 
 def _choice(kind, value, allowed):
