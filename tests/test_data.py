@@ -1,0 +1,130 @@
+import numpy as np
+import pytest
+
+import tinygrad_lr as tl
+from tinygrad_lr.data import DataLoader, Dataset, TensorDataset, random_split
+from tinygrad_lr.data import datasets as D
+
+
+def _ds(n=10):
+    X = tl.tensor(np.arange(n * 2, dtype=np.float32).reshape(n, 2))
+    y = tl.tensor(np.arange(n))
+    return TensorDataset(X, y)
+
+
+def test_tensor_dataset_lengths_must_match():
+    with pytest.raises(ValueError, match=r"same length.*\[5, 4\]"):
+        TensorDataset(tl.zeros(5, 2), tl.zeros(4))
+    ds = _ds(5)
+    x, y = ds[3]
+    assert len(ds) == 5 and x.tolist() == [6.0, 7.0] and y.item() == 3
+
+
+@pytest.mark.parametrize("n,bs,drop_last,expected", [(10, 3, False, 4), (10, 3, True, 3),
+                                                      (9, 3, False, 3), (9, 3, True, 3),
+                                                      (2, 5, True, 0)])
+def test_dataloader_counts(n, bs, drop_last, expected):
+    dl = DataLoader(_ds(n), batch_size=bs, drop_last=drop_last)
+    batches = list(dl)
+    assert len(dl) == expected == len(batches)
+    seen = np.concatenate([b[1].numpy() for b in batches]) if batches else np.array([])
+    assert len(seen) == (n // bs * bs if drop_last else n)
+    assert all(len(b[0]) == bs for b in (batches if drop_last else batches[:-1]))
+
+
+def test_dataloader_rejects_bad_batch_size():
+    for bad in (0, -3, 2.5):
+        with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+            DataLoader(_ds(), batch_size=bad)
+
+
+def test_shuffle_covers_everything_and_is_reproducible():
+    def epochs(dl, k=2):
+        return [np.concatenate([b[1].numpy() for b in dl]) for _ in range(k)]
+
+    a, b = epochs(DataLoader(_ds(20), 4, shuffle=True, seed=3)), \
+        epochs(DataLoader(_ds(20), 4, shuffle=True, seed=3))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], a[1])  # a new order each epoch
+    assert sorted(a[0].tolist()) == list(range(20))
+    tl.manual_seed(7)
+    c = epochs(DataLoader(_ds(20), 4, shuffle=True))
+    tl.manual_seed(7)
+    d = epochs(DataLoader(_ds(20), 4, shuffle=True))
+    assert all(np.array_equal(x, y) for x, y in zip(c, d))
+    # rows stay paired with their labels
+    for xb, yb in DataLoader(_ds(20), 4, shuffle=True, seed=1):
+        assert np.array_equal(xb.numpy()[:, 0], 2 * yb.numpy())
+
+
+def test_generic_dataset_is_collated():
+    class Squares(Dataset):
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return tl.tensor([float(i)]), i * i
+
+    batches = list(DataLoader(Squares(), batch_size=3))
+    assert [b[0].shape for b in batches] == [(3, 1), (3, 1), (1, 1)]
+    assert batches[1][1].tolist() == [9, 16, 25]
+
+
+def test_random_split():
+    ds = _ds(10)
+    a, b = random_split(ds, [0.7, 0.3], seed=0)
+    assert (len(a), len(b)) == (7, 3)
+    ids = sorted(a.indices.tolist() + b.indices.tolist())
+    assert ids == list(range(10))
+    a2, _ = random_split(ds, [7, 3], seed=0)
+    assert np.array_equal(a.indices, a2.indices)
+    xb, yb = next(iter(DataLoader(a, batch_size=7)))  # subset fast path keeps pairs
+    assert np.array_equal(yb.numpy(), a.indices) and np.array_equal(xb.numpy()[:, 0], 2 * yb.numpy())
+    with pytest.raises(ValueError, match="add up to 9, but the dataset has 10"):
+        random_split(ds, [5, 4])
+
+
+@pytest.mark.parametrize("fn,xshape,yshape,ydtype", [
+    (D.linear_regression, (100, 1), (100, 1), np.float32),
+    (D.house_prices, (200, 4), (200, 1), np.float32),
+    (D.moons, (200, 2), (200,), np.int64),
+    (D.circles, (200, 2), (200,), np.int64),
+    (D.spirals, (300, 2), (300,), np.int64),
+    (D.blobs, (200, 2), (200,), np.int64),
+    (D.sine_sequences, (200, 20, 1), (200, 1), np.float32),
+])
+def test_synthetic_datasets(fn, xshape, yshape, ydtype):
+    X, y = fn()
+    assert X.shape == xshape and X.dtype == np.float32
+    assert y.shape == yshape and y.dtype == ydtype
+    X2, y2 = fn(seed=0)
+    assert np.array_equal(X.numpy(), X2.numpy()) and np.array_equal(y.numpy(), y2.numpy())
+    X3, _ = fn(seed=1)
+    assert not np.array_equal(X.numpy(), X3.numpy())
+
+
+def test_linear_regression_is_the_textbook_line():
+    X, y = D.linear_regression(5000, seed=0)
+    slope, intercept = np.polyfit(X.numpy()[:, 0], y.numpy()[:, 0], 1)
+    assert abs(slope - 3) < 0.1 and abs(intercept - 4) < 0.1
+
+
+def test_sine_sequences_target_is_next_step():
+    X, y = D.sine_sequences(50, seq_len=10, seed=0)
+    # a sine sampled at unit steps obeys s[t+1] = 2 cos(f) s[t] - s[t-1]; fit 2 cos(f)
+    # per sequence by least squares, then predict the step after the last one
+    x = X.numpy()[:, :, 0].astype(np.float64)
+    two_cos = ((x[:, 2:] + x[:, :-2]) * x[:, 1:-1]).sum(1) / (x[:, 1:-1] ** 2).sum(1)
+    assert np.allclose(y.numpy()[:, 0], two_cos * x[:, -1] - x[:, -2], atol=1e-3)
+
+
+def test_digits_load_offline():
+    X, y = D.load_digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float32
+    assert y.shape == (1797,) and y.dtype == np.int64
+    assert X.numpy().min() == 0.0 and X.numpy().max() == 1.0
+    assert sorted(set(y.tolist())) == list(range(10))
+    assert np.bincount(y.numpy()).min() >= 170  # about 180 of each digit
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    ref = sklearn_datasets.load_digits()
+    assert np.array_equal(X.numpy() * 16, ref.data) and np.array_equal(y.numpy(), ref.target)
