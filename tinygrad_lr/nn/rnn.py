@@ -1,2 +1,510 @@
-"""(being written)"""
-__all__ = []
+"""Recurrent layers: RNN, LSTM, GRU and their single-step cells, as in PyTorch.
+
+How a layer runs (one direction of one layer):
+1. the input projection of every time step at once, x @ W_ih^T + b_ih, is one matmul
+   (F.linear on BLAS) - the big win over a matmul per step;
+2. the recurrence is one Function (RNNRecurrence, LSTMRecurrence, GRURecurrence): forward
+   loops over time doing h @ W_hh^T on BLAS and the gate nonlinearities in one fused kernel
+   (kernels/rnn.py); backward is backpropagation through time, the same loop in reverse,
+   and ends with one matmul for dW_hh over all steps.
+Its backward is computed on arrays, so it is differentiable once (differentiable_backward =
+False). A cell is the same recurrence over one time step.
+
+Parameter names, shapes, gate order (LSTM: i, f, g, o; GRU: r, z, n) and the default
+initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) are PyTorch's, so a state_dict
+moves between the two with numpy alone.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor, cat, stack
+from . import functional_layers as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+
+# ================================================================ the recurrences
+def _time_steps(length, reverse):
+    return range(length - 1, -1, -1) if reverse else range(length)
+
+
+def _previous(states, first, reverse):
+    """The state each step started from: (first, s_0, ..., s_T-2), or mirrored in reverse."""
+    if reverse:
+        return np.concatenate([states[1:], first[None]])
+    return np.concatenate([first[None], states[:-1]])
+
+
+def _array(t):
+    return None if t is None else np.ascontiguousarray(t.data)
+
+
+def _weight_grads(ctx, d_h_gates, h_prev_all):
+    """dW_hh = sum over steps of d_gates^T h_prev (one matmul), db_hh = sum of d_gates."""
+    need_w, need_b = ctx.needs_input_grad[1:3]
+    flat = d_h_gates.reshape(-1, d_h_gates.shape[-1])
+    grad_w = Tensor._make(flat.T @ h_prev_all.reshape(-1, h_prev_all.shape[-1])) if need_w else None
+    grad_b = Tensor._make(flat.sum(0)) if need_b else None
+    return grad_w, grad_b
+
+
+class RNNRecurrence(Function):
+    """h_t = act(x_gates[t] + h_{t-1} @ W_hh^T + b_hh), act = tanh or relu.
+
+    One activation per step is a single numpy pass already, so there is no kernel here.
+    Returns (all h_t of shape (T, B, H), h_n).
+    """
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x_gates, w_hh, b_hh, h0, reverse, nonlinearity):
+        pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
+        w, h = w_hh.data, _array(h0)
+        out = np.empty(pre.shape, dtype=pre.dtype)
+        for t in _time_steps(len(pre), reverse):
+            a = h @ w.T
+            a += pre[t]
+            if nonlinearity == "tanh":
+                np.tanh(a, out=out[t])
+            else:
+                np.maximum(a, 0, out=out[t])
+            h = out[t]
+        ctx.save_for_backward(w_hh)
+        ctx.out, ctx.h0, ctx.reverse, ctx.nonlinearity = out, _array(h0), reverse, nonlinearity
+        return out, h.copy()
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_h_n):
+        (w_hh,) = ctx.saved_tensors
+        w, out, g_out = w_hh.data, ctx.out, grad_out.data
+        d_pre = np.empty_like(out)
+        grad_h = grad_h_n.data
+        for t in _time_steps(len(out), not ctx.reverse):
+            g = grad_h + g_out[t]
+            if ctx.nonlinearity == "tanh":
+                d_pre[t] = g * (1 - out[t] * out[t])
+            else:
+                d_pre[t] = g * (out[t] > 0)
+            grad_h = d_pre[t] @ w
+        grad_w, grad_b = _weight_grads(ctx, d_pre, _previous(out, ctx.h0, ctx.reverse))
+        return Tensor._make(d_pre), grad_w, grad_b, Tensor._make(grad_h), None, None
+
+
+class LSTMRecurrence(Function):
+    """The LSTM over a sequence: gates = x_gates[t] + h_{t-1} @ W_hh^T + b_hh, split
+    (i, f, g, o) -> c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+    Returns (all h_t of shape (T, B, H), h_n, c_n)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x_gates, w_hh, b_hh, h0, c0, reverse):
+        from ..kernels.rnn import lstm_step_forward
+
+        # b_hh is added once for all steps, not once per step
+        pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
+        w, h, c = w_hh.data, _array(h0), _array(c0)
+        length, batch, _ = pre.shape
+        act = np.empty_like(pre)
+        out = np.empty((length, batch, w.shape[1]), dtype=pre.dtype)
+        cells = np.empty_like(out)
+        for t in _time_steps(length, reverse):
+            lstm_step_forward(pre[t], h @ w.T, c, act[t], cells[t], out[t])
+            h, c = out[t], cells[t]
+        ctx.save_for_backward(w_hh)
+        ctx.act, ctx.out, ctx.cells = act, out, cells
+        ctx.h0, ctx.c0, ctx.reverse = _array(h0), _array(c0), reverse
+        return out, h.copy(), c.copy()
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_h_n, grad_c_n):
+        from ..kernels.rnn import lstm_step_backward
+
+        (w_hh,) = ctx.saved_tensors
+        w, act, cells, g_out = w_hh.data, ctx.act, ctx.cells, grad_out.data
+        c_prev_all = _previous(cells, ctx.c0, ctx.reverse)
+        d_gates = np.empty_like(act)
+        grad_h = grad_h_n.data
+        grad_c = np.array(grad_c_n.data, copy=True)
+        grad_c_prev = np.empty_like(grad_c)
+        for t in _time_steps(len(act), not ctx.reverse):
+            lstm_step_backward(act[t], cells[t], c_prev_all[t], grad_h + g_out[t], grad_c,
+                               d_gates[t], grad_c_prev)
+            grad_h = d_gates[t] @ w
+            grad_c, grad_c_prev = grad_c_prev, grad_c
+        grad_w, grad_b = _weight_grads(ctx, d_gates, _previous(ctx.out, ctx.h0, ctx.reverse))
+        return (Tensor._make(d_gates), grad_w, grad_b, Tensor._make(grad_h),
+                Tensor._make(grad_c), None)
+
+
+class GRURecurrence(Function):
+    """The GRU over a sequence, with PyTorch's n = tanh(x_n + r * (h W_hn^T + b_hn)):
+    b_hh stays inside the per-step h_gates because r scales its n block.
+    Returns (all h_t of shape (T, B, H), h_n)."""
+
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x_gates, w_hh, b_hh, h0, reverse):
+        from ..kernels.rnn import gru_step_forward
+
+        pre, w, h = x_gates.data, w_hh.data, _array(h0)
+        length, batch, _ = pre.shape
+        act = np.empty_like(pre)
+        h_gates = np.empty_like(pre)
+        out = np.empty((length, batch, w.shape[1]), dtype=pre.dtype)
+        for t in _time_steps(length, reverse):
+            np.matmul(h, w.T, out=h_gates[t])
+            if b_hh is not None:
+                h_gates[t] += b_hh.data
+            gru_step_forward(pre[t], h_gates[t], h, act[t], out[t])
+            h = out[t]
+        ctx.save_for_backward(w_hh)
+        ctx.act, ctx.h_gates, ctx.out = act, h_gates, out
+        ctx.h0, ctx.reverse = _array(h0), reverse
+        return out, h.copy()
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_h_n):
+        from ..kernels.rnn import gru_step_backward
+
+        (w_hh,) = ctx.saved_tensors
+        w, act, g_out = w_hh.data, ctx.act, grad_out.data
+        h_prev_all = _previous(ctx.out, ctx.h0, ctx.reverse)
+        d_x_gates = np.empty_like(act)
+        d_h_gates = np.empty_like(act)
+        grad_h = grad_h_n.data
+        grad_h_direct = np.empty_like(grad_h)
+        for t in _time_steps(len(act), not ctx.reverse):
+            gru_step_backward(act[t], ctx.h_gates[t], h_prev_all[t], grad_h + g_out[t],
+                              d_x_gates[t], d_h_gates[t], grad_h_direct)
+            grad_h = grad_h_direct + d_h_gates[t] @ w
+        grad_w, grad_b = _weight_grads(ctx, d_h_gates, h_prev_all)
+        return Tensor._make(d_x_gates), grad_w, grad_b, Tensor._make(grad_h), None
+
+
+# ================================================================ checks shared by all
+def _check_tensor(name, what, x):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: {what} must be a Tensor, got {type(x).__name__}")
+
+
+def _check_state(name, what, state, expected, dtype):
+    _check_tensor(name, what, state)
+    if tuple(state.shape) != expected:
+        raise ValueError(f"{name}: expected {what} of shape {expected}, got "
+                         f"{tuple(state.shape)}")
+    if state.dtype != dtype:
+        raise TypeError(f"{name}: {what} is {state.dtype} but the input is {dtype}")
+
+
+def _check_dtype(name, x, weight):
+    if x.dtype != weight.dtype:
+        raise TypeError(f"{name}: input is {x.dtype} but the weights are {weight.dtype}; "
+                        "convert one (e.g. model.double() or x.float())")
+
+
+def _zeros(shape, dtype):
+    return Tensor._make(np.zeros(shape, dtype=dtype))
+
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+# ================================================================ layers
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: parameters per layer and direction, the input and
+    state checks, batch_first, dropout between layers, bidirectional concatenation."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False):
+        super().__init__()
+        name = type(self).__name__
+        if not (isinstance(hidden_size, int) and hidden_size > 0):
+            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size!r}")
+        if not (isinstance(num_layers, int) and num_layers > 0):
+            raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
+        if not (isinstance(dropout, (int, float)) and 0 <= dropout <= 1):
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(f"{name}: dropout={dropout} is applied between layers, so it does "
+                          "nothing with num_layers=1", UserWarning, stacklevel=3)
+        self.mode = mode
+        self.input_size, self.hidden_size = int(input_size), hidden_size
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        num_directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        for layer in range(num_layers):
+            layer_input = self.input_size if layer == 0 else hidden_size * num_directions
+            for suffix in ("", "_reverse")[:num_directions]:
+                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
+                          f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
+                if bias:
+                    shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
+                    shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
+                for pname, shape in shapes.items():
+                    setattr(self, pname, Parameter(np.empty(shape, dtype=np.float32)))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -stdv, stdv)
+
+    def _layer_params(self, layer, direction):
+        suffix = "_reverse" if direction else ""
+        get = self._parameters.get
+        return (get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}"),
+                get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"))
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        _check_tensor(name, "input", input)
+        if input.ndim not in (2, 3):
+            layout = "(batch, seq, feature)" if self.batch_first else "(seq, batch, feature)"
+            raise ValueError(f"{name}: expected a 3-D input {layout} or a 2-D unbatched input "
+                             f"(seq, feature), got shape {tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected input_size={self.input_size} features in the "
+                             f"last dimension of the input, got shape {tuple(input.shape)}")
+        _check_dtype(name, input, self.weight_ih_l0)
+        batched = input.ndim == 3
+        if not batched:
+            x = input.unsqueeze(1)
+        else:
+            x = input.transpose(0, 1) if self.batch_first else input
+        num_directions = 2 if self.bidirectional else 1
+        batch = x.shape[1]
+        state_shape = (self.num_layers * num_directions, batch, self.hidden_size)
+        states = self._initial_states(hx, state_shape, batched, input.dtype)
+
+        finals = [[] for _ in states]  # h_n (and c_n) of every layer and direction
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                k = layer * num_directions + direction
+                w_ih, w_hh, b_ih, b_hh = self._layer_params(layer, direction)
+                x_gates = F.linear(x, w_ih, b_ih)
+                out, *last = self._recurrence(x_gates, w_hh, b_hh, [s[k] for s in states],
+                                              direction == 1)
+                outputs.append(out)
+                for store, s in zip(finals, last):
+                    store.append(s)
+            x = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+
+        output = x.transpose(0, 1) if batched and self.batch_first else x
+        last_states = [stack(f, 0) for f in finals]
+        if not batched:
+            output = output.squeeze(1)
+            last_states = [s.squeeze(1) for s in last_states]
+        return output, self._pack_states(last_states)
+
+    def _initial_states(self, hx, shape, batched, dtype):
+        """The initial states as a list of (layers * directions, B, H) tensors."""
+        name = type(self).__name__
+        given = self._unpack_states(hx)
+        if given is None:
+            return [_zeros(shape, dtype) for _ in range(self._num_states)]
+        expected = shape if batched else (shape[0], shape[2])
+        what = ("h0", "c0")
+        for state, w in zip(given, what):
+            _check_state(name, w, state, expected, dtype)
+        return list(given) if batched else [s.unsqueeze(1) for s in given]
+
+    # the parts RNN, LSTM and GRU do differently
+    _num_states = 1
+
+    def _unpack_states(self, hx):
+        return None if hx is None else (hx,)
+
+    def _pack_states(self, states):
+        return states[0]
+
+    def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
+        raise NotImplementedError
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.mode == "RNN_RELU":
+            s += ", nonlinearity='relu'"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+
+def _rnn_mode(name, nonlinearity):
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+    return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+    forward(input, h0=None) -> (output, h_n)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False):
+        super().__init__(_rnn_mode("RNN", nonlinearity), input_size, hidden_size, num_layers,
+                         bias, batch_first, dropout, bidirectional)
+        self.nonlinearity = nonlinearity
+
+    def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
+        return RNNRecurrence.apply(x_gates, w_hh, b_hh, states[0], reverse, self.nonlinearity)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, gates (i, f, g, o) stacked in that order in W_ih, W_hh.
+    forward(input, (h0, c0)=None) -> (output, (h_n, c_n))."""
+
+    _num_states = 2
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional)
+
+    def _unpack_states(self, hx):
+        if hx is None:
+            return None
+        if not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            raise TypeError(f"{type(self).__name__}: the initial state must be a tuple "
+                            f"(h, c), got {type(hx).__name__}")
+        return tuple(hx)
+
+    def _pack_states(self, states):
+        return tuple(states)
+
+    def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
+        return LSTMRecurrence.apply(x_gates, w_hh, b_hh, states[0], states[1], reverse)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, gates (r, z, n) stacked in that order in W_ih, W_hh, with
+    n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)) as in PyTorch.
+    forward(input, h0=None) -> (output, h_n)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional)
+
+    def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
+        return GRURecurrence.apply(x_gates, w_hh, b_hh, states[0], reverse)
+
+
+# ================================================================ cells
+class RNNCellBase(Module):
+    """One time step: weight_ih (gates * H, input_size), weight_hh (gates * H, H), biases.
+    Input (B, input_size) or unbatched (input_size,); states (B, H) or (H,)."""
+
+    _num_states = 1
+
+    def __init__(self, input_size, hidden_size, bias, num_gates):
+        super().__init__()
+        if not (isinstance(hidden_size, int) and hidden_size > 0):
+            raise ValueError(f"{type(self).__name__}: hidden_size must be a positive integer, "
+                             f"got {hidden_size!r}")
+        self.input_size, self.hidden_size, self.bias = int(input_size), hidden_size, bias
+        self.weight_ih = Parameter(np.empty((num_gates * hidden_size, self.input_size),
+                                            dtype=np.float32))
+        self.weight_hh = Parameter(np.empty((num_gates * hidden_size, hidden_size),
+                                            dtype=np.float32))
+        if bias:
+            self.bias_ih = Parameter(np.empty(num_gates * hidden_size, dtype=np.float32))
+            self.bias_hh = Parameter(np.empty(num_gates * hidden_size, dtype=np.float32))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        stdv = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -stdv, stdv)
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        _check_tensor(name, "input", input)
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: expected input of shape (batch, {self.input_size}) or "
+                             f"({self.input_size},), got {tuple(input.shape)}")
+        _check_dtype(name, input, self.weight_ih)
+        batched = input.ndim == 2
+        x = input if batched else input.unsqueeze(0)
+        shape = (x.shape[0], self.hidden_size)
+        given = self._unpack_states(hx)
+        if given is None:
+            states = [_zeros(shape, x.dtype) for _ in range(self._num_states)]
+        else:
+            expected = shape if batched else (self.hidden_size,)
+            for state, what in zip(given, ("hx", "cx")):
+                _check_state(name, what, state, expected, x.dtype)
+            states = list(given) if batched else [s.unsqueeze(0) for s in given]
+        # a sequence of length one through the layers' recurrence
+        x_gates = F.linear(x, self.weight_ih, self.bias_ih).unsqueeze(0)
+        _, *new = self._recurrence(x_gates, self.weight_hh, self.bias_hh, states, False)
+        if not batched:
+            new = [s.squeeze(0) for s in new]
+        return self._pack_states(new)
+
+    _unpack_states = RNNBase._unpack_states
+    _pack_states = RNNBase._pack_states
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+        _rnn_mode("RNNCell", nonlinearity)
+        super().__init__(input_size, hidden_size, bias, 1)
+        self.nonlinearity = nonlinearity
+
+    _recurrence = RNN._recurrence
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step. forward(input, (hx, cx)=None) -> (h', c')."""
+
+    _num_states = 2
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__(input_size, hidden_size, bias, 4)
+
+    _unpack_states = LSTM._unpack_states
+    _pack_states = LSTM._pack_states
+    _recurrence = LSTM._recurrence
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step. forward(input, hx=None) -> h'."""
+
+    def __init__(self, input_size, hidden_size, bias=True):
+        super().__init__(input_size, hidden_size, bias, 3)
+
+    _recurrence = GRU._recurrence
