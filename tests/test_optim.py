@@ -1,0 +1,352 @@
+"""Every optimizer against torch.optim: the same small network, the same initial
+parameters, gradients computed by each framework from its own forward pass; after 25 steps
+the parameters agree to 1e-7 (float64)."""
+import numpy as np
+import pytest
+
+import tinygrad_lr as tl
+from tinygrad_lr import optim
+
+torch = pytest.importorskip("torch")
+
+STEPS = 25
+rng = np.random.default_rng(0)
+X, Y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+INIT = [rng.standard_normal((3, 4)) * 0.5, rng.standard_normal(4) * 0.1,
+        rng.standard_normal((4, 2)) * 0.5]
+
+
+@pytest.fixture(autouse=True)
+def torch_float64():
+    # torch keeps scalar optimizer state (NAdam's mu_product) in the default dtype
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
+
+
+def loss_of(lib, x, y, params):
+    w1, b1, w2 = params
+    return ((lib.tanh(x @ w1 + b1) @ w2 - y) ** 2).mean()
+
+
+def ours_params(dtype=np.float64):
+    return [tl.Tensor(a.astype(dtype), requires_grad=True) for a in INIT]
+
+
+def torch_params(dtype=torch.float64):
+    return [torch.tensor(a, dtype=dtype, requires_grad=True) for a in INIT]
+
+
+def train_ours(params, opt, steps=STEPS):
+    x, y = tl.Tensor(X.astype(params[0].dtype)), tl.Tensor(Y.astype(params[0].dtype))
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(tl, x, y, params).backward()
+        opt.step()
+    return [p.data.copy() for p in params]
+
+
+def train_torch(params, opt, steps=STEPS):
+    x = torch.tensor(X, dtype=params[0].dtype)
+    y = torch.tensor(Y, dtype=params[0].dtype)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss_of(torch, x, y, params).backward()
+        opt.step()
+    return [p.detach().numpy().copy() for p in params]
+
+
+CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.9)),
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.5, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
+    ("SGD", dict(lr=0.1, momentum=0.5, maximize=True)),
+    ("Adagrad", dict(lr=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.2,
+                     eps=1e-6)),
+    ("Adagrad", dict(lr=0.1, maximize=True)),
+    ("Adadelta", dict()),
+    ("Adadelta", dict(lr=0.5, rho=0.8, eps=1e-4, weight_decay=0.1, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, momentum=0.9, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, centered=True)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, eps=1e-3, maximize=True)),
+    ("Adam", dict(lr=0.05)),
+    ("Adam", dict(lr=0.05, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
+    ("Adam", dict(lr=0.05, amsgrad=True)),
+    ("Adam", dict(lr=0.05, amsgrad=True, weight_decay=0.05, maximize=True)),
+    ("AdamW", dict(lr=0.05)),
+    ("AdamW", dict(lr=0.05, weight_decay=0.3, amsgrad=True)),
+    ("AdamW", dict(lr=0.05, maximize=True)),
+    ("Adamax", dict(lr=0.05)),
+    ("Adamax", dict(lr=0.05, betas=(0.7, 0.9), weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.05)),
+    ("NAdam", dict(lr=0.05, momentum_decay=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", CASES,
+                         ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in CASES])
+def test_matches_torch(name, kwargs):
+    params, ref = ours_params(), torch_params()
+    ours = train_ours(params, getattr(optim, name)(params, **kwargs))
+    theirs = train_torch(ref, getattr(torch.optim, name)(ref, **kwargs))
+    for a, b, start in zip(ours, theirs, INIT):
+        assert np.abs(a - start).max() > 1e-3  # the parameters really moved
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9)),
+                                         ("Adam", dict(lr=0.05, amsgrad=True)),
+                                         ("RMSprop", dict(lr=0.01, centered=True))])
+def test_float32_matches_torch(name, kwargs):
+    params, ref = ours_params(np.float32), torch_params(torch.float32)
+    ours = train_ours(params, getattr(optim, name)(params, **kwargs))
+    theirs = train_torch(ref, getattr(torch.optim, name)(ref, **kwargs))
+    for a, b in zip(ours, theirs):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_large_parameter_parallel_kernel(name):
+    """Parameters above kernels.optim.PARALLEL_MIN take the parallel kernel."""
+    from tinygrad_lr.kernels.optim import PARALLEL_MIN
+
+    g = np.random.default_rng(1).standard_normal(PARALLEL_MIN + 7)
+    p, q = tl.Tensor(np.zeros_like(g), requires_grad=True), torch.zeros(g.size,
+                                                                         requires_grad=True)
+    kwargs = dict(lr=0.1, momentum=0.9) if name == "SGD" else dict(lr=0.1)
+    opt, ref = getattr(optim, name)([p], **kwargs), getattr(torch.optim, name)([q], **kwargs)
+    for k in range(3):
+        p.grad, q.grad = tl.Tensor(g * (k + 1)), torch.tensor(g * (k + 1))
+        opt.step()
+        ref.step()
+    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+
+
+def test_param_groups_with_different_lrs():
+    params, ref = ours_params(), torch_params()
+    opt = optim.Adam([{"params": params[:2]}, {"params": params[2:], "lr": 0.01,
+                                                 "amsgrad": True}], lr=0.1)
+    ropt = torch.optim.Adam([{"params": ref[:2]}, {"params": ref[2:], "lr": 0.01,
+                                                    "amsgrad": True}], lr=0.1)
+    assert opt.param_groups[1]["lr"] == 0.01 and opt.param_groups[0]["amsgrad"] is False
+    for a, b in zip(train_ours(params, opt), train_torch(ref, ropt)):
+        np.testing.assert_allclose(a, b, atol=1e-7)
+
+
+def test_lr_edited_at_run_time_and_add_param_group():
+    params, ref = ours_params(), torch_params()
+    opt = optim.SGD(params[:2], lr=0.1, momentum=0.9)
+    ropt = torch.optim.SGD(ref[:2], lr=0.1, momentum=0.9)
+    train_ours(params, opt, 5)
+    train_torch(ref, ropt, 5)
+    opt.add_param_group({"params": [params[2]], "lr": 0.02})
+    ropt.add_param_group({"params": [ref[2]], "lr": 0.02})
+    for group, rgroup in zip(opt.param_groups, ropt.param_groups):
+        group["lr"] *= 0.3
+        rgroup["lr"] *= 0.3
+    for a, b in zip(train_ours(params, opt, 10), train_torch(ref, ropt, 10)):
+        np.testing.assert_allclose(a, b, atol=1e-7)
+
+
+@pytest.mark.parametrize("name,kwargs", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+                                         ("Adagrad", dict(lr=0.1, lr_decay=0.1)),
+                                         ("Adadelta", dict()),
+                                         ("RMSprop", dict(momentum=0.9, centered=True)),
+                                         ("Adam", dict(amsgrad=True)), ("AdamW", dict()),
+                                         ("Adamax", dict()), ("NAdam", dict())])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_state_dict_resume_is_bit_for_bit(name, kwargs, dtype):
+    params = ours_params(dtype)
+    expected = train_ours(params, getattr(optim, name)(params, **kwargs), 20)
+
+    params = ours_params(dtype)
+    opt = getattr(optim, name)(params, **kwargs)
+    train_ours(params, opt, 10)
+    saved, saved_params = opt.state_dict(), [p.data.copy() for p in params]
+    train_ours(params, opt, 3)  # later steps must not change the saved dict
+    assert sorted(saved["state"]) == [0, 1, 2] and saved["param_groups"][0]["params"] == [0, 1, 2]
+
+    fresh = [tl.Tensor(a, requires_grad=True) for a in saved_params]
+    resumed = getattr(optim, name)(fresh, lr=123.0)  # the saved lr must win
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
+    for a, b in zip(train_ours(fresh, resumed, 10), expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_state_dict_layout_like_torch():
+    params, ref = ours_params(), torch_params()
+    train_ours(params, optim.Adam(params, lr=0.1), 2)
+    opt = optim.Adam(params, lr=0.1)
+    train_ours(params, opt, 2)
+    ropt = torch.optim.Adam(ref, lr=0.1)
+    train_torch(ref, ropt, 2)
+    sd, rsd = opt.state_dict(), ropt.state_dict()
+    assert set(sd["state"][0]) == set(rsd["state"][0])  # step, exp_avg, exp_avg_sq
+    assert sd["state"][0]["exp_avg"].shape == tuple(rsd["state"][0]["exp_avg"].shape)
+    assert set(sd["param_groups"][0]) <= set(rsd["param_groups"][0])
+
+
+def test_params_without_grad_are_skipped_and_zero_grad():
+    a, b = tl.Tensor(np.ones(3), requires_grad=True), tl.Tensor(np.ones(2), requires_grad=True)
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = tl.Tensor(np.ones(3))
+    opt.step()
+    assert np.all(b.data == 1) and b not in opt.state and np.all(a.data < 1)
+    opt.zero_grad(set_to_none=False)
+    assert np.all(a.grad.data == 0) and b.grad is None
+    opt.zero_grad()
+    assert a.grad is None
+
+
+def test_closure_is_called_with_grad_enabled():
+    params = ours_params()
+    opt = optim.SGD(params, lr=0.1)
+    x, y = tl.Tensor(X), tl.Tensor(Y)
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_of(tl, x, y, params)
+        loss.backward()
+        return loss
+
+    with tl.no_grad():
+        first = opt.step(closure).item()
+    assert opt.step(closure).item() < first
+
+
+# ------------------------------------------------------------------ Newton
+def test_newton_solves_a_quadratic_in_one_step():
+    r = np.random.default_rng(5)
+    A = r.standard_normal((7, 4))
+    Q, c = A.T @ A + 0.5 * np.eye(4), r.standard_normal(4)
+    w = tl.Tensor(r.standard_normal(4), requires_grad=True)
+    b = tl.Tensor(np.array(0.3), requires_grad=True)  # a second parameter, shape ()
+    opt = optim.Newton([w, b])
+    Qt, ct = tl.Tensor(Q), tl.Tensor(c)
+    opt.step(lambda: 0.5 * (w @ (Qt @ w)) - ct @ w + (b - 2.0) ** 2)
+    np.testing.assert_allclose(w.data, np.linalg.solve(Q, c), atol=1e-10)
+    assert b.data == pytest.approx(2.0)
+
+
+def test_newton_matches_hand_written_newton_on_logistic_regression():
+    r = np.random.default_rng(6)
+    Xl = r.standard_normal((40, 3))
+    yl = (Xl @ np.array([1.0, -2.0, 0.5]) + r.standard_normal(40) > 0).astype(float)
+    w = tl.Tensor(np.zeros(3), requires_grad=True)
+    opt = optim.Newton([w], lr=0.8, damping=0.1)
+    Xt, yt = tl.Tensor(Xl), tl.Tensor(yl)
+
+    def closure():  # mean binary cross-entropy from logits
+        z = Xt @ w
+        return (tl.softplus(z) - yt * z).mean()
+
+    w_ref = np.zeros(3)
+    for _ in range(4):
+        opt.step(closure)
+        p = 1 / (1 + np.exp(-Xl @ w_ref))
+        g = Xl.T @ (p - yl) / len(yl)
+        H = (Xl * (p * (1 - p))[:, None]).T @ Xl / len(yl)
+        w_ref = w_ref - 0.8 * np.linalg.solve(H + 0.1 * np.eye(3), g)
+        np.testing.assert_allclose(w.data, w_ref, atol=1e-10)
+
+
+def test_newton_errors():
+    w = tl.Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="needs a closure"):
+        optim.Newton([w]).step()
+    with pytest.raises(ValueError, match="5001 parameters is too many"):
+        optim.Newton([tl.Tensor(np.zeros(5001), requires_grad=True)])
+    with pytest.raises(RuntimeError, match="singular; use damping > 0"):
+        optim.Newton([w]).step(lambda: w.sum())
+    with pytest.raises(ValueError, match="invalid damping -1"):
+        optim.Newton([w], damping=-1)
+
+    def backward_closure():
+        loss = (w ** 2).sum()
+        loss.backward()
+        return loss
+
+    with pytest.raises(RuntimeError, match="without calling loss.backward"):
+        optim.Newton([w]).step(backward_closure)
+
+
+# ------------------------------------------------------------------ LBFGS
+@pytest.mark.parametrize("kwargs", [dict(), dict(lr=0.5, history_size=3, max_iter=5),
+                                    dict(line_search_fn="strong_wolfe"),
+                                    dict(line_search_fn="strong_wolfe", history_size=2,
+                                         max_iter=4, lr=0.7)])
+def test_lbfgs_matches_torch(kwargs):
+    params, ref = ours_params(), torch_params()
+    opt, ropt = optim.LBFGS(params, **kwargs), torch.optim.LBFGS(ref, **kwargs)
+    x, y, tx, ty = tl.Tensor(X), tl.Tensor(Y), torch.tensor(X), torch.tensor(Y)
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_of(tl, x, y, params)
+        loss.backward()
+        return loss
+
+    def ref_closure():
+        ropt.zero_grad()
+        loss = loss_of(torch, tx, ty, ref)
+        loss.backward()
+        return loss
+
+    for _ in range(3):
+        assert opt.step(closure).item() == pytest.approx(ropt.step(ref_closure).item(),
+                                                         rel=1e-9)
+    for a, b in zip(params, ref):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-7)
+    assert opt.state[params[0]]["func_evals"] == ropt.state[ref[0]]["func_evals"]
+
+
+def test_lbfgs_errors():
+    w = tl.Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="needs a closure"):
+        optim.LBFGS([w]).step()
+    with pytest.raises(ValueError, match="line_search_fn must be None or 'strong_wolfe'"):
+        optim.LBFGS([w], line_search_fn="armijo")
+    with pytest.raises(ValueError, match="does not support per-parameter options"):
+        optim.LBFGS([{"params": [w]}, {"params": [tl.Tensor(np.ones(1), requires_grad=True)]}])
+
+
+# ------------------------------------------------------------------ construction errors
+def test_construction_errors():
+    w = tl.Tensor(np.zeros(3), requires_grad=True)
+    with pytest.raises(ValueError, match="optimizer can only optimize leaf tensors"):
+        optim.SGD([w * 2], lr=0.1)
+    with pytest.raises(ValueError, match="empty parameter list"):
+        optim.Adam([])
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        optim.Adam(w)
+    with pytest.raises(TypeError, match="can only optimize Tensors, got ndarray"):
+        optim.Adam([np.zeros(3)])
+    with pytest.raises(ValueError, match="SGD: invalid learning rate -0.1, expected >= 0"):
+        optim.SGD([w], lr=-0.1)
+    with pytest.raises(ValueError, match=r"Adam: invalid beta parameter at index 1 1.0, "
+                                         r"expected a value in \[0, 1\)"):
+        optim.Adam([w], betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="NAdam: invalid beta parameter at index 0 -0.1"):
+        optim.NAdam([w], betas=(-0.1, 0.9))
+    with pytest.raises(ValueError, match="SGD: invalid momentum -0.5"):
+        optim.SGD([w], lr=0.1, momentum=-0.5)
+    with pytest.raises(ValueError, match="AdamW: invalid weight_decay -1"):
+        optim.AdamW([w], weight_decay=-1)
+    with pytest.raises(ValueError, match="RMSprop: invalid eps -1e-08"):
+        optim.RMSprop([w], eps=-1e-8)
+    with pytest.raises(ValueError, match="nesterov=True requires momentum > 0"):
+        optim.SGD([w], lr=0.1, nesterov=True)
+    with pytest.raises(ValueError, match="more than one param group"):
+        optim.SGD([{"params": [w]}, {"params": [w]}], lr=0.1)
+    opt = optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="more than one param group"):
+        opt.add_param_group({"params": [w]})
+    with pytest.raises(ValueError, match="invalid learning rate -1"):
+        opt.add_param_group({"params": [tl.Tensor(np.ones(1), requires_grad=True)], "lr": -1})
