@@ -17,6 +17,8 @@ per process.
 import csv
 import itertools
 import math
+import multiprocessing
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -120,7 +122,8 @@ def sweep(train_fn, grid, executor=None, seed=0):
       batch_size=32)`) returning a History (or a dict with final_loss, best_val_metric,
       curve, diverged); or a config dict for `recipes.run_config` such as
       `{"model": "mlp", "dataset": "moons", "epochs": 5}` whose keys the grid overrides.
-      With a process pool the function must be importable (defined at module level).
+      With a process pool the function must be importable (defined at module level of
+      a module, not in __main__ of an interactive session).
     grid: {key: [values]} with keys from GRID_KEYS.
     executor: any concurrent.futures.Executor; None = a local ProcessPoolExecutor with 2
       workers (see the module docstring for Dask).
@@ -136,7 +139,11 @@ def sweep(train_fn, grid, executor=None, seed=0):
     points = [dict(zip(keys, combo)) for combo in itertools.product(*grid.values())]
     own = executor is None
     if own:
-        executor = ProcessPoolExecutor(max_workers=2)
+        # fresh worker processes, not forks: forking a process whose Numba kernels have
+        # started OpenMP threads is unsafe (and is refused by GNU OpenMP)
+        method = "spawn" if sys.platform == "win32" else "forkserver"
+        executor = ProcessPoolExecutor(max_workers=2,
+                                       mp_context=multiprocessing.get_context(method))
     try:
         futures = [executor.submit(_run_one, train_fn, p, seed) for p in points]
         rows = [f.result() for f in futures]
