@@ -635,3 +635,16 @@ def test_norm_double_backward_with_constant_upstream_raises_instead_of_zero():
         (g,) = tl.autograd.grad((fn(x) * w).sum(), x, create_graph=True)
         with pytest.raises(RuntimeError, match="double backward through (LayerNorm|BatchNorm)"):
             (g * g).sum().backward()
+
+
+def test_dtype_mismatch_errors_and_embedding_from_pretrained():
+    with pytest.raises(TypeError, match="batch_norm: input is float64 but running_mean is float32"):
+        nn.BatchNorm1d(3)(tl.Tensor(randn(4, 3)))
+    with pytest.raises(TypeError, match="layer_norm: input is float64 but weight is float32"):
+        nn.LayerNorm(3)(tl.Tensor(randn(4, 3)))
+    table = randn(5, 2)
+    emb = nn.Embedding.from_pretrained(tl.Tensor(table))
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table))
+    assert not emb.weight.requires_grad and repr(emb) == repr(theirs)
+    np.testing.assert_array_equal(emb(tl.tensor([4, 0])).numpy(), table[[4, 0]])
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad

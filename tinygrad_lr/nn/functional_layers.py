@@ -22,6 +22,13 @@ def _tensor(x, name, fn):
     return x
 
 
+def _same_dtype(input, fn, **params):
+    for name, t in params.items():
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"{fn}: input is {input.dtype} but {name} is {t.dtype}; convert "
+                            "one (e.g. model.double() or x.float())")
+
+
 # ---------------------------------------------------------------- linear
 class Linear(Function):
     """y = x @ W.T + b for x of shape (..., in_features)."""
@@ -54,9 +61,7 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear: input of shape {input.shape} does not match weight of "
                          f"shape {tuple(weight.shape)}: expected {weight.shape[-1]} features "
                          "in the last dimension")
-    if input.dtype != weight.dtype:
-        raise TypeError(f"linear: input is {input.dtype} but weight is {weight.dtype}; "
-                        "convert one (e.g. model.double() or x.float())")
+    _same_dtype(input, "linear", weight=weight, bias=bias)
     if weight.ndim == 1:  # a vector of weights: y = input @ w (+ b), like torch
         out = input @ weight
         return out if bias is None else out + bias
@@ -129,7 +134,8 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1.0:
         return input * 0.0
-    keep = _random.generator().random(input.shape, dtype=np.float64) >= p
+    uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64
+    keep = _random.generator().random(input.shape, dtype=uniform_dtype) >= p
     mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
     return input * Tensor._make(mask)
 
@@ -202,6 +208,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if t is not None and t.shape != (c,):
             raise ValueError(f"batch_norm: {name} has shape {t.shape} but the input has "
                              f"{c} channels (shape {input.shape})")
+    _same_dtype(input, "batch_norm", running_mean=running_mean, running_var=running_var,
+                weight=weight, bias=bias)
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: training=False needs running_mean and running_var")
@@ -285,6 +293,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if t is not None and t.shape != normalized_shape:
             raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected "
                              f"{normalized_shape}")
+    _same_dtype(input, "layer_norm", weight=weight, bias=bias)
     return LayerNorm.apply(input, weight, bias, normalized_shape, eps)
 
 

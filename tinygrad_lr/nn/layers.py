@@ -136,6 +136,15 @@ class Embedding(Module):
         self.weight = _empty(self.num_embeddings, self.embedding_dim)
         self.reset_parameters()
 
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None):
+        """An Embedding whose weight is a copy of the 2-D `embeddings`; frozen by default."""
+        rows, dim = embeddings.shape
+        layer = cls(rows, dim, padding_idx=padding_idx)
+        layer.weight = Parameter(np.array(getattr(embeddings, "data", embeddings)),
+                                 requires_grad=not freeze)
+        return layer
+
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
