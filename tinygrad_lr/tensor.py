@@ -747,6 +747,9 @@ class Tensor:
         if idx.ndim != self.ndim:
             raise ValueError(f"gather: index must have as many dims as the input "
                              f"({self.ndim}), got shape {idx.shape}")
+        if any(i > n for k, (i, n) in enumerate(zip(idx.shape, self.shape)) if k != d):
+            raise ValueError(f"gather: index of shape {idx.shape} is larger than the input "
+                             f"{self.shape} outside dim {d}")
         _check_range(idx, self.shape[d], "gather", d)
         return M.Gather.apply(self, d, idx)
 

@@ -157,7 +157,7 @@ class Gather(_Op):
     @staticmethod
     def forward(ctx, a, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = a.shape, dim, index
-        return np.take_along_axis(a.data, index, axis=dim)
+        return a.data[_coordinates(index, dim)]
 
     @staticmethod
     def backward(ctx, g):
@@ -172,10 +172,7 @@ class ScatterAdd(_Op):
     def forward(ctx, a, dim, index, src):
         ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
         out = a.data.copy()
-        # index of full rank: build one coordinate array per axis, then accumulate
-        coords = list(np.indices(index.shape, sparse=True))
-        coords[dim] = index
-        np.add.at(out, tuple(coords), src.data[tuple(slice(0, n) for n in index.shape)])
+        np.add.at(out, _coordinates(index, dim), src.data[tuple(slice(0, n) for n in index.shape)])
         return out
 
     @staticmethod
@@ -188,3 +185,11 @@ class ScatterAdd(_Op):
             if gs.shape != src_shape:  # src larger than index: the rest got no gradient
                 gs = Pad.apply(gs, tuple((0, s - n) for s, n in zip(src_shape, gs.shape)), 0.0)
         return ga, None, None, gs
+
+
+def _coordinates(index, dim):
+    """gather/scatter index of full rank -> one coordinate array per axis. Unlike
+    np.take_along_axis, index may be smaller than the input along the other axes (torch)."""
+    coords = list(np.indices(index.shape, sparse=True))
+    coords[dim] = index
+    return tuple(coords)

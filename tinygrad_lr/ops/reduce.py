@@ -5,7 +5,8 @@ reshapes the incoming gradient to the keepdim shape and broadcasts it back.
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, once_differentiable
+from ..autograd.grad_mode import is_grad_enabled
 from ._util import keepdim_shape
 
 
@@ -49,11 +50,6 @@ class Prod(_Op):
             return g * out / a, None, None
         # With zeros, out / a is 0/0: use the product of all *other* elements instead,
         # computed as exclusive cumulative products from both sides (no division).
-        from ..autograd.grad_mode import is_grad_enabled
-
-        if is_grad_enabled():
-            raise RuntimeError("prod: double backward through a product containing zeros "
-                               "is not supported")
         x = np.moveaxis(a.data, ctx.dims, tuple(range(-len(ctx.dims), 0)))
         flat = x.reshape(x.shape[:x.ndim - len(ctx.dims)] + (-1,))
         ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
@@ -61,7 +57,11 @@ class Prod(_Op):
         right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
         others = np.moveaxis((left * right).reshape(x.shape),
                              tuple(range(-len(ctx.dims), 0)), ctx.dims)
-        return g * a._make(np.ascontiguousarray(others)), None, None
+        grad = g * a._make(np.ascontiguousarray(others))
+        if is_grad_enabled():  # create_graph: `others` is a constant array, not a graph, so
+            # a second differentiation must raise instead of silently missing its terms
+            grad = once_differentiable.apply(grad, "prod (of a tensor containing zeros)", g, a)
+        return grad, None, None
 
 
 class Amax(_Op):

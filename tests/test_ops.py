@@ -1,0 +1,388 @@
+"""Every Tensor op against PyTorch in float64: forward, backward, gradcheck, gradgradcheck.
+
+One line per op: `check(fn, shapes)` from tests/oracle.py does all four. Ops that cannot be
+differentiated twice say so with gradgrad_check=False and a test of their clear error.
+"""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+
+import tinygrad_lr as tl
+from oracle import check
+
+IDX = np.array([[0, 2, 1, 2], [1, 1, 0, 0], [2, 0, 2, 1]])  # for gather / scatter_add
+MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+
+
+def both(ours, theirs):
+    """A pair of spellings: `check(*both(...), shapes)` when the libraries differ."""
+    return ours, theirs
+
+
+# ---------------------------------------------------------------- arithmetic
+@pytest.mark.parametrize("fn,shapes,kw", [
+    (lambda x, y: x + y, [(3, 1), (1, 4)], {}),
+    (lambda x, y: x - y, [(2, 3, 4), (4,)], {}),
+    (lambda x, y: x * y, [(3, 1), (1, 4)], {}),
+    (lambda x, y: x / y, [(3, 4), (3, 1)], {"positive": True}),
+    (lambda x, y: x ** y, [(3, 4), (4,)], {"positive": True}),
+    (lambda x, y: x @ y, [(3, 4), (4, 2)], {}),
+    (lambda x: x + 2.5, [(3, 4)], {}),
+    (lambda x: 2.5 + x, [(3, 4)], {}),
+    (lambda x: x - 1.5, [(3, 4)], {}),
+    (lambda x: 1.5 - x, [(3, 4)], {}),
+    (lambda x: x * 3, [(3, 4)], {}),
+    (lambda x: 3 * x, [(3, 4)], {}),
+    (lambda x: x / 4.0, [(3, 4)], {}),
+    (lambda x: 4.0 / x, [(3, 4)], {"positive": True}),
+    (lambda x: x ** 2, [(3, 4)], {}),
+    (lambda x: x ** 3, [(3, 4)], {}),
+    (lambda x: x ** 0.5, [(3, 4)], {"positive": True}),
+    (lambda x: x ** -1.5, [(3, 4)], {"positive": True}),
+    (lambda x: x ** 0, [(3, 4)], {}),
+    (lambda x: 2.0 ** x, [(3, 4)], {}),
+    (lambda x: np.float64(2.0) * x, [(3, 4)], {}),
+    (lambda x: -x, [(3, 4)], {}),
+    (lambda x: abs(x), [(3, 4)], {}),
+    (lambda x: x.abs(), [(3, 4)], {}),
+    (lambda x: x.pow(3), [(3, 4)], {}),
+    (lambda x, y: x.pow(y), [(3, 1), (4,)], {"positive": True}),
+    (lambda x: x.reciprocal(), [(3, 4)], {"positive": True}),
+    (lambda x: x.square(), [(3, 4)], {}),
+    (lambda x: x * x, [(3, 4)], {}),
+])
+def test_arithmetic(fn, shapes, kw):
+    check(fn, shapes, **kw)
+
+
+# ---------------------------------------------------------------- one variable
+@pytest.mark.parametrize("name", ["exp", "sin", "cos", "tanh", "sigmoid", "erf", "expm1", "sign"])
+def test_unary(name):
+    check(lambda x: getattr(x, name)(), [(3, 4)])
+
+
+@pytest.mark.parametrize("name", ["log", "log1p", "sqrt", "rsqrt"])
+def test_unary_positive(name):
+    check(lambda x: getattr(x, name)(), [(3, 4)], positive=True)
+
+
+def test_tan():
+    check(lambda x: x.tan(), [(3, 4)], low=-1.2, high=1.2)
+
+
+def test_relu():
+    check(lambda x: x.relu(), [(3, 4)])
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    both(lambda x: x.leaky_relu(), TF.leaky_relu),
+    both(lambda x: x.leaky_relu(0.2), lambda x: TF.leaky_relu(x, 0.2)),
+    both(lambda x: x.elu(), TF.elu),
+    both(lambda x: x.elu(0.7), lambda x: TF.elu(x, 0.7)),
+    both(lambda x: x.gelu(), TF.gelu),
+    both(lambda x: x.gelu(approximate="tanh"), lambda x: TF.gelu(x, approximate="tanh")),
+    both(lambda x: x.softplus(), TF.softplus),
+    both(lambda x: x.softplus(beta=2.0, threshold=1.0), lambda x: TF.softplus(x, 2.0, 1.0)),
+    both(lambda x: tl.exp(x) + tl.relu(x), lambda x: torch.exp(x) + torch.relu(x)),
+])
+def test_activations(ours, theirs):
+    check(ours, [(3, 4)], theirs, low=-3, high=3)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.clamp(-0.5, 0.5), lambda x: x.clamp(min=-0.3), lambda x: x.clamp(max=0.2),
+    lambda x: x.clip(-1.0, 1.0),
+])
+def test_clamp(fn):
+    check(fn, [(4, 5)])
+
+
+@pytest.mark.parametrize("ours,theirs,shapes", [
+    (tl.maximum, torch.maximum, [(3, 1), (1, 4)]),
+    (tl.minimum, torch.minimum, [(3, 4), (4,)]),
+    (lambda x, y: x.max(y), lambda x, y: x.max(y), [(3, 4), (3, 4)]),
+    (lambda x, y: tl.where(x > 0, x, y), lambda x, y: torch.where(x > 0, x, y), [(3, 1), (1, 4)]),
+    (lambda x: tl.where(x > 0, x, 0.5), lambda x: torch.where(x > 0, x, 0.5), [(3, 4)]),
+    (lambda x: tl.where(x > 0, 0.5, x), lambda x: torch.where(x > 0, 0.5, x), [(3, 4)]),
+])
+def test_binary_functions(ours, theirs, shapes):
+    check(ours, shapes, theirs)
+
+
+def test_maximum_ties_share_the_gradient():
+    check(tl.maximum, [], torch.maximum, arrays=[[1.0, 2.0, 3.0], [1.0, 0.0, 3.0]],
+          grad_check=False, gradgrad_check=False)
+
+
+# ---------------------------------------------------------------- reductions
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(), lambda x: x.sum(1), lambda x: x.sum((0, 2), keepdim=True),
+    lambda x: x.sum(-1, keepdim=True),
+    lambda x: x.mean(), lambda x: x.mean(0), lambda x: x.mean((1, 2), keepdim=True),
+    lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(2, keepdim=True),
+    lambda x: x.amax(), lambda x: x.amax((0, 2)), lambda x: x.amin(1, keepdim=True),
+    lambda x: x.max(), lambda x: x.min(), lambda x: x.max(1), lambda x: x.min(-1, keepdim=True),
+    lambda x: x.var(), lambda x: x.var(1), lambda x: x.var((0, 2), keepdim=True),
+    lambda x: x.var(1, unbiased=False), lambda x: x.std(), lambda x: x.std(2, keepdim=True),
+    lambda x: x.logsumexp(1), lambda x: x.logsumexp((0, 2), keepdim=True),
+    lambda x: x.softmax(1), lambda x: x.softmax(-1), lambda x: x.log_softmax(0),
+    lambda x: x.log_softmax(-1), lambda x: x.cumsum(1), lambda x: x.cumsum(-1),
+])
+def test_reductions(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@pytest.mark.parametrize("p", [1, 2, 3, float("inf")])
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), ((0, 1), True)])
+def test_norm(p, dim, keepdim):
+    check(lambda x: x.norm(p, dim, keepdim), [(3, 4)],
+          lambda x: x.norm(p, dim, keepdim))
+
+
+def test_norm_of_zero_vector_has_zero_gradient():
+    check(lambda x: (x * 0).norm(), [(3,)], lambda x: (x * 0).norm(), grad_check=False,
+          gradgrad_check=False)
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0)])
+def test_prod_with_zeros(fn):
+    arrays = [[[1.5, 0.0, 2.0], [0.0, 3.0, 0.0], [-1.0, 0.5, 2.0]]]
+    # first derivatives with zeros are right; the second derivative is not supported
+    check(fn, arrays=arrays, gradgrad_check=False)
+
+
+def test_prod_with_zeros_double_backward_raises():
+    x = tl.tensor([1.5, 0.0, 2.0], dtype="float64", requires_grad=True)
+    (g,) = tl.autograd.grad(x.prod(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="prod"):
+        g.sum().backward()
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+@pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), (0, True), (-1, False)])
+def test_argmax_argmin(name, dim, keepdim):
+    check(lambda x: getattr(x, name)(dim, keepdim) if dim is not None else getattr(x, name)(),
+          [(3, 4)], backward=False, grad_check=False, gradgrad_check=False)
+
+
+def test_max_dim_returns_values_and_indices():
+    x = tl.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    values, indices = x.max(1)
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    assert indices.dtype == np.int64 and not indices.requires_grad
+
+
+# ---------------------------------------------------------------- numerical care
+BIG = [[1000.0, -1000.0, 0.0, 999.0], [-1000.0, -1000.0, -999.0, 1.0]]
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    both(lambda x: x.softmax(1), lambda x: x.softmax(1)),
+    both(lambda x: x.log_softmax(1), lambda x: x.log_softmax(1)),
+    both(lambda x: x.logsumexp(1), lambda x: x.logsumexp(1)),
+    both(lambda x: x.sigmoid(), lambda x: x.sigmoid()),
+    both(lambda x: x.softplus(), TF.softplus),
+    both(lambda x: x.tanh(), lambda x: x.tanh()),
+    both(lambda x: x.elu(), TF.elu),
+])
+def test_stable_at_plus_minus_1000(ours, theirs):
+    # overflow, 0/0 and log(0) raise; underflow (exp(-2000) == 0) is the right answer
+    with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check(ours, [], theirs, arrays=[BIG], gradgrad_check=False)
+        x = tl.tensor(BIG, dtype="float32", requires_grad=True)  # and in float32
+        out = ours(x)
+        out.backward(tl.ones_like(out))
+        assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all()
+
+
+# ---------------------------------------------------------------- shape ops
+@pytest.mark.parametrize("fn", [
+    lambda x: x.reshape(4, 6), lambda x: x.reshape(-1), lambda x: x.reshape((2, -1, 3)),
+    lambda x: x.view(6, 4), lambda x: x.flatten(), lambda x: x.flatten(1),
+    lambda x: x.flatten(0, 1), lambda x: x.unsqueeze(0), lambda x: x.unsqueeze(-1),
+    lambda x: x.unsqueeze(1).squeeze(1), lambda x: x.transpose(0, 2), lambda x: x.transpose(-1, 1),
+    lambda x: x.permute(2, 0, 1), lambda x: x.permute((1, 2, 0)), lambda x: x.mT, lambda x: x[0].T,
+    lambda x: x.permute(2, 0, 1).contiguous(), lambda x: x.repeat(2, 1, 2),
+    lambda x: x.repeat(2, 1, 1, 1), lambda x: x.flip((0, 2)), lambda x: x.flip((1,)),
+    lambda x: x.split(2, dim=2), lambda x: x.split([1, 2], dim=1), lambda x: x.chunk(2, dim=-1),
+    lambda x: x.chunk(3, dim=1),
+])
+def test_shape_ops(fn):
+    check(fn, [(2, 3, 4)])
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.squeeze(), lambda x: x.squeeze(0), lambda x: x.squeeze(-1),
+    lambda x: x.expand(2, 3, 4), lambda x: x.expand(5, -1, 3, -1),
+    lambda x: x.broadcast_to((2, 3, 4)),
+])
+def test_size_one_dims(fn):
+    check(fn, [(1, 3, 1)])
+
+
+@pytest.mark.parametrize("ours,theirs,shapes", [
+    (lambda x, y: tl.cat([x, y]), lambda x, y: torch.cat([x, y]), [(2, 3), (4, 3)]),
+    (lambda x, y: tl.cat([x, y], dim=1), lambda x, y: torch.cat([x, y], dim=1), [(2, 3), (2, 1)]),
+    (lambda x, y: tl.cat((x, y, x), -1), lambda x, y: torch.cat((x, y, x), -1), [(2, 3), (2, 2)]),
+    (lambda x, y: tl.stack([x, y]), lambda x, y: torch.stack([x, y]), [(2, 3), (2, 3)]),
+    (lambda x, y: tl.stack([x, y], 2), lambda x, y: torch.stack([x, y], 2), [(2, 3), (2, 3)]),
+    (lambda x, y: tl.stack([x, y], -1), lambda x, y: torch.stack([x, y], -1), [(2, 3), (2, 3)]),
+])
+def test_cat_stack(ours, theirs, shapes):
+    check(ours, shapes, theirs)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x[1], lambda x: x[-1, 2], lambda x: x[:, 1:3], lambda x: x[::2, 1::2],
+    lambda x: x[None], lambda x: x[:, None, 2], lambda x: x[..., 1], lambda x: x[1, ...],
+    lambda x: x[x > 0], lambda x: x[[0, 2, 0]], lambda x: x[[0, 0, 0]],
+    lambda x: x[:, [1, 1, 3, 1]], lambda x: x[[0, 2, 2], [1, 1, 1]], lambda x: x[1:, [0, 0]],
+    lambda x: x[x[:, 0] > 0],
+])
+def test_indexing(fn):
+    check(fn, [(3, 4)])
+
+
+def test_indexing_with_numpy_and_tensor_arrays():
+    rows = np.array([2, 0, 2, 2])
+    check(lambda x: x[tl.tensor(rows)], [(3, 4)], lambda x: x[torch.tensor(rows)])
+    check(lambda x: x[rows], [(3, 4)], lambda x: x[torch.tensor(rows)])
+    check(lambda x: x[tl.tensor(MASK)], [(3, 4)], lambda x: x[torch.tensor(MASK)])
+
+
+def test_repeated_indices_accumulate():
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("pads", [(1, 2), (1, 0, 2, 1), (0, 0, 0, 0, 1, 1), (-1, 1), (1, -2, 0, 1)])
+def test_pad(pads):
+    check(lambda x: x.pad(pads), [(2, 3, 4)], lambda x: TF.pad(x, pads))
+
+
+def test_pad_value():
+    check(lambda x: x.pad((1, 1), value=2.5), [(2, 3)], lambda x: TF.pad(x, (1, 1), value=2.5))
+
+
+@pytest.mark.parametrize("dim,index", [(1, IDX), (0, IDX[:2]), (1, IDX[:, :2]), (-1, IDX), (0, IDX[:2, :3])])
+def test_gather(dim, index):
+    check(lambda x: x.gather(dim, tl.tensor(index)), [(3, 4)],
+          lambda x: x.gather(dim, torch.tensor(index)))
+
+
+@pytest.mark.parametrize("dim,index,src_shape", [(0, IDX, (3, 4)), (1, IDX, (3, 4)),
+                                                 (1, IDX[:2, :3], (3, 4)), (0, IDX[:1], (2, 4))])
+def test_scatter_add(dim, index, src_shape):
+    # src may be larger than index (only its leading part is used); torch 2.13's backward
+    # rejects that case, so torch gets the used part of src explicitly
+    used = tuple(slice(0, n) for n in index.shape)
+    check(lambda x, s: x.scatter_add(dim, tl.tensor(index), s), [(3, 4), src_shape],
+          lambda x, s: x.scatter_add(dim, torch.tensor(index), s[used]))
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    both(lambda x: x.masked_fill(tl.tensor(MASK), 0.5), lambda x: x.masked_fill(torch.tensor(MASK), 0.5)),
+    both(lambda x: x.masked_fill(x > 0, -1.0), lambda x: x.masked_fill(x > 0, -1.0)),
+    both(lambda x: x.masked_fill(tl.tensor(MASK[0]), 0.0), lambda x: x.masked_fill(torch.tensor(MASK[0]), 0.0)),
+])
+def test_masked_fill(ours, theirs):
+    check(ours, [(3, 4)], theirs)
+
+
+# ---------------------------------------------------------------- linear algebra
+@pytest.mark.parametrize("shapes", [
+    [(4,), (4,)], [(4,), (4, 3)], [(3, 4), (4,)], [(3, 4), (4, 2)], [(2, 3, 4), (4, 2)],
+    [(3, 4), (2, 4, 5)], [(2, 1, 3, 4), (3, 4, 2)], [(4,), (2, 4, 3)], [(2, 3, 4), (4,)],
+])
+def test_matmul(shapes):
+    check(lambda x, y: x @ y, shapes)
+    check(lambda x, y: x.matmul(y), shapes)
+
+
+def test_dot_outer():
+    check(lambda x, y: x.dot(y), [(4,), (4,)])
+    check(lambda x, y: tl.dot(x, y), [(4,), (4,)], torch.dot)
+    check(lambda x, y: x.outer(y), [(3,), (4,)])
+    check(lambda x, y: tl.outer(x, y), [(3,), (4,)], torch.outer)
+
+
+@pytest.mark.parametrize("spec,shapes", [
+    ("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+    ("i,i->", [(4,), (4,)]), ("i,j->ij", [(3,), (4,)]), ("ij,ij->i", [(3, 4), (3, 4)]),
+    ("ij,kj->ik", [(2, 3), (4, 3)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 2)]), ("...ij,jk->...ik", [(2, 2, 3), (3, 4)]),
+    ("bi,bj->bij", [(2, 3), (2, 4)]), ("ij,j->i", [(3, 4), (4,)]),
+])
+def test_einsum(spec, shapes):
+    check(lambda *xs: tl.einsum(spec, *xs), shapes, lambda *xs: torch.einsum(spec, *xs))
+
+
+# ---------------------------------------------------------------- double backward errors
+def test_einsum_repeated_index_gradient_is_a_clear_error():
+    x = tl.tensor(np.ones((3, 3)), requires_grad=True)
+    with pytest.raises(NotImplementedError, match="repeated index"):
+        tl.einsum("ii->i", x).sum().backward()
+
+
+# ---------------------------------------------------------------- property tests
+SETTINGS = settings(max_examples=25, deadline=None)
+BINARY = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+          "div": lambda x, y: x / y, "pow": lambda x, y: x ** y,
+          "maximum": lambda x, y: x.maximum(y) if isinstance(x, torch.Tensor) else tl.maximum(x, y)}
+
+
+@SETTINGS
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 1000))
+def test_broadcasting_binary_ops(shapes, op, seed):
+    # the oracle asserts gradient shape == input shape and values == torch
+    check(BINARY[op], shapes.input_shapes, positive=True, seed=seed, grad_check=False,
+          gradgrad_check=False)
+
+
+@st.composite
+def shape_and_dims(draw):
+    shape = draw(array_shapes(min_dims=1, max_dims=4, max_side=3))
+    dims = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape),
+                         unique=True))
+    return shape, tuple(dims), draw(st.booleans())
+
+
+@SETTINGS
+@given(sdk=shape_and_dims(), op=st.sampled_from(["sum", "mean", "amax", "amin", "logsumexp",
+                                                 "var", "norm"]), seed=st.integers(0, 1000))
+def test_reductions_over_random_dims(sdk, op, seed):
+    shape, dims, keepdim = sdk
+    if op == "var" and np.prod([shape[d] for d in dims]) < 2:
+        dims = None if np.prod(shape) > 1 else dims  # torch: var of 1 element is NaN
+        if dims is not None:
+            return
+    if op == "norm":
+        check(lambda x: x.norm(2, dims, keepdim), [shape], seed=seed, grad_check=False,
+              gradgrad_check=False)
+    else:
+        check(lambda x: getattr(x, op)(dims, keepdim=keepdim), [shape], seed=seed,
+              grad_check=False, gradgrad_check=False)
+
+
+@SETTINGS
+@given(shape=array_shapes(min_dims=1, max_dims=4, max_side=4), data=st.data())
+def test_shape_round_trips(shape, data):
+    x = tl.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    perm = data.draw(st.permutations(range(len(shape))))
+    back = tuple(np.argsort(perm))
+    a, b = data.draw(st.integers(0, len(shape) - 1)), data.draw(st.integers(0, len(shape) - 1))
+    for y in (x.permute(perm).permute(back), x.transpose(a, b).transpose(a, b),
+              x.reshape(-1).reshape(shape), x.flatten().view(shape), x.unsqueeze(0).squeeze(0)):
+        assert y.shape == x.shape
+        np.testing.assert_array_equal(y.numpy(), x.numpy())
+    check(lambda t: t.permute(perm), [shape], grad_check=False, gradgrad_check=False)
+    check(lambda t: t.transpose(a, b).reshape(-1), [shape], grad_check=False, gradgrad_check=False)
