@@ -1,0 +1,573 @@
+"""Losses against torch.nn.functional (float64, every reduction, value and gradients), the
+losses PyTorch lacks against their formulas written out in numpy, gradcheck, gradgradcheck,
+logits of +-1000, error messages and the module forms.
+
+A loss is one line of TORCH_CASES: its inputs are numpy arrays (floats become tensors,
+integers class indices), `grad` lists the inputs whose gradient is compared.
+"""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+
+import tinygrad_lr as tl
+import tinygrad_lr.nn.functional as F
+from tinygrad_lr import nn
+from tinygrad_lr.autograd import gradcheck, gradgradcheck
+
+RNG = np.random.default_rng(0)
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def randn(*shape):
+    return RNG.standard_normal(shape)
+
+
+def uniform(lo, hi, *shape):
+    return RNG.uniform(lo, hi, shape)
+
+
+def signs(*shape):
+    return RNG.choice([-1.0, 1.0], size=shape)
+
+
+def classes(n, *shape):
+    return RNG.integers(0, n, size=shape)
+
+
+def log_probs(*shape):
+    x = randn(*shape)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def probs(*shape):
+    return np.exp(log_probs(*shape))
+
+
+class Case:
+    def __init__(self, name, ours, theirs, inputs, grad=(0,), reductions=REDUCTIONS,
+                 gradcheck=None, **kwargs):
+        self.name, self.ours, self.theirs, self.inputs = name, ours, theirs, inputs
+        self.grad, self.reductions, self.kwargs = grad, reductions, kwargs
+        self.gradcheck = grad if gradcheck is None else gradcheck  # inputs to gradcheck
+
+    def __repr__(self):
+        return self.name
+
+
+W3 = np.array([0.5, 2.0, 1.5])
+TORCH_CASES = [
+    Case("mse", F.mse_loss, TF.mse_loss, [randn(4, 3), randn(4, 3)], grad=(0, 1)),
+    Case("l1", F.l1_loss, TF.l1_loss, [randn(4, 3), randn(4, 3)], grad=(0, 1)),
+    Case("huber", F.huber_loss, TF.huber_loss, [randn(6) * 2, randn(6)], grad=(0, 1), delta=0.7),
+    Case("smooth_l1", F.smooth_l1_loss, TF.smooth_l1_loss, [randn(6) * 2, randn(6)],
+         grad=(0, 1), beta=0.5),
+    Case("smooth_l1_beta0", F.smooth_l1_loss, TF.smooth_l1_loss, [randn(5), randn(5)], beta=0.0),
+    Case("bce", F.binary_cross_entropy, TF.binary_cross_entropy,
+         [uniform(0.05, 0.95, 4, 3), uniform(0, 1, 4, 3)], grad=(0, 1)),
+    Case("bce_weight", F.binary_cross_entropy, TF.binary_cross_entropy,
+         [uniform(0.05, 0.95, 4, 3), uniform(0, 1, 4, 3)], weight=tl.Tensor(W3)),
+    Case("bce_logits", F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
+         [randn(4, 3) * 3, uniform(0, 1, 4, 3)], grad=(0, 1)),
+    Case("bce_logits_pos_weight_weight", F.binary_cross_entropy_with_logits,
+         TF.binary_cross_entropy_with_logits, [randn(4, 3) * 3, uniform(0, 1, 4, 3)],
+         grad=(0, 1), pos_weight=tl.Tensor(W3), weight=tl.Tensor(W3[::-1].copy())),
+    Case("cross_entropy", F.cross_entropy, TF.cross_entropy, [randn(5, 4), classes(4, 5)]),
+    Case("cross_entropy_weight_ignore_smoothing", F.cross_entropy, TF.cross_entropy,
+         [randn(6, 3), np.array([0, 2, -100, 1, 2, 0])], weight=W3, ignore_index=-100,
+         label_smoothing=0.2),
+    Case("cross_entropy_ignore_index_1", F.cross_entropy, TF.cross_entropy,
+         [randn(5, 3), np.array([0, 1, 1, 2, 0])], ignore_index=1),
+    Case("cross_entropy_spatial", F.cross_entropy, TF.cross_entropy,
+         [randn(2, 3, 2, 2), classes(3, 2, 2, 2)], weight=W3, label_smoothing=0.1),
+    Case("cross_entropy_unbatched", F.cross_entropy, TF.cross_entropy,
+         [randn(4), np.array(2)]),
+    Case("cross_entropy_probabilities", F.cross_entropy, TF.cross_entropy,
+         [randn(4, 3), probs(4, 3)], grad=(0, 1)),
+    Case("cross_entropy_probabilities_weight_smoothing", F.cross_entropy, TF.cross_entropy,
+         [randn(4, 3), probs(4, 3)], grad=(0, 1), weight=W3, label_smoothing=0.3),
+    Case("cross_entropy_probabilities_spatial", F.cross_entropy, TF.cross_entropy,
+         [randn(2, 3, 2), np.moveaxis(probs(2, 2, 3), -1, 1).copy()], grad=(0, 1)),
+    Case("nll", F.nll_loss, TF.nll_loss, [log_probs(5, 4), classes(4, 5)]),
+    Case("nll_weight_ignore", F.nll_loss, TF.nll_loss,
+         [log_probs(5, 3), np.array([0, 2, 1, 7, 2])], weight=W3, ignore_index=7),
+    Case("nll_spatial", F.nll_loss, TF.nll_loss,
+         [np.moveaxis(log_probs(2, 2, 2, 3), -1, 1).copy(), classes(3, 2, 2, 2)], weight=W3),
+    Case("kl_div", F.kl_div, TF.kl_div, [log_probs(3, 4), probs(3, 4)], grad=(0, 1),
+         reductions=REDUCTIONS + ["batchmean"]),
+    Case("kl_div_log_target", F.kl_div, TF.kl_div, [log_probs(3, 4), log_probs(3, 4)],
+         grad=(0, 1), reductions=REDUCTIONS + ["batchmean"], log_target=True),
+    Case("hinge_embedding", F.hinge_embedding_loss, TF.hinge_embedding_loss,
+         [randn(4, 3), signs(4, 3)], margin=0.8),
+    Case("margin_ranking", F.margin_ranking_loss, TF.margin_ranking_loss,
+         [randn(6), randn(6), signs(6)], grad=(0, 1), margin=0.3),
+    Case("multi_margin", F.multi_margin_loss, TF.multi_margin_loss,
+         [randn(5, 4), classes(4, 5)]),
+    Case("multi_margin_p2_weight", F.multi_margin_loss, TF.multi_margin_loss,
+         [randn(5, 3), classes(3, 5)], p=2, margin=0.7, weight=tl.Tensor(W3)),
+    Case("soft_margin", F.soft_margin_loss, TF.soft_margin_loss, [randn(4, 3) * 3, signs(4, 3)]),
+    Case("cosine_embedding", F.cosine_embedding_loss, TF.cosine_embedding_loss,
+         [randn(6, 4), randn(6, 4), signs(6)], grad=(0, 1), margin=0.2),
+    Case("triplet_margin", F.triplet_margin_loss, TF.triplet_margin_loss,
+         [randn(5, 4), randn(5, 4), randn(5, 4)], grad=(0, 1, 2), margin=1.5),
+    Case("triplet_margin_p1_swap", F.triplet_margin_loss, TF.triplet_margin_loss,
+         [randn(5, 4), randn(5, 4), randn(5, 4)], grad=(0, 1, 2), p=1, swap=True),
+    Case("gaussian_nll", F.gaussian_nll_loss, TF.gaussian_nll_loss,
+         [randn(4, 3), randn(4, 3), uniform(0.5, 2, 4, 3)], grad=(0, 1, 2)),
+    Case("gaussian_nll_full_one_var_per_sample", F.gaussian_nll_loss, TF.gaussian_nll_loss,
+         [randn(4, 3), randn(4, 3), uniform(0.5, 2, 4)], grad=(0, 1, 2), full=True),
+    Case("gaussian_nll_var_below_eps", F.gaussian_nll_loss, TF.gaussian_nll_loss,
+         [randn(4, 1), randn(4, 1), np.array([[1e-4], [0.5], [2e-4], [2.0]])], grad=(0, 1, 2),
+         eps=1e-3, gradcheck=(0, 1)),  # var's gradient passes the clamp: not a derivative
+    Case("poisson_nll", F.poisson_nll_loss, TF.poisson_nll_loss,
+         [randn(4, 3), RNG.poisson(2.0, (4, 3)).astype(float)], grad=(0, 1)),
+    Case("poisson_nll_rate_full", F.poisson_nll_loss, TF.poisson_nll_loss,
+         [uniform(0.5, 3, 4, 3), RNG.poisson(2.0, (4, 3)).astype(float)], grad=(0,),
+         log_input=False, full=True),
+]
+
+
+def _ours(a, requires_grad):
+    if a.dtype.kind == "f":
+        return tl.Tensor(a.copy(), requires_grad=requires_grad)
+    return tl.Tensor(a.astype(np.int64))
+
+
+def _theirs(a, requires_grad):
+    return torch.tensor(a.copy(), requires_grad=requires_grad and a.dtype.kind == "f")
+
+
+def _torch_kwargs(kwargs):
+    return {k: torch.tensor(np.asarray(v)) for k, v in kwargs.items()
+            if isinstance(v, (np.ndarray, tl.Tensor))} | \
+        {k: v for k, v in kwargs.items() if not isinstance(v, (np.ndarray, tl.Tensor))}
+
+
+@pytest.mark.filterwarnings("ignore:reduction. 'mean' divides")  # torch's kl_div notice
+@pytest.mark.parametrize("case", TORCH_CASES, ids=repr)
+def test_against_torch(case):
+    for reduction in case.reductions:
+        xs = [_ours(a, i in case.grad) for i, a in enumerate(case.inputs)]
+        ts = [_theirs(a, i in case.grad) for i, a in enumerate(case.inputs)]
+        out = case.ours(*xs, reduction=reduction, **case.kwargs)
+        expected = case.theirs(*ts, reduction=reduction, **_torch_kwargs(case.kwargs))
+        assert out.shape == tuple(expected.shape), reduction
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12, err_msg=f"{case.name} value, {reduction}")
+        upstream = RNG.standard_normal(out.shape)
+        out.backward(tl.Tensor(upstream))
+        expected.backward(torch.tensor(upstream))
+        for i in case.grad:
+            np.testing.assert_allclose(xs[i].grad.numpy(), ts[i].grad.numpy(), rtol=1e-9,
+                                       atol=1e-12,
+                                       err_msg=f"{case.name} gradient of input {i}, {reduction}")
+
+
+@pytest.mark.parametrize("case", TORCH_CASES, ids=repr)
+def test_gradcheck_torch_cases(case):
+    for reduction in ("mean", "none"):
+        def fn(*diff):
+            xs = [_ours(a, False) for a in case.inputs]
+            for i, d in zip(case.gradcheck, diff):
+                xs[i] = d
+            return case.ours(*xs, reduction=reduction, **case.kwargs)
+
+        diff = [tl.Tensor(case.inputs[i].copy(), requires_grad=True) for i in case.gradcheck]
+        assert gradcheck(fn, diff)
+
+
+# ---------------------------------------------------------------- losses PyTorch lacks
+def _np_softplus(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def torchvision_sigmoid_focal_loss(inputs, targets, alpha=0.25, gamma=2.0):
+    """numpy transcription of torchvision.ops.sigmoid_focal_loss (reduction='none')."""
+    p = 0.5 * (1 + np.tanh(0.5 * inputs))  # torch.sigmoid, without overflow in exp
+    ce_loss = targets * _np_softplus(-inputs) + (1 - targets) * _np_softplus(inputs)
+    p_t = p * targets + (1 - p) * (1 - targets)
+    loss = ce_loss * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        alpha_t = alpha * targets + (1 - alpha) * (1 - targets)
+        loss = alpha_t * loss
+    return loss
+
+
+def np_softmax_focal(x, t, alpha=0.25, gamma=2.0):
+    logp = x - x.max(1, keepdims=True)
+    logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
+    logp_t = logp[np.arange(len(t)), t]
+    a = alpha if np.isscalar(alpha) else np.asarray(alpha)[t]
+    return -a * (1 - np.exp(logp_t)) ** gamma * logp_t
+
+
+def np_contrastive(x1, x2, y, margin=1.0):
+    d = np.sqrt(((x1 - x2) ** 2).sum(-1))
+    return 0.5 * (y * d ** 2 + (1 - y) * np.maximum(0, margin - d) ** 2)
+
+
+FORMULA_CASES = [
+    # name, ours, numpy formula (reduction='none'), inputs, kwargs
+    ("hinge", F.hinge_loss, lambda f, y: np.maximum(0, 1 - y * f),
+     [randn(4, 3), signs(4, 3)], {}),
+    ("hinge_squared", F.hinge_loss, lambda f, y: np.maximum(0, 1 - y * f) ** 2,
+     [randn(4, 3), signs(4, 3)], {"squared": True}),
+    ("perceptron", F.perceptron_loss, lambda f, y: np.maximum(0, -y * f),
+     [randn(8), signs(8)], {}),
+    ("focal_binary", F.focal_loss, torchvision_sigmoid_focal_loss,
+     [randn(4, 3) * 2, RNG.integers(0, 2, (4, 3)).astype(float)], {}),
+    ("focal_binary_soft_targets_no_alpha", F.sigmoid_focal_loss,
+     lambda x, t: torchvision_sigmoid_focal_loss(x, t, alpha=-1, gamma=1.5),
+     [randn(6) * 2, uniform(0, 1, 6)], {"alpha": -1, "gamma": 1.5}),
+    ("focal_multiclass", F.focal_loss, np_softmax_focal, [randn(5, 4) * 2, classes(4, 5)], {}),
+    ("focal_multiclass_class_alpha", F.focal_loss,
+     lambda x, t: np_softmax_focal(x, t, alpha=[0.2, 0.3, 0.5], gamma=3.0),
+     [randn(5, 3), classes(3, 5)], {"alpha": [0.2, 0.3, 0.5], "gamma": 3.0}),
+    ("contrastive", F.contrastive_loss, lambda a, b, y: np_contrastive(a, b, y, 2.0),
+     [randn(6, 3), randn(6, 3), np.array([1.0, 0, 1, 0, 0, 1])], {"margin": 2.0}),
+    ("log_cosh", F.log_cosh_loss, lambda x, y: np.log(np.cosh(x - y)),
+     [randn(4, 3) * 3, randn(4, 3)], {}),
+    ("quantile_0.9", F.quantile_loss,
+     lambda f, y: np.where(y - f >= 0, 0.9 * (y - f), (0.9 - 1) * (y - f)),
+     [randn(8), randn(8)], {"q": 0.9}),
+    ("welsch", F.welsch_loss, lambda f, y: 1 - np.exp(-(f - y) ** 2 / (2 * 0.7 ** 2)),
+     [randn(8), randn(8)], {"sigma": 0.7}),
+]
+
+
+@pytest.mark.parametrize("name,ours,formula,inputs,kwargs", FORMULA_CASES,
+                         ids=[c[0] for c in FORMULA_CASES])
+def test_against_formula(name, ours, formula, inputs, kwargs):
+    expected = formula(*inputs)
+    for reduction, value in (("none", expected), ("sum", expected.sum()),
+                             ("mean", expected.mean())):
+        out = ours(*[_ours(a, False) for a in inputs], reduction=reduction, **kwargs)
+        np.testing.assert_allclose(out.numpy(), value, rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{name}, {reduction}")
+    n_diff = sum(1 for a in inputs[:2] if a.dtype.kind == "f" and a.ndim == inputs[0].ndim
+                 and name not in ("hinge", "hinge_squared", "perceptron"))
+    diff_idx = [0] + ([1] if n_diff == 2 else [])
+
+    def fn(*diff):
+        xs = [_ours(a, False) for a in inputs]
+        for i, d in zip(diff_idx, diff):
+            xs[i] = d
+        return ours(*xs, reduction="none", **kwargs)
+
+    assert gradcheck(fn, [tl.Tensor(inputs[i].copy(), requires_grad=True) for i in diff_idx])
+
+
+def test_focal_with_gamma_0_alpha_1_is_cross_entropy():
+    x, t = randn(5, 4), classes(4, 5)
+    np.testing.assert_allclose(F.focal_loss(tl.Tensor(x), tl.Tensor(t), alpha=1.0, gamma=0).numpy(),
+                               F.cross_entropy(tl.Tensor(x), tl.Tensor(t)).numpy(), rtol=1e-12)
+
+
+def test_huber_is_scaled_smooth_l1():
+    x, y = tl.Tensor(randn(10) * 3), tl.Tensor(randn(10))
+    np.testing.assert_allclose(F.huber_loss(x, y, delta=0.5).numpy(),
+                               0.5 * F.smooth_l1_loss(x, y, beta=0.5).numpy(), rtol=1e-12)
+
+
+def test_zero_one_loss_counts_errors_and_refuses_backward():
+    scores = tl.Tensor(np.array([[2.0, 1, 0], [0, 1, 3], [1, 0, 0], [0, 5, 1]]), requires_grad=True)
+    target = np.array([0, 1, 0, 1])  # row 1 predicts class 2: one mistake of four
+    loss = F.zero_one_loss(scores, target)
+    assert loss.item() == 0.25
+    assert F.zero_one_loss(scores, target, reduction="sum").item() == 1
+    np.testing.assert_array_equal(F.zero_one_loss(scores, target, reduction="none").numpy(),
+                                  [0, 1, 0, 0])
+    margins = tl.Tensor(np.array([0.5, -2.0, 3.0]))
+    assert F.zero_one_loss(margins, np.array([1.0, 1, -1])).item() == pytest.approx(2 / 3)
+    assert F.zero_one_loss(margins, np.array([1, 0, 1])).item() == 0
+    with pytest.raises(RuntimeError, match="not differentiable.*hinge_loss"):
+        loss.backward()
+    assert repr(nn.ZeroOneLoss()) == "ZeroOneLoss()"
+
+
+def test_penalties():
+    a, b = tl.Tensor(randn(3, 2), requires_grad=True), tl.Tensor(randn(4), requires_grad=True)
+    l1 = F.l1_penalty([a, b])
+    l2 = F.l2_penalty(iter([a, b]))
+    assert l1.item() == pytest.approx(np.abs(a.numpy()).sum() + np.abs(b.numpy()).sum())
+    assert l2.item() == pytest.approx((a.numpy() ** 2).sum() + (b.numpy() ** 2).sum())
+    l2.backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 * a.numpy())  # no factor 1/2
+    model = nn.Linear(3, 2)
+    assert F.l2_penalty(model.parameters()).item() == pytest.approx(
+        sum((p.numpy().astype(np.float64) ** 2).sum() for p in model.parameters()), rel=1e-5)
+
+
+# ---------------------------------------------------------------- second derivatives
+@pytest.mark.parametrize("loss,inputs,kwargs", [
+    (F.mse_loss, [randn(3, 2), randn(3, 2)], {}),
+    (F.cross_entropy, [randn(3, 4), classes(4, 3)], {}),
+    (F.cross_entropy, [randn(4, 3), np.array([0, 2, 1, 1])],
+     {"weight": W3, "label_smoothing": 0.2, "ignore_index": 1, "reduction": "sum"}),
+    (F.cross_entropy, [randn(3, 3), classes(3, 3)], {"reduction": "none"}),
+    (F.binary_cross_entropy_with_logits, [randn(3, 2), uniform(0, 1, 3, 2)], {}),
+    (F.focal_loss, [randn(3, 4), classes(4, 3)], {}),
+], ids=["mse", "cross_entropy", "cross_entropy_options", "cross_entropy_none", "bce_logits",
+        "focal"])
+def test_gradgradcheck(loss, inputs, kwargs):
+    target = _ours(inputs[1], False)
+    x = tl.Tensor(inputs[0].copy(), requires_grad=True)
+    assert gradgradcheck(lambda x: loss(x, target, **kwargs), [x])
+
+
+def test_cross_entropy_hessian_matches_torch():
+    x, t = randn(2, 3), classes(3, 2)
+    ours = tl.autograd.hessian(lambda z: F.cross_entropy(z, tl.Tensor(t), label_smoothing=0.1),
+                               tl.Tensor(x))
+    theirs = torch.autograd.functional.hessian(
+        lambda z: TF.cross_entropy(z, torch.tensor(t), label_smoothing=0.1), torch.tensor(x))
+    np.testing.assert_allclose(np.asarray(ours.data), theirs.numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- logits of +-1000
+BIG = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0], [0.0, 0.0, -1000.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,ours,theirs,target", [
+    ("cross_entropy", F.cross_entropy, TF.cross_entropy, np.array([1, 2, 2])),
+    ("cross_entropy_smoothing", lambda x, t: F.cross_entropy(x, t, label_smoothing=0.1),
+     lambda x, t: TF.cross_entropy(x, t, label_smoothing=0.1), np.array([1, 2, 0])),
+    ("cross_entropy_probabilities", F.cross_entropy, TF.cross_entropy,
+     np.array([[0.5, 0.5, 0], [0, 0, 1], [0.2, 0.3, 0.5]])),
+    ("bce_logits", F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits,
+     np.array([[1.0, 1, 0], [0, 1, 0], [1, 0, 1]])),
+    ("bce_logits_pos_weight",
+     lambda x, t: F.binary_cross_entropy_with_logits(x, t, pos_weight=tl.Tensor([2.0, 1, 3])),
+     lambda x, t: TF.binary_cross_entropy_with_logits(x, t, pos_weight=torch.tensor([2.0, 1, 3],
+                                                                                    dtype=x.dtype)),
+     np.array([[1.0, 1, 0], [0, 1, 0], [1, 0, 1]])),
+])
+def test_extreme_logits_match_torch(name, ours, theirs, target, dtype):
+    x = tl.Tensor(BIG.astype(dtype), requires_grad=True)
+    xt = torch.tensor(BIG.astype(dtype), requires_grad=True)
+    t = tl.Tensor(target.astype(dtype) if target.dtype.kind == "f" else target)
+    tt = torch.tensor(target.astype(dtype) if target.dtype.kind == "f" else target)
+    loss, expected = ours(x, t), theirs(xt, tt)
+    loss.backward()
+    expected.backward()
+    assert np.isfinite(loss.item()) and np.isfinite(x.grad.numpy()).all()
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=tol)
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+
+
+def test_extreme_logits_soft_margin_is_finite():
+    # torch.nn.functional.soft_margin_loss overflows to inf here; ours uses softplus
+    y = np.array([[1.0, 1, -1], [-1, 1, -1], [1, -1, 1]])
+    x = tl.Tensor(BIG, requires_grad=True)
+    loss = F.soft_margin_loss(x, y)
+    loss.backward()
+    np.testing.assert_allclose(loss.item(), _np_softplus(-y * BIG).mean(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), -y / (1 + np.exp(np.clip(y * BIG, -700, 700))) / 9,
+                               atol=1e-15)
+
+
+def test_extreme_logits_focal_loss():
+    x = tl.Tensor(BIG, requires_grad=True)
+    binary_target = np.array([[1.0, 1, 0], [0, 1, 0], [1, 0, 1]])
+    loss = F.focal_loss(x, binary_target, reduction="none")
+    np.testing.assert_allclose(loss.numpy(), torchvision_sigmoid_focal_loss(BIG, binary_target),
+                               rtol=1e-12)
+    loss.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    x.grad = None
+    multi = F.focal_loss(x, np.array([1, 2, 2]), reduction="none")
+    np.testing.assert_allclose(multi.numpy(), np_softmax_focal(BIG, np.array([1, 2, 2])),
+                               rtol=1e-12)
+    assert multi.numpy()[0] == 0.25 * 2000  # p_t = e^-2000: the loss is alpha * 2000, finite
+    multi.sum().backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    # row 0 is cross-entropy scaled by alpha: alpha * (softmax - onehot) = 0.25 * (1, -1, 0)
+    np.testing.assert_allclose(x.grad.numpy()[0], [0.25, -0.25, 0], atol=1e-12)
+
+
+# ---------------------------------------------------------------- the cross-entropy kernel
+def test_cross_entropy_float32_stays_float32_and_matches_composite():
+    x32 = randn(64, 10).astype(np.float32)
+    t = classes(10, 64)
+    x = tl.Tensor(x32, requires_grad=True)
+    loss = F.cross_entropy(x, t)
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.dtype == np.float32
+    composite = tl.Tensor(x32, requires_grad=True)
+    ref = -composite.log_softmax(1).gather(1, t[:, None]).mean()
+    ref.backward()
+    np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), composite.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_all_ignored_is_nan_like_torch():
+    x, t = randn(2, 3), np.array([-100, -100])
+    assert np.isnan(F.cross_entropy(tl.Tensor(x), t).item())
+    assert math.isnan(TF.cross_entropy(torch.tensor(x), torch.tensor(t)).item())
+    assert F.cross_entropy(tl.Tensor(x), t, reduction="sum").item() == 0
+
+
+# ---------------------------------------------------------------- errors
+def T(*shape):
+    return tl.Tensor(randn(*shape))
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: F.cross_entropy(T(4, 3), np.array([0, 1, 2, 0, 1])), ValueError,
+     r"cross_entropy: input of shape \(4, 3\).*\(4,\).*got \(5,\)"),
+    (lambda: F.cross_entropy(T(4, 3), np.array([0, 1, 7, 0])), IndexError,
+     r"cross_entropy: target contains class index 7, but the input has 3 classes"),
+    (lambda: F.cross_entropy(T(4, 3), np.array([0, 1, -1, 0])), IndexError,
+     r"class index -1.*valid: 0\.\.2, or ignore_index=-100"),
+    (lambda: F.cross_entropy(T(2, 3), probs(2, 4)), ValueError, r"class probabilities of shape"),
+    (lambda: F.cross_entropy(T(2, 3), np.array([0, 1]), weight=[1.0, 2.0]), ValueError,
+     r"cross_entropy: weight must have one entry per class, shape \(3,\), got \(2,\)"),
+    (lambda: F.cross_entropy(T(2, 3), np.array([0, 1]), label_smoothing=1.5), ValueError,
+     "label_smoothing must be in"),
+    (lambda: F.nll_loss(T(4, 3), np.array([0, 3, 1, 1])), IndexError, r"nll_loss: .*index 3"),
+    (lambda: F.focal_loss(T(4, 3), np.array([0, 3, 1, 1])), IndexError, r"focal_loss: .*index 3"),
+    (lambda: F.multi_margin_loss(T(2, 3), np.array([0.0, 1.0])), TypeError,
+     "multi_margin_loss: class-index target must be an integer tensor"),
+    (lambda: F.binary_cross_entropy(tl.Tensor([0.2, 1.3]), tl.Tensor([0.0, 1.0])), ValueError,
+     r"binary_cross_entropy: input must contain probabilities in \[0, 1\], got values from "
+     r"0.2 to 1.3 \(for raw scores use binary_cross_entropy_with_logits\)"),
+    (lambda: F.binary_cross_entropy(tl.Tensor([0.2, 0.3]), tl.Tensor([-1.0, 1.0])), ValueError,
+     r"binary_cross_entropy: target must contain probabilities"),
+    (lambda: F.gaussian_nll_loss(T(3), T(3), tl.Tensor([1.0, -0.5, 2.0])), ValueError,
+     r"gaussian_nll_loss: var must be non-negative, got a minimum of -0.5"),
+    (lambda: F.gaussian_nll_loss(T(3, 2), T(3, 2), T(2)), ValueError,
+     r"gaussian_nll_loss: var of shape \(2,\)"),
+    (lambda: F.mse_loss(T(4, 3), T(4, 3), reduction="avg"), ValueError,
+     r"mse_loss: reduction must be one of 'mean', 'sum', 'none', got 'avg'"),
+    (lambda: F.kl_div(T(4, 3), T(4, 3), reduction="average"), ValueError, r"'batchmean'"),
+    (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError,
+     r"CrossEntropyLoss: reduction must be one of"),
+    (lambda: F.mse_loss(T(4, 1), T(4)), ValueError,
+     r"mse_loss: input of shape \(4, 1\) and target of shape \(4,\) must have the same shape"),
+    (lambda: F.hinge_loss(T(3), tl.Tensor([1.0, 0.0, -1.0])), ValueError,
+     r"hinge_loss: target must contain only labels \[-1, 1\], got \[0.0\]"),
+    (lambda: F.perceptron_loss(T(2), tl.Tensor([1.0, 2.0])), ValueError,
+     r"perceptron_loss: target must contain only labels \[-1, 1\], got \[2.0\]"),
+    (lambda: F.contrastive_loss(T(2, 3), T(2, 3), tl.Tensor([1.0, -1.0])), ValueError,
+     r"contrastive_loss: target must contain only labels \[0, 1\]"),
+    (lambda: F.contrastive_loss(T(2, 3), T(2, 3), tl.Tensor([1.0, 0, 1])), ValueError,
+     r"contrastive_loss: target must have shape \(2,\)"),
+    (lambda: F.quantile_loss(T(2), T(2), q=1.5), ValueError, r"quantile_loss: q must be in"),
+    (lambda: F.triplet_margin_loss(T(2, 3), T(2, 3), T(3, 3)), ValueError,
+     r"triplet_margin_loss: input of shape \(2, 3\) and negative of shape \(3, 3\)"),
+    (lambda: F.zero_one_loss(T(3), tl.Tensor([2.0, 1, 0])), ValueError, "labels in"),
+    (lambda: F.l2_penalty([]), ValueError, "l2_penalty: got no parameters"),
+])
+def test_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- module forms
+@pytest.mark.parametrize("module,expected", [
+    (nn.MSELoss(), "MSELoss()"),
+    (nn.L1Loss(reduction="sum"), "L1Loss(reduction='sum')"),
+    (nn.HuberLoss(delta=2.0), "HuberLoss(delta=2.0)"),
+    (nn.SmoothL1Loss(beta=0.5, reduction="none"), "SmoothL1Loss(beta=0.5, reduction='none')"),
+    (nn.CrossEntropyLoss(ignore_index=0, label_smoothing=0.1),
+     "CrossEntropyLoss(ignore_index=0, label_smoothing=0.1)"),
+    (nn.NLLLoss(), "NLLLoss()"),
+    (nn.KLDivLoss(reduction="batchmean", log_target=True),
+     "KLDivLoss(log_target=True, reduction='batchmean')"),
+    (nn.FocalLoss(), "FocalLoss(alpha=0.25, gamma=2.0)"),
+    (nn.HingeLoss(squared=True), "HingeLoss(squared=True)"),
+    (nn.QuantileLoss(0.9), "QuantileLoss(q=0.9)"),
+    (nn.WelschLoss(sigma=2.0), "WelschLoss(sigma=2.0)"),
+    (nn.ContrastiveLoss(margin=2.0), "ContrastiveLoss(margin=2.0)"),
+    (nn.GaussianNLLLoss(full=True), "GaussianNLLLoss(full=True, eps=1e-06)"),
+    (nn.TripletMarginLoss(), "TripletMarginLoss(margin=1.0, p=2, swap=False)"),
+])
+def test_module_repr(module, expected):
+    assert repr(module) == expected
+
+
+MODULE_CASES = [
+    (nn.MSELoss(reduction="sum"), F.mse_loss, [randn(3, 2), randn(3, 2)], {"reduction": "sum"}),
+    (nn.L1Loss(), F.l1_loss, [randn(3, 2), randn(3, 2)], {}),
+    (nn.HuberLoss(delta=0.5), F.huber_loss, [randn(5), randn(5)], {"delta": 0.5}),
+    (nn.SmoothL1Loss(beta=0.5), F.smooth_l1_loss, [randn(5), randn(5)], {"beta": 0.5}),
+    (nn.BCELoss(weight=W3), F.binary_cross_entropy, [uniform(0.1, 0.9, 2, 3),
+                                                     uniform(0, 1, 2, 3)], {"weight": W3}),
+    (nn.BCEWithLogitsLoss(pos_weight=W3), F.binary_cross_entropy_with_logits,
+     [randn(2, 3), uniform(0, 1, 2, 3)], {"pos_weight": W3}),
+    (nn.CrossEntropyLoss(weight=W3, label_smoothing=0.1), F.cross_entropy,
+     [randn(4, 3), classes(3, 4)], {"weight": W3, "label_smoothing": 0.1}),
+    (nn.NLLLoss(ignore_index=0), F.nll_loss, [log_probs(4, 3), classes(3, 4)],
+     {"ignore_index": 0}),
+    (nn.KLDivLoss(reduction="batchmean"), F.kl_div, [log_probs(2, 3), probs(2, 3)],
+     {"reduction": "batchmean"}),
+    (nn.HingeEmbeddingLoss(margin=0.5), F.hinge_embedding_loss, [randn(4), signs(4)],
+     {"margin": 0.5}),
+    (nn.MarginRankingLoss(margin=0.1), F.margin_ranking_loss, [randn(4), randn(4), signs(4)],
+     {"margin": 0.1}),
+    (nn.MultiMarginLoss(p=2), F.multi_margin_loss, [randn(4, 3), classes(3, 4)], {"p": 2}),
+    (nn.SoftMarginLoss(), F.soft_margin_loss, [randn(4), signs(4)], {}),
+    (nn.CosineEmbeddingLoss(margin=0.1), F.cosine_embedding_loss,
+     [randn(3, 2), randn(3, 2), signs(3)], {"margin": 0.1}),
+    (nn.TripletMarginLoss(swap=True), F.triplet_margin_loss,
+     [randn(3, 2), randn(3, 2), randn(3, 2)], {"swap": True}),
+    (nn.GaussianNLLLoss(full=True), F.gaussian_nll_loss,
+     [randn(3), randn(3), uniform(0.5, 1, 3)], {"full": True}),
+    (nn.PoissonNLLLoss(log_input=False), F.poisson_nll_loss,
+     [uniform(0.5, 2, 3), uniform(0, 3, 3)], {"log_input": False}),
+    (nn.HingeLoss(squared=True), F.hinge_loss, [randn(4), signs(4)], {"squared": True}),
+    (nn.PerceptronLoss(), F.perceptron_loss, [randn(4), signs(4)], {}),
+    (nn.FocalLoss(gamma=1.0), F.focal_loss, [randn(4, 3), classes(3, 4)], {"gamma": 1.0}),
+    (nn.ContrastiveLoss(margin=0.5), F.contrastive_loss,
+     [randn(3, 2), randn(3, 2), np.array([1.0, 0, 1])], {"margin": 0.5}),
+    (nn.LogCoshLoss(), F.log_cosh_loss, [randn(4), randn(4)], {}),
+    (nn.QuantileLoss(q=0.2), F.quantile_loss, [randn(4), randn(4)], {"q": 0.2}),
+    (nn.WelschLoss(sigma=0.5), F.welsch_loss, [randn(4), randn(4)], {"sigma": 0.5}),
+    (nn.ZeroOneLoss(), F.zero_one_loss, [randn(4, 3), classes(3, 4)], {}),
+]
+
+
+@pytest.mark.parametrize("module,function,inputs,kwargs", MODULE_CASES,
+                         ids=[type(c[0]).__name__ for c in MODULE_CASES])
+def test_module_calls_its_function(module, function, inputs, kwargs):
+    module.double()
+    xs = [_ours(a, False) for a in inputs]
+    np.testing.assert_allclose(module(*xs).numpy(), function(*xs, **kwargs).numpy(), rtol=1e-12)
+
+
+def test_every_loss_is_exported():
+    for case in MODULE_CASES:
+        name = type(case[0]).__name__
+        assert name in nn.loss.__all__ and getattr(nn, name) is type(case[0])
+    for name in F.__all__ if hasattr(F, "__all__") else nn.loss_functions.__all__:
+        assert callable(getattr(F, name))
+
+
+def test_weight_is_a_buffer_like_torch():
+    ours = nn.CrossEntropyLoss(weight=[1.0, 2.0, 3.0])
+    theirs = torch.nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 3.0]))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert ours.double().weight.dtype == np.float64
+
+
+def test_module_trains_a_model():
+    tl.manual_seed(0)
+    model = nn.Linear(4, 3)
+    x = tl.Tensor(RNG.standard_normal((32, 4)).astype(np.float32))
+    y = tl.Tensor((x.numpy()[:, 0] > 0).astype(np.int64) + (x.numpy()[:, 1] > 1))
+    loss_fn = nn.CrossEntropyLoss()
+    first = None
+    for _ in range(50):
+        loss = loss_fn(model(x), y)
+        first = first if first is not None else loss.item()
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.5 * p.grad.data
+    assert loss.item() < 0.6 * first
