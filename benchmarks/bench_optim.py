@@ -1,0 +1,56 @@
+"""Optimizer step cost: one step on a single 1,000,000-element float32 parameter (its
+gradient already computed), ours vs PyTorch in the same run.
+
+PyTorch is measured twice: its default (foreach) implementation and fused=True (one kernel
+per step, the fastest it has on CPU). Ours is one fused Numba kernel per parameter
+(kernels/optim.py). Target: our Adam no slower than PyTorch's fused Adam.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_ms, print_table, row, torch_or_none, write_json  # noqa: E402
+
+N = 1_000_000
+REPEATS = 100
+
+
+def ours_step_ms(name, kwargs):
+    import numpy as np
+
+    import tinygrad_lr as tl
+    from tinygrad_lr import optim
+
+    rng = np.random.default_rng(0)
+    p = tl.Tensor(rng.standard_normal(N).astype(np.float32), requires_grad=True)
+    p.grad = tl.Tensor(rng.standard_normal(N).astype(np.float32))
+    opt = getattr(optim, name)([p], **kwargs)
+    return median_ms(opt.step, repeats=REPEATS, warmup=5)
+
+
+def torch_step_ms(torch, name, kwargs):
+    p = torch.randn(N, requires_grad=True)
+    p.grad = torch.randn(N)
+    opt = getattr(torch.optim, name)([p], **kwargs)
+    return median_ms(opt.step, repeats=REPEATS, warmup=5)
+
+
+def main():
+    torch = torch_or_none()
+    rows = []
+    for label, name, kwargs in [("Adam", "Adam", dict(lr=1e-3)),
+                                ("AdamW", "AdamW", dict(lr=1e-3)),
+                                ("SGD momentum=0.9", "SGD", dict(lr=1e-2, momentum=0.9))]:
+        ours = ours_step_ms(name, kwargs)
+        default = torch_step_ms(torch, name, kwargs) if torch else None
+        fused = torch_step_ms(torch, name, dict(kwargs, fused=True)) if torch else None
+        rows.append(row(f"{label} step, 1M float32 vs torch default (foreach)", ours, default))
+        rows.append(row(f"{label} step, 1M float32 vs torch fused=True", ours, fused,
+                        target=1.0))
+    print_table(rows, "Optimizer step (lower is better; ratio = ours / PyTorch)")
+    print("json:", write_json(rows, "optim"))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
