@@ -1,0 +1,111 @@
+"""Whole training steps, ours vs PyTorch in the same run: two MLPs and a small CNN, plus the
+cold start of a fresh process (empty and warm Numba cache).
+
+A step is zero_grad, forward, loss (cross-entropy), backward, SGD step - float32, the same
+shapes and the same initial weights for both (PyTorch's, copied through the state dict),
+torch.set_num_threads(2), warm-up excluded, median of repeats.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import median_ms, print_table, row, torch_or_none, write_json  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def mlp(m, sizes):
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [m.Linear(a, b), m.ReLU()]
+    return m.Sequential(*layers[:-1])
+
+
+def cnn(m):
+    return m.Sequential(m.Conv2d(1, 8, 3, padding=1), m.ReLU(), m.MaxPool2d(2),
+                        m.Conv2d(8, 16, 3, padding=1), m.ReLU(), m.MaxPool2d(2),
+                        m.Flatten(), m.Linear(16 * 7 * 7, 10))
+
+
+WORKLOADS = [  # name, model builder, input shape, target ratio
+    ("MLP 64-128-10, batch 64, SGD step", lambda m: mlp(m, (64, 128, 10)), (64, 64), 1.0),
+    ("MLP 784-256-128-10, batch 128, SGD step", lambda m: mlp(m, (784, 256, 128, 10)),
+     (128, 784), 1.0),
+    ("CNN conv8-pool-conv16-pool-linear, batch 32 1x28x28", cnn, (32, 1, 28, 28), 1.5),
+]
+
+
+def make_step(lib, model, x, y):
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
+    cross_entropy = lib.nn.functional.cross_entropy
+
+    def step():
+        optimizer.zero_grad()
+        loss = cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def time_workload(build, x_shape, torch):
+    import numpy as np
+
+    import tinygrad_lr as tl
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    y = rng.integers(0, 10, x_shape[0])
+    ours = build(tl.nn)
+    theirs_ms = None
+    if torch is not None:
+        theirs = build(torch.nn)
+        ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+        step = make_step(torch, theirs, torch.from_numpy(x), torch.from_numpy(y))
+        theirs_ms = median_ms(step, repeats=100, warmup=10)
+    step = make_step(tl, ours, tl.tensor(x), tl.tensor(y))
+    return median_ms(step, repeats=100, warmup=10), theirs_ms
+
+
+COLD_START = """
+import time, numpy as np
+import tinygrad_lr as tl
+from tinygrad_lr import nn
+import bench_models
+model = bench_models.cnn(nn)
+x = tl.tensor(np.random.default_rng(0).standard_normal((32, 1, 28, 28)).astype(np.float32))
+y = tl.tensor(np.random.default_rng(0).integers(0, 10, 32))
+bench_models.make_step(tl, model, x, y)()
+"""
+
+
+def cold_start_seconds(cache_dir):
+    """Wall time of a new interpreter that imports tinygrad_lr and runs one CNN step."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir,
+               PYTHONPATH=os.pathsep.join([ROOT, os.path.dirname(os.path.abspath(__file__))]))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", COLD_START], env=env, check=True)
+    return time.perf_counter() - start
+
+
+def main():
+    torch = torch_or_none()
+    rows = []
+    for name, build, x_shape, target in WORKLOADS:
+        ours_ms, theirs_ms = time_workload(build, x_shape, torch)
+        rows.append(row(name, ours_ms, theirs_ms, target=target))
+    with tempfile.TemporaryDirectory() as cache_dir:
+        rows.append(row("cold start to first CNN step, empty Numba cache",
+                        cold_start_seconds(cache_dir), None, unit="s"))
+        rows.append(row("cold start to first CNN step, warm Numba cache",
+                        min(cold_start_seconds(cache_dir) for _ in range(3)), None,
+                        target=1.0, unit="s"))
+    print_table(rows, "Training steps (median ms; ratio = ours / PyTorch) and cold start (s)")
+    print("json:", write_json(rows, "models"))
+    return rows
+
+
+if __name__ == "__main__":
+    main()
