@@ -4,6 +4,8 @@ These check the arguments and shapes - errors name the layer, the expected and t
 shape - turn sizes into (height, width) pairs and call the ops in ops/nn.py. The 1-D
 versions run the 2-D ops on a unit height.
 """
+from numbers import Integral
+
 from ..ops import nn as ops
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -12,11 +14,12 @@ __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "
 
 def _pair(value, nd, what, name, minimum):
     """An int or a tuple of nd ints -> a (height, width) pair (height 1 for 1-D)."""
-    values = (value,) * nd if isinstance(value, int) else tuple(value)
-    if len(values) != nd or not all(isinstance(v, int) for v in values):
+    values = (value,) * nd if isinstance(value, Integral) else tuple(value)
+    if len(values) != nd or not all(isinstance(v, Integral) for v in values):
         raise ValueError(f"{name}: {what} must be an int or a tuple of {nd} ints, got {value!r}")
     if any(v < minimum for v in values):
         raise ValueError(f"{name}: {what} must be >= {minimum}, got {value!r}")
+    values = tuple(int(v) for v in values)
     return values if nd == 2 else (minimum,) + values  # 1-D: a unit height (no padding)
 
 

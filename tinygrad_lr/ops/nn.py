@@ -38,8 +38,7 @@ class Conv2d(_KernelOp):
         if b is not None:
             out += b.data.reshape(-1, 1, 1)
         ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
-        ctx.cols = cols
-        ctx.save_for_backward(w)
+        ctx.save_for_backward(w, cols)  # cols: the unfolded input, reused by the weight grad
         return out if x.ndim == 4 else out[:, :, 0, :]
 
     @staticmethod
@@ -47,7 +46,7 @@ class Conv2d(_KernelOp):
         from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight
 
         x_shape, w_shape, stride, padding, dilation, groups = ctx.args
-        (w,) = ctx.saved_tensors
+        w, cols = ctx.saved_tensors
         g = _as_2d(g.data)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
@@ -55,7 +54,7 @@ class Conv2d(_KernelOp):
             gx = conv2d_backward_input(g, _as_2d(w.data), _shape_2d(x_shape), stride, padding,
                                        dilation, groups).reshape(x_shape)
         if need_w:
-            gw = conv2d_backward_weight(g, ctx.cols, _shape_2d(w_shape), groups).reshape(w_shape)
+            gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups).reshape(w_shape)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None
@@ -99,17 +98,18 @@ class MaxPool2d(_KernelOp):
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         from ..kernels.pool import max_pool2d_forward
 
-        out, ctx.argmax = max_pool2d_forward(_as_2d(x.data), kernel, stride, padding,
-                                             dilation, out_hw)
+        out, argmax = max_pool2d_forward(_as_2d(x.data), kernel, stride, padding, dilation,
+                                         out_hw)
         ctx.x_shape = x.shape
+        ctx.save_for_backward(argmax)
         return out if x.ndim == 4 else out[:, :, 0, :]
 
     @staticmethod
     def backward(ctx, g):
         from ..kernels.pool import max_pool2d_backward
 
-        x_shape = ctx.x_shape
-        gx = max_pool2d_backward(_as_2d(g.data), ctx.argmax, _shape_2d(x_shape))
+        x_shape, (argmax,) = ctx.x_shape, ctx.saved_tensors
+        gx = max_pool2d_backward(_as_2d(g.data), argmax, _shape_2d(x_shape))
         return gx.reshape(x_shape), None, None, None, None, None
 
 
