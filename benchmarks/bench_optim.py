@@ -28,6 +28,29 @@ def ours_step_ms(name, kwargs):
     return median_ms(opt.step, repeats=REPEATS, warmup=5)
 
 
+def numpy_adam_ms():
+    """The best numpy can do: Adam as a chain of in-place ufuncs (the code a kernel replaces)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    p, g = rng.standard_normal(N).astype(np.float32), rng.standard_normal(N).astype(np.float32)
+    m, v, denom = np.zeros_like(p), np.zeros_like(p), np.empty_like(p)
+    lr, b1, b2, eps, step = 1e-3, 0.9, 0.999, 1e-8, [0]
+
+    def adam_step():
+        step[0] += 1
+        np.multiply(m, b1, out=m)
+        np.add(m, (1 - b1) * g, out=m)
+        np.multiply(v, b2, out=v)
+        np.add(v, (1 - b2) * g * g, out=v)
+        np.sqrt(v, out=denom)
+        np.divide(denom, np.sqrt(1 - b2 ** step[0]), out=denom)
+        np.add(denom, eps, out=denom)
+        np.subtract(p, (lr / (1 - b1 ** step[0])) * m / denom, out=p)
+
+    return median_ms(adam_step, repeats=REPEATS, warmup=5)
+
+
 def torch_step_ms(torch, name, kwargs):
     p = torch.randn(N, requires_grad=True)
     p.grad = torch.randn(N)
@@ -47,6 +70,8 @@ def main():
         rows.append(row(f"{label} step, 1M float32 vs torch default (foreach)", ours, default))
         rows.append(row(f"{label} step, 1M float32 vs torch fused=True", ours, fused,
                         target=1.0))
+    rows.append(row("Adam step as numpy in-place ufuncs (reference) vs torch fused",
+                    numpy_adam_ms(), rows[1]["torch"]))
     print_table(rows, "Optimizer step (lower is better; ratio = ours / PyTorch)")
     print("json:", write_json(rows, "optim"))
     return rows

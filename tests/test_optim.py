@@ -350,3 +350,16 @@ def test_construction_errors():
         opt.add_param_group({"params": [w]})
     with pytest.raises(ValueError, match="invalid learning rate -1"):
         opt.add_param_group({"params": [tl.Tensor(np.ones(1), requires_grad=True)], "lr": -1})
+
+
+def test_state_dict_survives_tl_save(tmp_path):
+    params = ours_params(np.float32)
+    opt = optim.Adam(params, lr=0.05, amsgrad=True)
+    train_ours(params, opt, 4)
+    tl.save(opt.state_dict(), tmp_path / "opt.npz")
+    fresh = [tl.Tensor(p.data.copy(), requires_grad=True) for p in params]
+    resumed = optim.Adam(fresh)
+    resumed.load_state_dict(tl.load(tmp_path / "opt.npz"))
+    assert resumed.param_groups[0]["amsgrad"] is True
+    for a, b in zip(train_ours(fresh, resumed, 3), train_ours(params, opt, 3)):
+        np.testing.assert_array_equal(a, b)
