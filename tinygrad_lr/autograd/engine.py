@@ -80,7 +80,8 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
             results = None
             if grads is not None and (grads[0] is not None if len(grads) == 1 else
                                       any(g is not None for g in grads)):
-                results = _call_backward(node, grads, create_graph)
+                results = _call_backward(node, grads, create_graph) if not STATE.anomaly \
+                    else _call_backward_checked(node, grads, create_graph)
             if not retain_graph:
                 node.release()
             edges = node.edges
@@ -156,10 +157,7 @@ def _call_backward(node, grads, create_graph):
     if fn.array_forward and fn.differentiable_backward and len(grads) == 1:
         # built-in op: its backward returns correct shapes and dtypes by construction
         results = fn.backward(node, grads[0])
-        results = results if isinstance(results, tuple) else (results,)
-        if STATE.anomaly:
-            _check_finite(node.name(), [g.data for g in results if g is not None])
-        return results
+        return results if isinstance(results, tuple) else (results,)
     from ..tensor import Tensor
 
     if any(g is None for g in grads):  # a multi-output op whose other outputs got no grad
@@ -199,9 +197,19 @@ def _call_backward(node, grads, create_graph):
         if create_graph and not node.fn.differentiable_backward:
             g = once_differentiable.apply(g, node.fn.__name__, *depends_on)
         fixed.append(g)
-    if STATE.anomaly:
-        _check_finite(node.name(), [g.data for g in fixed if g is not None])
     return fixed
+
+
+def _call_backward_checked(node, grads, create_graph):
+    """detect_anomaly: blame a NaN/Inf gradient on this node, not on an op inside its
+    backward (Sqrt's backward divides: the culprit is SqrtBackward, not Div)."""
+    STATE.anomaly = False
+    try:
+        results = _call_backward(node, grads, create_graph)
+    finally:
+        STATE.anomaly = True
+    _check_finite(node.name(), [g.data for g in results if g is not None])
+    return results
 
 
 def _input_stand_ins(node):

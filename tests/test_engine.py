@@ -1,0 +1,410 @@
+"""The backward engine and the autograd API: the things small engines get wrong."""
+import numpy as np
+import pytest
+import torch
+import torch.autograd.functional as TAF
+
+import tinygrad_lr as tl
+from tinygrad_lr.autograd import (Function, GradcheckError, grad, gradcheck, gradcheck_report,
+                                  gradgradcheck, hessian, hvp, jacobian, jvp, vjp)
+
+
+def f64(values, requires_grad=True):
+    return tl.tensor(np.array(values, dtype=np.float64), requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- graph shapes
+def test_node_used_twice_accumulates():
+    x = f64([1.0, -2.0, 3.0])
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, -4.0, 6.0])
+
+
+def test_diamond_graph_matches_torch():
+    def f(x):
+        y = x.exp()
+        a, b = y * 2.0, y.sin()
+        return (a * b + a - b).sum()
+
+    x = f64([0.1, -0.5, 0.7])
+    xt = torch.tensor(x.numpy(), requires_grad=True)
+    f(x).backward()
+    f(xt).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+
+
+def test_gradient_of_intermediate_used_by_later_nodes():
+    # y feeds z directly and through w: its node must wait for both before running
+    x = f64([2.0])
+    y = x * 3.0
+    w = y * y
+    z = (w + y).sum()
+    z.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0 * (2 * 6.0 + 1)])
+
+
+def test_deep_chain_of_20000_ops():
+    x = f64([1.0])
+    y = x
+    for _ in range(20000):
+        y = y * 1.0001
+    y.sum().backward()  # an iterative walk: no RecursionError
+    np.testing.assert_allclose(x.grad.numpy(), [1.0001 ** 20000], rtol=1e-9)
+
+
+# ---------------------------------------------------------------- retain_graph
+def test_backward_twice_without_retain_graph_is_an_error():
+    x = f64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_backward_twice_with_retain_graph_accumulates():
+    x = f64([1.0, 2.0])
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = x.grad.numpy().copy()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+
+
+def test_third_derivative_with_create_graph():
+    x = f64([1.5, -2.0])
+    y = (x ** 4).sum()
+    (g1,) = grad(y, x, create_graph=True)
+    (g2,) = grad(g1.sum(), x, create_graph=True)
+    (g3,) = grad(g2.sum(), x)
+    np.testing.assert_allclose(g1.numpy(), 4 * x.numpy() ** 3)
+    np.testing.assert_allclose(g2.numpy(), 12 * x.numpy() ** 2)
+    np.testing.assert_allclose(g3.numpy(), 24 * x.numpy())
+
+
+def test_backward_create_graph_gives_differentiable_grad():
+    x = f64([0.3, 0.8])
+    (x.sin() * x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+    g = x.grad
+    x.grad = None
+    g.sum().backward()
+    xn = x.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(xn) - xn * np.sin(xn))
+
+
+# ---------------------------------------------------------------- hooks, retain_grad
+def test_leaf_hook_sees_and_replaces_gradient():
+    x = f64([1.0, 2.0])
+    seen = []
+    x.register_hook(lambda g: seen.append(g.numpy().copy()))
+    x.register_hook(lambda g: g * 10)
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(seen[0], [3.0, 3.0])
+    np.testing.assert_allclose(x.grad.numpy(), [30.0, 30.0])
+
+
+def test_non_leaf_hook_replacement_flows_upstream():
+    x = f64([1.0, 2.0])
+    y = x * 2.0
+    y.register_hook(lambda g: g * 0.5)
+    (y * y).sum().backward()
+    # dL/dy = 2y, halved by the hook, times dy/dx = 2
+    np.testing.assert_allclose(x.grad.numpy(), 2 * y.numpy())
+
+
+def test_hook_handle_remove():
+    x = f64([1.0])
+    handle = x.register_hook(lambda g: g * 100)
+    handle.remove()
+    (x * 2.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0])
+
+
+def test_retain_grad_on_non_leaf():
+    x = f64([1.0, 2.0])
+    y = x * 3.0
+    y.retain_grad()
+    z = y * 2.0
+    z.sum().backward()
+    assert y.retains_grad
+    np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])
+    assert z.grad is None  # not retained
+
+
+# ---------------------------------------------------------------- grad mode
+def test_no_grad_enable_grad_set_grad_enabled_as_context_managers():
+    x = f64([1.0])
+    with tl.no_grad():
+        assert not tl.is_grad_enabled()
+        assert not (x * 2.0).requires_grad
+        with tl.enable_grad():
+            assert (x * 2.0).requires_grad
+    with tl.set_grad_enabled(False):
+        assert not (x * 2.0).requires_grad
+    assert tl.is_grad_enabled() and (x * 2.0).requires_grad
+
+
+def test_grad_mode_decorators():
+    x = f64([1.0])
+
+    @tl.no_grad()
+    def off():
+        return x * 2.0
+
+    @tl.enable_grad()
+    def on():
+        return x * 2.0
+
+    @tl.set_grad_enabled(False)
+    def off_too():
+        return x * 2.0
+
+    assert tl.is_grad_enabled()  # defining set_grad_enabled as decorator changed nothing
+    assert not off().requires_grad and not off_too().requires_grad
+    with tl.no_grad():
+        assert on().requires_grad
+    assert tl.is_grad_enabled()
+
+
+def test_set_grad_enabled_as_a_call():
+    try:
+        tl.set_grad_enabled(False)
+        assert not tl.is_grad_enabled()
+    finally:
+        tl.set_grad_enabled(True)
+    assert tl.is_grad_enabled()
+
+
+def test_detach():
+    x = f64([1.0, 2.0])
+    d = (x * 2.0).detach()
+    assert not d.requires_grad and d.is_leaf and d.grad_fn is None
+    y = x.detach()
+    assert np.shares_memory(y.numpy(), x.numpy())
+
+
+# ---------------------------------------------------------------- in-place rules
+def test_manual_sgd_step_under_no_grad_keeps_the_leaf():
+    w = f64([1.0, 2.0])
+    (w * w).sum().backward()
+    before = id(w)
+    with tl.no_grad():
+        w -= 0.1 * w.grad
+    assert id(w) == before and w.is_leaf and w.requires_grad and w.grad_fn is None
+    np.testing.assert_allclose(w.numpy(), [0.8, 1.6])
+
+
+def test_inplace_on_leaf_requiring_grad_is_an_error():
+    w = f64([1.0, 2.0])
+    for op in (lambda: w.__iadd__(1.0), lambda: w.mul_(2.0), lambda: w.zero_()):
+        with pytest.raises(RuntimeError, match="in-place .* leaf tensor that requires grad"):
+            op()
+
+
+def test_inplace_on_graph_tensor_is_an_error():
+    y = f64([1.0]) * 2.0
+    with pytest.raises(RuntimeError, match="in-place .* part of a graph"):
+        y += 1.0
+
+
+def test_modifying_a_saved_tensor_makes_backward_name_the_op():
+    x = f64([1.0, 2.0])
+    w = f64([3.0, 4.0], requires_grad=False)
+    y = (x * w).sum()
+    w += 1.0
+    with pytest.raises(RuntimeError, match="MulBackward.*modified in place"):
+        y.backward()
+
+
+def test_modifying_a_view_of_a_saved_tensor_is_seen():
+    x = f64([0.5, 1.0])
+    y = x.sin().sum()
+    with tl.no_grad():
+        x[0] = 2.0  # same storage as the tensor SinBackward saved
+    with pytest.raises(RuntimeError, match="SinBackward.*modified in place"):
+        y.backward()
+
+
+# ---------------------------------------------------------------- custom Function
+class HalfSquaredError(Function):
+    """A hand-written loss: 0.5 * sum((pred - target)^2) / n."""
+
+    @staticmethod
+    def forward(ctx, pred, target):
+        ctx.save_for_backward(pred, target)
+        diff = pred - target
+        return (diff * diff).sum() * (0.5 / pred.numel())
+
+    @staticmethod
+    def backward(ctx, g):
+        pred, target = ctx.saved_tensors
+        d = (pred - target) * (1.0 / pred.numel()) * g
+        return (d if ctx.needs_input_grad[0] else None,
+                -d if ctx.needs_input_grad[1] else None)
+
+
+class WrongSquare(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x * 3.0  # should be 2x
+
+
+def test_custom_function_matches_torch_and_sets_needs_input_grad():
+    rng = np.random.default_rng(0)
+    p, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    pred, target = f64(p), f64(t, requires_grad=False)
+    loss = HalfSquaredError.apply(pred, target)
+    assert loss.grad_fn.needs_input_grad == (True, False)
+    loss.backward()
+    pt = torch.tensor(p, requires_grad=True)
+    (0.5 * ((pt - torch.tensor(t)) ** 2).mean()).backward()
+    np.testing.assert_allclose(loss.item(), 0.5 * ((p - t) ** 2).mean())
+    np.testing.assert_allclose(pred.grad.numpy(), pt.grad.numpy(), rtol=1e-12)
+
+
+def test_custom_function_passes_gradcheck_and_gradgradcheck():
+    rng = np.random.default_rng(1)
+    inputs = [f64(rng.standard_normal((3, 2))), f64(rng.standard_normal((3, 2)))]
+    assert gradcheck(HalfSquaredError.apply, inputs)
+    assert gradgradcheck(HalfSquaredError.apply, inputs)
+
+
+def test_gradcheck_rejects_a_wrong_gradient_with_a_useful_message():
+    x = f64([[1.0, 2.0], [3.0, -1.0]])
+    with pytest.raises(GradcheckError) as info:
+        gradcheck(WrongSquare.apply, [x])
+    msg = str(info.value)
+    assert "input 0" in msg and "element (1, 0)" in msg  # |3x - 2x| is largest at x=3
+    assert "numerical: 6" in msg and "analytic:  9" in msg and "relative error" in msg
+
+
+def test_gradcheck_raise_exception_false_returns_false():
+    assert gradcheck(WrongSquare.apply, [f64([1.0, 2.0])], raise_exception=False) is False
+    assert gradcheck(lambda x: x * x, [f64([1.0, 2.0])], raise_exception=False) is True
+
+
+def test_gradcheck_warns_on_float32():
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="not float64"):
+        assert gradcheck(lambda t: t * 2.0, [x], eps=1e-2, atol=1e-2, rtol=1e-2)
+
+
+def test_gradcheck_needs_an_input_requiring_grad():
+    with pytest.raises(ValueError, match="no input requires grad"):
+        gradcheck(lambda t: t * 2.0, [f64([1.0], requires_grad=False)])
+
+
+def test_gradcheck_report():
+    report = gradcheck_report(lambda a, b: a * b.exp(), [f64([1.0, 2.0]), f64([0.5])])
+    assert report.passed and bool(report)
+    assert [r.index for r in report.inputs] == [0, 1]
+    assert report.inputs[1].shape == (1,) and report.inputs[0].max_abs_error < 1e-6
+    assert "passed" in str(report)
+    bad = gradcheck_report(WrongSquare.apply, [f64([1.0, 2.0])])
+    assert not bad.passed and "FAIL" in str(bad)
+    assert bad.inputs[0].worst_element[1] == (1,)
+
+
+# ---------------------------------------------------------------- functional API
+def test_grad_allow_unused_and_create_graph():
+    x, y = f64([1.0, 2.0]), f64([3.0])
+    out = (x * x).sum()
+    with pytest.raises(RuntimeError, match="input 1 .* not used.*allow_unused=True"):
+        grad(out, (x, y), retain_graph=True)
+    gx, gy = grad(out, (x, y), allow_unused=True, create_graph=True)
+    assert gy is None and gx.requires_grad and x.grad is None
+    (ggx,) = grad(gx.sum(), x)
+    np.testing.assert_allclose(ggx.numpy(), [2.0, 2.0])
+
+
+def test_grad_errors():
+    x = f64([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="shape \\(2,\\); pass grad_outputs"):
+        grad(x * 2.0, x)
+    with pytest.raises(RuntimeError, match="input 0 does not require grad"):
+        grad((x * 2.0).sum(), f64([1.0], requires_grad=False))
+
+
+def _fn_pair():
+    def ours(a, b):
+        return (a * b.sin()).tanh() + a * a
+
+    def theirs(a, b):
+        return (a * b.sin()).tanh() + a * a
+    return ours, theirs
+
+
+A = np.array([0.3, -0.7, 1.1])
+B = np.array([0.5, 0.2, -0.4])
+
+
+def _torch_inputs():
+    return torch.tensor(A), torch.tensor(B)
+
+
+def test_jacobian_matches_torch():
+    ours, theirs = _fn_pair()
+    J = jacobian(ours, (tl.tensor(A), tl.tensor(B)))
+    Jt = TAF.jacobian(theirs, _torch_inputs())
+    for j, jt in zip(J, Jt):
+        np.testing.assert_allclose(j.numpy(), jt.numpy(), rtol=1e-10, atol=1e-12)
+    single = jacobian(lambda a: a.exp() * a.sum(), tl.tensor(A))
+    np.testing.assert_allclose(single.numpy(),
+                               TAF.jacobian(lambda a: a.exp() * a.sum(), torch.tensor(A)).numpy())
+
+
+def test_hessian_matches_torch():
+    H = hessian(lambda a, b: ((a * b).sin() * a).sum(), (tl.tensor(A), tl.tensor(B)))
+    Ht = TAF.hessian(lambda a, b: ((a * b).sin() * a).sum(), _torch_inputs())
+    for row, row_t in zip(H, Ht):
+        for h, ht in zip(row, row_t):
+            np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-10, atol=1e-12)
+    h1 = hessian(lambda a: (a ** 3).sum() * a.sum(), tl.tensor(A))
+    ht1 = TAF.hessian(lambda a: (a ** 3).sum() * a.sum(), torch.tensor(A))
+    np.testing.assert_allclose(h1.numpy(), ht1.numpy(), rtol=1e-10)
+
+
+def test_vjp_jvp_hvp_match_torch():
+    ours, theirs = _fn_pair()
+    v = np.array([1.0, -2.0, 0.5])
+    out, (ga, gb) = vjp(ours, (tl.tensor(A), tl.tensor(B)), tl.tensor(v))
+    out_t, (ga_t, gb_t) = TAF.vjp(theirs, _torch_inputs(), torch.tensor(v))
+    np.testing.assert_allclose(out.numpy(), out_t.numpy())
+    np.testing.assert_allclose(ga.numpy(), ga_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gb.numpy(), gb_t.numpy(), rtol=1e-12)
+
+    u = (tl.tensor(v), tl.tensor(B))
+    _, jv = jvp(ours, (tl.tensor(A), tl.tensor(B)), u)
+    _, jv_t = TAF.jvp(theirs, _torch_inputs(), (torch.tensor(v), torch.tensor(B)))
+    np.testing.assert_allclose(jv.numpy(), jv_t.numpy(), rtol=1e-12)
+
+    def scalar(a, b):
+        return ((a * b).sin() * a).sum()
+    _, (ha, hb) = hvp(scalar, (tl.tensor(A), tl.tensor(B)), u)
+    _, (ha_t, hb_t) = TAF.hvp(scalar, _torch_inputs(), (torch.tensor(v), torch.tensor(B)))
+    np.testing.assert_allclose(ha.numpy(), ha_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hb.numpy(), hb_t.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- detect_anomaly
+def test_detect_anomaly_forward_names_the_op():
+    x = f64([1.0, -1.0])
+    with np.errstate(invalid="ignore"), tl.autograd.detect_anomaly():
+        with pytest.raises(FloatingPointError, match="Log forward produced NaN"):
+            x.log()
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(x.log().numpy()[1])  # outside the context: no check
+
+
+def test_detect_anomaly_backward_names_the_op():
+    x = f64([0.0, 4.0])
+    with np.errstate(divide="ignore"), tl.autograd.detect_anomaly():
+        y = x.sqrt().sum()
+        with pytest.raises(FloatingPointError, match="SqrtBackward.*Inf"):
+            y.backward()
