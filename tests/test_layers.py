@@ -648,3 +648,33 @@ def test_dtype_mismatch_errors_and_embedding_from_pretrained():
     assert not emb.weight.requires_grad and repr(emb) == repr(theirs)
     np.testing.assert_array_equal(emb(tl.tensor([4, 0])).numpy(), table[[4, 0]])
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
+
+
+def test_repr_of_a_custom_module_with_extra_repr_and_children_matches_torch():
+    def build(base, lin):
+        class Block(base):
+            def __init__(self):
+                super().__init__()
+                self.fc = lin(2, 3)
+                self.scale = 2.0
+
+            def extra_repr(self):
+                return f"scale={self.scale}"
+
+        return Block()
+
+    assert repr(build(nn.Module, nn.Linear)) == repr(build(torch.nn.Module, torch.nn.Linear))
+    assert repr(nn.Sequential()) == repr(torch.nn.Sequential())
+
+
+def test_composite_layers_are_twice_differentiable():
+    x1 = tl.Tensor(randn(3, 2), requires_grad=True)
+    x2 = tl.Tensor(randn(3, 3), requires_grad=True)
+    w = tl.Tensor(randn(2, 2, 3), requires_grad=True)
+    assert gradgradcheck(lambda a, b, w: F.bilinear(a, b, w), (x1, x2, w))
+    table = tl.Tensor(randn(4, 2), requires_grad=True)
+    assert gradgradcheck(lambda t: F.embedding(tl.tensor([1, 1, 3]), t, padding_idx=3) ** 2,
+                         (table,))
+    rm, rv = tl.Tensor(randn(2)), tl.Tensor(np.abs(randn(2)) + 0.5)
+    assert gradgradcheck(lambda a: F.batch_norm(a, rm, rv, training=False) ** 2, (x1,))
+    assert gradgradcheck(lambda a: F.normalize(a) * a, (x1,))

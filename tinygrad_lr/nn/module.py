@@ -235,13 +235,14 @@ class Module:
         return ""
 
     def __repr__(self):
-        lines = []
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
         for name, m in self._modules.items():
             child = repr(m).replace("\n", "\n  ")
             lines.append(f"({name}): {child}")
-        head = f"{type(self).__name__}({self.extra_repr()}"
-        if not lines:
-            return head + ")"
+        head = type(self).__name__ + "("
+        if not self._modules and len(lines) <= 1:  # PyTorch: one line for a leaf module
+            return head + extra + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
