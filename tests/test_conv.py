@@ -254,6 +254,10 @@ def test_transpose_and_pool_errors():
         nn.MaxPool2d(5)(tl.randn(1, 1, 4, 4))
     with pytest.raises(ValueError, match="MaxPool2d: padding .* at most half the kernel size"):
         nn.MaxPool2d(2, padding=2)(tl.randn(1, 1, 8, 8))
+    with pytest.raises(NotImplementedError, match="MaxPool1d: return_indices=True"):
+        nn.MaxPool1d(2, return_indices=True)
+    with pytest.raises(NotImplementedError, match="max_pool2d: return_indices=True"):
+        F.max_pool2d(tl.randn(1, 1, 4, 4), 2, return_indices=True)
     with pytest.raises(ValueError, match="AvgPool2d: stride must be >= 1"):
         nn.AvgPool2d(2, stride=0)(tl.randn(1, 1, 8, 8))
     with pytest.raises(ValueError, match="AdaptiveAvgPool2d: output_size must be positive"):

@@ -153,11 +153,20 @@ def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
     return ops.MaxPool2d.apply(x, kernel, stride, padding, dilation, out_hw)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def _no_indices(return_indices, name):
+    if return_indices:
+        raise NotImplementedError(f"{name}: return_indices=True is not supported")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    _no_indices(return_indices, "max_pool1d")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    _no_indices(return_indices, "max_pool2d")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d")
 
 
