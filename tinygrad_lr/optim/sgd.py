@@ -29,6 +29,7 @@ class SGD(Optimizer):
         momentum = group["momentum"]
         for p, param, grad, state in self._params_with_grad(group):
             first_step = momentum != 0 and "momentum_buffer" not in state
+            # without momentum there is no buffer: an empty array of the right dtype stands in
             buf = self._buffer(state, "momentum_buffer", p) if momentum != 0 else grad[:0]
             K.sgd(param, grad, buf, group["lr"], momentum, 1.0 - group["dampening"],
                   group["weight_decay"], group["nesterov"], group["maximize"], first_step)
