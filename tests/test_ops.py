@@ -138,6 +138,20 @@ def test_reductions(fn):
     check(fn, [(2, 3, 4)])
 
 
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sum(), lambda x: x.sum(0), lambda x: x.mean(), lambda x: x.prod(), lambda x: x.max(0),
+    lambda x: x.cumsum(0), lambda x: x.softmax(0), lambda x: x.logsumexp(0), lambda x: x.norm(),
+    lambda x: x.unsqueeze(0), lambda x: x.flatten(), lambda x: x.expand(3, 2), lambda x: x.repeat(2),
+])
+def test_zero_dim_tensors(fn):
+    check(fn, [()])
+
+
+def test_prod_of_empty_and_zero_size_reductions():
+    check(lambda x: x.sum(0), [(0, 3)], grad_check=False, gradgrad_check=False)
+    check(lambda x: x.prod(0), [(0, 3)], grad_check=False, gradgrad_check=False)
+
+
 @pytest.mark.parametrize("p", [1, 2, 3, float("inf")])
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), ((0, 1), True)])
 def test_norm(p, dim, keepdim):

@@ -46,6 +46,12 @@ def test_unsupported_data_is_a_clear_error():
     (lambda: Tensor([1.0]) + Tensor(np.array([1.0])), np.float64),
     (lambda: Tensor(np.array([1.0])) * Tensor([1.0]), np.float64),
     (lambda: Tensor([1, 2]) + Tensor([1.0, 2.0]), np.float32),
+    # a 0-d tensor beside a tensor with dims acts like a scalar (PyTorch)
+    (lambda: Tensor([1.0, 2.0]) * Tensor(np.float64(2.0)), np.float32),
+    (lambda: Tensor(np.float64(2.0)) - Tensor([1.0, 2.0]), np.float32),
+    (lambda: Tensor(np.array([1, 2], np.int64)) + Tensor(np.float64(2.0)), np.float64),
+    (lambda: Tensor(np.float64(2.0)) + Tensor(np.float32(2.0)), np.float64),
+    (lambda: tl.maximum(Tensor([1.0]), Tensor(np.float64(0.0))), np.float32),
     (lambda: Tensor([1.0]) * 2.0, np.float32),
     (lambda: Tensor([1.0]) * np.float64(2.0), np.float32),
     (lambda: Tensor(np.array([1.0])) * 2, np.float64),

@@ -883,6 +883,20 @@ def _result_dtype(a, b):
     return np.promote_types(a, b)
 
 
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _pair_dtype(a, b):
+    """dtype of tensor-op-tensor. As in PyTorch, a 0-d tensor beside one with dims acts like
+    a scalar: it does not widen the result within its kind (float32 + 0-d float64 -> float32)."""
+    da, db = a.data.dtype, b.data.dtype
+    if da != db and (a.data.ndim == 0) != (b.data.ndim == 0):
+        zero_d, other = (da, db) if a.data.ndim == 0 else (db, da)
+        if _KIND_RANK[zero_d.kind] <= _KIND_RANK[other.kind]:
+            return other
+    return _result_dtype(da, db)
+
+
 def _scalar_dtype(t, s):
     """dtype of tensor-op-scalar: the tensor's, unless a float scalar meets an int tensor."""
     if isinstance(s, (bool, np.bool_)):
@@ -899,7 +913,7 @@ def _binary(op, a, b, true_div=False):
     if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
         return op.apply(a, b)  # the common case first: float tensor op Python float
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        dt = _result_dtype(a.data.dtype, b.data.dtype)
+        dt = _pair_dtype(a, b)
         if true_div and dt.kind != "f":
             dt = _FLOAT_DEFAULT
         if a.data.dtype != dt:
@@ -963,7 +977,7 @@ def where(cond, a, b):
     if cond.dtype != np.bool_:
         cond = cond != 0
     if isinstance(a, Tensor) and isinstance(b, Tensor):
-        dt = _result_dtype(a.dtype, b.dtype)
+        dt = _pair_dtype(a, b)
         a, b = a.astype(dt), b.astype(dt)
     elif isinstance(a, Tensor):
         a = a.astype(_scalar_dtype(a.dtype, b))

@@ -189,7 +189,7 @@ class Cumsum(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return np.cumsum(a.data, axis=dim)
+        return np.cumsum(a.data, axis=dim) if a.ndim else a.data.copy()  # numpy makes 0-d 1-d
 
     @staticmethod
     def backward(ctx, g):
