@@ -446,17 +446,19 @@ class Tensor:
         self._version[0] += 1
 
     # ------------------------------------------------------------ elementwise
-    def exp(self): return E.Exp.apply(self)
-    def log(self): return E.Log.apply(self)
-    def log1p(self): return E.Log1p.apply(self)
-    def expm1(self): return E.Expm1.apply(self)
-    def sqrt(self): return E.Sqrt.apply(self)
-    def rsqrt(self): return E.Rsqrt.apply(self)
-    def sin(self): return E.Sin.apply(self)
-    def cos(self): return E.Cos.apply(self)
-    def tan(self): return E.Tan.apply(self)
-    def tanh(self): return E.Tanh.apply(self)
-    def sigmoid(self): return E.Sigmoid.apply(self)
+    # functions with float results take int/bool tensors to float32 (torch); _floatify
+    # returns float tensors as they are
+    def exp(self): return E.Exp.apply(_floatify(self))
+    def log(self): return E.Log.apply(_floatify(self))
+    def log1p(self): return E.Log1p.apply(_floatify(self))
+    def expm1(self): return E.Expm1.apply(_floatify(self))
+    def sqrt(self): return E.Sqrt.apply(_floatify(self))
+    def rsqrt(self): return E.Rsqrt.apply(_floatify(self))
+    def sin(self): return E.Sin.apply(_floatify(self))
+    def cos(self): return E.Cos.apply(_floatify(self))
+    def tan(self): return E.Tan.apply(_floatify(self))
+    def tanh(self): return E.Tanh.apply(_floatify(self))
+    def sigmoid(self): return E.Sigmoid.apply(_floatify(self))
     def relu(self): return E.Relu.apply(self)
     def abs(self): return E.Abs.apply(self)
     def sign(self): return E.Sign.apply(self)
@@ -471,10 +473,10 @@ class Tensor:
         return self ** exponent
 
     def leaky_relu(self, negative_slope=0.01):
-        return E.LeakyRelu.apply(self, negative_slope)
+        return E.LeakyRelu.apply(_floatify(self), negative_slope)
 
     def elu(self, alpha=1.0):
-        return E.Elu.apply(self, alpha)
+        return E.Elu.apply(_floatify(self), alpha)
 
     def gelu(self, approximate="none"):
         if approximate == "tanh":
@@ -485,7 +487,7 @@ class Tensor:
         return 0.5 * self * (1 + (self * float(1 / np.sqrt(2))).erf())
 
     def softplus(self, beta=1.0, threshold=20.0):
-        return E.Softplus.apply(self, beta, threshold)
+        return E.Softplus.apply(_floatify(self), beta, threshold)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
@@ -497,6 +499,8 @@ class Tensor:
             if max is not None:
                 out = minimum(out, max)
             return out
+        if isinstance(min, float) or isinstance(max, float):
+            return E.Clamp.apply(_floatify(self), min, max)  # int tensor, float bound: float32
         return E.Clamp.apply(self, min, max)
 
     clip = clamp
