@@ -67,6 +67,10 @@ def test_unsupported_data_is_a_clear_error():
     (lambda: Tensor([1, 2]).softplus(), np.float32),
     (lambda: Tensor([1, 2]).clamp(0.5, 1.5), np.float32),
     (lambda: Tensor([1, 2]).clamp(0, 1), np.int64),
+    (lambda: Tensor([1, 2]).logsumexp(0), np.float32),
+    (lambda: Tensor([1, 2]).norm(), np.float32),
+    (lambda: Tensor([1, 2]).prod(), np.int64),
+    (lambda: Tensor([True, False]).cumsum(0), np.int64),
     (lambda: Tensor([1, -2]).abs(), np.int64),
     (lambda: Tensor([1, -2]).relu(), np.int64),
     (lambda: Tensor([1, 2]).softmax(0), np.float32),
@@ -250,6 +254,14 @@ def test_cat_and_stack_errors_name_the_shapes():
         tl.cat([tl.ones(2, 3), tl.ones(2, 4)])
     with pytest.raises(ValueError, match=r"stack: tensor 1 has shape \(3,\), tensor 0 has \(2,\)"):
         tl.stack([tl.ones(2), tl.ones(3)])
+
+
+def test_mean_var_std_of_integers_are_clear_errors():
+    with pytest.raises(TypeError, match="mean: needs a floating-point tensor, got int64"):
+        tl.tensor([1, 2]).mean()
+    for op in (lambda t: t.var(), lambda t: t.std(1)):
+        with pytest.raises(TypeError, match="var/std: need a floating-point tensor, got bool"):
+            op(tl.tensor([[True, False]]))
 
 
 def test_dim_and_index_errors():

@@ -527,6 +527,9 @@ class Tensor:
         return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        if self.dtype.kind != "f":
+            raise TypeError(f"var/std: need a floating-point tensor, got {self.dtype}; "
+                            "use .float() first")
         dims = normalize_dims(dim, self.ndim, "var")
         n = int(np.prod([self.shape[d] for d in dims])) if dims else 1
         ddof = (1 if unbiased else 0) if correction is None else correction
@@ -585,10 +588,11 @@ class Tensor:
         p = float(p)
         if not p > 0:
             raise ValueError(f"norm: p must be positive (or inf), got {p}")
-        return R.Norm.apply(self, p, normalize_dims(dim, self.ndim, "norm"), keepdim)
+        return R.Norm.apply(_floatify(self), p, normalize_dims(dim, self.ndim, "norm"), keepdim)
 
     def logsumexp(self, dim, keepdim=False):
-        return R.LogSumExp.apply(self, normalize_dims(dim, self.ndim, "logsumexp"), keepdim)
+        return R.LogSumExp.apply(_floatify(self), normalize_dims(dim, self.ndim, "logsumexp"),
+                                 keepdim)
 
     def softmax(self, dim):
         return R.Softmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "softmax"))
