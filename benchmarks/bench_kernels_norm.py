@@ -38,14 +38,15 @@ def numpy_layer_norm_forward(x, w, b):
     mean = x.mean(axis=1, keepdims=True)
     xc = x - mean
     invstd = 1.0 / np.sqrt((xc * xc).mean(axis=1, keepdims=True) + EPS)
-    xhat = xc * invstd
-    return xhat * w + b, xhat, invstd
+    return xc * invstd * w + b, mean, invstd
 
 
-def numpy_layer_norm_backward(g, xhat, invstd, w):
+def numpy_layer_norm_backward(g, x, mean, invstd, w):
+    xhat = (x - mean) * invstd
     gw = g * w
-    return invstd * (gw - gw.mean(axis=1, keepdims=True)
-                     - xhat * (gw * xhat).mean(axis=1, keepdims=True))
+    grad_x = invstd * (gw - gw.mean(axis=1, keepdims=True)
+                       - xhat * (gw * xhat).mean(axis=1, keepdims=True))
+    return grad_x, (g * xhat).sum(axis=0), g.sum(axis=0)
 
 
 def kernel_rows():
@@ -75,14 +76,14 @@ def kernel_rows():
         g = rng.standard_normal(x.shape).astype(np.float32)
         w = rng.standard_normal(d).astype(np.float32)
         b = rng.standard_normal(d).astype(np.float32)
-        _, xhat, invstd = K.layer_norm_rows(x, w, b, EPS)
+        _, mean, invstd = K.layer_norm_rows(x, w, b, EPS)
         rows.append(row(f"layer_norm fwd kernel vs numpy ({m},{d})",
                         median_ms(lambda: K.layer_norm_rows(x, w, b, EPS)),
                         median_ms(lambda: numpy_layer_norm_forward(x, w, b))))
-        inv = invstd.astype(np.float32)[:, None]
+        mean_c, inv_c = mean.astype(np.float32)[:, None], invstd.astype(np.float32)[:, None]
         rows.append(row(f"layer_norm bwd kernel vs numpy ({m},{d})",
-                        median_ms(lambda: K.layer_norm_backward_rows(g, xhat, invstd, w)),
-                        median_ms(lambda: numpy_layer_norm_backward(g, xhat, inv, w))))
+                        median_ms(lambda: K.layer_norm_backward_rows(g, x, mean, invstd, w)),
+                        median_ms(lambda: numpy_layer_norm_backward(g, x, mean_c, inv_c, w))))
     return rows
 
 

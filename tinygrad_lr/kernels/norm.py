@@ -2,8 +2,10 @@
 
 numpy needs a temporary per step (mean, x - mean, square, mean, divide, scale, shift);
 these kernels read the input once for the statistics and once to write the output, with
-float64 accumulators. Batch norm works on an (N, C, L) view and runs channels in parallel;
-layer norm works on (M, D) rows and runs rows in parallel.
+float64 accumulators. Batch norm works on an (N, C, L) view, a channel at a time; layer
+norm works on (M, D) rows. They are serial on purpose: on 2 shared cores `parallel=True`
+measured up to 50x slower whenever other processes competed for the CPU (threads wait
+for each other), while the serial kernels still beat numpy 2-4x.
 `benchmarks/bench_kernels_norm.py` measures them against the numpy expressions.
 """
 import numba
@@ -11,60 +13,102 @@ import numpy as np
 
 
 # ---------------------------------------------------------------- batch norm, (N, C, L)
-@numba.njit(cache=True, parallel=True)
+# Loops run in memory order (n, then c, then l) with per-channel accumulators. For (N, C)
+# inputs (L = 1) the channel loop is innermost, so it is contiguous and vectorises.
+@numba.njit(cache=True)
 def _batch_stats(x, mean, var):
-    """Per-channel mean and biased variance, two-pass for accuracy."""
+    """Per-channel mean and biased variance, two passes for accuracy."""
     n, c, length = x.shape
-    count = n * length
-    for j in numba.prange(c):
-        s = 0.0
+    mean[:] = 0.0
+    var[:] = 0.0
+    if length == 1:
         for i in range(n):
+            for j in range(c):
+                mean[j] += x[i, j, 0]
+        mean /= n
+        for i in range(n):
+            for j in range(c):
+                d = x[i, j, 0] - mean[j]
+                var[j] += d * d
+        var /= n
+        return
+    for i in range(n):
+        for j in range(c):
+            s = 0.0
             for k in range(length):
                 s += x[i, j, k]
-        m = s / count
-        ss = 0.0
-        for i in range(n):
+            mean[j] += s
+    mean /= n * length
+    for i in range(n):
+        for j in range(c):
+            m = mean[j]
+            ss = 0.0
             for k in range(length):
                 d = x[i, j, k] - m
                 ss += d * d
-        mean[j] = m
-        var[j] = ss / count
+            var[j] += ss
+    var /= n * length
 
 
-@numba.njit(cache=True, parallel=True)
-def _scale_shift(x, mean, invstd, weight, bias, out):
-    """out = (x - mean) * invstd * weight + bias, per channel."""
+@numba.njit(cache=True)
+def _scale_shift(x, scale, shift, out):
+    """out = x * scale + shift, per channel."""
     n, c, length = x.shape
-    for j in numba.prange(c):
-        scale = invstd[j] * weight[j]
-        shift = bias[j] - mean[j] * scale
+    if length == 1:
         for i in range(n):
+            for j in range(c):
+                out[i, j, 0] = x[i, j, 0] * scale[j] + shift[j]
+        return
+    for i in range(n):
+        for j in range(c):
+            a = scale[j]
+            b = shift[j]
             for k in range(length):
-                out[i, j, k] = x[i, j, k] * scale + shift
+                out[i, j, k] = x[i, j, k] * a + b
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _batch_norm_backward(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
     """Gradients of y = xhat * w + b with xhat computed from the batch's own statistics:
     dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), per channel."""
     n, c, length = x.shape
     count = n * length
-    for j in numba.prange(c):
-        sg = 0.0
-        sgx = 0.0
+    grad_weight[:] = 0.0
+    grad_bias[:] = 0.0
+    if length == 1:
         for i in range(n):
+            for j in range(c):
+                grad_bias[j] += g[i, j, 0]
+                grad_weight[j] += g[i, j, 0] * (x[i, j, 0] - mean[j])
+        grad_weight *= invstd
+        scale = weight * invstd
+        mg = grad_bias / count
+        mgx = grad_weight / count
+        for i in range(n):
+            for j in range(c):
+                xhat = (x[i, j, 0] - mean[j]) * invstd[j]
+                grad_x[i, j, 0] = scale[j] * (g[i, j, 0] - mg[j] - xhat * mgx[j])
+        return
+    for i in range(n):
+        for j in range(c):
+            sg = 0.0
+            sgx = 0.0
+            m = mean[j]
             for k in range(length):
                 sg += g[i, j, k]
-                sgx += g[i, j, k] * (x[i, j, k] - mean[j])
-        sgx *= invstd[j]  # sum(g * xhat)
-        grad_weight[j] = sgx
-        grad_bias[j] = sg
-        mg = sg / count
-        mgx = sgx / count
-        scale = weight[j] * invstd[j]
-        for i in range(n):
+                sgx += g[i, j, k] * (x[i, j, k] - m)
+            grad_bias[j] += sg
+            grad_weight[j] += sgx
+    grad_weight *= invstd  # sum(g * (x - mean)) * invstd = sum(g * xhat)
+    for i in range(n):
+        for j in range(c):
+            scale = weight[j] * invstd[j]
+            mg = grad_bias[j] / count
+            mgx = grad_weight[j] / count
+            m = mean[j]
+            inv = invstd[j]
             for k in range(length):
-                xhat = (x[i, j, k] - mean[j]) * invstd[j]
+                xhat = (x[i, j, k] - m) * inv
                 grad_x[i, j, k] = scale * (g[i, j, k] - mg - xhat * mgx)
 
 
@@ -78,8 +122,10 @@ def batch_stats(x):
 
 
 def scale_shift(x, mean, invstd, weight, bias):
+    """(x - mean) * invstd * weight + bias per channel of an (N, C, L) array."""
+    scale = invstd * weight
     out = np.empty_like(x)
-    _scale_shift(x, mean, invstd, weight, bias, out)
+    _scale_shift(x, scale, bias - mean * scale, out)
     return out
 
 
@@ -93,10 +139,10 @@ def batch_norm_backward(g, x, mean, invstd, weight):
 
 
 # ---------------------------------------------------------------- layer norm, (M, D)
-@numba.njit(cache=True, parallel=True)
-def _layer_norm_rows(x, weight, bias, eps, out, xhat, invstd):
+@numba.njit(cache=True)
+def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd):
     m, d = x.shape
-    for i in numba.prange(m):
+    for i in range(m):
         s = 0.0
         for k in range(d):
             s += x[i, k]
@@ -106,40 +152,47 @@ def _layer_norm_rows(x, weight, bias, eps, out, xhat, invstd):
             diff = x[i, k] - mu
             ss += diff * diff
         inv = 1.0 / np.sqrt(ss / d + eps)
+        mean[i] = mu
         invstd[i] = inv
         for k in range(d):
-            h = (x[i, k] - mu) * inv
-            xhat[i, k] = h
-            out[i, k] = h * weight[k] + bias[k]
+            out[i, k] = (x[i, k] - mu) * inv * weight[k] + bias[k]
 
 
-@numba.njit(cache=True, parallel=True)
-def _layer_norm_backward_rows(g, xhat, invstd, weight, grad_x):
-    """dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) per row, gw = g * weight."""
+@numba.njit(cache=True)
+def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
+    """Per row: dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
+    dweight and dbias are sums over the rows of g * xhat and g."""
     m, d = g.shape
-    for i in numba.prange(m):
+    for i in range(m):
         s = 0.0
         sx = 0.0
         for k in range(d):
+            xhat = (x[i, k] - mean[i]) * invstd[i]
             gw = g[i, k] * weight[k]
             s += gw
-            sx += gw * xhat[i, k]
+            sx += gw * xhat
+            grad_weight[k] += g[i, k] * xhat
+            grad_bias[k] += g[i, k]
         s /= d
         sx /= d
         for k in range(d):
-            grad_x[i, k] = invstd[i] * (g[i, k] * weight[k] - s - xhat[i, k] * sx)
+            xhat = (x[i, k] - mean[i]) * invstd[i]
+            grad_x[i, k] = invstd[i] * (g[i, k] * weight[k] - s - xhat * sx)
 
 
 def layer_norm_rows(x, weight, bias, eps):
-    """Normalised rows times weight plus bias; also xhat and 1/std for the backward."""
+    """Normalised rows times weight plus bias, and each row's mean and 1/std."""
     out = np.empty_like(x)
-    xhat = np.empty_like(x)
+    mean = np.empty(x.shape[0], dtype=np.float64)
     invstd = np.empty(x.shape[0], dtype=np.float64)
-    _layer_norm_rows(x, weight, bias, eps, out, xhat, invstd)
-    return out, xhat, invstd
+    _layer_norm_rows(x, weight, bias, eps, out, mean, invstd)
+    return out, mean, invstd
 
 
-def layer_norm_backward_rows(g, xhat, invstd, weight):
+def layer_norm_backward_rows(g, x, mean, invstd, weight):
+    """(grad_x, grad_weight, grad_bias); the parameter gradients in float64."""
     grad_x = np.empty_like(g)
-    _layer_norm_backward_rows(g, xhat, invstd, weight, grad_x)
-    return grad_x
+    grad_weight = np.zeros(g.shape[1], dtype=np.float64)
+    grad_bias = np.zeros(g.shape[1], dtype=np.float64)
+    _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias)
+    return grad_x, grad_weight, grad_bias

@@ -244,7 +244,7 @@ class LayerNorm(Function):
     """Normalise each row of x viewed as (M, D) over its D trailing elements.
 
     backward per row: dx = (g*w - mean(g*w) - xhat * mean(g*w * xhat)) / std;
-    dw = sum over rows of g * xhat, db = sum over rows of g.
+    dw = sum over rows of g * xhat, db = sum over rows of g (all in one kernel pass).
     """
 
     array_forward = True
@@ -257,8 +257,8 @@ class LayerNorm(Function):
         d = int(np.prod(normalized_shape))
         rows = np.ascontiguousarray(x.data).reshape(-1, d)
         w, b = _affine(weight, bias, d, rows.dtype)
-        out, xhat, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
-        ctx.xhat, ctx.invstd, ctx.w = xhat, invstd, w.reshape(-1)
+        out, mean, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
+        ctx.rows, ctx.mean, ctx.invstd, ctx.w = rows, mean, invstd, w.reshape(-1)
         ctx.normalized_shape = normalized_shape
         ctx.save_for_backward(x)
         return out.reshape(x.shape)
@@ -267,17 +267,14 @@ class LayerNorm(Function):
     def backward(ctx, g):
         from ..kernels.norm import layer_norm_backward_rows
 
-        (x,) = ctx.saved_tensors
-        d = ctx.xhat.shape[1]
-        g_rows = np.ascontiguousarray(g.data).reshape(-1, d)
-        gx = layer_norm_backward_rows(g_rows, ctx.xhat, ctx.invstd, ctx.w)
+        (x,) = ctx.saved_tensors  # checks x was not modified in place
+        g_rows = np.ascontiguousarray(g.data).reshape(ctx.rows.shape)
+        gx, gw, gb = layer_norm_backward_rows(g_rows, ctx.rows, ctx.mean, ctx.invstd, ctx.w)
         _, need_w, need_b = ctx.needs_input_grad[:3]
-        param_shape = ctx.normalized_shape
-        gw = np.einsum("md,md->d", g_rows, ctx.xhat).reshape(param_shape) if need_w else None
-        gb = g_rows.sum(axis=0).reshape(param_shape) if need_b else None
+        shape, dt = ctx.normalized_shape, x.dtype
         return (Tensor._make(gx.reshape(x.shape)),
-                Tensor._make(gw) if need_w else None,
-                Tensor._make(gb) if need_b else None, None, None)
+                Tensor._make(gw.astype(dt).reshape(shape)) if need_w else None,
+                Tensor._make(gb.astype(dt).reshape(shape)) if need_b else None, None, None)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
