@@ -129,6 +129,8 @@ def test_retain_grad_on_non_leaf():
     assert y.retains_grad
     np.testing.assert_allclose(y.grad.numpy(), [2.0, 2.0])
     assert z.grad is None  # not retained
+    y.grad.zero_()  # a gradient of its own, writable even though sum's backward broadcasts
+    assert y.grad.tolist() == [0.0, 0.0]
 
 
 # ---------------------------------------------------------------- grad mode

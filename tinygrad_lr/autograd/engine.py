@@ -143,7 +143,8 @@ def _run_hooks_and_retain(node, grads, wanted, captured):
         for nr, ref in node.retained.items():
             t = ref()
             if t is not None and grads[nr] is not None:
-                g = grads[nr] if STATE.grad_enabled else grads[nr].detach()
+                # a copy (as for leaves): the gradient may be a read-only broadcast view
+                g = grads[nr] if STATE.grad_enabled else type(t)._make(np.array(grads[nr].data))
                 t.grad = g if t.grad is None else t.grad + g
     if wanted:
         for nr in range(node.n_outputs):
