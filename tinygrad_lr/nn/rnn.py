@@ -4,9 +4,10 @@ How a layer runs (one direction of one layer):
 1. the input projection of every time step at once, x @ W_ih^T + b_ih, is one matmul
    (F.linear on BLAS) - the big win over a matmul per step;
 2. the recurrence is one Function (RNNRecurrence, LSTMRecurrence, GRURecurrence): forward
-   loops over time doing h @ W_hh^T on BLAS and the gate nonlinearities in one fused kernel
-   (kernels/rnn.py); backward is backpropagation through time, the same loop in reverse,
-   and ends with one matmul for dW_hh over all steps.
+   loops over time doing h @ W_hh^T on BLAS and the gate nonlinearities with numpy (SIMD
+   exp/tanh); backward is backpropagation through time, the same loop in reverse with the
+   gate part of each step in one fused Numba kernel (kernels/rnn.py), and ends with one
+   matmul for dW_hh over all steps.
 Its backward is computed on arrays, so it is differentiable once (differentiable_backward =
 False). A cell is the same recurrence over one time step.
 
@@ -43,6 +44,15 @@ def _previous(states, first, reverse):
 
 def _array(t):
     return None if t is None else np.ascontiguousarray(t.data)
+
+
+def _sigmoid(x, out):
+    """out = 1 / (1 + exp(-x)) as 0.5 + 0.5 tanh(x / 2): the same value, and no overflow."""
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 def _weight_grads(ctx, d_h_gates, h_prev_all):
@@ -106,21 +116,28 @@ class LSTMRecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, c0, reverse):
-        from ..kernels.rnn import lstm_step_forward
-
         # b_hh is added once for all steps, not once per step
         pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
         w, h, c = w_hh.data, _array(h0), _array(c0)
         length, batch, _ = pre.shape
+        hidden = w.shape[1]
         act = np.empty_like(pre)
-        out = np.empty((length, batch, w.shape[1]), dtype=pre.dtype)
-        cells = np.empty_like(out)
+        out = np.empty((length, batch, hidden), dtype=pre.dtype)
+        cells, tanh_cells = np.empty_like(out), np.empty_like(out)
         for t in _time_steps(length, reverse):
-            lstm_step_forward(pre[t], h @ w.T, c, act[t], cells[t], out[t])
-            h, c = out[t], cells[t]
+            gates = h @ w.T
+            gates += pre[t]
+            a = act[t]
+            _sigmoid(gates, a)  # i, f, o (the g block is overwritten next)
+            np.tanh(gates[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
+            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
+            c = np.add(f * c, i * g, out=cells[t])
+            np.multiply(o, np.tanh(c, out=tanh_cells[t]), out=out[t])
+            h = out[t]
         ctx.save_for_backward(w_hh)
-        ctx.act, ctx.out, ctx.cells = act, out, cells
+        ctx.act, ctx.out, ctx.tanh_cells = act, out, tanh_cells
         ctx.h0, ctx.c0, ctx.reverse = _array(h0), _array(c0), reverse
+        ctx.c_prev_all = _previous(cells, ctx.c0, reverse)
         return out, h.copy(), c.copy()
 
     @staticmethod
@@ -128,15 +145,14 @@ class LSTMRecurrence(Function):
         from ..kernels.rnn import lstm_step_backward
 
         (w_hh,) = ctx.saved_tensors
-        w, act, cells, g_out = w_hh.data, ctx.act, ctx.cells, grad_out.data
-        c_prev_all = _previous(cells, ctx.c0, ctx.reverse)
+        w, act, g_out = w_hh.data, ctx.act, grad_out.data
         d_gates = np.empty_like(act)
         grad_h = grad_h_n.data
         grad_c = np.array(grad_c_n.data, copy=True)
         grad_c_prev = np.empty_like(grad_c)
         for t in _time_steps(len(act), not ctx.reverse):
-            lstm_step_backward(act[t], cells[t], c_prev_all[t], grad_h + g_out[t], grad_c,
-                               d_gates[t], grad_c_prev)
+            lstm_step_backward(act[t], ctx.tanh_cells[t], ctx.c_prev_all[t], grad_h + g_out[t],
+                               grad_c, d_gates[t], grad_c_prev)
             grad_h = d_gates[t] @ w
             grad_c, grad_c_prev = grad_c_prev, grad_c
         grad_w, grad_b = _weight_grads(ctx, d_gates, _previous(ctx.out, ctx.h0, ctx.reverse))
@@ -153,19 +169,21 @@ class GRURecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse):
-        from ..kernels.rnn import gru_step_forward
-
         pre, w, h = x_gates.data, w_hh.data, _array(h0)
         length, batch, _ = pre.shape
+        hidden = w.shape[1]
         act = np.empty_like(pre)
         h_gates = np.empty_like(pre)
-        out = np.empty((length, batch, w.shape[1]), dtype=pre.dtype)
+        out = np.empty((length, batch, hidden), dtype=pre.dtype)
         for t in _time_steps(length, reverse):
-            np.matmul(h, w.T, out=h_gates[t])
+            hg, a = h_gates[t], act[t]
+            np.matmul(h, w.T, out=hg)
             if b_hh is not None:
-                h_gates[t] += b_hh.data
-            gru_step_forward(pre[t], h_gates[t], h, act[t], out[t])
-            h = out[t]
+                hg += b_hh.data
+            r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
+            _sigmoid(pre[t, :, :2 * hidden] + hg[:, :2 * hidden], a[:, :2 * hidden])  # r, z
+            np.tanh(pre[t, :, 2 * hidden:] + r * hg[:, 2 * hidden:], out=n)
+            h = np.add(n, z * (h - n), out=out[t])  # (1 - z) n + z h
         ctx.save_for_backward(w_hh)
         ctx.act, ctx.h_gates, ctx.out = act, h_gates, out
         ctx.h0, ctx.reverse = _array(h0), reverse
