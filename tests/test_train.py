@@ -240,13 +240,17 @@ def _numbers(results):
     return [(r["lr"], r["batch_size"], r["final_loss"], tuple(r["curve"])) for r in results]
 
 
-def test_sweep_process_pool_equals_serial_and_checks_keys():
+def _serial():
     from concurrent.futures import ThreadPoolExecutor
 
+    return ThreadPoolExecutor(max_workers=1)
+
+
+def test_sweep_process_pool_equals_serial_and_checks_keys():
     with pytest.raises(ValueError, match="unknown grid key.*'momentum'.*allowed keys: lr"):
         sweep(sweep_train_fn, {"momentum": [0.9]})
     pooled = sweep(sweep_train_fn, GRID)          # default: a process pool, 2 workers
-    with ThreadPoolExecutor(max_workers=1) as ex:
+    with _serial() as ex:
         serial = sweep(sweep_train_fn, GRID, executor=ex)
     assert len(pooled) == 4 and _numbers(pooled) == _numbers(serial)
     assert set(pooled[0]) >= {"final_loss", "best_val_metric", "time_s", "diverged", "curve"}
@@ -260,12 +264,94 @@ def test_sweep_on_dask_local_cluster_gives_the_same_numbers():
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
         on_dask = sweep(sweep_train_fn, GRID, executor=client.get_executor())
-    pooled = sweep(sweep_train_fn, GRID)
-    assert _numbers(on_dask) == _numbers(pooled)
+    serial = sweep(sweep_train_fn, GRID, executor=_serial())  # == the process pool's
+    assert _numbers(on_dask) == _numbers(serial)
 
 
 def test_sweep_with_a_config():
     res = sweep({"model": "mlp", "dataset": "moons", "epochs": 2, "n_samples": 200},
-                {"lr": [0.01, 0.05]})
+                {"lr": [0.01, 0.05]}, executor=_serial())
     assert [r["lr"] for r in res] == [0.01, 0.05]
     assert all(0.5 <= r["best_val_metric"] <= 1 for r in res)
+
+
+# ------------------------------------------------------------------ quality bars
+def _train(**cfg):
+    ex = make_experiment(cfg)
+    return fit(ex["model"], ex["loss_fn"], ex["optimizer"], ex["train_loader"], cfg["epochs"],
+               scheduler=ex["scheduler"], val_loader=ex["val_loader"], metrics=ex["metrics"],
+               progress=False)
+
+
+def test_mlp_reaches_97_percent_on_held_out_digits():
+    h = _train(model="mlp", dataset="digits", optimizer="adam", lr=3e-3, epochs=10,
+               hidden=128, scheduler="cosine", seed=0)
+    assert h.epochs[-1]["val_accuracy"] >= 0.97
+
+
+@pytest.mark.slow
+def test_cnn_reaches_98_percent_on_held_out_digits():
+    h = _train(model="cnn", dataset="digits", optimizer="adam", lr=5e-3, epochs=12,
+               scheduler="onecycle", seed=0)
+    assert h.epochs[-1]["val_accuracy"] >= 0.98
+
+
+def test_gru_learns_sine_next_step():
+    h = _train(model="rnn", dataset="sine", optimizer="adam", lr=1e-2, epochs=4, hidden=32,
+               seed=0)
+    assert h.epochs[-1]["val_r2"] >= 0.98
+    assert h.epochs[-1]["val_loss"] < 0.05 * h.epochs[0]["train_loss"]
+
+
+# ------------------------------------------------------------------ viz
+def test_trace_backward_and_draw_graph_match_backward():
+    from tinygrad_lr.viz import draw_graph, trace_backward
+
+    x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = tl.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    loss = ((x * w).sum() - 1.0) ** 2
+    trace = trace_backward(loss, names={"x": x, "w": w})
+    assert [r["op"] for r in trace.rows] == ["Pow", "Sub", "Sum", "Mul"]
+    assert trace.rows[-1]["shape"] == (3,)
+    dot = draw_graph(loss, names={"x": x, "w": w})
+    assert dot.startswith("digraph") and "Mul\\n(3,)" in dot and "x\\n(3,) float32" in dot
+    assert "grad [" not in dot and x.grad is None  # nothing was accumulated
+    loss.backward()
+    text = str(trace)
+    assert "[ 3.5, -7. , 14. ]" in text and x.grad.tolist() == [3.5, -7.0, 14.0]
+    assert "grad [ 3.5, -7. , 14. ]" in draw_graph(loss, names={"x": x, "w": w})
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        trace_backward(loss)
+
+
+def test_plots_write_pngs_and_landscape_restores_weights(tmp_path):
+    pytest.importorskip("matplotlib")
+    from tinygrad_lr.viz import (loss_landscape, plot_grad_norms, plot_loss_curves,
+                                 plot_loss_landscape)
+
+    loader, val = _line_problem()
+    model = nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1))
+    runs = {lr: fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=lr), loader, 2,
+                    progress=False) for lr in (0.01, 0.05)}
+    for name, fig in (("curves", plot_loss_curves(runs, path=tmp_path / "curves.png")),
+                      ("norms", plot_grad_norms(runs, path=tmp_path / "norms.png")),
+                      ("history", runs[0.05].plot(path=tmp_path / "history.png"))):
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG" and fig.axes
+    X, y = next(iter(val))
+    before = [p.numpy().copy() for p in model.parameters()]
+    alphas, grid = loss_landscape(model, nn.MSELoss(), X, y, dims=2, steps=5, span=0.5)
+    assert grid.shape == (5, 5) and alphas[2] == 0
+    with tl.no_grad():
+        assert grid[2, 2] == pytest.approx(nn.MSELoss()(model(X), y).item(), rel=1e-5)
+    assert all(np.array_equal(b, p.numpy()) for b, p in zip(before, model.parameters()))
+    plot_loss_landscape(model, nn.MSELoss(), X, y, dims=1, steps=5, path=tmp_path / "l.png")
+    assert (tmp_path / "l.png").exists()
+
+
+def test_plots_without_matplotlib_name_the_extra(monkeypatch):
+    import sys
+
+    from tinygrad_lr.viz import plot_loss_curves
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install tinygrad-lr\[plot\]"):
+        plot_loss_curves({"a": [1.0, 0.5]})
