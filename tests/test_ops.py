@@ -216,6 +216,19 @@ def test_stable_at_plus_minus_1000(ours, theirs):
         assert np.isfinite(out.numpy()).all() and np.isfinite(x.grad.numpy()).all()
 
 
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "erf", "expm1", "softplus", "elu"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_relative_precision_in_the_tails(name, dtype):
+    # atol would hide a tail that collapses to 0 (sigmoid(-40) is 4e-18): compare relatively
+    x = np.concatenate([np.linspace(-40, 40, 801), np.logspace(-30, 1, 100), -np.logspace(-30, 1, 100)])
+    x = x.astype(dtype)
+    ours = getattr(tl.tensor(x), name)().numpy()
+    theirs = getattr(TF, name)(torch.tensor(x)).numpy() if name in ("softplus", "elu") else \
+        getattr(torch.tensor(x), name)().numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13 if dtype == "float64" else 2e-6, atol=0)
+
+
 # ---------------------------------------------------------------- shape ops
 @pytest.mark.parametrize("fn", [
     lambda x: x.reshape(4, 6), lambda x: x.reshape(-1), lambda x: x.reshape((2, -1, 3)),

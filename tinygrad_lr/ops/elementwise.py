@@ -275,9 +275,12 @@ class Sigmoid(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        # 0.5 * (1 + tanh(x/2)) equals 1/(1+e^-x) but never computes e^1000
+        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: e^-|x| never overflows, and the
+        # tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny gives)
         x = a.data
-        return (0.5 * (1 + np.tanh(0.5 * x))).astype(x.dtype, copy=False)
+        e = np.exp(-np.abs(x))
+        r = 1 / (1 + e)
+        return np.where(x >= 0, r, e * r)
 
     @staticmethod
     def backward(ctx, g):
