@@ -5,7 +5,9 @@ these kernels read the input once for the statistics and once to write the outpu
 float64 accumulators. Batch norm works on an (N, C, L) view, a channel at a time; layer
 norm works on (M, D) rows. They are serial on purpose: on 2 shared cores `parallel=True`
 measured up to 50x slower whenever other processes competed for the CPU (threads wait
-for each other), while the serial kernels still beat numpy 2-4x.
+for each other), while the serial kernels still beat numpy 2-5x. fastmath is limited to
+reassociation and fused multiply-add, which lets the sums use SIMD; NaN and Inf keep their
+IEEE meaning.
 `benchmarks/bench_kernels_norm.py` measures them against the numpy expressions.
 """
 import numba
@@ -15,7 +17,7 @@ import numpy as np
 # ---------------------------------------------------------------- batch norm, (N, C, L)
 # Loops run in memory order (n, then c, then l) with per-channel accumulators. For (N, C)
 # inputs (L = 1) the channel loop is innermost, so it is contiguous and vectorises.
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
 def _batch_stats(x, mean, var):
     """Per-channel mean and biased variance, two passes for accuracy."""
     n, c, length = x.shape
@@ -50,7 +52,7 @@ def _batch_stats(x, mean, var):
     var /= n * length
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
 def _scale_shift(x, scale, shift, out):
     """out = x * scale + shift, per channel."""
     n, c, length = x.shape
@@ -67,7 +69,7 @@ def _scale_shift(x, scale, shift, out):
                 out[i, j, k] = x[i, j, k] * a + b
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
 def _batch_norm_backward(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
     """Gradients of y = xhat * w + b with xhat computed from the batch's own statistics:
     dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), per channel."""
@@ -139,7 +141,7 @@ def batch_norm_backward(g, x, mean, invstd, weight):
 
 
 # ---------------------------------------------------------------- layer norm, (M, D)
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
 def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd):
     m, d = x.shape
     for i in range(m):
@@ -158,7 +160,7 @@ def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd):
             out[i, k] = (x[i, k] - mu) * inv * weight[k] + bias[k]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
 def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
     """Per row: dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
     dweight and dbias are sums over the rows of g * xhat and g."""
