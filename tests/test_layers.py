@@ -602,3 +602,19 @@ def _check_layer_norm_kernels(K):
     np.testing.assert_allclose(gx, expected, atol=1e-5)
     np.testing.assert_allclose(grad_w, (g * ref).sum(0), atol=1e-5)
     np.testing.assert_allclose(grad_b, g.sum(0), atol=1e-5)
+
+
+def test_layernorm_float32_and_non_contiguous_input_match_torch():
+    x = randn(6, 5, 4).astype(np.float32).transpose(0, 2, 1)  # (6, 4, 5), not contiguous
+    ours, theirs = nn.LayerNorm(5), torch.nn.LayerNorm(5).float()
+    xo = tl.Tensor(x, requires_grad=True)
+    xt = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
+    out, expected = ours(xo), theirs(xt)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-5)
+    g = randn(6, 4, 5).astype(np.float32)
+    out.backward(tl.Tensor(g))
+    expected.backward(torch.tensor(g))
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-4)
+    assert ours.weight.grad.dtype == np.float32
