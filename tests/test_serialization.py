@@ -108,6 +108,12 @@ def test_load_refuses_text_pickle_and_random_npz(tmp_path):
         tl.load(foreign)
     with pytest.raises(FileNotFoundError):
         tl.load(tmp_path / "missing.npz")
+    with pytest.raises(IsADirectoryError):
+        tl.load(tmp_path)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty\.npz is not a valid .*zip"):
+        tl.load(empty)
 
 
 def test_load_refuses_a_torch_file(tmp_path):

@@ -115,24 +115,22 @@ def load(path):
     truncated, another format) raises ValueError naming the path and the problem."""
     name = getattr(path, "name", None) or ("<file object>" if hasattr(path, "read")
                                            else os.fspath(path))
+    if hasattr(path, "read"):
+        data = path.read()
+    else:  # a missing or unreadable file raises its usual OSError
+        with open(os.fspath(path), "rb") as f:
+            data = f.read()
     try:
-        return _load(path)
+        return _parse(data)
     except _Invalid as e:
         raise ValueError(f"tl.load: {name} is not a valid tinygrad_lr checkpoint: {e}") from None
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError,
             json.JSONDecodeError) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
         raise ValueError(f"tl.load: {name} is not a valid tinygrad_lr checkpoint (corrupt, "
                          f"truncated or another format): {type(e).__name__}: {e}") from None
 
 
-def _load(path):
-    if hasattr(path, "read"):
-        data = path.read()
-    else:
-        with open(os.fspath(path), "rb") as f:
-            data = f.read()
+def _parse(data):
     if not data.startswith(b"PK"):
         raise _Invalid("not an .npz (zip) archive" +
                        (" - it looks like a pickle file (e.g. an old torch.save)"
