@@ -352,9 +352,7 @@ class RNNBase(Module):
         raise NotImplementedError
 
     def extra_repr(self):
-        s = f"{self.input_size}, {self.hidden_size}"
-        if self.mode == "RNN_RELU":
-            s += ", nonlinearity='relu'"
+        s = f"{self.input_size}, {self.hidden_size}"  # as torch: nonlinearity not shown
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
