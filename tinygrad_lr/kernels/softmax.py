@@ -22,9 +22,9 @@ def _softmax_rows(x, out, log):
         for j in range(m):
             s += np.exp(x[i, j] - mx)
         if log:
-            ls = np.log(s) + mx
+            ls = np.log(s)
             for j in range(m):
-                out[i, j] = x[i, j] - ls
+                out[i, j] = (x[i, j] - mx) - ls  # not x - (mx + ls): that cancels near 0
         else:
             inv = 1.0 / s
             for j in range(m):

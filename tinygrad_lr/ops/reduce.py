@@ -143,7 +143,8 @@ class LogSumExp(_Op):
         x = a.data
         m = np.max(x, axis=dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of NaN
-        out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for all -inf rows
+            out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
         return out if keepdim else np.squeeze(out, axis=dims)
 
     @staticmethod
