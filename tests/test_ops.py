@@ -190,6 +190,7 @@ def test_max_dim_returns_values_and_indices():
     values, indices = x.max(1)
     assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
     assert indices.dtype == np.int64 and not indices.requires_grad
+    assert x.max(1).values.tolist() == [5.0, 7.0] and x.min(0).indices.tolist() == [0, 1, 0]
 
 
 # ---------------------------------------------------------------- numerical care

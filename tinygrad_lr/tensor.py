@@ -5,6 +5,7 @@ gradient itself. dtype rules follow PyTorch: Python floats are float32, float64 
 float64, integers are int64, and no op silently changes dtype.
 """
 import weakref
+from collections import namedtuple
 
 import numpy as np
 
@@ -569,12 +570,12 @@ class Tensor:
             raise ValueError(f"{op}: cannot reduce over an empty dimension {d}")
         idx = np.expand_dims(argfn(self.data, axis=d), d) if self.ndim else np.zeros((), np.int64)
         if not self.ndim:
-            return self, Tensor._make(idx)
+            return MinMax(self, Tensor._make(idx))
         values = M.Gather.apply(self, d, idx)
         if not keepdim:
             values = values.squeeze(d)
             idx = idx.squeeze(d)
-        return values, Tensor._make(idx.astype(np.int64))
+        return MinMax(values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
         return _arg_extreme(self, dim, keepdim, np.argmax)
@@ -805,6 +806,10 @@ class _HookHandle:
     def remove(self):
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
+
+
+# what max(dim) / min(dim) return: a tuple that also has torch's .values and .indices
+MinMax = namedtuple("MinMax", ["values", "indices"])
 
 
 # ================================================================ helpers
