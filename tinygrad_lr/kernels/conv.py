@@ -12,8 +12,12 @@ of im2col: overlapping windows add up).
 
 Why im2col and not direct loops: benchmarks/bench_kernels.py times both on the small
 CNN shapes (1->8 and 8->16 channels, 28x28, batch 32); im2col + BLAS is faster for the
-forward pass and for both gradients there, see its table. Padding is never materialised:
-im2col writes zeros where a window hangs over the border, col2im skips those positions.
+forward pass and for both gradients there, see its table. Why one small product per sample
+(a batched matmul) rather than one big GEMM over the whole batch: it needs no transposed
+copies, and small products stay on one BLAS thread, which on a 2-core machine shared with
+Numba's threads avoids the multi-millisecond stalls of two thread pools spinning against
+each other. Padding is never materialised: im2col writes zeros where a window hangs over
+the border, col2im skips those positions.
 """
 import numba
 import numpy as np
