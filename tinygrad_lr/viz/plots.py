@@ -113,7 +113,9 @@ def plot_lr_find(result, path=None):
     ax.axvline(result.min_loss_lr, color="tab:gray", ls=":",
                label=f"lowest loss at {result.min_loss_lr:.2g}")
     ax.set_xscale("log")
-    lo, hi = min(result.losses), max(result.losses[0], min(result.losses) * 1.5)
+    best = int(np.argmin(result.losses))
+    lo = min(min(result.losses), min(result.raw_losses[:best + 1]))
+    hi = max(result.losses[0], min(result.losses) * 1.5)
     ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.3 * (hi - lo) + 1e-12)
     ax.set(xlabel="learning rate", ylabel="loss", title="Learning-rate range test")
     ax.grid(alpha=0.3, which="both")
