@@ -40,11 +40,11 @@ WORKLOADS = [  # name, model builder, input shape, target ratio
 
 def make_step(lib, model, x, y):
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01)
-    cross_entropy = lib.nn.functional.cross_entropy
+    loss_fn = lib.nn.CrossEntropyLoss()
 
     def step():
         optimizer.zero_grad()
-        loss = cross_entropy(model(x), y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
     return step
