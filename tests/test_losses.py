@@ -82,6 +82,9 @@ TORCH_CASES = [
          [randn(5, 3), np.array([0, 1, 1, 2, 0])], ignore_index=1),
     Case("cross_entropy_spatial", F.cross_entropy, TF.cross_entropy,
          [randn(2, 3, 2, 2), classes(3, 2, 2, 2)], weight=W3, label_smoothing=0.1),
+    Case("cross_entropy_wide_rows", F.cross_entropy, TF.cross_entropy,  # > WIDE_ROWS: numpy path
+         [randn(4, 70), np.array([3, -100, 69, 0])], weight=uniform(0.5, 2, 70),
+         label_smoothing=0.2),
     Case("cross_entropy_unbatched", F.cross_entropy, TF.cross_entropy,
          [randn(4), np.array(2)]),
     Case("cross_entropy_probabilities", F.cross_entropy, TF.cross_entropy,

@@ -475,25 +475,25 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
 class CrossEntropyIndices(Function):
     """Cross-entropy of (M, C) logits against M class indices, as ONE graph node.
 
-    forward: the fused kernel (kernels/cross_entropy.py): log-softmax, pick, weight, reduce.
+    forward: kernels/cross_entropy.py - log-softmax, pick, weight in one pass - then reduce.
     backward: with p = softmax(x) and eps the label smoothing, row i's gradient is
-        (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w)
-    = p * coef_i - pull_i, written with Tensor ops so that it is differentiable again
-    (create_graph=True: Hessians of the loss, gradgradcheck).
+        (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w)  =  p * coef_i - pull_i.
+    A plain backward computes it with the fused kernel; under create_graph=True (Hessians,
+    gradgradcheck) the same formula is written with Tensor ops, so it is differentiable again.
     """
 
     array_forward = True
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
-        from ..kernels.cross_entropy import cross_entropy_rows
+        from ..kernels.cross_entropy import cross_entropy_forward
 
-        losses, row_weight, bad_row = cross_entropy_rows(logits.data, target, weight,
-                                                         ignore_index, smoothing)
+        losses, row_weight, lse, bad_row = cross_entropy_forward(logits.data, target, weight,
+                                                                 ignore_index, smoothing)
         if bad_row >= 0:
             _check_class_range("cross_entropy", target, logits.shape[1], ignore_index)
         ctx.save_for_backward(logits)
-        ctx.args = (target, weight, ignore_index, smoothing, reduction)
+        ctx.args = (lse, target, weight, ignore_index, smoothing, reduction)
         if reduction == "none":
             return losses
         if reduction == "sum":
@@ -504,26 +504,24 @@ class CrossEntropyIndices(Function):
 
     @staticmethod
     def backward(ctx, g):
-        (logits,) = ctx.saved_tensors
-        target, weight, ignore_index, eps, reduction = ctx.args
-        m, c = logits.shape
-        kept = target != ignore_index
-        safe_target = np.where(kept, target, 0)
-        w_t = np.where(kept, weight[safe_target], 0).astype(logits.dtype)
-        coef = ((1 - eps) * w_t + (eps / c) * weight.sum() * kept)[:, None]
-        pull = (eps / c) * weight * kept[:, None]
-        pull[np.arange(m), safe_target] += (1 - eps) * w_t
-        coef, pull = coef.astype(logits.dtype), pull.astype(logits.dtype)
-        if reduction == "none":
-            g = g.reshape(m, 1)
-        elif reduction == "mean":
-            g = g / ctx.total_weight
-        if is_grad_enabled():  # create_graph=True: keep every step on the tape
-            return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
-        from ..kernels.softmax import softmax
+        from ..kernels import cross_entropy as K
 
-        grad = g.data * (softmax(logits.data, 1) * coef - pull)
-        return Tensor._make(grad.astype(logits.dtype, copy=False)), None, None, None, None, None
+        (logits,) = ctx.saved_tensors
+        lse, target, weight, ignore_index, eps, reduction = ctx.args
+        m = logits.shape[0]
+        with np.errstate(divide="ignore"):  # every target ignored: NaN gradient, as PyTorch
+            scale = 1 / ctx.total_weight if reduction == "mean" else 1.0
+        if is_grad_enabled():  # create_graph=True: keep every step on the tape
+            coef, pull = K.softmax_coef_and_pull(target, weight, ignore_index, eps, logits.dtype)
+            g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
+            return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
+        if reduction == "none":
+            g_rows = g.data
+        else:
+            g_rows = np.full(m, g.data * scale, dtype=logits.dtype)
+        grad = K.cross_entropy_backward(logits.data, lse, target, weight, ignore_index, eps,
+                                        g_rows)
+        return Tensor._make(grad), None, None, None, None, None
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
