@@ -410,3 +410,70 @@ def test_detect_anomaly_backward_names_the_op():
         y = x.sqrt().sum()
         with pytest.raises(FloatingPointError, match="SqrtBackward.*Inf"):
             y.backward()
+
+
+# ---------------------------------------------------------------- random graphs vs torch
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+UNARY = [lambda v: v.sin(), lambda v: v.tanh(), lambda v: v * 0.5, lambda v: -v,
+         lambda v: v.sigmoid(), lambda v: v.sum(0, keepdim=True), lambda v: v * v]
+BINARY = [lambda a, b: a + b, lambda a, b: a * b, lambda a, b: a - b,
+          lambda a, b: a * b.tanh() + a]
+
+
+@st.composite
+def programs(draw):
+    """A random DAG: each step applies an op to earlier values (so values get reused)."""
+    n_leaves = draw(st.integers(1, 3))
+    steps = []
+    for k in range(draw(st.integers(1, 12))):
+        n_values = n_leaves + k
+        if draw(st.booleans()):
+            steps.append(("u", draw(st.integers(0, len(UNARY) - 1)),
+                          draw(st.integers(0, n_values - 1))))
+        else:
+            steps.append(("b", draw(st.integers(0, len(BINARY) - 1)),
+                          draw(st.integers(0, n_values - 1)), draw(st.integers(0, n_values - 1))))
+    return n_leaves, steps, draw(st.integers(0, 1000))
+
+
+def _run(program, leaves):
+    _, steps, _ = program
+    values = list(leaves)
+    for step in steps:
+        if step[0] == "u":
+            values.append(UNARY[step[1]](values[step[2]]))
+        else:
+            values.append(BINARY[step[1]](values[step[2]], values[step[3]]))
+    # every value feeds the loss, so dangling branches are covered too
+    return sum(((v * (0.1 * (i + 1))).sum() for i, v in enumerate(values[len(leaves):])),
+               values[0].sum() * 0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(program=programs())
+def test_random_graphs_match_torch_first_and_second_order(program):
+    n_leaves, _, seed = program
+    arrays = [np.random.default_rng(seed + i).uniform(-1, 1, (2, 3)) for i in range(n_leaves)]
+    ours = [f64(a) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    loss, loss_t = _run(program, ours), _run(program, theirs)
+    np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-12)
+    gs = grad(loss, ours, create_graph=True, allow_unused=True)
+    gts = torch.autograd.grad(loss_t, theirs, create_graph=True, allow_unused=True)
+    for g, gt in zip(gs, gts):
+        assert (g is None) == (gt is None)
+        if g is not None:
+            np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    second = sum((g * g).sum() for g in gs if g is not None)
+    second_t = sum((g * g).sum() for g in gts if g is not None)
+    if not second_t.requires_grad:  # a graph linear in every leaf: no second derivative
+        assert not second.requires_grad
+        return
+    hs = grad(second, ours, allow_unused=True)
+    hts = torch.autograd.grad(second_t, theirs, allow_unused=True)
+    for h, ht in zip(hs, hts):
+        h = np.zeros((2, 3)) if h is None else h.numpy()
+        ht = np.zeros((2, 3)) if ht is None else ht.numpy()
+        np.testing.assert_allclose(h, ht, rtol=1e-10, atol=1e-12)
