@@ -237,6 +237,8 @@ def test_conv_errors_name_layer_and_shapes():
         nn.Conv2d(3, 4, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match=r"Conv1d: expected a 3-D input \(N, C, L\)"):
         nn.Conv1d(2, 2, 3)(tl.randn(1, 2, 4, 4))
+    with pytest.raises(TypeError, match="Conv2d: input is float64 but weight is float32"):
+        conv(tl.randn(1, 3, 8, 8).double())
     with pytest.raises(ValueError, match="conv2d: bias must have shape"):
         F.conv2d(tl.randn(1, 1, 4, 4), tl.randn(2, 1, 3, 3), tl.randn(3))
 

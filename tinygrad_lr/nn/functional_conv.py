@@ -30,6 +30,13 @@ def _check_input(x, nd, name):
                          f"input of shape {tuple(x.shape)}")
 
 
+def _check_dtypes(x, weight, bias, name):
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != x.dtype:
+            raise TypeError(f"{name}: input is {x.dtype} but {what} is {t.dtype}; convert one "
+                            "(e.g. model.double() or x.float())")
+
+
 def _check_window(x, kernel, padding, dilation, nd, name, what="kernel"):
     spatial = tuple(x.shape[2:]) if nd == 2 else (1,) + tuple(x.shape[2:])
     padded = tuple(s + 2 * p for s, p in zip(spatial, padding))
@@ -69,6 +76,7 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{name}: bias must have shape ({out_channels},), got "
                          f"{tuple(bias.shape)}")
+    _check_dtypes(x, weight, bias, name)
     kernel = (1,) * (2 - nd) + tuple(weight.shape[2:])
     stride = _pair(stride, nd, "stride", name, 1)
     dilation = _pair(dilation, nd, "dilation", name, 1)
@@ -106,6 +114,7 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise ValueError(f"{name}: bias must have shape ({out_channels},), got "
                          f"{tuple(bias.shape)}")
+    _check_dtypes(x, weight, bias, name)
     stride = _pair(stride, 2, "stride", name, 1)
     padding = _pair(padding, 2, "padding", name, 0)
     output_padding = _pair(output_padding, 2, "output_padding", name, 0)
