@@ -135,9 +135,8 @@ class LSTMRecurrence(Function):
             np.multiply(o, np.tanh(c, out=tanh_cells[t]), out=out[t])
             h = out[t]
         ctx.save_for_backward(w_hh)
-        ctx.act, ctx.out, ctx.tanh_cells = act, out, tanh_cells
+        ctx.act, ctx.out, ctx.cells, ctx.tanh_cells = act, out, cells, tanh_cells
         ctx.h0, ctx.c0, ctx.reverse = _array(h0), _array(c0), reverse
-        ctx.c_prev_all = _previous(cells, ctx.c0, reverse)
         return out, h.copy(), c.copy()
 
     @staticmethod
@@ -146,12 +145,13 @@ class LSTMRecurrence(Function):
 
         (w_hh,) = ctx.saved_tensors
         w, act, g_out = w_hh.data, ctx.act, grad_out.data
+        c_prev_all = _previous(ctx.cells, ctx.c0, ctx.reverse)
         d_gates = np.empty_like(act)
         grad_h = grad_h_n.data
         grad_c = np.array(grad_c_n.data, copy=True)
         grad_c_prev = np.empty_like(grad_c)
         for t in _time_steps(len(act), not ctx.reverse):
-            lstm_step_backward(act[t], ctx.tanh_cells[t], ctx.c_prev_all[t], grad_h + g_out[t],
+            lstm_step_backward(act[t], ctx.tanh_cells[t], c_prev_all[t], grad_h + g_out[t],
                                grad_c, d_gates[t], grad_c_prev)
             grad_h = d_gates[t] @ w
             grad_c, grad_c_prev = grad_c_prev, grad_c
