@@ -355,16 +355,18 @@ def test_dot_outer():
     ("ij,kj->ik", [(2, 3), (4, 3)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ij->j", [(2, 3)]),
     ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 2)]), ("...ij,jk->...ik", [(2, 2, 3), (3, 4)]),
     ("bi,bj->bij", [(2, 3), (2, 4)]), ("ij,j->i", [(3, 4), (4,)]),
+    ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij,j->i", [(2, 2, 3), (3,)]),
+    ("ij,jj->i", [(2, 3), (3, 3)]), ("ij,ij->ij", [(3, 1), (3, 4)]), ("bij,bjk->bik", [(1, 2, 3), (2, 3, 4)]),
 ])
 def test_einsum(spec, shapes):
     check(lambda *xs: tl.einsum(spec, *xs), shapes, lambda *xs: torch.einsum(spec, *xs))
 
 
-# ---------------------------------------------------------------- double backward errors
-def test_einsum_repeated_index_gradient_is_a_clear_error():
-    x = tl.tensor(np.ones((3, 3)), requires_grad=True)
-    with pytest.raises(NotImplementedError, match="repeated index"):
-        tl.einsum("ii->i", x).sum().backward()
+def test_einsum_errors():
+    with pytest.raises(ValueError, match="einsum: subscripts 'ij' have 2 letters but the operand has shape \\(3,\\)"):
+        tl.einsum("ij,j->i", tl.ones(3), tl.ones(3))
+    with pytest.raises(ValueError, match="einsum: index 'j' has size 3 in one operand and 4"):
+        tl.einsum("ij,jk->ik", tl.ones(2, 3), tl.ones(4, 2))
 
 
 # ---------------------------------------------------------------- property tests

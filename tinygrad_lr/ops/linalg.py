@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import unbroadcast
+from .movement import IndexAdd
 
 
 class Matmul(Function):
@@ -25,8 +26,8 @@ class Matmul(Function):
 
 
 class Einsum(Function):
-    """einsum over explicit subscripts ("ij,jk->ik"); letters repeated inside one operand
-    (diagonals) are not supported for gradients."""
+    """einsum over explicit subscripts ("ij,jk->ik", "ii->i"). The gradient of an operand is
+    the einsum of the upstream gradient with the other operands, onto that operand's letters."""
 
     array_forward = True
 
@@ -48,18 +49,26 @@ class Einsum(Function):
             if not need:
                 grads.append(None)
                 continue
-            if len(set(sub)) != len(sub):
-                raise NotImplementedError(
-                    f"einsum: gradient for operand {i} with a repeated index ('{sub}') "
-                    "is not supported")
+            shape = ops[i].shape
+            letters = "".join(dict.fromkeys(sub))  # a repeated letter ("ii": a diagonal) once
+            size = {c: n for c, n in zip(sub, shape)}
             others = [s for j, s in enumerate(subs) if j != i]
             available = set(out).union(*others)
-            kept = "".join(c for c in sub if c in available)
+            kept = "".join(c for c in letters if c in available)
             gi = einsum(",".join([out] + others) + "->" + kept,
                         g, *[o for j, o in enumerate(ops) if j != i])
-            if kept != sub:  # letters only in this operand were summed: broadcast back
-                shape = ops[i].shape
-                gi = gi.reshape(tuple(shape[k] if c in kept else 1 for k, c in enumerate(sub)))
-                gi = gi.expand(shape)
-            grads.append(gi)
+            if kept != letters:  # letters only in this operand were summed: broadcast back
+                gi = gi.reshape(tuple(size[c] if c in kept else 1 for c in letters))
+                gi = gi.expand(tuple(size[c] for c in letters))
+            if letters != sub:  # put the values back on the diagonal, zeros elsewhere
+                gi = IndexAdd.apply(gi, shape, _diagonal_index(sub, letters, size))
+            grads.append(unbroadcast(gi, shape))  # size-1 dims broadcast in forward
         return tuple(grads)
+
+
+def _diagonal_index(sub, letters, size):
+    """Index arrays selecting, for subscripts like "iij", the elements where equal letters
+    have equal indices, laid out over the distinct letters ("ij")."""
+    axes = {c: k for k, c in enumerate(letters)}
+    return tuple(np.arange(size[c]).reshape([-1 if k == axes[c] else 1 for k in range(len(letters))])
+                 for c in sub)
