@@ -166,8 +166,8 @@ def cmd_bench(args):
     spec = importlib.util.spec_from_file_location("run_all", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    result = module.main()
-    return result if isinstance(result, int) else 0
+    ok = module.main()  # True when every benchmark ran
+    return 0 if ok or ok is None else 1
 
 
 # ------------------------------------------------------------------ parser
