@@ -313,8 +313,9 @@ def test_penalties():
     (F.cross_entropy, [randn(3, 3), classes(3, 3)], {"reduction": "none"}),
     (F.binary_cross_entropy_with_logits, [randn(3, 2), uniform(0, 1, 3, 2)], {}),
     (F.focal_loss, [randn(3, 4), classes(4, 3)], {}),
+    (F.binary_cross_entropy, [uniform(0.1, 0.9, 3, 2), uniform(0, 1, 3, 2)], {}),
 ], ids=["mse", "cross_entropy", "cross_entropy_options", "cross_entropy_none", "bce_logits",
-        "focal"])
+        "focal", "bce"])
 def test_gradgradcheck(loss, inputs, kwargs):
     target = _ours(inputs[1], False)
     x = tl.Tensor(inputs[0].copy(), requires_grad=True)
@@ -361,6 +362,20 @@ def test_extreme_logits_match_torch(name, ours, theirs, target, dtype):
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(loss.item(), expected.item(), rtol=tol)
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_of_saturated_probabilities_matches_torch(dtype):
+    # a float32 sigmoid is exactly 1.0 from x = 17 on: log(0) terms must not make NaN
+    x = np.array([0.0, 1.0, 0.3, 1.0, 0.0], dtype=dtype)
+    y = np.array([1.0, 1.0, 0.0, 0.0, 0.5], dtype=dtype)
+    ours = tl.Tensor(x, requires_grad=True)
+    theirs = torch.tensor(x, requires_grad=True)
+    loss, expected = F.binary_cross_entropy(ours, y), TF.binary_cross_entropy(theirs, torch.tensor(y))
+    loss.backward()
+    expected.backward()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-6)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6)
 
 
 def test_extreme_logits_soft_margin_is_finite():

@@ -245,10 +245,39 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
             hint = " (for raw scores use binary_cross_entropy_with_logits)" if arg == "input" else ""
             raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got values "
                              f"from {t.data.min():g} to {t.data.max():g}{hint}")
-    loss = -(target * input.log().clamp(min=-100) + (1 - target) * (1 - input).log().clamp(min=-100))
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _tensor(weight, input)
     return _reduce(loss, reduction)
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise BCE of probabilities with PyTorch's clamped logs and gradient.
+
+    The composite -(y log x + (1 - y) log(1 - x)) would give 0/0 = NaN gradients where a
+    float32 sigmoid has saturated to exactly 0 or 1; PyTorch's gradient
+    (x - y) / max(x (1 - x), 1e-12) stays finite, and so does this one.
+    """
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        x, y = input.data, target.data
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        return (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = g * (input - target) / maximum((1 - input) * input, 1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_target = g * ((-input).log1p().clamp(min=-100) - input.log().clamp(min=-100))
+        return grad_input, grad_target
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
