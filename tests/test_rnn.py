@@ -369,3 +369,23 @@ def test_lstm_and_gru_tiny_match_torch_nojit():
         rng = np.random.default_rng(13)
         x = rng.standard_normal((2, 2, INPUT))
         _check_against_torch(ours, theirs, x, _states(kind, 2, (2,), rng))
+
+
+# ------------------------------------------------------------------ training
+def test_lstm_learns_the_sign_of_a_sequence_sum():
+    """A small end-to-end check with Linear, cross-entropy and Adam: the loss must fall."""
+    tl.manual_seed(0)
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((32, 8, 1)).astype(np.float32)
+    y = (x.sum(axis=(1, 2)) > 0).astype(np.int64)
+    lstm, head = nn.LSTM(1, 8, batch_first=True), nn.Linear(8, 2)
+    opt = tl.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=0.05)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        _, (h_n, _) = lstm(tl.Tensor(x))
+        loss = nn.functional.cross_entropy(head(h_n[-1]), tl.Tensor(y))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
