@@ -394,6 +394,31 @@ def test_vjp_jvp_hvp_match_torch():
     np.testing.assert_allclose(hb.numpy(), hb_t.numpy(), rtol=1e-12)
 
 
+def test_vjp_jvp_with_several_outputs_match_torch():
+    def two(a):
+        return a.sin(), (a * a).sum()
+
+    v = (np.array([1.0, -2.0, 0.5]), np.array(2.0))
+    out, g = vjp(two, tl.tensor(A), tuple(tl.tensor(x) for x in v))
+    out_t, g_t = TAF.vjp(two, torch.tensor(A), tuple(torch.tensor(x) for x in v))
+    np.testing.assert_allclose(g.numpy(), g_t.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out[1].numpy(), out_t[1].numpy())
+    _, jv = jvp(two, tl.tensor(A), tl.tensor(B))
+    _, jv_t = TAF.jvp(two, torch.tensor(A), torch.tensor(B))
+    for j, jt in zip(jv, jv_t):
+        np.testing.assert_allclose(j.numpy(), jt.numpy(), rtol=1e-12)
+    _, jv_const = jvp(lambda a: a.sum() * 0.0 + 1.0, tl.tensor(A))
+    assert jv_const.item() == 0.0
+
+
+def test_jacobian_create_graph_is_differentiable():
+    x = tl.tensor(A)
+    J = jacobian(lambda a: a.sin() * a.sum(), x, create_graph=True)
+    assert J.requires_grad
+    J_t = TAF.jacobian(lambda a: a.sin() * a.sum(), torch.tensor(A), create_graph=True)
+    np.testing.assert_allclose(J.numpy(), J_t.detach().numpy(), rtol=1e-12)
+
+
 # ---------------------------------------------------------------- detect_anomaly
 def test_detect_anomaly_forward_names_the_op():
     x = f64([1.0, -1.0])

@@ -110,8 +110,12 @@ def hessian(func, inputs, create_graph=False):
     return jacobian(gradient, xs[0] if single_in else xs, create_graph=create_graph)
 
 
+def _detach_outputs(out):
+    return out.detach() if not isinstance(out, (tuple, list)) else tuple(o.detach() for o in out)
+
+
 def vjp(func, inputs, v=None, create_graph=False):
-    """(func(inputs), v^T J)."""
+    """(func(inputs), v^T J). func may return one tensor or a tuple (then v is a tuple)."""
     single_in, xs = _prepare(inputs)
     with enable_grad():
         out = func(*xs)
@@ -119,7 +123,7 @@ def vjp(func, inputs, v=None, create_graph=False):
     gs = _zeros_if_none(gs, xs)
     if not create_graph:
         gs = tuple(g.detach() for g in gs)
-    return out.detach(), (gs[0] if single_in else gs)
+    return _detach_outputs(out), (gs[0] if single_in else gs)
 
 
 def jvp(func, inputs, v=None, create_graph=False):
@@ -130,17 +134,19 @@ def jvp(func, inputs, v=None, create_graph=False):
     vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x.data)) for x in xs)
     with enable_grad():
         out = func(*xs)
-        u = Tensor._make(np.zeros_like(out.data)).requires_grad_()
-        gs = grad(out, xs, grad_outputs=u, create_graph=True, allow_unused=True)
-        pairs = [(g, vv) for g, vv in zip(gs, vs) if g is not None]
-        if not pairs:
-            return out.detach(), Tensor._make(np.zeros_like(out.data))
-        total = sum(((g * vv).sum() for g, vv in pairs[1:]), (pairs[0][0] * pairs[0][1]).sum())
-        if not total.requires_grad:  # J does not depend on u at all: the function is constant
-            return out.detach(), Tensor._make(np.zeros_like(out.data))
-        (jv,) = grad(total, (u,), create_graph=create_graph, allow_unused=True)
-    jv = _zeros_if_none((jv,), (u,))[0]
-    return out.detach(), (jv if create_graph else jv.detach())
+        outs = _tuple(out)
+        us = tuple(Tensor._make(np.zeros_like(o.data)).requires_grad_() for o in outs)
+        gs = grad(outs, xs, grad_outputs=us, create_graph=True, allow_unused=True)
+        terms = [(g * vv).sum() for g, vv in zip(gs, vs) if g is not None]
+        total = sum(terms[1:], terms[0]) if terms else None
+        if total is None or not total.requires_grad:  # J does not depend on u: constant
+            jvs = (None,) * len(us)
+        else:
+            jvs = grad(total, us, create_graph=create_graph, allow_unused=True)
+    jvs = _zeros_if_none(jvs, us)
+    if not create_graph:
+        jvs = tuple(j.detach() for j in jvs)
+    return _detach_outputs(out), (jvs if isinstance(out, (tuple, list)) else jvs[0])
 
 
 def hvp(func, inputs, v, create_graph=False):
