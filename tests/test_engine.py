@@ -302,6 +302,21 @@ def test_gradcheck_needs_an_input_requiring_grad():
         gradcheck(lambda t: t * 2.0, [f64([1.0], requires_grad=False)])
 
 
+def test_gradcheck_leaves_the_inputs_as_they_were():
+    data = np.random.default_rng(0).random((2, 3)).T  # not contiguous
+    x = tl.tensor(data, requires_grad=True)
+    before = data.copy()
+    assert gradcheck(lambda a: a.exp().sum(1), [x])
+    assert x.data is data
+    np.testing.assert_array_equal(data, before)
+
+
+def test_gradcheck_ignores_non_tensor_and_integer_arguments():
+    x = f64([[1.0, 2.0], [0.5, -1.0]])
+    assert gradcheck(lambda a, k: (a * k, a.argmax(1)), [x, 3.0])
+    assert gradcheck(lambda a, b: a * b, [x, f64([1.0, 2.0], requires_grad=False)])
+
+
 def test_gradcheck_report():
     report = gradcheck_report(lambda a, b: a * b.exp(), [f64([1.0, 2.0]), f64([0.5])])
     assert report.passed and bool(report)

@@ -117,21 +117,24 @@ def _analytic_jacobian(outs, inputs, i):
 
 def _numerical_jacobian(fn, inputs, i, eps):
     x = inputs[i]
-    if not x.data.flags.c_contiguous:
-        x.data = np.ascontiguousarray(x.data)
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input in place
+    original = x.data
+    x.data = np.ascontiguousarray(original)  # perturbed in place; the same array if it can be
+    flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input
     cols = []
-    with no_grad():
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
-            plus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
-                                   for o in _outputs(fn, inputs)])
-            flat[j] = orig - eps
-            minus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
-                                    for o in _outputs(fn, inputs)])
-            flat[j] = orig
-            cols.append((plus - minus) / (2 * eps))
+    try:
+        with no_grad():
+            for j in range(flat.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                plus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
+                                       for o in _outputs(fn, inputs)])
+                flat[j] = orig - eps
+                minus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
+                                        for o in _outputs(fn, inputs)])
+                flat[j] = orig
+                cols.append((plus - minus) / (2 * eps))
+    finally:
+        x.data = original  # the caller's tensor keeps its own array
     return np.array(cols).T.reshape(-1, flat.size) if cols else np.zeros((0, 0))
 
 
