@@ -37,6 +37,7 @@ def _kernel(fn):
 
     run.__name__ = fn.__name__
     run.__doc__ = fn.__doc__
+    run.py_func = fn  # the plain-Python meaning, for tests and for reading
     return run
 
 
