@@ -118,7 +118,8 @@ def _analytic_jacobian(outs, inputs, i):
 def _numerical_jacobian(fn, inputs, i, eps):
     x = inputs[i]
     original = x.data
-    x.data = np.ascontiguousarray(original)  # perturbed in place; the same array if it can be
+    if not original.flags.c_contiguous:  # perturbed in place: needs a flat view
+        x.data = np.array(original, order="C")
     flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input
     cols = []
     try:
