@@ -77,9 +77,9 @@ def cmd_lr_find(args):
                      start_lr=args.start_lr, end_lr=args.end_lr, num_iter=args.num_iter)
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.2g} to "
           f"{result.lrs[-1]:.2g}{' (stopped: loss diverged)' if result.diverged else ''}")
-    print(f"  suggested lr (steepest fall of the loss): {result.suggested_lr:.3g}")
-    print(f"  lr at the lowest loss:                    {result.min_loss_lr:.3g} "
-          f"(train a bit below this)")
+    print(f"  suggested lr (lowest loss / 10): {result.suggested_lr:.3g}")
+    print(f"  lr at the lowest loss:           {result.min_loss_lr:.3g}")
+    print(f"  lr of the steepest fall:         {result.steepest_lr:.3g}")
     if args.plot:
         result.plot(path=args.plot)
         print(f"plot written to {args.plot}")
@@ -219,7 +219,7 @@ def build_parser():
     _add_experiment_flags(p)
     p.add_argument("--start-lr", type=float, default=1e-6)
     p.add_argument("--end-lr", type=float, default=10.0)
-    p.add_argument("--num-iter", type=int, default=None, help="steps (default: one epoch)")
+    p.add_argument("--num-iter", type=int, default=100, help="steps (default: 100)")
     p.add_argument("--plot", metavar="PNG", help="save the loss-vs-lr plot here")
     p.set_defaults(run=cmd_lr_find)
 

@@ -12,16 +12,20 @@ __all__ = ["lr_find", "LRFinderResult"]
 
 
 class LRFinderResult:
-    """`lrs`, `losses` (smoothed), `raw_losses`, `suggested_lr` (where the smoothed loss
-    falls fastest) and `min_loss_lr` (the lr of the lowest smoothed loss)."""
+    """`lrs`, `losses` (smoothed), `raw_losses`; `min_loss_lr` (the lr of the lowest
+    smoothed loss), `suggested_lr` = min_loss_lr / 10 (a safe distance below the point
+    where the loss turns up) and `steepest_lr` (where the smoothed loss falls fastest;
+    often too close to the edge with momentum)."""
 
-    def __init__(self, lrs, losses, raw_losses, suggested_lr, min_loss_lr, diverged):
+    def __init__(self, lrs, losses, raw_losses, min_loss_lr, steepest_lr, diverged):
         self.lrs, self.losses, self.raw_losses = lrs, losses, raw_losses
-        self.suggested_lr, self.min_loss_lr, self.diverged = suggested_lr, min_loss_lr, diverged
+        self.min_loss_lr, self.steepest_lr, self.diverged = min_loss_lr, steepest_lr, diverged
+        self.suggested_lr = min_loss_lr / 10
 
     def __repr__(self):
         return (f"LRFinderResult({len(self.lrs)} steps, lr {self.lrs[0]:.2g}..{self.lrs[-1]:.2g}, "
-                f"suggested_lr={self.suggested_lr:.3g}, min_loss_lr={self.min_loss_lr:.3g}"
+                f"suggested_lr={self.suggested_lr:.3g}, min_loss_lr={self.min_loss_lr:.3g}, "
+                f"steepest_lr={self.steepest_lr:.3g}"
                 f"{', stopped on divergence' if self.diverged else ''})")
 
     def plot(self, path=None):
@@ -46,18 +50,19 @@ def _batches(loader, n):
 
 
 def lr_find(model, loss_fn, optimizer, train_loader, start_lr=1e-7, end_lr=10.0,
-            num_iter=None, smoothing=0.98, diverge_factor=4.0):
+            num_iter=100, smoothing=0.98, diverge_factor=4.0):
     """Run the range test and return an LRFinderResult; the model's weights and the
     optimizer's state and lr are restored afterwards, so training can start from scratch.
 
-    The lr goes from `start_lr` to `end_lr` geometrically over `num_iter` steps (default:
-    one pass over `train_loader`, at least 20 steps). The loss is smoothed with an
+    The lr goes from `start_lr` to `end_lr` geometrically over `num_iter` steps (default
+    100, going round `train_loader` again if it is shorter: fewer steps make the smoothed
+    curve lag behind the lr and the suggestion too high). The loss is smoothed with an
     exponential moving average (factor `smoothing`, bias-corrected); the test stops early
     once the smoothed loss exceeds `diverge_factor` times the best one seen.
     """
     if not 0 < start_lr < end_lr:
         raise ValueError(f"lr_find: need 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
-    num_iter = num_iter or max(len(train_loader), 20)
+    num_iter = num_iter or 100
     if num_iter < 2:
         raise ValueError(f"lr_find: num_iter must be >= 2, got {num_iter}")
     saved_model = copy.deepcopy(model.state_dict())
@@ -96,15 +101,17 @@ def lr_find(model, loss_fn, optimizer, train_loader, start_lr=1e-7, end_lr=10.0,
         model.train(was_training)
     if len(lrs) < 2:
         raise RuntimeError("lr_find: the loss diverged at once; lower start_lr")
-    suggested, min_lr = _suggest(np.array(lrs), np.array(losses))
-    return LRFinderResult(lrs, losses, raw, suggested, min_lr, diverged)
+    lrs_a, losses_a = np.array(lrs), np.array(losses)
+    best = int(np.argmin(losses_a))
+    return LRFinderResult(lrs, losses, raw, float(lrs_a[best]), _steepest(lrs_a, losses_a),
+                          diverged)
 
 
-def _suggest(lrs, losses):
+def _steepest(lrs, losses):
     """The lr of the steepest fall of the smoothed loss against log(lr), looked for before
     the minimum (after it the loss is already climbing)."""
     stop = int(np.argmin(losses)) + 1
     if stop < 3:
-        return float(lrs[0]), float(lrs[stop - 1])
+        return float(lrs[0])
     slope = np.gradient(losses[:stop], np.log10(lrs[:stop]))
-    return float(lrs[int(np.argmin(slope))]), float(lrs[stop - 1])
+    return float(lrs[int(np.argmin(slope))])

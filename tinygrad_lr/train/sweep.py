@@ -122,8 +122,9 @@ def sweep(train_fn, grid, executor=None, seed=0):
       batch_size=32)`) returning a History (or a dict with final_loss, best_val_metric,
       curve, diverged); or a config dict for `recipes.run_config` such as
       `{"model": "mlp", "dataset": "moons", "epochs": 5}` whose keys the grid overrides.
-      With a process pool the function must be importable (defined at module level of
-      a module, not in __main__ of an interactive session).
+      With a process pool the function must be importable (defined at module level),
+      and a script that calls sweep must do so under `if __name__ == "__main__":`
+      (the workers import the script; notebooks need no guard).
     grid: {key: [values]} with keys from GRID_KEYS.
     executor: any concurrent.futures.Executor; None = a local ProcessPoolExecutor with 2
       workers (see the module docstring for Dask).

@@ -109,7 +109,9 @@ def plot_lr_find(result, path=None):
     ax.plot(result.lrs, result.raw_losses, alpha=0.3, label="batch loss")
     ax.plot(result.lrs, result.losses, label="smoothed loss")
     ax.axvline(result.suggested_lr, color="tab:red", ls="--",
-               label=f"suggested lr {result.suggested_lr:.2g} (steepest fall)")
+               label=f"suggested lr {result.suggested_lr:.2g} (lowest loss / 10)")
+    ax.axvline(result.steepest_lr, color="tab:green", ls="-.",
+               label=f"steepest fall at {result.steepest_lr:.2g}")
     ax.axvline(result.min_loss_lr, color="tab:gray", ls=":",
                label=f"lowest loss at {result.min_loss_lr:.2g}")
     ax.set_xscale("log")
