@@ -21,16 +21,23 @@ def best_median_ms(fn, rounds=3):
     return min(median_ms(fn, repeats=REPEATS, warmup=3) for _ in range(rounds))
 
 
-def ours_step_ms(name, kwargs):
+# a small MLP's parameters (64 -> 128 -> 10): per-step overhead, not bandwidth
+MLP_SHAPES = [(128, 64), (128,), (10, 128), (10,)]
+
+
+def ours_step_ms(name, kwargs, shapes=((N,),)):
     import numpy as np
 
     import tinygrad_lr as tl
     from tinygrad_lr import optim
 
     rng = np.random.default_rng(0)
-    p = tl.Tensor(rng.standard_normal(N).astype(np.float32), requires_grad=True)
-    p.grad = tl.Tensor(rng.standard_normal(N).astype(np.float32))
-    opt = getattr(optim, name)([p], **kwargs)
+    params = []
+    for shape in shapes:
+        p = tl.Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        p.grad = tl.Tensor(rng.standard_normal(shape).astype(np.float32))
+        params.append(p)
+    opt = getattr(optim, name)(params, **kwargs)
     return best_median_ms(opt.step)
 
 
@@ -57,10 +64,13 @@ def numpy_adam_ms():
     return best_median_ms(adam_step)
 
 
-def torch_step_ms(torch, name, kwargs):
-    p = torch.randn(N, requires_grad=True)
-    p.grad = torch.randn(N)
-    opt = getattr(torch.optim, name)([p], **kwargs)
+def torch_step_ms(torch, name, kwargs, shapes=((N,),)):
+    params = []
+    for shape in shapes:
+        p = torch.randn(shape, requires_grad=True)
+        p.grad = torch.randn(shape)
+        params.append(p)
+    opt = getattr(torch.optim, name)(params, **kwargs)
     return best_median_ms(opt.step)
 
 
@@ -76,6 +86,12 @@ def main():
         rows.append(row(f"{label} step, 1M float32 vs torch default (foreach)", ours, default))
         rows.append(row(f"{label} step, 1M float32 vs torch fused=True", ours, fused,
                         target=1.0))
+    for label, name, kwargs in [("Adam", "Adam", dict(lr=1e-3)),
+                                ("SGD momentum=0.9", "SGD", dict(lr=1e-2, momentum=0.9))]:
+        ours = ours_step_ms(name, kwargs, MLP_SHAPES)
+        default = torch_step_ms(torch, name, kwargs, MLP_SHAPES) if torch else None
+        rows.append(row(f"{label} step, MLP 64-128-10 (4 params) vs torch default", ours,
+                        default, target=1.0))
     rows.append(row("Adam step as numpy in-place ufuncs (reference) vs torch fused",
                     numpy_adam_ms(), rows[1]["torch"]))
     print_table(rows, "Optimizer step (lower is better; ratio = ours / PyTorch)")
