@@ -37,13 +37,13 @@ def _check_dtypes(x, weight, bias, name):
                             "(e.g. model.double() or x.float())")
 
 
-def _check_window(x, kernel, padding, dilation, nd, name, what="kernel"):
+def _check_window(x, kernel, padding, dilation, nd, name):
     spatial = tuple(x.shape[2:]) if nd == 2 else (1,) + tuple(x.shape[2:])
     padded = tuple(s + 2 * p for s, p in zip(spatial, padding))
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if any(s > p for s, p in zip(span, padded)):
         show = (lambda t: t) if nd == 2 else (lambda t: t[1:])
-        raise ValueError(f"{name}: {what} size {show(span)} (after dilation) is larger than "
+        raise ValueError(f"{name}: kernel size {show(span)} (after dilation) is larger than "
                          f"the padded input size {show(padded)} (input shape "
                          f"{tuple(x.shape)}, padding {show(padding)})")
 
