@@ -86,6 +86,8 @@ def test_save_to_and_load_from_file_objects():
 def test_save_refuses_unsupported_objects(tmp_path):
     with pytest.raises(TypeError, match=r"cannot save obj\['f'\] of type function"):
         tl.save({"f": lambda: 0}, tmp_path / "a.npz")
+    with pytest.raises(TypeError, match=r"type Sequential \(save its .state_dict\(\) instead\)"):
+        tl.save(_model(), tmp_path / "a.npz")
     with pytest.raises(TypeError, match="dtype object"):
         tl.save({"o": np.array([{}, 1], dtype=object)}, tmp_path / "a.npz")
     with pytest.raises(TypeError, match="dict keys must be strings or integers"):

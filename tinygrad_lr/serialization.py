@@ -99,8 +99,9 @@ def _encode(obj, arrays, where):
     if isinstance(obj, (list, tuple)):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
-    raise TypeError(f"tl.save: cannot save {where} of type {type(obj).__name__}; supported "
-                    "are Tensors, numpy arrays, numbers, strings, bools, None and "
+    hint = " (save its .state_dict() instead)" if hasattr(obj, "state_dict") else ""
+    raise TypeError(f"tl.save: cannot save {where} of type {type(obj).__name__}{hint}; "
+                    "supported are Tensors, numpy arrays, numbers, strings, bools, None and "
                     "dicts/lists/tuples of them")
 
 
