@@ -395,3 +395,15 @@ def test_kernels_agree_with_their_python_meaning(size, dtype):
             np.testing.assert_allclose(a, b, rtol=1e-6 if dtype == np.float32 else 1e-14,
                                        err_msg=name)
         assert np.abs(arrays[0] - start).min() > 0, name  # every element was updated
+
+
+def test_non_contiguous_parameter_is_updated():
+    base = np.arange(6.0).reshape(2, 3)
+    p, q = tl.Tensor(base.T, requires_grad=True), torch.tensor(base.T, requires_grad=True)
+    assert not p.data.flags.c_contiguous
+    opt, ref = optim.Adam([p], lr=0.1), torch.optim.Adam([q], lr=0.1)
+    for _ in range(3):
+        p.grad, q.grad = tl.Tensor(np.ones((3, 2))), torch.ones(3, 2)
+        opt.step()
+        ref.step()
+    np.testing.assert_allclose(p.data, q.detach().numpy(), atol=1e-12)

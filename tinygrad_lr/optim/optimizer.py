@@ -102,8 +102,9 @@ class Optimizer:
             if p.grad is None:
                 continue
             if not p.data.flags.c_contiguous:
-                raise ValueError(f"{type(self).__name__}: parameters must be contiguous "
-                                 f"arrays (one of shape {p.shape} is not)")
+                # e.g. made from a transposed array: the kernels update a flat view, so
+                # give the parameter its own contiguous array, once
+                p.data = np.ascontiguousarray(p.data)
             grad = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype).reshape(-1)
             yield p, p.data.reshape(-1), grad, self.state.setdefault(p, {})
 
