@@ -618,3 +618,18 @@ def test_layernorm_float32_and_non_contiguous_input_match_torch():
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-4)
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-4)
     assert ours.weight.grad.dtype == np.float32
+
+
+def test_dropout_gradcheck_with_a_fixed_mask_and_seeded_layer_init():
+    def fixed_mask_dropout(x):
+        tl.manual_seed(7)  # the same mask on every call that gradcheck makes
+        return F.dropout(x, 0.3)
+
+    x = tl.Tensor(randn(4, 5), requires_grad=True)
+    assert gradcheck(fixed_mask_dropout, (x,)) and gradgradcheck(fixed_mask_dropout, (x,))
+    tl.manual_seed(3)
+    a = nn.Sequential(nn.Linear(4, 3), nn.Bilinear(3, 3, 2), nn.Embedding(5, 2))
+    tl.manual_seed(3)
+    b = nn.Sequential(nn.Linear(4, 3), nn.Bilinear(3, 3, 2), nn.Embedding(5, 2))
+    for (name, p), q in zip(a.named_parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
