@@ -378,3 +378,29 @@ def test_truth_value_and_len_errors():
         bool(tl.ones(2))
     with pytest.raises(TypeError, match="0-d"):
         len(tl.tensor(1.0))
+
+
+@pytest.mark.parametrize("name,args", [
+    ("exp", ()), ("log", ()), ("log1p", ()), ("expm1", ()), ("sqrt", ()), ("rsqrt", ()),
+    ("sin", ()), ("cos", ()), ("tan", ()), ("tanh", ()), ("sigmoid", ()), ("relu", ()),
+    ("leaky_relu", (0.2,)), ("elu", ()), ("gelu", ()), ("softplus", ()), ("sign", ()),
+    ("abs", ()), ("clamp", (0.6, 0.9)), ("pow", (3,)), ("reciprocal", ()), ("square", ()),
+    ("erf", ()), ("sum", (1,)), ("mean", ()), ("prod", (0,)), ("amax", (1,)), ("amin", ()),
+    ("argmax", (1,)), ("argmin", ()), ("var", (1,)), ("std", ()), ("norm", ()),
+    ("logsumexp", (1,)), ("softmax", (1,)), ("log_softmax", (0,)), ("cumsum", (1,)),
+    ("reshape", (4, 3)), ("flatten", ()), ("squeeze", ()), ("unsqueeze", (0,)),
+    ("transpose", (0, 1)), ("permute", (1, 0)), ("expand", ((2, 3, 4),)), ("repeat", (1, 2)),
+    ("flip", (0,)), ("pad", ((1, 1),)), ("masked_fill", (tl.ones(3, 4) > 0, 0.0)),
+])
+def test_functional_forms_equal_the_methods(name, args):
+    x = tl.tensor(np.random.default_rng(0).uniform(0.5, 1.0, (3, 4)))
+    np.testing.assert_array_equal(getattr(tl, name)(x, *args).numpy(),
+                                  getattr(x, name)(*args).numpy())
+
+
+def test_two_argument_functions():
+    a, b = tl.tensor([1.0, 5.0]), tl.tensor([3.0, 2.0])
+    assert tl.maximum(a, b).tolist() == [3.0, 5.0] and tl.minimum(a, b).tolist() == [1.0, 2.0]
+    assert tl.where(a > b, a, b).tolist() == [3.0, 5.0]
+    assert tl.matmul(a, b).item() == 13.0 and tl.dot(a, b).item() == 13.0
+    assert tl.outer(a, b).shape == (2, 2)
