@@ -373,6 +373,16 @@ def test_inplace_errors():
         w += tl.ones(2, requires_grad=True)
 
 
+def test_inplace_on_an_expanded_view_is_a_clear_error():
+    y = tl.ones(1, 2).expand(3, 2)
+    for op in (lambda: y.__iadd__(1.0), lambda: y.__setitem__(0, 2.0), lambda: y.zero_()):
+        with pytest.raises(RuntimeError, match="in-place .* read-only view .*contiguous"):
+            op()
+    z = y.contiguous()
+    z += 1.0
+    assert z.tolist() == [[2.0, 2.0]] * 3
+
+
 def test_truth_value_and_len_errors():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(tl.ones(2))

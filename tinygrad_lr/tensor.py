@@ -371,6 +371,11 @@ class Tensor:
                 f"in-place {op} on {what}: autograd needs its old value. Write it "
                 "out of place (`a = a + b`), or wrap a manual update in `with tl.no_grad():`."
             )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"in-place {op} on a read-only view (expand/broadcast_to make one: several "
+                "elements share one memory location); call .contiguous() or .clone() first"
+            )
 
     def _inplace(self, op, np_fn, other):
         self._inplace_check(op)
