@@ -340,6 +340,14 @@ def test_grad_allow_unused_and_create_graph():
     np.testing.assert_allclose(ggx.numpy(), [2.0, 2.0])
 
 
+def test_grad_results_are_writable():
+    x = f64([1.0, 2.0])
+    (g,) = grad(x.sum(), x)  # sum's backward broadcasts: a read-only view inside the engine
+    with tl.no_grad():
+        g -= 1.0
+    assert g.tolist() == [0.0, 0.0]
+
+
 def test_grad_errors():
     x = f64([1.0, 2.0])
     with pytest.raises(RuntimeError, match="shape \\(2,\\); pass grad_outputs"):

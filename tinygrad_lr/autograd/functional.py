@@ -43,7 +43,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         seeds.append(_as_grad(g, out, f"autograd.grad: grad_outputs[{i}]"))
     if retain_graph is None:
         retain_graph = create_graph
-    return run_backward(roots, seeds, retain_graph, create_graph, inputs, allow_unused)
+    grads = run_backward(roots, seeds, retain_graph, create_graph, inputs, allow_unused)
+    # a gradient may be a read-only broadcast view (the backward of sum): hand out arrays
+    # the caller can update in place, as .grad is
+    return tuple(Tensor._make(g.data.copy()) if g is not None and not g.requires_grad and
+                 not g.data.flags.writeable else g for g in grads)
 
 
 def _prepare(inputs):
