@@ -13,6 +13,8 @@ Measured on this machine (2 cores shared with other jobs, float32, ms, 2026-11-2
     fwd+bwd ours vs torch        (64, 10) 0.033 vs 0.033   (128, 10) 0.038 vs 0.042
     composite graph vs fused     (64, 10) 0.139 vs 0.036   (128, 10) 0.144 vs 0.039
     fwd+bwd ours vs torch      (256, 100) 0.175 vs 0.067   (numpy path: Python overhead + exp)
+    mse_loss fwd+bwd ours vs torch   (128, 10) 0.023 vs 0.025   (one node; the composite
+                                     sub/mul/mean graph took 0.071)
 Under load single medians jump (a torch median of 50 ms is a stalled thread, not torch).
 
 Run: python benchmarks/bench_losses.py
