@@ -383,6 +383,17 @@ def test_inplace_on_an_expanded_view_is_a_clear_error():
     assert z.tolist() == [[2.0, 2.0]] * 3
 
 
+def test_masked_fill_errors():
+    x = tl.ones(2, 3)
+    with pytest.raises(ValueError, match=r"masked_fill: mask of shape \(4, 2, 3\) does not broadcast to the tensor's shape \(2, 3\)"):
+        x.masked_fill(tl.ones(4, 2, 3) > 0, 0.0)
+    with pytest.raises(ValueError, match=r"mask of shape \(2,\)"):
+        x.masked_fill(tl.tensor([True, False]), 0.0)
+    with pytest.raises(TypeError, match="mask must be a boolean tensor, got int64"):
+        x.masked_fill(tl.tensor([1, 0, 1]), 0.0)
+    assert x.masked_fill(tl.tensor([True, False, True]), 5.0).tolist() == [[5.0, 1.0, 5.0]] * 2
+
+
 def test_truth_value_and_len_errors():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(tl.ones(2))

@@ -515,6 +515,9 @@ class Tensor:
         mask = mask if isinstance(mask, Tensor) else Tensor(mask)
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be a boolean tensor, got {mask.dtype}")
+        if mask.shape != self.shape and _broadcast_or_none(mask.shape, self.shape) != self.shape:
+            raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
         return where(mask, value, self)
 
     # ------------------------------------------------------------ reductions
@@ -958,6 +961,13 @@ def _binary(op, a, b, true_div=False):
     if isinstance(s, np.generic):
         s = s.item()
     return op.apply(t, s) if tensor_first else op.apply(s, t)
+
+
+def _broadcast_or_none(sa, sb):
+    try:
+        return np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return None
 
 
 def _check_broadcast(op, sa, sb):
