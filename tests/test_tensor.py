@@ -394,6 +394,21 @@ def test_masked_fill_errors():
     assert x.masked_fill(tl.tensor([True, False, True]), 5.0).tolist() == [[5.0, 1.0, 5.0]] * 2
 
 
+@pytest.mark.parametrize("fn,error,match", [
+    (lambda: tl.ones(0).amax(), ValueError, "amax: cannot reduce an empty tensor"),
+    (lambda: tl.ones(2, 0).amin(1), ValueError, "amin: cannot reduce an empty tensor"),
+    (lambda: tl.ones(4).chunk(0), ValueError, "chunk: chunks must be positive, got 0"),
+    (lambda: tl.ones(4).reshape(2.5, 2), TypeError, "sizes must be integers"),
+    (lambda: tl.zeros(2.0), TypeError, "sizes must be integers"),
+    (lambda: tl.tensor([[1, 2], [3]]), ValueError, "nested lists of different lengths"),
+    (lambda: tl.ones(0, 3).max(0), ValueError, "max: cannot reduce over an empty dimension 0"),
+    (lambda: tl.ones(0).argmax(), ValueError, "argmax/argmin: the tensor is empty"),
+])
+def test_more_user_errors(fn, error, match):
+    with pytest.raises(error, match=match):
+        fn()
+
+
 def test_truth_value_and_len_errors():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(tl.ones(2))

@@ -4,6 +4,7 @@ Every method forwards to an op in `ops/` (or composes ops); nothing here compute
 gradient itself. dtype rules follow PyTorch: Python floats are float32, float64 arrays stay
 float64, integers are int64, and no op silently changes dtype.
 """
+import operator
 import weakref
 from collections import namedtuple
 
@@ -30,7 +31,11 @@ def _to_array(data, dtype=None):
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError:
+            raise ValueError("Tensor: nested lists of different lengths; every row must have "
+                             "the same length") from None
         if arr.dtype.kind == "f":
             arr = arr.astype(_FLOAT_DEFAULT)  # Python floats -> float32, like torch
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
@@ -737,6 +742,8 @@ class Tensor:
 
     def chunk(self, chunks, dim=0):
         d = normalize_dim(dim, self.ndim, "chunk")
+        if chunks <= 0:
+            raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         size = -(-self.shape[d] // chunks)
         return self.split(max(size, 1), d)
 
@@ -831,7 +838,10 @@ def _view_of(base, out):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    try:
+        return tuple(operator.index(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"sizes must be integers, got {shape}") from None
 
 
 def _resolve_shape(shape, size):

@@ -72,7 +72,7 @@ class Amax(_Op):
 
     @classmethod
     def forward(cls, ctx, a, dims, keepdim):
-        if a.size == 0:
+        if a.data.size == 0:
             raise ValueError(f"{cls.__name__.lower()}: cannot reduce an empty tensor")
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
