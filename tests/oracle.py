@@ -7,6 +7,8 @@ the same seeded random arrays, compares every output (value, shape, dtype), then
 gradient of every input for a random upstream gradient, and finally runs our gradcheck and
 gradgradcheck on it. When the two libraries spell an op differently, pass `torch_fn`.
 """
+import warnings
+
 import numpy as np
 import torch
 
@@ -42,7 +44,9 @@ def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, posi
         random_arrays(shapes, seed, low, high, positive)
     ours = [tl.Tensor(a.copy(), requires_grad=backward) for a in arrays]
     theirs = [torch.tensor(a.copy(), requires_grad=backward) for a in arrays]
-    outs = _outputs(fn(*ours))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no 0/0 or overflow on the way
+        outs = _outputs(fn(*ours))
     touts = _outputs((torch_fn or fn)(*theirs))
     assert len(outs) == len(touts), f"{len(outs)} outputs, torch gives {len(touts)}"
     for k, (o, t) in enumerate(zip(outs, touts)):
@@ -62,8 +66,10 @@ def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, posi
         ups = [rng.standard_normal(t.shape) for _, t in pairs]
         tgrads = torch.autograd.grad([t for _, t in pairs], theirs,
                                      [torch.tensor(u) for u in ups], allow_unused=True)
-        ograds = grad([o for o, _ in pairs], ours, [tl.Tensor(u) for u in ups],
-                      allow_unused=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            ograds = grad([o for o, _ in pairs], ours, [tl.Tensor(u) for u in ups],
+                          allow_unused=True)
         for i, (g, tg, x) in enumerate(zip(ograds, tgrads, arrays)):
             g = np.zeros_like(x) if g is None else g.numpy()
             tg = np.zeros_like(x) if tg is None else tg.numpy()
