@@ -407,3 +407,19 @@ def test_non_contiguous_parameter_is_updated():
         opt.step()
         ref.step()
     np.testing.assert_allclose(p.data, q.detach().numpy(), atol=1e-12)
+
+
+def test_shape_mismatches_are_errors_not_memory_corruption():
+    w = tl.Tensor(np.zeros(3), requires_grad=True)
+    opt = optim.Adam([w])
+    w.grad = tl.Tensor(np.ones(4))
+    with pytest.raises(ValueError, match=r"parameter of shape \(3,\) has a gradient of shape"):
+        opt.step()
+    w.grad = tl.Tensor(np.ones(3))
+    opt.step()
+    other = optim.Adam([tl.Tensor(np.zeros(5), requires_grad=True)])
+    other.load_state_dict(opt.state_dict())
+    other.param_groups[0]["params"][0].grad = tl.Tensor(np.ones(5))
+    with pytest.raises(ValueError, match="state 'exp_avg' has shape \\(3,\\), but its "
+                                         "parameter has shape \\(5,\\)"):
+        other.step()

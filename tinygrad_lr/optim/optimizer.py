@@ -105,6 +105,9 @@ class Optimizer:
                 # e.g. made from a transposed array: the kernels update a flat view, so
                 # give the parameter its own contiguous array, once
                 p.data = np.ascontiguousarray(p.data)
+            if p.grad.shape != p.shape:  # the kernels trust sizes: check them here
+                raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} has "
+                                 f"a gradient of shape {p.grad.shape}")
             grad = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype).reshape(-1)
             yield p, p.data.reshape(-1), grad, self.state.setdefault(p, {})
 
@@ -114,6 +117,10 @@ class Optimizer:
         flattened for the kernels."""
         if key not in state:
             state[key] = np.full(param.shape, fill, dtype=param.dtype)
+        elif state[key].size != param.numel():
+            raise ValueError(f"optimizer state {key!r} has shape {state[key].shape}, but its "
+                             f"parameter has shape {param.shape} (was the state dict saved "
+                             "for another model?)")
         return state[key].reshape(-1)
 
     # ------------------------------------------------------------ saving and resuming
