@@ -7,7 +7,6 @@ group's current lr (e.g. `lr * gamma`), so two schedulers can act on one optimiz
 recursive cosine formula is kept for the same reason (and so the floats agree with PyTorch).
 """
 import math
-import types
 from bisect import bisect_right
 from collections import Counter
 
