@@ -164,18 +164,27 @@ def test_norm_of_zero_vector_has_zero_gradient():
           gradgrad_check=False)
 
 
-@pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0)])
+@pytest.mark.parametrize("fn", [lambda x: x.prod(), lambda x: x.prod(1), lambda x: x.prod(0),
+                                lambda x: x.prod(1, keepdim=True)])
 def test_prod_with_zeros(fn):
-    arrays = [[[1.5, 0.0, 2.0], [0.0, 3.0, 0.0], [-1.0, 0.5, 2.0]]]
-    # first derivatives with zeros are right; the second derivative is not supported
-    check(fn, arrays=arrays, gradgrad_check=False)
+    # one zero in a row, two zeros in a row, none: out / x would be 0/0
+    check(fn, arrays=[[[1.5, 0.0, 2.0], [0.0, 3.0, 0.0], [-1.0, 0.5, 2.0]]])
 
 
-def test_prod_with_zeros_double_backward_raises():
-    x = tl.tensor([1.5, 0.0, 2.0], dtype="float64", requires_grad=True)
-    (g,) = tl.autograd.grad(x.prod(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="prod"):
-        g.sum().backward()
+def test_prod_over_several_dims_with_zeros():
+    x = np.arange(12.0).reshape(2, 2, 3) - 5.0  # a zero at [0, 1, 2]
+    check(lambda t: t.prod((0, 2)), [], lambda t: t.permute(1, 0, 2).reshape(2, -1).prod(1),
+          arrays=[x])
+
+
+def test_prod_with_zeros_third_derivative():
+    x = tl.tensor(np.array([1.5, 0.0, 2.0, 0.5]), requires_grad=True)
+    xt = torch.tensor(x.numpy(), requires_grad=True)
+    g, gt = x.prod(), xt.prod()
+    for _ in range(3):
+        (g,) = tl.autograd.grad(g.sum() if g.ndim else g, x, create_graph=True)
+        (gt,) = torch.autograd.grad(gt.sum() if gt.ndim else gt, xt, create_graph=True)
+        np.testing.assert_allclose(g.numpy(), gt.detach().numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["argmax", "argmin"])

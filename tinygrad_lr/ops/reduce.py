@@ -5,7 +5,7 @@ reshapes the incoming gradient to the keepdim shape and broadcasts it back.
 """
 import numpy as np
 
-from ..autograd.function import Function, once_differentiable
+from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ._util import keepdim_shape
 
@@ -48,8 +48,10 @@ class Prod(_Op):
         if not (a.data == 0).any():
             out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
             return g * out / a, None, None
-        # With zeros, out / a is 0/0: use the product of all *other* elements instead,
-        # computed as exclusive cumulative products from both sides (no division).
+        # With zeros, out / a is 0/0: use the product of all *other* elements instead.
+        if is_grad_enabled():  # create_graph: it must be a graph itself
+            return g * _product_of_others(a, ctx.dims), None, None
+        # computed as exclusive cumulative products from both sides (no division)
         x = np.moveaxis(a.data, ctx.dims, tuple(range(-len(ctx.dims), 0)))
         flat = x.reshape(x.shape[:x.ndim - len(ctx.dims)] + (-1,))
         ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
@@ -57,11 +59,22 @@ class Prod(_Op):
         right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
         others = np.moveaxis((left * right).reshape(x.shape),
                              tuple(range(-len(ctx.dims), 0)), ctx.dims)
-        grad = g * a._make(np.ascontiguousarray(others))
-        if is_grad_enabled():  # create_graph: `others` is a constant array, not a graph, so
-            # a second differentiation must raise instead of silently missing its terms
-            grad = once_differentiable.apply(grad, "prod (of a tensor containing zeros)", g, a)
-        return grad, None, None
+        return g * a._make(np.ascontiguousarray(others)), None, None
+
+
+def _product_of_others(a, dims):
+    """For every element of `a`, the product of the other elements of its reduction group,
+    with Tensor ops (so it can be differentiated again): each group of n elements becomes an
+    n x n matrix whose row k has the k-th element replaced by 1, then rows are multiplied."""
+    from ..tensor import where
+
+    rest = tuple(d for d in range(a.ndim) if d not in dims)
+    moved = a.permute(rest + dims)
+    n = int(np.prod([a.shape[d] for d in dims]))
+    rows = moved.reshape(moved.shape[:len(rest)] + (1, n))
+    rows = rows.expand(moved.shape[:len(rest)] + (n, n))
+    others = where(a._make(np.eye(n, dtype=bool)), 1.0, rows).prod(-1)
+    return others.reshape(moved.shape).permute(tuple(np.argsort(rest + dims)))
 
 
 class Amax(_Op):
