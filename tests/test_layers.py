@@ -633,3 +633,90 @@ def test_dropout_gradcheck_with_a_fixed_mask_and_seeded_layer_init():
     b = nn.Sequential(nn.Linear(4, 3), nn.Bilinear(3, 3, 2), nn.Embedding(5, 2))
     for (name, p), q in zip(a.named_parameters(), b.parameters()):
         np.testing.assert_array_equal(p.numpy(), q.numpy(), err_msg=name)
+
+
+def test_module_assignment_rules_and_buffers_like_torch():
+    layer = nn.Linear(2, 3)
+    with pytest.raises(TypeError, match="cannot assign a Tensor to parameter 'weight'"):
+        layer.weight = tl.zeros(3, 2)
+    layer.bias = None  # stays registered as None, like torch
+    theirs = torch.nn.Linear(2, 3)
+    theirs.bias = None
+    assert repr(layer) == repr(theirs) and list(layer.state_dict()) == ["weight"]
+    layer.weight = nn.Parameter(tl.ones(3, 2))
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+    m = nn.Module()
+    m.register_buffer("kept", tl.zeros(2))
+    m.register_buffer("scratch", tl.zeros(2), persistent=False)
+    assert list(m.state_dict()) == ["kept"]
+    assert [n for n, _ in m.named_buffers()] == ["kept", "scratch"]
+    m.kept = tl.ones(2)  # re-assigning a buffer keeps it a buffer
+    np.testing.assert_array_equal(m.state_dict()["kept"].numpy(), np.ones(2))
+
+
+def test_named_parameters_children_and_shared_parameters():
+    shared = nn.Linear(2, 2)
+    model = nn.Sequential(shared, nn.Tanh(), shared)
+    theirs_shared = torch.nn.Linear(2, 2)
+    theirs = torch.nn.Sequential(theirs_shared, torch.nn.Tanh(), theirs_shared)
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    assert len(list(model.parameters())) == 2
+    assert [n for n, _ in model.named_modules()] == [n for n, _ in theirs.named_modules()]
+    assert list(model.state_dict()) == list(theirs.state_dict())  # shared: listed under both
+    assert [n for n, _ in model.named_children()] == ["0", "1", "2"]
+    assert [n for n, _ in model[0].named_parameters(prefix="enc")] == ["enc.weight", "enc.bias"]
+    assert list(model.named_parameters(recurse=False)) == []
+
+
+def test_norm_double_backward_with_constant_upstream_raises_instead_of_zero():
+    # the first gradient depends on x through the kernel backward only: a second
+    # differentiation must raise rather than silently miss that dependence
+    x = tl.Tensor(randn(4, 3), requires_grad=True)
+    w = tl.Tensor(randn(4, 3))
+    for fn in (lambda x: F.layer_norm(x, 3), lambda x: F.batch_norm(x, None, None, training=True)):
+        (g,) = tl.autograd.grad((fn(x) * w).sum(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match="double backward through (LayerNorm|BatchNorm)"):
+            (g * g).sum().backward()
+
+
+def test_dtype_mismatch_errors_and_embedding_from_pretrained():
+    with pytest.raises(TypeError, match="batch_norm: input is float64 but running_mean is float32"):
+        nn.BatchNorm1d(3)(tl.Tensor(randn(4, 3)))
+    with pytest.raises(TypeError, match="layer_norm: input is float64 but weight is float32"):
+        nn.LayerNorm(3)(tl.Tensor(randn(4, 3)))
+    table = randn(5, 2)
+    emb = nn.Embedding.from_pretrained(tl.Tensor(table))
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table))
+    assert not emb.weight.requires_grad and repr(emb) == repr(theirs)
+    np.testing.assert_array_equal(emb(tl.tensor([4, 0])).numpy(), table[[4, 0]])
+    assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
+
+
+def test_repr_of_a_custom_module_with_extra_repr_and_children_matches_torch():
+    def build(base, lin):
+        class Block(base):
+            def __init__(self):
+                super().__init__()
+                self.fc = lin(2, 3)
+                self.scale = 2.0
+
+            def extra_repr(self):
+                return f"scale={self.scale}"
+
+        return Block()
+
+    assert repr(build(nn.Module, nn.Linear)) == repr(build(torch.nn.Module, torch.nn.Linear))
+    assert repr(nn.Sequential()) == repr(torch.nn.Sequential())
+
+
+def test_composite_layers_are_twice_differentiable():
+    x1 = tl.Tensor(randn(3, 2), requires_grad=True)
+    x2 = tl.Tensor(randn(3, 3), requires_grad=True)
+    w = tl.Tensor(randn(2, 2, 3), requires_grad=True)
+    assert gradgradcheck(lambda a, b, w: F.bilinear(a, b, w), (x1, x2, w))
+    table = tl.Tensor(randn(4, 2), requires_grad=True)
+    assert gradgradcheck(lambda t: F.embedding(tl.tensor([1, 1, 3]), t, padding_idx=3) ** 2,
+                         (table,))
+    rm, rv = tl.Tensor(randn(2)), tl.Tensor(np.abs(randn(2)) + 0.5)
+    assert gradgradcheck(lambda a: F.batch_norm(a, rm, rv, training=False) ** 2, (x1,))
+    assert gradgradcheck(lambda a: F.normalize(a) * a, (x1,))

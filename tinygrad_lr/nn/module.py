@@ -93,11 +93,20 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) for this module and every descendant; a module reachable
+        under several names is listed once unless remove_duplicate=False (as in PyTorch)."""
+        if memo is None:
+            memo = set()
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, m in self._modules.items():
             if m is not None:
-                yield from m.named_modules(f"{prefix}.{name}" if prefix else name)
+                yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
+                                           remove_duplicate)
 
     def modules(self):
         for _, m in self.named_modules():
@@ -114,7 +123,7 @@ class Module:
 
     def named_parameters(self, prefix="", recurse=True):
         seen = set()
-        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for mod_prefix, m in mods:
             for name, p in m._parameters.items():
                 if p is None or id(p) in seen:
@@ -127,7 +136,7 @@ class Module:
             yield p
 
     def named_buffers(self, prefix=""):
-        for mod_prefix, m in self.named_modules(prefix):
+        for mod_prefix, m in self.named_modules(prefix=prefix):
             for name, b in m._buffers.items():
                 if b is not None:
                     yield (f"{mod_prefix}.{name}" if mod_prefix else name), b
@@ -189,7 +198,8 @@ class Module:
     def state_dict(self):
         """Parameters and buffers by dotted name (arrays shared, as in PyTorch)."""
         sd = OrderedDict()
-        for mod_prefix, m in self.named_modules():  # module by module, as PyTorch orders it
+        # module by module, as PyTorch orders it; a shared module appears under each name
+        for mod_prefix, m in self.named_modules(remove_duplicate=False):
             prefix = mod_prefix + "." if mod_prefix else ""
             for name, p in m._parameters.items():
                 if p is not None:
