@@ -277,6 +277,44 @@ def test_custom_function_passes_gradcheck_and_gradgradcheck():
     assert gradgradcheck(HalfSquaredError.apply, inputs)
 
 
+class SinCos(Function):
+    """Two outputs; backward gets one gradient per output (zeros for an unused one)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, g_sin, g_cos):
+        (x,) = ctx.saved_tensors
+        return g_sin * x.cos() - g_cos * x.sin()
+
+
+def test_custom_function_with_two_outputs():
+    x = f64([0.3, -1.2])
+    s, c = SinCos.apply(x)
+    assert s.grad_fn is c.grad_fn and s.requires_grad
+    (s * 2.0).sum().backward()  # only one output used
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(x.numpy()))
+    assert gradcheck(lambda t: SinCos.apply(t), [f64([0.3, -1.2])])
+    assert gradgradcheck(lambda t: SinCos.apply(t), [f64([0.3, -1.2])])
+
+
+def test_custom_function_returning_the_wrong_number_of_gradients():
+    class TwoInputs(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(RuntimeError, match="TwoInputsBackward returned 1 gradients, but its forward took 2"):
+        TwoInputs.apply(f64([1.0]), f64([2.0])).sum().backward()
+
+
 def test_gradcheck_rejects_a_wrong_gradient_with_a_useful_message():
     x = f64([[1.0, 2.0], [3.0, -1.0]])
     with pytest.raises(GradcheckError) as info:
