@@ -147,9 +147,15 @@ def test_zero_dim_tensors(fn):
     check(fn, [()])
 
 
-def test_prod_of_empty_and_zero_size_reductions():
-    check(lambda x: x.sum(0), [(0, 3)], grad_check=False, gradgrad_check=False)
-    check(lambda x: x.prod(0), [(0, 3)], grad_check=False, gradgrad_check=False)
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x: x.sum(0), [(0, 3)]), (lambda x: x.prod(0), [(0, 3)]), (lambda x: x.mean(), [(0,)]),
+    (lambda x: x.logsumexp(0), [(0, 3)]), (lambda x: x.softmax(1), [(0, 3)]),
+    (lambda x: x.cumsum(0), [(0, 3)]), (lambda x: x.norm(), [(0, 3)]), (lambda x: x[[]], [(2, 3)]),
+    (lambda x: x[2:], [(2, 3)]), (lambda x: x.repeat(0, 1), [(2, 3)]),
+    (lambda x: x.expand(0, 3), [(1, 3)]), (lambda x, y: x @ y, [(2, 0), (0, 3)]),
+])
+def test_empty_tensors(fn, shapes):
+    check(fn, shapes, grad_check=False, gradgrad_check=False)
 
 
 @pytest.mark.parametrize("p", [1, 2, 3, float("inf")])

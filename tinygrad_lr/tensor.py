@@ -894,7 +894,7 @@ def _convert_index_part(i):
     if isinstance(i, Tensor):
         return i.data
     if isinstance(i, list):
-        return np.asarray(i)
+        return np.asarray(i) if i else np.zeros(0, np.int64)  # [] is an empty int index
     return i
 
 

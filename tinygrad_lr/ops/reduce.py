@@ -154,7 +154,7 @@ class LogSumExp(_Op):
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
         x = a.data
-        m = np.max(x, axis=dims, keepdims=True)
+        m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # empty -> -inf, as torch
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of NaN
         with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for all -inf rows
             out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
