@@ -32,6 +32,15 @@ def test_float64_array_is_not_copied_but_lists_are():
     assert tl.from_numpy(a).data is a
 
 
+def test_tensor_of_a_tensor_is_a_copy_without_history():
+    x = tl.tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor(x * 2.0)
+    assert not y.requires_grad and y.grad_fn is None
+    z = Tensor(x)
+    z += 1.0
+    assert x.tolist() == [1.0, 2.0]
+
+
 def test_unsupported_data_is_a_clear_error():
     with pytest.raises(TypeError, match="cannot make a tensor from data of dtype"):
         Tensor(["a", "b"])

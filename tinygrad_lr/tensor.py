@@ -23,7 +23,7 @@ _FLOAT_DEFAULT = np.dtype(np.float32)
 
 def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.data.copy()  # a new tensor, not an alias with its own version counter
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, np.ndarray):
