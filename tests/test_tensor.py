@@ -185,6 +185,8 @@ def test_conversions():
     x = tl.tensor([[1.5, 2.5]])
     assert x.numpy() is x.data
     assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float64).dtype == np.float64
+    copied = np.array(x)
+    assert not np.shares_memory(copied, x.data) and copied.tolist() == x.tolist()
     assert x.tolist() == [[1.5, 2.5]]
     assert x[0, 1].item() == 2.5 and isinstance(x[0, 1].item(), float)
     assert float(x[0, 0]) == 1.5 and int(tl.tensor(3)) == 3
