@@ -46,6 +46,12 @@ def _array(t):
     return None if t is None else np.ascontiguousarray(t.data)
 
 
+def _transposed(w_hh):
+    """W_hh^T as a contiguous copy, made once per sequence: h @ W^T with a transposed view
+    took 16 us per step against 9 us with the copy (B=32, H=64, OpenBLAS)."""
+    return np.ascontiguousarray(w_hh.data.T)
+
+
 def _sigmoid(x, out):
     """out = 1 / (1 + exp(-x)) as 0.5 + 0.5 tanh(x / 2): the same value, and no overflow."""
     np.multiply(x, 0.5, out=out)
@@ -76,10 +82,10 @@ class RNNRecurrence(Function):
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse, nonlinearity):
         pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
-        w, h = w_hh.data, _array(h0)
+        w_t, h = _transposed(w_hh), _array(h0)
         out = np.empty(pre.shape, dtype=pre.dtype)
         for t in _time_steps(len(pre), reverse):
-            a = h @ w.T
+            a = h @ w_t
             a += pre[t]
             if nonlinearity == "tanh":
                 np.tanh(a, out=out[t])
@@ -118,14 +124,14 @@ class LSTMRecurrence(Function):
     def forward(ctx, x_gates, w_hh, b_hh, h0, c0, reverse):
         # b_hh is added once for all steps, not once per step
         pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
-        w, h, c = w_hh.data, _array(h0), _array(c0)
+        w_t, h, c = _transposed(w_hh), _array(h0), _array(c0)
         length, batch, _ = pre.shape
-        hidden = w.shape[1]
+        hidden = w_t.shape[0]
         act = np.empty_like(pre)
         out = np.empty((length, batch, hidden), dtype=pre.dtype)
         cells, tanh_cells = np.empty_like(out), np.empty_like(out)
         for t in _time_steps(length, reverse):
-            gates = h @ w.T
+            gates = h @ w_t
             gates += pre[t]
             a = act[t]
             _sigmoid(gates, a)  # i, f, o (the g block is overwritten next)
@@ -169,15 +175,15 @@ class GRURecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse):
-        pre, w, h = x_gates.data, w_hh.data, _array(h0)
+        pre, w_t, h = x_gates.data, _transposed(w_hh), _array(h0)
         length, batch, _ = pre.shape
-        hidden = w.shape[1]
+        hidden = w_t.shape[0]
         act = np.empty_like(pre)
         h_gates = np.empty_like(pre)
         out = np.empty((length, batch, hidden), dtype=pre.dtype)
         for t in _time_steps(length, reverse):
             hg, a = h_gates[t], act[t]
-            np.matmul(h, w.T, out=hg)
+            np.matmul(h, w_t, out=hg)
             if b_hh is not None:
                 hg += b_hh.data
             r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
