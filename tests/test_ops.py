@@ -1,7 +1,9 @@
 """Every Tensor op against PyTorch in float64: forward, backward, gradcheck, gradgradcheck.
 
-One line per op: `check(fn, shapes)` from tests/oracle.py does all four. Ops that cannot be
-differentiated twice say so with gradgrad_check=False and a test of their clear error.
+One line per op: `check(fn, shapes)` from tests/oracle.py does all four. Every op here
+supports double backward; grad_check/gradgrad_check=False appear only where finite
+differences do not apply (ties, the zero vector, argmax's integer output) or to keep the
+property tests fast.
 """
 import warnings
 
@@ -21,7 +23,7 @@ MASK = np.array([[True, False, True, False], [False, False, True, True], [True, 
 
 
 def both(ours, theirs):
-    """A pair of spellings: `check(*both(...), shapes)` when the libraries differ."""
+    """(our spelling, torch's spelling) of one op, for parametrize lists."""
     return ours, theirs
 
 
