@@ -139,8 +139,9 @@ def _parse(data):
     with np.load(io.BytesIO(data), allow_pickle=False) as archive:
         names = set(archive.files)
         if _STRUCTURE not in names:
-            hint = " (it looks like a PyTorch file)" if any(
-                n.endswith("data.pkl") for n in zipfile.ZipFile(io.BytesIO(data)).namelist()) else ""
+            members = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            torch_like = any(n.endswith("data.pkl") for n in members)
+            hint = " (it looks like a PyTorch file)" if torch_like else ""
             raise _Invalid(f"it has no {_STRUCTURE} member{hint}")
         raw = archive[_STRUCTURE]
         if raw.dtype != np.uint8 or raw.ndim != 1:
