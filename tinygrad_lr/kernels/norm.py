@@ -6,10 +6,9 @@ float64 accumulators. Batch norm works on an (N, C, L) view in memory order with
 per-channel accumulators; layer norm works on (M, D) rows. They are serial on purpose:
 on 2 shared cores `parallel=True` measured up to 50x slower whenever other processes
 competed for the CPU (threads wait for each other), while the serial kernels still beat
-numpy 2-5x. fastmath is limited to
-reassociation and fused multiply-add, which lets the sums use SIMD; NaN and Inf keep their
-IEEE meaning.
-`benchmarks/bench_kernels_norm.py` measures them against the numpy expressions.
+numpy 2-5x. fastmath is limited to reassociation and fused multiply-add, which lets the
+sums use SIMD; NaN and Inf keep their IEEE meaning. `benchmarks/bench_kernels_norm.py`
+measures them against the numpy expressions.
 """
 import numba
 import numpy as np
