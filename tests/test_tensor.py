@@ -153,6 +153,8 @@ def test_factory_values():
     assert 0 <= r.min() and r.max() < 1
     i = tl.randint(3, 6, (200,)).numpy()
     assert i.min() >= 3 and i.max() < 6
+    j = tl.randint(4, (3, 50))  # torch's randint(high, size)
+    assert j.shape == (3, 50) and j.numpy().min() >= 0 and j.numpy().max() < 4
     assert tl.zeros(2, requires_grad=True).requires_grad
 
 

@@ -69,7 +69,9 @@ def randn(*size, dtype=None, requires_grad=False):
 
 
 def randint(low, high=None, size=(1,), dtype=None):
-    if high is None:
+    if isinstance(high, (tuple, list)):  # randint(high, size), as torch allows
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
