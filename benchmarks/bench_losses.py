@@ -15,6 +15,7 @@ Measured on this machine (2 cores shared with other jobs, float32, ms, 2026-11-2
     fwd+bwd ours vs torch      (256, 100) 0.175 vs 0.067   (numpy path: Python overhead + exp)
     mse_loss fwd+bwd ours vs torch   (128, 10) 0.023 vs 0.025   (one node; the composite
                                      sub/mul/mean graph took 0.071)
+    bce_with_logits fwd+bwd ours vs torch (128, 10) 0.071 vs 0.032 (one node; composite 0.148)
 Under load single medians jump (a torch median of 50 ms is a stalled thread, not torch).
 
 Run: python benchmarks/bench_losses.py

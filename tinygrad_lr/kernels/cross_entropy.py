@@ -7,7 +7,8 @@ C classes, lse_i = log sum_j exp(x[i, j]) computed from the row maximum, so logi
     (1 - eps) * w[t_i] * (lse_i - x[i, t_i]) + eps / C * sum_j w[j] * (lse_i - x[i, j])
 
 and its gradient, with p = softmax(x[i]), is p * coef_i - pull_i where
-    coef_i = (1 - eps) w[t_i] + eps / C * sum(w),   pull_ij = eps / C * w[j] + (1 - eps) w[t_i] [j == t_i].
+    coef_i = (1 - eps) w[t_i] + eps / C * sum(w)
+    pull_ij = eps / C * w[j] + (1 - eps) w[t_i] [j == t_i]
 Rows whose target equals `ignore_index` get 0 loss, 0 weight and 0 gradient.
 
 The composite numpy version makes about eight passes and five temporaries over the

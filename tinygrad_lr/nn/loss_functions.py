@@ -268,7 +268,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     target = _regression_pair(name, input, target, reduction)
     for arg, t in (("input", input), ("target", target)):
         if t.data.size and (t.data.min() < 0 or t.data.max() > 1):
-            hint = " (for raw scores use binary_cross_entropy_with_logits)" if arg == "input" else ""
+            hint = (" (for raw scores use binary_cross_entropy_with_logits)"
+                    if arg == "input" else "")
             raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got values "
                              f"from {t.data.min():g} to {t.data.max():g}{hint}")
     loss = BinaryCrossEntropy.apply(input, target)
@@ -313,17 +314,60 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         (1 - target) * x + (1 + (pos_weight - 1) * target) * softplus(-x)
 
     which equals -[pos_weight * target * log sigmoid(x) + (1 - target) log(1 - sigmoid(x))].
-    pos_weight (one per class, last dim) > 1 raises recall, < 1 precision.
+    pos_weight (one per class, last dim) > 1 raises recall, < 1 precision. weight and
+    pos_weight are constants (no gradient).
     """
-    target = _regression_pair("binary_cross_entropy_with_logits", input, target, reduction)
-    if pos_weight is None:
-        log_weight = 1
-    else:
-        log_weight = 1 + (_tensor(pos_weight, input) - 1) * target
-    loss = (1 - target) * input + log_weight * _softplus(-input)
-    if weight is not None:
-        loss = loss * _tensor(weight, input)
-    return _reduce(loss, reduction)
+    name = "binary_cross_entropy_with_logits"
+    target = _regression_pair(name, input, target, reduction)
+    constants = []
+    for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
+        if value is not None:
+            value = np.asarray(value.data if isinstance(value, Tensor) else value,
+                               dtype=input.dtype)
+            if np.broadcast_shapes(value.shape, input.shape) != input.shape:
+                raise ValueError(f"{name}: {arg} of shape {value.shape} does not broadcast to "
+                                 f"the input's shape {input.shape}")
+        constants.append(value)
+    return BinaryCrossEntropyWithLogits.apply(input, target, *constants, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """The loss above as one graph node (the composite took seven). With s = sigmoid(-x),
+    d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight;
+    both written with Tensor ops, so they are differentiable again."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target, weight, pos_weight, reduction):
+        ctx.save_for_backward(input, target)
+        ctx.constants = (weight, pos_weight, reduction)
+        x, y = input.data, target.data
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        loss = (1 - y) * x + log_weight * np.logaddexp(0, -x)  # logaddexp(0, z): stable softplus
+        if weight is not None:
+            loss = loss * weight
+        loss = loss.astype(x.dtype, copy=False)
+        if reduction == "none":
+            return loss
+        return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        weight, pos_weight, reduction = ctx.constants
+        if reduction == "mean":
+            g = g * (1.0 / input.data.size)
+        if weight is not None:
+            g = g * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+            grad_input = g * ((1 - target) - log_weight * (-input).sigmoid())
+        if ctx.needs_input_grad[1]:
+            softplus_term = 0 if pos_weight is None else (pos_weight - 1) * _softplus(-input)
+            grad_target = g * (softplus_term - input)
+        return grad_input, grad_target, None, None, None
 
 
 def soft_margin_loss(input, target, reduction="mean"):
@@ -359,7 +403,8 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     2017), the definition of torchvision.ops.sigmoid_focal_loss:
 
         p_t = p y + (1 - p)(1 - y),  p = sigmoid(input)
-        loss = alpha_t (1 - p_t)^gamma BCE_with_logits(input, y),  alpha_t = alpha y + (1 - alpha)(1 - y)
+        loss = alpha_t (1 - p_t)^gamma BCE_with_logits(input, y)
+        alpha_t = alpha y + (1 - alpha)(1 - y)
 
     alpha < 0 disables the alpha weighting; gamma = 0 and alpha < 0 give plain BCE.
     """
