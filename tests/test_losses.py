@@ -320,6 +320,13 @@ def test_gradgradcheck(loss, inputs, kwargs):
     assert gradgradcheck(lambda x: loss(x, target, **kwargs), [x])
 
 
+def test_gradgradcheck_bce_logits_input_and_target_with_weights():
+    x = tl.Tensor(randn(3, 2), requires_grad=True)
+    y = tl.Tensor(uniform(0, 1, 3, 2), requires_grad=True)
+    assert gradgradcheck(lambda x, y: F.binary_cross_entropy_with_logits(
+        x, y, weight=[0.5, 2.0], pos_weight=[3.0, 0.5], reduction="sum"), [x, y])
+
+
 def test_cross_entropy_hessian_matches_torch():
     x, t = randn(2, 3), classes(3, 2)
     ours = tl.autograd.hessian(lambda z: F.cross_entropy(z, tl.Tensor(t), label_smoothing=0.1),
@@ -480,6 +487,9 @@ def T(*shape):
      r"triplet_margin_loss: input of shape \(2, 3\) and negative of shape \(3, 3\)"),
     (lambda: F.zero_one_loss(T(3), tl.Tensor([2.0, 1, 0])), ValueError, "labels in"),
     (lambda: F.l2_penalty([]), ValueError, "l2_penalty: got no parameters"),
+    (lambda: F.binary_cross_entropy_with_logits(T(4, 3), T(4, 3), pos_weight=[1.0, 2.0]),
+     ValueError, r"binary_cross_entropy_with_logits: pos_weight of shape \(2,\) does not "
+                 r"broadcast to the input's shape \(4, 3\)"),
 ])
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):

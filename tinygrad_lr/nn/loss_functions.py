@@ -324,11 +324,18 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         if value is not None:
             value = np.asarray(value.data if isinstance(value, Tensor) else value,
                                dtype=input.dtype)
-            if np.broadcast_shapes(value.shape, input.shape) != input.shape:
+            if not _broadcasts_to(value.shape, input.shape):
                 raise ValueError(f"{name}: {arg} of shape {value.shape} does not broadcast to "
                                  f"the input's shape {input.shape}")
         constants.append(value)
     return BinaryCrossEntropyWithLogits.apply(input, target, *constants, reduction)
+
+
+def _broadcasts_to(shape, target_shape):
+    try:
+        return np.broadcast_shapes(shape, target_shape) == target_shape
+    except ValueError:
+        return False
 
 
 class BinaryCrossEntropyWithLogits(Function):
