@@ -33,15 +33,20 @@ def _torch_dtype_name(t):
 
 
 def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, positive=False,
-          seed=0, atol=1e-8, rtol=1e-7, backward=True, grad_check=True, gradgrad_check=True):
-    """Compare fn on tinygrad_lr against torch_fn (default: fn) on torch, in float64.
+          seed=0, atol=1e-8, rtol=1e-7, backward=True, grad_check=True, gradgrad_check=True,
+          dtype="float64"):
+    """Compare fn on tinygrad_lr against torch_fn (default: fn) on torch.
 
     shapes: one shape per input (they may broadcast); or give the input `arrays` directly.
     backward: compare input gradients for a random upstream gradient of every float output.
-    grad_check / gradgrad_check: also run our gradcheck / gradgradcheck on fn.
+    grad_check / gradgrad_check: also run our gradcheck / gradgradcheck on fn (float64 only).
+    dtype="float32": both libraries in float32, with float32 tolerances.
     """
     arrays = [np.array(a, dtype=np.float64) for a in arrays] if arrays is not None else \
         random_arrays(shapes, seed, low, high, positive)
+    arrays = [a.astype(dtype) for a in arrays]
+    if dtype == "float32":
+        atol, rtol, grad_check, gradgrad_check = max(atol, 1e-5), max(rtol, 1e-5), False, False
     ours = [tl.Tensor(a.copy(), requires_grad=backward) for a in arrays]
     theirs = [torch.tensor(a.copy(), requires_grad=backward) for a in arrays]
     with warnings.catch_warnings():
@@ -63,7 +68,7 @@ def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, posi
         assert pairs, "no output requires grad"
         for o, t in pairs:
             assert o.requires_grad, "torch's output requires grad, ours does not"
-        ups = [rng.standard_normal(t.shape) for _, t in pairs]
+        ups = [rng.standard_normal(t.shape).astype(dtype) for _, t in pairs]
         tgrads = torch.autograd.grad([t for _, t in pairs], theirs,
                                      [torch.tensor(u) for u in ups], allow_unused=True)
         with warnings.catch_warnings():
@@ -74,7 +79,7 @@ def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, posi
             g = np.zeros_like(x) if g is None else g.numpy()
             tg = np.zeros_like(x) if tg is None else tg.numpy()
             assert g.shape == x.shape, f"gradient {i}: shape {g.shape}, input {x.shape}"
-            assert g.dtype == np.float64, f"gradient {i}: dtype {g.dtype}"
+            assert g.dtype == dtype, f"gradient {i}: dtype {g.dtype}"
             np.testing.assert_allclose(g, tg, atol=atol, rtol=rtol, err_msg=f"gradient {i}")
 
     def float_outputs(*xs):

@@ -210,6 +210,27 @@ def test_max_dim_returns_values_and_indices():
     assert x.max(1).values.tolist() == [5.0, 7.0] and x.min(0).indices.tolist() == [0, 1, 0]
 
 
+@pytest.mark.parametrize("ours,theirs,shapes", [
+    (lambda x: x.exp() * x.sigmoid(), lambda x: x.exp() * x.sigmoid(), [(3, 4)]),
+    (lambda x: x.tanh() + x.erf() + x.sin() * x.cos(),
+         lambda x: x.tanh() + x.erf() + x.sin() * x.cos(), [(3, 4)]),
+    (lambda x: x.gelu() + x.gelu(approximate="tanh"),
+         lambda x: TF.gelu(x) + TF.gelu(x, approximate="tanh"), [(3, 4)]),
+    (lambda x: x.softplus() + x.elu() + x.leaky_relu(0.1),
+         lambda x: TF.softplus(x) + TF.elu(x) + TF.leaky_relu(x, 0.1), [(3, 4)]),
+    (lambda x: x.softmax(1), lambda x: x.softmax(1), [(3, 4)]),
+    (lambda x: x.log_softmax(0), lambda x: x.log_softmax(0), [(3, 4)]),
+    (lambda x: x.logsumexp(1), lambda x: x.logsumexp(1), [(3, 4)]),
+    (lambda x: (x.var(1), x.std(0), x.norm(), x.norm(3, 1)),
+         lambda x: (x.var(1), x.std(0), x.norm(), x.norm(3, 1)), [(3, 4)]),
+    (lambda x, y: (x @ y).abs().sqrt(), lambda x, y: (x @ y).abs().sqrt(), [(2, 3, 4), (4, 5)]),
+    (lambda x, y: x / y + x ** 2, lambda x, y: x / y + x ** 2, [(3, 4), (4,)]),
+    (lambda x: x.cumsum(1).prod(0), lambda x: x.cumsum(1).prod(0), [(3, 4)]),
+])
+def test_float32_against_torch_float32(ours, theirs, shapes):
+    check(ours, shapes, theirs, dtype="float32", positive=True)
+
+
 # ---------------------------------------------------------------- numerical care
 BIG = [[1000.0, -1000.0, 0.0, 999.0], [-1000.0, -1000.0, -999.0, 1.0]]
 
