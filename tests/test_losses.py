@@ -455,6 +455,8 @@ def T(*shape):
     (lambda: F.cross_entropy(T(2, 3), np.array([0, 1]), label_smoothing=1.5), ValueError,
      "label_smoothing must be in"),
     (lambda: F.nll_loss(T(4, 3), np.array([0, 3, 1, 1])), IndexError, r"nll_loss: .*index 3"),
+    (lambda: F.focal_loss(T(2, 3), np.array([0, 1]), alpha=[0.5, 0.5]), ValueError,
+     r"focal_loss: alpha must have one entry per class, shape \(3,\), got \(2,\)"),
     (lambda: F.focal_loss(T(4, 3), np.array([0, 3, 1, 1])), IndexError, r"focal_loss: .*index 3"),
     (lambda: F.multi_margin_loss(T(2, 3), np.array([0.0, 1.0])), TypeError,
      "multi_margin_loss: class-index target must be an integer tensor"),

@@ -82,13 +82,13 @@ def _softplus(x):
     return x.softplus(1.0, math.inf)
 
 
-def _class_weight(name, weight, n_classes, like):
+def _class_weight(name, weight, n_classes, like, arg="weight"):
     """weight (C,) as an array of the input's dtype, or None."""
     if weight is None:
         return None
     w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=like.dtype)
     if w.shape != (n_classes,):
-        raise ValueError(f"{name}: weight must have one entry per class, shape ({n_classes},), "
+        raise ValueError(f"{name}: {arg} must have one entry per class, shape ({n_classes},), "
                          f"got {w.shape}")
     return w
 
@@ -447,7 +447,7 @@ def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     if isinstance(alpha, (int, float)):
         alpha_t = float(alpha)
     else:
-        alpha_t = Tensor(_class_weight(name, alpha, input.shape[1], input)[target.data])
+        alpha_t = Tensor(_class_weight(name, alpha, input.shape[1], input, "alpha")[target.data])
     loss = -alpha_t * (1 - log_p_t.exp()) ** float(gamma) * log_p_t
     return _reduce(loss, reduction)
 
