@@ -109,20 +109,21 @@ def gate_step_backward(kernel):
 
     rng = np.random.default_rng(0)
     act = rng.random((BATCH, 4 * HIDDEN)).astype(np.float32)
-    tanh_c, c_prev, grad_h, grad_c = (rng.standard_normal((BATCH, HIDDEN)).astype(np.float32)
-                                      for _ in range(4))
+    tanh_c, c_prev, grad_h, grad_out, grad_c = (
+        rng.standard_normal((BATCH, HIDDEN)).astype(np.float32) for _ in range(5))
     d_gates, grad_c_prev = np.empty_like(act), np.empty_like(c_prev)
     i, f, g, o = (act[:, k * HIDDEN:(k + 1) * HIDDEN] for k in range(4))
 
     def with_kernel():
-        lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_c, d_gates, grad_c_prev)
+        lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
 
     def with_numpy():
-        gc = grad_c + grad_h * o * (1 - tanh_c * tanh_c)
+        gh = grad_h + grad_out
+        gc = grad_c + gh * o * (1 - tanh_c * tanh_c)
         d_gates[:, :HIDDEN] = gc * g * i * (1 - i)
         d_gates[:, HIDDEN:2 * HIDDEN] = gc * c_prev * f * (1 - f)
         d_gates[:, 2 * HIDDEN:3 * HIDDEN] = gc * i * (1 - g * g)
-        d_gates[:, 3 * HIDDEN:] = grad_h * tanh_c * o * (1 - o)
+        d_gates[:, 3 * HIDDEN:] = gh * tanh_c * o * (1 - o)
         np.multiply(gc, f, out=grad_c_prev)
     return with_kernel if kernel else with_numpy
 

@@ -352,10 +352,11 @@ def test_lstm_step_backward_kernel_nojit():
     rng = np.random.default_rng(12)
     H = 3
     act = rng.random((2, 4 * H))
-    tanh_c, c_prev, grad_h, grad_c = (rng.standard_normal((2, H)) for _ in range(4))
+    tanh_c, c_prev, grad_h, grad_out, grad_c = (rng.standard_normal((2, H)) for _ in range(5))
     d_gates, grad_c_prev = np.empty_like(act), np.empty_like(c_prev)
-    lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_c, d_gates, grad_c_prev)
+    lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
     i, f, g, o = (act[:, k * H:(k + 1) * H] for k in range(4))
+    grad_h = grad_h + grad_out
     gc = grad_c + grad_h * o * (1 - tanh_c ** 2)
     expected = np.concatenate([gc * g * i * (1 - i), gc * c_prev * f * (1 - f),
                                gc * i * (1 - g ** 2), grad_h * tanh_c * o * (1 - o)], axis=1)

@@ -16,13 +16,13 @@ import numba
 
 # ---------------------------------------------------------------- LSTM
 @numba.njit(cache=True)
-def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_c, d_gates, grad_c_prev):
+def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev):
     """Backward of one LSTM step, act = (i, f, g, o) activated, c = f c_prev + i g,
     h = o tanh(c).
 
-    grad_h, grad_c: gradients reaching h and c of this step (from the output, the next step
-    and h_n / c_n). Writes d_gates (B, 4H), the gradient of the pre-activations, and
-    grad_c_prev = (total gradient of c) * f.
+    The gradient reaching h is grad_h (from the next step, or h_n) + grad_out (from this
+    step's output); grad_c reaches c (from the next step, or c_n). Writes d_gates (B, 4H),
+    the gradient of the pre-activations, and grad_c_prev = (total gradient of c) * f.
     """
     batch, hidden = c_prev.shape
     for b in range(batch):
@@ -30,7 +30,7 @@ def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_c, d_gates, grad_c_prev
             i, f = act[b, j], act[b, hidden + j]
             g, o = act[b, 2 * hidden + j], act[b, 3 * hidden + j]
             t = tanh_c[b, j]
-            gh = grad_h[b, j]
+            gh = grad_h[b, j] + grad_out[b, j]
             gc = grad_c[b, j] + gh * o * (1 - t * t)
             d_gates[b, j] = gc * g * i * (1 - i)
             d_gates[b, hidden + j] = gc * c_prev[b, j] * f * (1 - f)

@@ -157,7 +157,7 @@ class LSTMRecurrence(Function):
         grad_c = np.array(grad_c_n.data, copy=True)
         grad_c_prev = np.empty_like(grad_c)
         for t in _time_steps(len(act), not ctx.reverse):
-            lstm_step_backward(act[t], ctx.tanh_cells[t], c_prev_all[t], grad_h + g_out[t],
+            lstm_step_backward(act[t], ctx.tanh_cells[t], c_prev_all[t], grad_h, g_out[t],
                                grad_c, d_gates[t], grad_c_prev)
             grad_h = d_gates[t] @ w
             grad_c, grad_c_prev = grad_c_prev, grad_c
@@ -304,7 +304,8 @@ class RNNBase(Module):
         if not batched:
             x = input.unsqueeze(1)
         else:
-            x = input.transpose(0, 1) if self.batch_first else input
+            # time-major and contiguous, so each input projection below is one BLAS call
+            x = input.transpose(0, 1).contiguous() if self.batch_first else input
         num_directions = 2 if self.bidirectional else 1
         batch = x.shape[1]
         state_shape = (self.num_layers * num_directions, batch, self.hidden_size)
