@@ -433,13 +433,23 @@ def shape_and_dims(draw):
 
 @SETTINGS
 @given(sdk=shape_and_dims(), op=st.sampled_from(["sum", "mean", "amax", "amin", "logsumexp",
-                                                 "var", "norm"]), seed=st.integers(0, 1000))
+                                                 "var", "std", "prod", "norm"]),
+       seed=st.integers(0, 1000))
 def test_reductions_over_random_dims(sdk, op, seed):
     shape, dims, keepdim = sdk
     # the unbiased variance of a single element is 0/0 (NaN, in torch too)
-    assume(op != "var" or np.prod([shape[d] for d in dims]) > 1)
+    assume(op not in ("var", "std") or np.prod([shape[d] for d in dims]) > 1)
     if op == "norm":
         check(lambda x: x.norm(2, dims, keepdim), [shape], seed=seed, grad_check=False,
+              gradgrad_check=False)
+    elif op == "prod":  # torch's prod takes one dim: flatten the reduced dims into one
+        rest = [d for d in range(len(shape)) if d not in dims]
+        kept = tuple(1 if d in dims else n for d, n in enumerate(shape))
+
+        def torch_prod(x):
+            flat = x.permute(rest + list(dims)).reshape([shape[d] for d in rest] + [-1]).prod(-1)
+            return flat.reshape(kept) if keepdim else flat
+        check(lambda x: x.prod(dims, keepdim), [shape], torch_prod, seed=seed, grad_check=False,
               gradgrad_check=False)
     else:
         check(lambda x: getattr(x, op)(dims, keepdim=keepdim), [shape], seed=seed,
