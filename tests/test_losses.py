@@ -96,6 +96,7 @@ TORCH_CASES = [
     Case("nll", F.nll_loss, TF.nll_loss, [log_probs(5, 4), classes(4, 5)]),
     Case("nll_weight_ignore", F.nll_loss, TF.nll_loss,
          [log_probs(5, 3), np.array([0, 2, 1, 7, 2])], weight=W3, ignore_index=7),
+    Case("nll_unbatched", F.nll_loss, TF.nll_loss, [log_probs(4), np.array(1)]),
     Case("nll_spatial", F.nll_loss, TF.nll_loss,
          [np.moveaxis(log_probs(2, 2, 2, 3), -1, 1).copy(), classes(3, 2, 2, 2)], weight=W3),
     Case("kl_div", F.kl_div, TF.kl_div, [log_probs(3, 4), probs(3, 4)], grad=(0, 1),

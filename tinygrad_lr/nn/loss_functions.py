@@ -3,8 +3,10 @@
 Every loss takes `reduction='mean' | 'sum' | 'none'` and, where PyTorch has the loss, follows
 `torch.nn.functional` exactly (same formula, same clamping, same normalisation). Most are
 written with Tensor ops, so their gradients - and second derivatives (create_graph=True) -
-come from the ops they are built from. Cross-entropy over class indices, the loss of almost
-every classifier, is one graph node with a fused kernel (`CrossEntropyIndices`).
+come from the ops they are built from. The hottest ones are one graph node each, with the
+backward next to the forward and written with Tensor ops (so still twice differentiable):
+`SquaredError` (mse_loss), `BinaryCrossEntropy`, `BinaryCrossEntropyWithLogits` and
+`CrossEntropyIndices` (cross-entropy over class indices, with a fused kernel).
 
 Losses that take logits use stable forms: softplus(-x) = log(1 + e^-x) is computed as
 max(-x, 0) + log1p(e^-|x|) and log-softmax subtracts the row maximum, so logits of +-1000
@@ -641,6 +643,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     name = "nll_loss"
     _check_reduction(name, reduction)
     target = _tensor(target)
+    if input.ndim == 1 and target.ndim == 0:  # one unbatched sample
+        return nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
+                        reduction).reshape(())
     if input.ndim < 2:
         raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got {input.shape}")
     n_classes = input.shape[1]
