@@ -173,7 +173,8 @@ def test_cell_matches_torch(kind, bias):
     ours, theirs = _pair(CELLS, kind, bias=bias)
     rng = np.random.default_rng(7)
     xo, xt = _both(rng.standard_normal((BATCH, INPUT)))
-    states = [_both(rng.standard_normal((BATCH, HIDDEN))) for _ in range(2 if kind == "lstm" else 1)]
+    states = [_both(rng.standard_normal((BATCH, HIDDEN)))
+              for _ in range(2 if kind == "lstm" else 1)]
     if kind == "lstm":
         outs_o = ours(xo, (states[0][0], states[1][0]))
         outs_t = theirs(xt, (states[0][1], states[1][1]))
@@ -255,7 +256,8 @@ def test_repr_is_torchs(kind):
                             bidirectional=True)):
         assert repr(ours_cls(3, 5, **extra, **kwargs)) == repr(torch_cls(3, 5, **extra, **kwargs))
     cell_ours, cell_theirs = CELLS[kind][0], CELLS[kind][1]
-    assert repr(cell_ours(3, 5, bias=False, **extra)) == repr(cell_theirs(3, 5, bias=False, **extra))
+    assert (repr(cell_ours(3, 5, bias=False, **extra))
+            == repr(cell_theirs(3, 5, bias=False, **extra)))
 
 
 # ------------------------------------------------------------------ gradcheck
@@ -318,7 +320,8 @@ def test_wrong_initial_state_shape():
     with pytest.raises(ValueError, match=r"GRU: expected h0 of shape \(4, 3, 6\), got \(2, 3, 6\)"):
         nn.GRU(4, 6, num_layers=2, bidirectional=True)(tl.zeros(5, 3, 4), tl.zeros(2, 3, 6))
     lstm = nn.LSTM(4, 6)
-    with pytest.raises(ValueError, match=r"LSTM: expected c0 of shape \(1, 3, 6\), got \(1, 3, 5\)"):
+    with pytest.raises(ValueError,
+                       match=r"LSTM: expected c0 of shape \(1, 3, 6\), got \(1, 3, 5\)"):
         lstm(tl.zeros(5, 3, 4), (tl.zeros(1, 3, 6), tl.zeros(1, 3, 5)))
     with pytest.raises(TypeError, match=r"LSTM: the initial state must be a tuple \(h, c\)"):
         lstm(tl.zeros(5, 3, 4), tl.zeros(1, 3, 6))
