@@ -386,6 +386,18 @@ def test_inplace_errors():
         w += tl.ones(2, requires_grad=True)
 
 
+@pytest.mark.parametrize("make", [lambda x: x.sum(), lambda x: x[0], lambda x: x.mean() * 3.0,
+                                  lambda x: x.sum().exp()])
+def test_inplace_on_a_zero_dim_result(make):
+    y = make(tl.tensor([1.0, 2.0]))  # numpy hands these back as scalars, not arrays
+    expected = y.item() * 2 + 1
+    y *= 2.0
+    y += 1.0
+    assert y.item() == pytest.approx(expected) and y.shape == ()
+    y.zero_()
+    assert y.item() == 0.0
+
+
 def test_inplace_on_an_expanded_view_is_a_clear_error():
     y = tl.ones(1, 2).expand(3, 2)
     for op in (lambda: y.__iadd__(1.0), lambda: y.__setitem__(0, 2.0), lambda: y.zero_()):

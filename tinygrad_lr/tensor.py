@@ -378,7 +378,9 @@ class Tensor:
                 f"in-place {op} on {what}: autograd needs its old value. Write it "
                 "out of place (`a = a + b`), or wrap a manual update in `with tl.no_grad():`."
             )
-        if not self.data.flags.writeable:
+        if type(self.data) is not np.ndarray:  # numpy gives 0-d results as scalars
+            self.data = np.array(self.data)
+        elif not self.data.flags.writeable:
             raise RuntimeError(
                 f"in-place {op} on a read-only view (expand/broadcast_to make one: several "
                 "elements share one memory location); call .contiguous() or .clone() first"
