@@ -5,20 +5,21 @@ candidates timed on the small-CNN shapes (batch 32, 1->8 channels on 28x28 and 8
 The losing candidates live here, not in the package: direct Numba loops for the three
 convolution passes, and the numpy expression for 2x2 max pooling with argmax.
 
-Recorded on this 2-core machine (float32, median ms; run `python benchmarks/bench_kernels.py`
-to measure again):
+Recorded on this 2-core machine (float32, median ms, the machine not idle; run
+`python benchmarks/bench_kernels.py` to measure again):
 
-    workload                                         im2col+BLAS  direct loops  torch
-    conv 1->8 28x28 forward                                 0.17          0.33   0.14
-    conv 1->8 28x28 grad input                              0.21          0.36   0.11
-    conv 1->8 28x28 grad weight                             0.11          0.17   0.16
-    conv 8->16 14x14 forward                                0.24          1.27   0.18
-    conv 8->16 14x14 grad input                             0.26          1.14   0.22
-    conv 8->16 14x14 grad weight                            0.12          1.28   0.18
-    max pool 2x2 8x28x28 forward+argmax (kernel / numpy)    0.08          0.65   0.13
+    workload                           im2col+BLAS  direct loops  torch
+    conv 1->8 28x28 forward                   0.10          0.68   0.11
+    conv 1->8 28x28 grad input                0.11          0.60   1.38
+    conv 1->8 28x28 grad weight               0.05          0.72   0.11
+    conv 8->16 14x14 forward                  0.28          2.33   0.09
+    conv 8->16 14x14 grad input               0.30          2.45   0.17
+    conv 8->16 14x14 grad weight              0.16          2.80   0.18
+    max pool 2x2 8x28x28 forward + argmax: kernel 0.29, numpy 1.48, torch 0.42
 """
 import os
 import sys
+import time
 
 import numba
 import numpy as np
@@ -95,6 +96,12 @@ def numpy_max_pool_2x2(x):
 
 
 # ------------------------------------------------------------ the measurements
+def idle():
+    """Let the last library's worker threads stop spinning (OpenMP keeps them busy-waiting
+    for a while after a parallel region) so they do not steal the 2 cores from the next."""
+    time.sleep(0.3)
+
+
 def main():
     from tinygrad_lr.kernels import conv as K
     from tinygrad_lr.kernels import pool as P
@@ -130,8 +137,10 @@ def main():
                          "grad weight": lambda: conv_weight(xt, wt.shape, gt, padding=1)}
         for name, (im2col_fn, direct_fn) in cases.items():
             torch_ms = median_ms(reference[name], 100) if torch is not None else None
+            idle()
             label = f"conv {cin}->{cout} {hw}x{hw} {name}"
             rows.append(row(label + " im2col+BLAS", median_ms(im2col_fn, 100), torch_ms))
+            idle()
             rows.append(row(label + " direct loops", median_ms(direct_fn, 100), torch_ms))
 
     x = rng.standard_normal((32, 8, 28, 28)).astype(np.float32)
@@ -139,6 +148,7 @@ def main():
     if torch is not None:
         xt = torch.from_numpy(x)
         torch_ms = median_ms(lambda: torch.nn.functional.max_pool2d(xt, 2, return_indices=True))
+        idle()
     kernel = lambda: P.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), (14, 14))  # noqa
     np.testing.assert_array_equal(kernel()[0], numpy_max_pool_2x2(x)[0])
     rows.append(row("max pool 2x2 8x28x28 fwd+argmax kernel", median_ms(kernel), torch_ms))

@@ -65,8 +65,11 @@ def time_workload(build, x_shape, torch):
         ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
         step = make_step(torch, theirs, torch.from_numpy(x), torch.from_numpy(y))
         theirs_ms = median_ms(step, repeats=100, warmup=10)
+        time.sleep(0.3)  # let torch's OpenMP workers stop spinning before we run
     step = make_step(tl, ours, tl.tensor(x), tl.tensor(y))
-    return median_ms(step, repeats=100, warmup=10), theirs_ms
+    ours_ms = median_ms(step, repeats=100, warmup=10)
+    time.sleep(0.3)  # and ours (Numba's) before the next workload's torch run
+    return ours_ms, theirs_ms
 
 
 COLD_START = """
