@@ -423,3 +423,14 @@ def test_shape_mismatches_are_errors_not_memory_corruption():
     with pytest.raises(ValueError, match="state 'exp_avg' has shape \\(3,\\), but its "
                                          "parameter has shape \\(5,\\)"):
         other.step()
+
+
+def test_step_between_forward_and_backward_is_detected():
+    # as in torch: a graph that saved a parameter must not silently use the updated value
+    w = tl.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    opt = tl.optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    loss = (w * w).sum()          # saves w at its current version
+    opt.step()                    # updates w in place
+    with pytest.raises(RuntimeError, match="modified in place"):
+        loss.backward()

@@ -128,6 +128,8 @@ class Function:
                           [o.data if isinstance(o, Tensor) else o for o in outputs])
 
         if outputs is None:  # the fast path of every built-in op: one array out
+            if out.__class__ is not np.ndarray:
+                out = np.asarray(out)  # numpy hands back 0-d results as scalars
             if requires_grad and out.dtype.kind == "f":
                 _link(ctx, args)
                 if cls.keep_output:

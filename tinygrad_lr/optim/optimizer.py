@@ -105,6 +105,7 @@ class Optimizer:
                 # e.g. made from a transposed array: the kernels update a flat view, so
                 # give the parameter its own contiguous array, once
                 p.data = np.ascontiguousarray(p.data)
+            p._version[0] += 1  # an update in place: graphs that saved p must notice
             if p.grad.shape != p.shape:  # the kernels trust sizes: check them here
                 raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} has "
                                  f"a gradient of shape {p.grad.shape}")
