@@ -6,6 +6,10 @@ same `indices` PyTorch returns - so backward is a scatter-add of the output grad
 to those positions. Ties go to the first maximum in scan order and NaN wins, as in PyTorch.
 Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode windows
 clipped to the padded input).
+
+`prange` (here and in kernels/conv.py) halves the kernels' time on an idle 2-core machine
+(max pool 8x28x28, batch 32: 0.30 ms vs 0.60 ms serial); when other processes hold the
+cores the two cost about the same per training step, so the parallel form stays.
 """
 import numba
 import numpy as np
