@@ -367,9 +367,11 @@ def test_state_dict_survives_tl_save(tmp_path):
 
 @pytest.mark.parametrize("size", [5, 2000])  # the serial and the parallel compilation
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_kernels_agree_with_their_python_meaning(size, dtype):
+def test_kernels_agree_with_their_python_meaning(size, dtype, monkeypatch):
     """Each compiled kernel does exactly what its plain-Python source says."""
     from tinygrad_lr.kernels import optim as K
+
+    monkeypatch.setattr(K, "PARALLEL_MIN", 1000)  # so that size 2000 takes the parallel one
 
     r = np.random.default_rng(2)
     scalars = dict(sgd=(0.1, 0.9, 0.7, 0.01, True, False, False),

@@ -7,17 +7,19 @@ eps placement), so results match PyTorch step for step. Arrays are 1-D (flattene
 float32 or float64. Scalars (bias corrections, step sizes, 1 - beta) are computed once per
 step by the caller and cast to the parameter's dtype: a literal such as `1.0 - beta` inside
 the loop would promote float32 arithmetic to float64 and stop LLVM from vectorizing it.
-Loops run in parallel except for tiny parameters, where waking the threads (~2 us) costs
-more than the loop (measured: the parallel kernel wins from ~1000 elements on, also
-because LLVM vectorizes it and not the serial one).
+Loops run in parallel only for large parameters. In isolation the parallel kernel wins
+from ~1000 elements on, but in a training step its OpenMP threads keep spinning after the
+update and fight numpy's BLAS threads in the next matmul on a 2-core machine (an MLP step
+went from 0.24 ms to 12 ms). From 2**18 elements the update itself is long enough to pay.
 """
 import types
 
 import numba
 import numpy as np
 
-# Below this many elements a serial loop is faster than waking the thread pool.
-PARALLEL_MIN = 1 << 10
+# Below this many elements a serial loop is faster than waking the thread pool, once the
+# BLAS threads of the surrounding training step are counted (see the module docstring).
+PARALLEL_MIN = 1 << 18
 
 
 def _kernel(fn):

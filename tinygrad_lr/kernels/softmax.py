@@ -1,17 +1,19 @@
 """Fused, numerically stable softmax / log-softmax rows.
 
 numpy needs five passes and three temporaries (max, subtract, exp, sum, divide); the
-kernel does one row at a time in cache, with `prange` across rows. Rows are the last axis;
+kernel does one row at a time in cache. It is serial on purpose: the rows of a training
+batch are short, and a parallel region's spinning threads slow the next BLAS matmul.
+Rows are the last axis;
 other axes are moved there first.
 """
 import numba
 import numpy as np
 
 
-@numba.njit(cache=True, parallel=True, fastmath=False)
+@numba.njit(cache=True)
 def _softmax_rows(x, out, log):
     n, m = x.shape
-    for i in numba.prange(n):
+    for i in range(n):
         mx = -np.inf
         for j in range(m):
             if x[i, j] > mx:
