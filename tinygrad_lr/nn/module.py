@@ -155,13 +155,9 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        from .utils import zero_grad_
+
+        zero_grad_(self.parameters(), set_to_none)
 
     def requires_grad_(self, flag=True):
         for p in self.parameters():

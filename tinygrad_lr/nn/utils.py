@@ -70,3 +70,15 @@ def vector_to_parameters(vec, parameters):
     for p in params:
         p.data[...] = vec.data[offset:offset + p.numel()].reshape(p.shape)
         offset += p.numel()
+
+
+def zero_grad_(parameters, set_to_none=True):
+    """Forget the gradients: set them to None (cheapest) or fill them with zeros.
+    Module.zero_grad and Optimizer.zero_grad both call this."""
+    for p in parameters:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0

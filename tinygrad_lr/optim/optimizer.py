@@ -72,14 +72,9 @@ class Optimizer:
     # ------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set them to None (cheapest) or fill them with zeros."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+        from ..nn.utils import zero_grad_
+
+        zero_grad_((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         """One update of every parameter that has a gradient. `closure` (optional)
