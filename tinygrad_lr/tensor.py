@@ -4,6 +4,7 @@ Every method forwards to an op in `ops/` (or composes ops); nothing here compute
 gradient itself. dtype rules follow PyTorch: Python floats are float32, float64 arrays stay
 float64, integers are int64, and no op silently changes dtype.
 """
+import math
 import operator
 import weakref
 from collections import namedtuple
@@ -624,6 +625,8 @@ class Tensor:
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
         shape = _shape_arg(shape)
+        if shape == self.data.shape:
+            return self
         try:
             target = _resolve_shape(shape, self.data.size)
         except ValueError:
@@ -677,6 +680,8 @@ class Tensor:
 
     @property
     def T(self):
+        if self.data.ndim == 2:  # the common case, straight to the op
+            return _view_of(self, M.Permute.apply(self, (1, 0)))
         return self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
 
     @property
@@ -851,7 +856,7 @@ def _shape_arg(shape):
 def _resolve_shape(shape, size):
     if sum(1 for s in shape if s == -1) > 1 or any(s < -1 for s in shape):
         raise ValueError
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or size % known:
             raise ValueError
@@ -1050,6 +1055,9 @@ def _t(x):
 
 def matmul(a, b):
     a, b = _t(a), _t(b)
+    da, db = a.data, b.data
+    if da.ndim == 2 and db.ndim == 2 and da.shape[1] == db.shape[0] and da.dtype == db.dtype:
+        return L.Matmul.apply(a, b)  # the common case: no promotion, no reshapes
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dim, got shapes "
                          f"{a.shape} and {b.shape} (use * for scalars)")

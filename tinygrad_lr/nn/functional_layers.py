@@ -47,9 +47,10 @@ class Linear(Function):
     def backward(ctx, g):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = g.reshape(-1, g.shape[-1])  # leading dims are all "batch"
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])  # leading dims are all "batch"
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         grad_x = g @ weight if need_x else None
-        grad_w = g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        grad_w = g2.T @ x2 if need_w else None
         grad_b = g2.sum(0) if need_b else None
         return grad_x, grad_w, grad_b
 
