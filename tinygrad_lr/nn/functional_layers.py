@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import random as _random
 from ..autograd.function import Function
+from ..ops.linalg import matmul_arrays
 from ..tensor import Tensor, einsum
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
@@ -38,7 +39,7 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = np.matmul(x.data, weight.data.T)
+        out = matmul_arrays(x.data, weight.data.T)
         if bias is not None:
             out += bias.data
         return out

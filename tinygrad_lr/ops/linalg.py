@@ -6,6 +6,16 @@ from ._util import unbroadcast
 from .movement import IndexAdd
 
 
+def matmul_arrays(a, b):
+    """np.matmul(a, b), with the leading dims of `a` folded into rows when `b` is a matrix:
+    numpy runs (T, B, K) @ (K, N) as T small products, or, when `b` is a transposed view,
+    in its own loops instead of BLAS - 2-4x slower than one (T*B, K) @ (K, N) GEMM
+    (benchmarks/bench_kernels.py)."""
+    if a.ndim > 2 and b.ndim == 2:
+        return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
+    return np.matmul(a, b)
+
+
 class Matmul(Function):
     """Batched, broadcasting a @ b for inputs with ndim >= 2 (Tensor.matmul handles 1-D)."""
 
@@ -14,14 +24,17 @@ class Matmul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a.data, b.data)
+        return matmul_arrays(a.data, b.data)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
         ga = unbroadcast(g @ b.transpose(-1, -2), a.shape) if na else None
-        gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if nb else None
+        if nb and a.ndim > 2 and b.ndim == 2:  # one GEMM over all rows, not a product per batch
+            gb = a.reshape(-1, a.shape[-1]).transpose(-1, -2) @ g.reshape(-1, g.shape[-1])
+        else:
+            gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if nb else None
         return ga, gb
 
 
