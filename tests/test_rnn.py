@@ -367,6 +367,62 @@ def test_lstm_step_backward_kernel_nojit():
     np.testing.assert_allclose(grad_c_prev, gc * f, rtol=1e-12)
 
 
+def test_lstm_cell_forward_kernel_nojit():
+    """act holds tanh of the pre-activations, with i, f, o halved: the kernel turns those
+    blocks into sigmoids of the unhalved values and writes c = f c_prev + i g."""
+    from tinygrad_lr.kernels.rnn import lstm_cell_forward
+
+    rng = np.random.default_rng(15)
+    H = 3
+    gates = rng.standard_normal((2, 4 * H))
+    c_prev, c = rng.standard_normal((2, H)), np.empty((2, H))
+    scale = np.r_[np.full(2 * H, 0.5), np.ones(H), np.full(H, 0.5)]
+    act = np.tanh(gates * scale)
+    lstm_cell_forward(act, c_prev, c, 0.5)
+    sigmoid = 1 / (1 + np.exp(-gates))
+    i, f, g, o = (act[:, k * H:(k + 1) * H] for k in range(4))
+    np.testing.assert_allclose(i, sigmoid[:, :H], rtol=1e-12)
+    np.testing.assert_allclose(f, sigmoid[:, H:2 * H], rtol=1e-12)
+    np.testing.assert_allclose(g, np.tanh(gates[:, 2 * H:3 * H]), rtol=1e-12)
+    np.testing.assert_allclose(o, sigmoid[:, 3 * H:], rtol=1e-12)
+    np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gate_kernels_compiled_keep_dtype_and_match_numpy(dtype):
+    """The compiled kernels (float32 loops written without literals) against numpy."""
+    from tinygrad_lr.kernels.rnn import gru_step_backward, lstm_step_backward
+
+    rng = np.random.default_rng(16)
+    B, H = 5, 7
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    act = rng.random((B, 4 * H)).astype(dtype)
+    tanh_c, c_prev, grad_h, grad_out, grad_c = (rng.standard_normal((B, H)).astype(dtype)
+                                                for _ in range(5))
+    d_gates, grad_c_prev = np.empty_like(act), np.empty_like(c_prev)
+    lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
+    i, f, g, o = (act[:, k * H:(k + 1) * H] for k in range(4))
+    gh = grad_h + grad_out
+    gc = grad_c + gh * o * (1 - tanh_c ** 2)
+    expected = np.concatenate([gc * g * i * (1 - i), gc * c_prev * f * (1 - f),
+                               gc * i * (1 - g ** 2), gh * tanh_c * o * (1 - o)], axis=1)
+    np.testing.assert_allclose(d_gates, expected, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grad_c_prev, gc * f, rtol=rtol, atol=rtol)
+
+    act3, h_gates = rng.random((B, 3 * H)).astype(dtype), rng.standard_normal((B, 3 * H)).astype(dtype)
+    h_prev, grad_h = rng.standard_normal((B, H)).astype(dtype), rng.standard_normal((B, H)).astype(dtype)
+    d_x, d_h, grad_prev = np.empty_like(act3), np.empty_like(act3), np.empty_like(h_prev)
+    gru_step_backward(act3, h_gates, h_prev, grad_h, d_x, d_h, grad_prev)
+    r, z, n = (act3[:, k * H:(k + 1) * H] for k in range(3))
+    d_n = grad_h * (1 - z) * (1 - n ** 2)
+    d_z = grad_h * (h_prev - n) * z * (1 - z)
+    d_r = d_n * h_gates[:, 2 * H:] * r * (1 - r)
+    np.testing.assert_allclose(d_x, np.concatenate([d_r, d_z, d_n], 1), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(d_h, np.concatenate([d_r, d_z, d_n * r], 1), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grad_prev, grad_h * z, rtol=rtol, atol=rtol)
+    assert d_gates.dtype == d_x.dtype == dtype
+
+
 def test_lstm_and_gru_tiny_match_torch_nojit():
     for kind in ("lstm", "gru"):
         ours, theirs = _pair(LAYERS, kind, bidirectional=True)

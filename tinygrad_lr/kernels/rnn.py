@@ -1,20 +1,39 @@
-"""Fused backward passes of one LSTM or GRU time step through its gates.
+"""Fused elementwise parts of one LSTM or GRU time step.
 
-The matrix products (x @ W_ih^T for all steps at once, h @ W_hh^T per step) stay on BLAS.
-What is left of a step's backward is a dozen elementwise products on (batch, hidden)
-arrays, which numpy runs as a dozen passes with a temporary each; each kernel here reads
-its inputs once and writes its outputs once, from values the forward kept (the activated
-gates and tanh(c)), so it does no transcendental function at all. Gate order is PyTorch's:
-LSTM (i, f, g, o), GRU (r, z, n).
+The matrix products (x @ W_ih^T for all steps at once, h @ W_hh^T per step) stay on BLAS,
+and so do the transcendental functions: numpy runs tanh with SIMD where a Numba loop calls
+scalar libm, so a forward kernel that did its own exp/tanh measured 2-6x slower than numpy.
+What is left between them is a handful of elementwise products on (batch, hidden) arrays,
+which numpy runs as one pass and one temporary each; each kernel here reads its inputs once
+and writes its outputs once. Gate order is PyTorch's: LSTM (i, f, g, o), GRU (r, z, n).
 
-The forward steps stay numpy (nn/rnn.py): they are mostly exp/tanh, which numpy runs with
-SIMD while a Numba loop calls scalar libm - a fused forward kernel measured 2-6x slower than
-the numpy expression. `benchmarks/bench_lstm.py` measures both choices.
+Two rules keep these loops vectorized in float32 (`benchmarks/bench_lstm.py`):
+- no integer or float literals in the arithmetic: Numba types `1 - x` for a float32 x as
+  float64, so the loop converts every element back and forth (11 us -> 5 us per LSTM step
+  backward without them); `x - x * x` stands for x (1 - x), and a constant that is needed
+  comes in as an argument of the arrays' dtype;
+- the inner loop runs over 1-D row views, one per gate (5 us -> 2.7 us).
 """
 import numba
 
 
 # ---------------------------------------------------------------- LSTM
+@numba.njit(cache=True)
+def lstm_cell_forward(act, c_prev, c, half):
+    """The middle of an LSTM step's forward, after act = tanh(pre-activations) where the
+    i, f and o columns of the pre-activations were halved: those blocks become
+    sigmoid(x) = 0.5 + 0.5 tanh(x / 2) in place, and c = f c_prev + i g."""
+    batch, hidden = c.shape
+    for b in range(batch):
+        row, cp, cb = act[b], c_prev[b], c[b]
+        i, f, g, o = row[:hidden], row[hidden:2 * hidden], row[2 * hidden:3 * hidden], row[3 * hidden:]
+        for j in range(hidden):
+            i[j] = i[j] * half + half
+            f[j] = f[j] * half + half
+            o[j] = o[j] * half + half
+            cb[j] = f[j] * cp[j] + i[j] * g[j]
+
+
 @numba.njit(cache=True)
 def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev):
     """Backward of one LSTM step, act = (i, f, g, o) activated, c = f c_prev + i g,
@@ -26,17 +45,20 @@ def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, g
     """
     batch, hidden = c_prev.shape
     for b in range(batch):
+        row, d = act[b], d_gates[b]
+        i, f, g, o = row[:hidden], row[hidden:2 * hidden], row[2 * hidden:3 * hidden], row[3 * hidden:]
+        d_i, d_f = d[:hidden], d[hidden:2 * hidden]
+        d_g, d_o = d[2 * hidden:3 * hidden], d[3 * hidden:]
+        t, cp, gh_next, gh_out = tanh_c[b], c_prev[b], grad_h[b], grad_out[b]
+        gc_next, gc_prev = grad_c[b], grad_c_prev[b]
         for j in range(hidden):
-            i, f = act[b, j], act[b, hidden + j]
-            g, o = act[b, 2 * hidden + j], act[b, 3 * hidden + j]
-            t = tanh_c[b, j]
-            gh = grad_h[b, j] + grad_out[b, j]
-            gc = grad_c[b, j] + gh * o * (1 - t * t)
-            d_gates[b, j] = gc * g * i * (1 - i)
-            d_gates[b, hidden + j] = gc * c_prev[b, j] * f * (1 - f)
-            d_gates[b, 2 * hidden + j] = gc * i * (1 - g * g)
-            d_gates[b, 3 * hidden + j] = gh * t * o * (1 - o)
-            grad_c_prev[b, j] = gc * f
+            gh = gh_next[j] + gh_out[j]
+            gc = gc_next[j] + gh * (o[j] - o[j] * t[j] * t[j])        # o (1 - tanh^2 c)
+            d_i[j] = gc * g[j] * (i[j] - i[j] * i[j])                  # sigmoid' = s (1 - s)
+            d_f[j] = gc * cp[j] * (f[j] - f[j] * f[j])
+            d_g[j] = gc * (i[j] - i[j] * g[j] * g[j])                  # i (1 - g^2)
+            d_o[j] = gh * t[j] * (o[j] - o[j] * o[j])
+            gc_prev[j] = gc * f[j]
 
 
 # ---------------------------------------------------------------- GRU
@@ -50,14 +72,18 @@ def gru_step_backward(act, h_gates, h_prev, grad_h, d_x_gates, d_h_gates, grad_h
     """
     batch, hidden = h_prev.shape
     for b in range(batch):
+        row, hg_n = act[b], h_gates[b, 2 * hidden:]
+        r, z, n = row[:hidden], row[hidden:2 * hidden], row[2 * hidden:]
+        dx, dh = d_x_gates[b], d_h_gates[b]
+        hp, g_h, g_prev = h_prev[b], grad_h[b], grad_h_prev[b]
         for j in range(hidden):
-            r, z, n = act[b, j], act[b, hidden + j], act[b, 2 * hidden + j]
-            gh = grad_h[b, j]
-            d_n = gh * (1 - z) * (1 - n * n)
-            d_z = gh * (h_prev[b, j] - n) * z * (1 - z)
-            d_r = d_n * h_gates[b, 2 * hidden + j] * r * (1 - r)
-            d_x_gates[b, j] = d_h_gates[b, j] = d_r
-            d_x_gates[b, hidden + j] = d_h_gates[b, hidden + j] = d_z
-            d_x_gates[b, 2 * hidden + j] = d_n
-            d_h_gates[b, 2 * hidden + j] = d_n * r
-            grad_h_prev[b, j] = gh * z
+            gh = g_h[j]
+            gh_n = gh - gh * z[j]                                      # gh (1 - z)
+            d_n = gh_n - gh_n * n[j] * n[j]                            # ... (1 - n^2)
+            d_z = gh * (hp[j] - n[j]) * (z[j] - z[j] * z[j])
+            d_r = d_n * hg_n[j] * (r[j] - r[j] * r[j])
+            dx[j] = dh[j] = d_r
+            dx[hidden + j] = dh[hidden + j] = d_z
+            dx[2 * hidden + j] = d_n
+            dh[2 * hidden + j] = d_n * r[j]
+            g_prev[j] = gh * z[j]

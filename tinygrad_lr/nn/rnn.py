@@ -122,23 +122,35 @@ class LSTMRecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, c0, reverse):
-        # b_hh is added once for all steps, not once per step
-        pre = x_gates.data if b_hh is None else x_gates.data + b_hh.data
-        w_t, h, c = _transposed(w_hh), _array(h0), _array(c0)
-        length, batch, _ = pre.shape
-        hidden = w_t.shape[0]
+        from ..kernels.rnn import lstm_cell_forward
+
+        length, batch, four_hidden = x_gates.shape
+        hidden = four_hidden // 4
+        # sigmoid(x) = 0.5 + 0.5 tanh(x / 2): with the i, f, o columns of the pre-activations
+        # halved up front (exact: a power of two), one tanh per step covers all four gates.
+        # b_hh is added once for all steps, not once per step.
+        scale = np.full(four_hidden, 0.5, dtype=x_gates.dtype)
+        scale[2 * hidden:3 * hidden] = 1
+        if b_hh is None:
+            pre = x_gates.data * scale
+        else:
+            pre = x_gates.data + b_hh.data
+            pre *= scale
+        w_t = _transposed(w_hh)
+        w_t *= scale
+        h, c = _array(h0), _array(c0)
+        half = pre.dtype.type(0.5)
         act = np.empty_like(pre)
         out = np.empty((length, batch, hidden), dtype=pre.dtype)
         cells, tanh_cells = np.empty_like(out), np.empty_like(out)
         for t in _time_steps(length, reverse):
-            gates = h @ w_t
-            gates += pre[t]
             a = act[t]
-            _sigmoid(gates, a)  # i, f, o (the g block is overwritten next)
-            np.tanh(gates[:, 2 * hidden:3 * hidden], out=a[:, 2 * hidden:3 * hidden])
-            i, f, g, o = (a[:, k * hidden:(k + 1) * hidden] for k in range(4))
-            c = np.add(f * c, i * g, out=cells[t])
-            np.multiply(o, np.tanh(c, out=tanh_cells[t]), out=out[t])
+            np.matmul(h, w_t, out=a)
+            a += pre[t]
+            np.tanh(a, out=a)
+            lstm_cell_forward(a, c, cells[t], half)  # a -> (i, f, g, o); c_t = f c + i g
+            c = cells[t]
+            np.multiply(a[:, 3 * hidden:], np.tanh(c, out=tanh_cells[t]), out=out[t])
             h = out[t]
         ctx.save_for_backward(w_hh)
         ctx.act, ctx.out, ctx.cells, ctx.tanh_cells = act, out, cells, tanh_cells
