@@ -1,5 +1,5 @@
 """tinygrad_lr: a small, readable and fast autograd framework for understanding training."""
-from . import autograd
+from . import _malloc, autograd
 from .autograd import (Function, detect_anomaly, enable_grad, gradcheck, gradgradcheck,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
@@ -14,6 +14,8 @@ int64 = "int64"
 bool_ = "bool"
 
 __version__ = "0.1.0"
+
+_malloc.tune()  # training steps reuse their memory instead of page-faulting it back in
 
 
 def _method(name):

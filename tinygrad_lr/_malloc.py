@@ -1,0 +1,37 @@
+"""Keep glibc's malloc from handing a training step's arrays back to the OS between steps.
+
+A training step allocates and frees the same few arrays every time: an LSTM step over a
+(32, 32, 256) gate tensor makes half a dozen of 1 MB each. glibc serves arrays of more than
+its mmap threshold (128 KB at start) with fresh pages from the OS, and gives free memory at
+the top of its heap back once there is more than a trim threshold of it. Each fresh page
+costs a page fault when first written: 482 faults per LSTM step, 4.0 ms instead of 3.0 ms
+(`benchmarks/bench_lstm.py`). glibc raises both thresholds by itself, up to 32 MB and 64 MB,
+but only after the program frees one array that large - which happens sooner or later in
+most programs (importing PyTorch does it), and never in a small training loop.
+
+`tune()` sets the two thresholds to the values glibc would reach by itself, once, at import.
+The cost is that up to 64 MB of freed memory may stay with the process instead of going back
+to the OS. It changes nothing on other C libraries (macOS, Windows, musl), and nothing when
+TINYGRAD_LR_MALLOC_TUNING=0 is set in the environment.
+"""
+import ctypes
+import os
+import platform
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
+MMAP_THRESHOLD = 32 << 20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc's own adjustment sets beside it
+
+
+def tune():
+    """Set glibc's mmap and trim thresholds (see the module docstring); True if it did."""
+    if os.environ.get("TINYGRAD_LR_MALLOC_TUNING", "1") == "0":
+        return False
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return False
+    try:
+        libc = ctypes.CDLL(None)  # the running process's symbols, glibc's among them
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+                    and libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    except (OSError, AttributeError):  # no libc to load, or one without mallopt
+        return False
