@@ -7,16 +7,20 @@ Workload (both libraries, float32, 2 threads): LSTM(16 -> 64, batch_first), sequ
 Then, to justify the kernels in kernels/rnn.py (a kernel exists only if it wins):
 - the same LSTM forward + backward written as a composite of Tensor ops per step
   (matmul, slices, sigmoid, tanh, mul, add - what nn.LSTM would be without them);
-- the gate part of one LSTM / GRU step's backward, numpy expression vs Numba kernel.
-The forward gate step stays numpy: written as one Numba loop it measured 115 us per step
-against numpy's 19 us (B=32, H=64, float32; numpy's exp/tanh are SIMD, Numba's are scalar
-libm calls), so that kernel does not exist.
+- the middle of one LSTM step's forward (tanh -> sigmoid for i, f, o; c = f c + i g) and
+  the gate part of one LSTM / GRU step's backward, numpy expression vs Numba kernel;
+- the input projection of all steps, (T, B, 16) @ W_ih^T: numpy's 3-D matmul against the
+  one 2-D GEMM that ops/linalg.matmul_arrays makes of it.
+The transcendental functions stay numpy: a Numba loop calls scalar libm tanh/exp, and a
+forward kernel doing its own measured 115 us per step against numpy's 19 us (B=32, H=64).
 
-Where the time goes (2026-11-22, shared 2-core machine, best of 150 steps): ours 3.2 ms
-(LSTM forward 1.5 - of which the recurrence 0.85 -, backward 1.4, loss 0.07, Adam 0.1)
-against PyTorch 1.8 ms. Medians swing 5-20x with the machine's load: OpenBLAS's two
-threads and Numba's OpenMP pool (the parallel Adam kernel) wait for a core; with Adam's
-kernel serial, ours was stable at 3.1-3.7 ms, while the parallel Adam gave p25 of 10-30 ms.
+Where the time went (2026-11-28, 2-core machine, medians of 300 steps, PyTorch 2.6 ms):
+before this round ours was 3.8 ms (forward 1.9, backward 1.7); one tanh per step for all
+gates plus the cell kernel, the gate kernels without float64-promoting literals (11 -> 2.7
+us a step), the folded input projection and the malloc thresholds (tinygrad_lr/_malloc.py:
+482 page faults a step without them) brought it to 3.0-3.2 ms (forward 1.5, backward 1.4,
+Adam 0.15). What remains is the per-step overhead of ~8 numpy/Numba calls around each
+small h @ W_hh^T, forward and backward, which PyTorch runs in fused C++ loops.
 """
 import os
 import sys
@@ -134,6 +138,45 @@ def gate_step_backward(kernel):
     return with_kernel if kernel else with_numpy
 
 
+def gate_step_forward(kernel):
+    """The middle of one LSTM step's forward (B=32, H=64): kernel vs numpy."""
+    import numpy as np
+
+    from tinygrad_lr.kernels.rnn import lstm_cell_forward
+
+    rng = np.random.default_rng(0)
+    act = np.tanh(rng.standard_normal((BATCH, 4 * HIDDEN))).astype(np.float32)
+    c_prev = rng.standard_normal((BATCH, HIDDEN)).astype(np.float32)
+    c, product = np.empty_like(c_prev), np.empty_like(c_prev)
+    half = np.float32(0.5)
+    i, f, g, o = (act[:, k * HIDDEN:(k + 1) * HIDDEN] for k in range(4))
+    i_f = act[:, :2 * HIDDEN]
+
+    def with_kernel():
+        lstm_cell_forward(act, c_prev, c, half)
+
+    def with_numpy():
+        for block in (i_f, o):
+            block *= half
+            block += half
+        np.multiply(f, c_prev, out=c)
+        np.add(c, np.multiply(i, g, out=product), out=c)
+    return with_kernel if kernel else with_numpy
+
+
+def input_projection(folded):
+    """x_gates = x @ W_ih^T for all steps, x of shape (T, B, INPUT)."""
+    import numpy as np
+
+    from tinygrad_lr.ops.linalg import matmul_arrays
+
+    x = data(np)[0].transpose(1, 0, 2).copy()
+    w = np.random.default_rng(1).standard_normal((4 * HIDDEN, INPUT)).astype(np.float32)
+    if folded:
+        return lambda: matmul_arrays(x, w.T)
+    return lambda: np.matmul(x, w.T)
+
+
 def gru_gate_step_backward(kernel):
     """The gate part of one GRU step's backward (B=32, H=64): kernel vs numpy."""
     import numpy as np
@@ -172,6 +215,10 @@ def main():
     composite = median_ms(lstm_forward_backward(False), repeats=20, warmup=3)
     rows.append(row("LSTM fwd+bwd: fused recurrence (ours) vs composite Tensor ops "
                     "(column 'torch')", fused, composite, unit="ms"))
+    kernel = median_ms(gate_step_forward(True), repeats=500, warmup=20) * 1e3
+    numpy_gates = median_ms(gate_step_forward(False), repeats=500, warmup=20) * 1e3
+    rows.append(row("one LSTM step forward, cell update: Numba kernel vs numpy (column "
+                    "'torch')", kernel, numpy_gates, unit="us"))
     kernel = median_ms(gate_step_backward(True), repeats=500, warmup=20) * 1e3
     numpy_gates = median_ms(gate_step_backward(False), repeats=500, warmup=20) * 1e3
     rows.append(row("one LSTM gate step backward: Numba kernel vs numpy (column 'torch')",
@@ -180,6 +227,10 @@ def main():
     numpy_gates = median_ms(gru_gate_step_backward(False), repeats=500, warmup=20) * 1e3
     rows.append(row("one GRU gate step backward: Numba kernel vs numpy (column 'torch')",
                     kernel, numpy_gates, unit="us"))
+    folded = median_ms(input_projection(True), repeats=200, warmup=20) * 1e3
+    batched = median_ms(input_projection(False), repeats=200, warmup=20) * 1e3
+    rows.append(row("input projection (32,32,16)@(16,256): one 2-D GEMM vs numpy 3-D "
+                    "matmul (column 'torch')", folded, batched, unit="us"))
     print_table(rows, "LSTM (ratio = ours / PyTorch; lower is better)")
     print("written to", write_json(rows, "bench_lstm"))
     return rows

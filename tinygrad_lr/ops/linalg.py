@@ -10,7 +10,7 @@ def matmul_arrays(a, b):
     """np.matmul(a, b), with the leading dims of `a` folded into rows when `b` is a matrix:
     numpy runs (T, B, K) @ (K, N) as T small products, or, when `b` is a transposed view,
     in its own loops instead of BLAS - 2-4x slower than one (T*B, K) @ (K, N) GEMM
-    (benchmarks/bench_kernels.py)."""
+    (benchmarks/bench_lstm.py)."""
     if a.ndim > 2 and b.ndim == 2:
         return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
     return np.matmul(a, b)
