@@ -5,9 +5,10 @@ How a layer runs (one direction of one layer):
    (F.linear on BLAS) - the big win over a matmul per step;
 2. the recurrence is one Function (RNNRecurrence, LSTMRecurrence, GRURecurrence): forward
    loops over time doing h @ W_hh^T on BLAS and the gate nonlinearities with numpy (SIMD
-   exp/tanh); backward is backpropagation through time, the same loop in reverse with the
-   gate part of each step in one fused Numba kernel (kernels/rnn.py), and ends with one
-   matmul for dW_hh over all steps.
+   tanh; the LSTM's four gates in one call, its cell update in a Numba kernel); backward is
+   backpropagation through time, the same loop in reverse with the gate part of each step
+   in one fused Numba kernel (kernels/rnn.py), and ends with one matmul for dW_hh over all
+   steps.
 Its backward is computed on arrays, so it is differentiable once (differentiable_backward =
 False). A cell is the same recurrence over one time step.
 
