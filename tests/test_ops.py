@@ -373,6 +373,7 @@ def test_masked_fill(ours, theirs):
 # ---------------------------------------------------------------- linear algebra
 @pytest.mark.parametrize("shapes", [
     [(4,), (4,)], [(4,), (4, 3)], [(3, 4), (4,)], [(3, 4), (4, 2)], [(2, 3, 4), (4, 2)],
+    [(2, 2, 3, 4), (4, 2)],  # leading dims folded into one 2-D GEMM, forward and backward
     [(3, 4), (2, 4, 5)], [(2, 1, 3, 4), (3, 4, 2)], [(4,), (2, 4, 3)], [(2, 3, 4), (4,)],
 ])
 def test_matmul(shapes):

@@ -349,22 +349,27 @@ def test_dtype_and_argument_errors():
 
 
 # ------------------------------------------------------------------ kernels, tiny (nojit)
-def test_lstm_step_backward_kernel_nojit():
+def _check_lstm_step_backward(rng, batch, hidden, dtype, rtol):
+    """The kernel against the LSTM step's backward written out in numpy."""
     from tinygrad_lr.kernels.rnn import lstm_step_backward
 
-    rng = np.random.default_rng(12)
-    H = 3
-    act = rng.random((2, 4 * H))
-    tanh_c, c_prev, grad_h, grad_out, grad_c = (rng.standard_normal((2, H)) for _ in range(5))
+    act = rng.random((batch, 4 * hidden)).astype(dtype)
+    tanh_c, c_prev, grad_h, grad_out, grad_c = (rng.standard_normal((batch, hidden)).astype(dtype)
+                                                for _ in range(5))
     d_gates, grad_c_prev = np.empty_like(act), np.empty_like(c_prev)
     lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
-    i, f, g, o = (act[:, k * H:(k + 1) * H] for k in range(4))
-    grad_h = grad_h + grad_out
-    gc = grad_c + grad_h * o * (1 - tanh_c ** 2)
+    i, f, g, o = (act[:, k * hidden:(k + 1) * hidden] for k in range(4))
+    gh = grad_h + grad_out
+    gc = grad_c + gh * o * (1 - tanh_c ** 2)
     expected = np.concatenate([gc * g * i * (1 - i), gc * c_prev * f * (1 - f),
-                               gc * i * (1 - g ** 2), grad_h * tanh_c * o * (1 - o)], axis=1)
-    np.testing.assert_allclose(d_gates, expected, rtol=1e-12)
-    np.testing.assert_allclose(grad_c_prev, gc * f, rtol=1e-12)
+                               gc * i * (1 - g ** 2), gh * tanh_c * o * (1 - o)], axis=1)
+    np.testing.assert_allclose(d_gates, expected, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(grad_c_prev, gc * f, rtol=rtol, atol=rtol)
+    assert d_gates.dtype == grad_c_prev.dtype == dtype
+
+
+def test_lstm_step_backward_kernel_nojit():
+    _check_lstm_step_backward(np.random.default_rng(12), 2, 3, np.float64, 1e-12)
 
 
 def test_lstm_cell_forward_kernel_nojit():
@@ -391,23 +396,12 @@ def test_lstm_cell_forward_kernel_nojit():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gate_kernels_compiled_keep_dtype_and_match_numpy(dtype):
     """The compiled kernels (float32 loops written without literals) against numpy."""
-    from tinygrad_lr.kernels.rnn import gru_step_backward, lstm_step_backward
+    from tinygrad_lr.kernels.rnn import gru_step_backward
 
     rng = np.random.default_rng(16)
     B, H = 5, 7
     rtol = 1e-5 if dtype == np.float32 else 1e-12
-    act = rng.random((B, 4 * H)).astype(dtype)
-    tanh_c, c_prev, grad_h, grad_out, grad_c = (rng.standard_normal((B, H)).astype(dtype)
-                                                for _ in range(5))
-    d_gates, grad_c_prev = np.empty_like(act), np.empty_like(c_prev)
-    lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
-    i, f, g, o = (act[:, k * H:(k + 1) * H] for k in range(4))
-    gh = grad_h + grad_out
-    gc = grad_c + gh * o * (1 - tanh_c ** 2)
-    expected = np.concatenate([gc * g * i * (1 - i), gc * c_prev * f * (1 - f),
-                               gc * i * (1 - g ** 2), gh * tanh_c * o * (1 - o)], axis=1)
-    np.testing.assert_allclose(d_gates, expected, rtol=rtol, atol=rtol)
-    np.testing.assert_allclose(grad_c_prev, gc * f, rtol=rtol, atol=rtol)
+    _check_lstm_step_backward(rng, B, H, dtype, rtol)
 
     act3, h_gates = rng.random((B, 3 * H)).astype(dtype), rng.standard_normal((B, 3 * H)).astype(dtype)
     h_prev, grad_h = rng.standard_normal((B, H)).astype(dtype), rng.standard_normal((B, H)).astype(dtype)
@@ -420,7 +414,7 @@ def test_gate_kernels_compiled_keep_dtype_and_match_numpy(dtype):
     np.testing.assert_allclose(d_x, np.concatenate([d_r, d_z, d_n], 1), rtol=rtol, atol=rtol)
     np.testing.assert_allclose(d_h, np.concatenate([d_r, d_z, d_n * r], 1), rtol=rtol, atol=rtol)
     np.testing.assert_allclose(grad_prev, grad_h * z, rtol=rtol, atol=rtol)
-    assert d_gates.dtype == d_x.dtype == dtype
+    assert d_x.dtype == d_h.dtype == dtype
 
 
 def test_lstm_and_gru_tiny_match_torch_nojit():
