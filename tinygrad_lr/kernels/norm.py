@@ -141,45 +141,57 @@ def batch_norm_backward(g, x, mean, invstd, weight):
 
 
 # ---------------------------------------------------------------- layer norm, (M, D)
+# The row statistics are float64; the per-element loops run in the input's dtype, with the
+# statistics passed through `scalars`, a 2-element array of that dtype. A float64 scalar in
+# a float32 loop makes Numba convert every element to float64 and back: the loops over
+# 1-D row views in the input's dtype took (512, 256) forward 76 -> 42 us, backward
+# 130 -> 80 us.
 @numba.njit(cache=True, fastmath={"reassoc", "contract"})
-def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd):
+def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd, scalars):
     m, d = x.shape
     for i in range(m):
+        row, out_row = x[i], out[i]
         s = 0.0
         for k in range(d):
-            s += x[i, k]
+            s += row[k]
         mu = s / d
         ss = 0.0
         for k in range(d):
-            diff = x[i, k] - mu
+            diff = row[k] - mu
             ss += diff * diff
         inv = 1.0 / np.sqrt(ss / d + eps)
         mean[i] = mu
         invstd[i] = inv
+        scalars[0], scalars[1] = mu, inv
+        mu_x, inv_x = scalars[0], scalars[1]  # in x's dtype
         for k in range(d):
-            out[i, k] = (x[i, k] - mu) * inv * weight[k] + bias[k]
+            out_row[k] = (row[k] - mu_x) * inv_x * weight[k] + bias[k]
 
 
 @numba.njit(cache=True, fastmath={"reassoc", "contract"})
-def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
+def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias,
+                              scalars, xhat):
     """Per row: dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
-    dweight and dbias are sums over the rows of g * xhat and g."""
+    dweight and dbias are sums over the rows of g * xhat and g. `xhat` is a scratch row."""
     m, d = g.shape
     for i in range(m):
+        g_row, x_row, gx_row = g[i], x[i], grad_x[i]
+        scalars[0], scalars[1] = mean[i], invstd[i]
+        mu, inv = scalars[0], scalars[1]  # in x's dtype
         s = 0.0
         sx = 0.0
         for k in range(d):
-            xhat = (x[i, k] - mean[i]) * invstd[i]
-            gw = g[i, k] * weight[k]
+            xh = (x_row[k] - mu) * inv
+            xhat[k] = xh
+            gw = g_row[k] * weight[k]
             s += gw
-            sx += gw * xhat
-            grad_weight[k] += g[i, k] * xhat
-            grad_bias[k] += g[i, k]
-        s /= d
-        sx /= d
+            sx += gw * xh
+            grad_weight[k] += g_row[k] * xh
+            grad_bias[k] += g_row[k]
+        scalars[0], scalars[1] = s / d, sx / d
+        mean_gw, mean_gw_xhat = scalars[0], scalars[1]
         for k in range(d):
-            xhat = (x[i, k] - mean[i]) * invstd[i]
-            grad_x[i, k] = invstd[i] * (g[i, k] * weight[k] - s - xhat * sx)
+            gx_row[k] = inv * (g_row[k] * weight[k] - mean_gw - xhat[k] * mean_gw_xhat)
 
 
 def layer_norm_rows(x, weight, bias, eps):
@@ -187,7 +199,7 @@ def layer_norm_rows(x, weight, bias, eps):
     out = np.empty_like(x)
     mean = np.empty(x.shape[0], dtype=np.float64)
     invstd = np.empty(x.shape[0], dtype=np.float64)
-    _layer_norm_rows(x, weight, bias, eps, out, mean, invstd)
+    _layer_norm_rows(x, weight, bias, eps, out, mean, invstd, np.empty(2, dtype=x.dtype))
     return out, mean, invstd
 
 
@@ -196,5 +208,6 @@ def layer_norm_backward_rows(g, x, mean, invstd, weight):
     grad_x = np.empty_like(g)
     grad_weight = np.zeros(g.shape[1], dtype=np.float64)
     grad_bias = np.zeros(g.shape[1], dtype=np.float64)
-    _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias)
+    _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias,
+                              np.empty(2, dtype=x.dtype), np.empty(x.shape[1], dtype=x.dtype))
     return grad_x, grad_weight, grad_bias
