@@ -563,3 +563,79 @@ def test_random_graphs_match_torch_first_and_second_order(program):
         h = np.zeros((2, 3)) if h is None else h.numpy()
         ht = np.zeros((2, 3)) if ht is None else ht.numpy()
         np.testing.assert_allclose(h, ht, rtol=1e-10, atol=1e-12)
+
+
+# ------------------------------------------------------------------ who owns .grad
+# The engine takes a new gradient array as a leaf's .grad without copying it, and copies
+# any that may be shared. Later backwards add into .grad in place (and clip_grad_norm_
+# scales it), so a shared one would change something else too.
+def _exclusive(*tensors_or_arrays):
+    arrays = [t.data if isinstance(t, tl.Tensor) else t for t in tensors_or_arrays]
+    return not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
+
+
+def test_one_gradient_handed_to_two_leaves_is_copied():
+    a, b = tl.randn(3, requires_grad=True), tl.randn(3, requires_grad=True)
+    (a + b).backward(tl.ones(3))  # Add passes the same array to both
+    assert _exclusive(a.grad, b.grad)
+    a.grad.data += 1
+    np.testing.assert_array_equal(b.grad.numpy(), np.ones(3, np.float32))
+
+
+def test_the_callers_gradient_is_copied_not_taken():
+    x = tl.randn(3, requires_grad=True)
+    seed = tl.full((3,), 2.0)
+    (x + 0).backward(seed)  # passed through unchanged
+    assert _exclusive(x.grad, seed)
+    x.backward(seed)  # x itself is the root
+    assert _exclusive(x.grad, seed)
+
+
+def test_views_of_one_upstream_gradient_are_copied():
+    a, b = tl.randn(2, 3, requires_grad=True), tl.randn(2, 3, requires_grad=True)
+    seed = tl.randn(4, 3)
+    tl.cat([a, b]).backward(seed)  # each grad is a slice of seed
+    assert _exclusive(a.grad, b.grad, seed)
+    y = tl.randn(6, requires_grad=True)
+    y.reshape(2, 3).backward(seed[:2])  # a whole view of the seed
+    assert _exclusive(y.grad, seed)
+
+
+def test_a_gradient_a_hook_saw_is_copied():
+    x = tl.randn(3, requires_grad=True)
+    seen = []
+    x.register_hook(seen.append)
+    (x * 2).sum().backward()
+    assert _exclusive(x.grad, seen[0])
+    x.grad.data += 1
+    np.testing.assert_array_equal(seen[0].numpy(), np.full(3, 2, np.float32))
+
+
+def test_an_array_a_custom_function_keeps_is_copied():
+    kept = np.full(3, 5.0, dtype=np.float32)
+
+    class Constant(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.sum()
+
+        @staticmethod
+        def backward(ctx, g):
+            return tl.Tensor(kept)  # wrong unless g == 1, but it may keep what it returns
+
+    x = tl.randn(3, requires_grad=True)
+    Constant.apply(x).backward()
+    Constant.apply(x).backward()  # accumulates into x.grad in place
+    np.testing.assert_array_equal(kept, np.full(3, 5.0, np.float32))
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(3, 10.0, np.float32))
+
+
+def test_new_gradients_are_taken_and_accumulate_correctly():
+    layer = tl.nn.Linear(4, 3)
+    x = tl.randn(5, 4)
+    for _ in range(2):
+        layer(x).sum().backward()
+    expected = 2 * x.numpy().sum(0)
+    np.testing.assert_allclose(layer.weight.grad.numpy(), np.tile(expected, (3, 1)), rtol=1e-5)
+    np.testing.assert_allclose(layer.bias.grad.numpy(), np.full(3, 10.0), rtol=1e-6)
+    assert _exclusive(layer.weight.grad, layer.bias.grad, layer.weight, x)

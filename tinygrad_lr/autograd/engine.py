@@ -43,6 +43,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
     node_grads = {}   # node -> list of gradient per output
     leaf_grads = {}   # id(leaf) -> gradient
     leaves = {}       # id(leaf) -> leaf
+    fresh = set()     # ids of leaves whose gradient array nothing else refers to
     roots = []
     for t, g in zip(tensors, grad_tensors):
         if t.grad_fn is None:
@@ -101,8 +102,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
                     if left == 0:
                         ready.append(target)
                 elif g is not None:
-                    leaves[id(target)] = target
-                    _accumulate(leaf_grads, id(target), g)
+                    key = id(target)
+                    leaves[key] = target
+                    # a sum of two gradients is a new array; a single one may be shared
+                    if key in leaf_grads or _is_fresh(g, node, grads, results):
+                        fresh.add(key)
+                    else:
+                        fresh.discard(key)
+                    _accumulate(leaf_grads, key, g)
 
         if inputs is not None:
             for i, t in enumerate(inputs):
@@ -120,10 +127,33 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
 
         for key, g in leaf_grads.items():
             leaf = leaves[key]
-            if leaf._hooks:
+            if leaf._hooks:  # a hook may keep the gradient it is shown: not ours to take
                 g = _apply_hooks(leaf._hooks, g)
-            _accumulate_into_leaf(leaf, g, create_graph)
+                fresh.discard(key)
+            _accumulate_into_leaf(leaf, g, create_graph, key in fresh)
     return None
+
+
+def _is_fresh(g, node, grads, results):
+    """True if `g`, which `node`'s backward returned, is a new array that nothing else holds.
+
+    Built-in ops (input_meta is None) return new arrays, whole views of them (a reshape),
+    or what they were given (Add passes its upstream gradient on, to both inputs). So a
+    gradient is new if it is, or views all of, an array that is not (the owner of) one of
+    the node's upstream gradients and is returned once. A user Function's backward may
+    return anything, even an array it keeps, so its gradients are never taken as new.
+    """
+    a = g.data
+    owner = a if a.base is None else a.base
+    if (node.input_meta is not None or not isinstance(owner, np.ndarray)
+            or owner.base is not None or a.nbytes != owner.nbytes
+            or not owner.flags.writeable):
+        return False
+
+    def shares(t):
+        return t is not None and (t.data is owner or t.data.base is owner)
+
+    return not any(shares(u) for u in grads) and sum(map(shares, results)) == 1
 
 
 def _apply_hooks(hooks, g):
@@ -225,12 +255,15 @@ def _input_stand_ins(node):
 _NO_DATA = np.empty(0)
 
 
-def _accumulate_into_leaf(leaf, g, create_graph):
+def _accumulate_into_leaf(leaf, g, create_graph, fresh=False):
     if create_graph:
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     elif leaf.grad is None:
-        # a copy: the same gradient array may have been handed to several leaves
-        leaf.grad = type(leaf)._make(np.array(g.data, copy=True))
+        # .grad must own its array: later backwards add into it in place, clip_grad_norm_
+        # scales it. A new array is taken as it is (like PyTorch's AccumulateGrad, which
+        # steals a gradient no one else uses); one that may be shared - handed to several
+        # leaves, or passed through from upstream - is copied.
+        leaf.grad = type(leaf)._make(g.data if fresh else np.array(g.data, copy=True))
     elif leaf.grad._requires_grad:
         leaf.grad = leaf.grad.detach() + g.detach()
     else:
