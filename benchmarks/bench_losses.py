@@ -16,6 +16,8 @@ Measured on this machine (2 cores shared with other jobs, float32, ms, 2026-11-2
     mse_loss fwd+bwd ours vs torch   (128, 10) 0.023 vs 0.025   (one node; the composite
                                      sub/mul/mean graph took 0.071)
     bce_with_logits fwd+bwd ours vs torch (128, 10) 0.071 vs 0.032 (one node; composite 0.148)
+    huber_loss fwd+bwd ours vs torch (128, 10) 0.066 vs 0.057 (one node since 2026-11-28;
+                                     the composite abs/where/mul graph took 0.200 vs 0.058)
 Under load single medians jump (a torch median of 50 ms is a stalled thread, not torch).
 
 Run: python benchmarks/bench_losses.py

@@ -268,6 +268,14 @@ def test_focal_with_gamma_0_alpha_1_is_cross_entropy():
                                F.cross_entropy(tl.Tensor(x), tl.Tensor(t)).numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("loss", [F.huber_loss, F.smooth_l1_loss, F.mse_loss])
+def test_regression_losses_keep_float32(loss):
+    x = tl.Tensor(randn(4, 3).astype(np.float32), requires_grad=True)
+    out = loss(x, tl.Tensor(randn(4, 3).astype(np.float32)))
+    out.backward()
+    assert out.dtype == x.grad.dtype == np.float32
+
+
 def test_huber_is_scaled_smooth_l1():
     x, y = tl.Tensor(randn(10) * 3), tl.Tensor(randn(10))
     np.testing.assert_allclose(F.huber_loss(x, y, delta=0.5).numpy(),
@@ -313,8 +321,12 @@ def test_penalties():
     (F.binary_cross_entropy_with_logits, [randn(3, 2), uniform(0, 1, 3, 2)], {}),
     (F.focal_loss, [randn(3, 4), classes(4, 3)], {}),
     (F.binary_cross_entropy, [uniform(0.1, 0.9, 3, 2), uniform(0, 1, 3, 2)], {}),
+    # residuals of about 0.3 and 3: both sides of the kink, none at it
+    (F.huber_loss, [np.array([[0.3, -3.0], [3.1, -0.2]]), np.zeros((2, 2))], {"delta": 1.0}),
+    (F.smooth_l1_loss, [np.array([[0.3, -3.0], [3.1, -0.2]]), np.zeros((2, 2))],
+     {"beta": 0.5, "reduction": "sum"}),
 ], ids=["mse", "cross_entropy", "cross_entropy_options", "cross_entropy_none", "bce_logits",
-        "focal", "bce"])
+        "focal", "bce", "huber", "smooth_l1"])
 def test_gradgradcheck(loss, inputs, kwargs):
     target = _ours(inputs[1], False)
     x = tl.Tensor(inputs[0].copy(), requires_grad=True)

@@ -147,9 +147,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     target = _regression_pair("huber_loss", input, target, reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    r = input - target
-    a = r.abs()
-    return _reduce(where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta)), reduction)
+    return HuberError.apply(input, target, reduction, float(delta), 1.0)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
@@ -160,11 +158,39 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     target = _regression_pair("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
-    r = input - target
-    a = r.abs()
     if beta == 0:
-        return _reduce(a, reduction)
-    return _reduce(where(a < beta, 0.5 * r * r / beta, a - 0.5 * beta), reduction)
+        return _reduce((input - target).abs(), reduction)
+    return HuberError.apply(input, target, reduction, float(beta), 1.0 / beta)
+
+
+class HuberError(Function):
+    """scale * Huber_delta(input - target), reduced, as one graph node (the composite
+    abs / where / mul / sub graph was 10 nodes and ~3.5x PyTorch's time). Its derivative
+    is scale * clamp(r, -delta, delta), written with Tensor ops so it is differentiable again
+    (second derivative scale inside |r| < delta, 0 outside)."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target, reduction, delta, scale):
+        ctx.save_for_backward(input, target)
+        ctx.reduction, ctx.delta, ctx.scale = reduction, delta, scale
+        r = input.data - target.data
+        a = np.abs(r)
+        loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+        if scale != 1.0:
+            loss *= scale
+        if reduction == "none":
+            return loss
+        return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=loss.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        scale = ctx.scale / input.data.size if ctx.reduction == "mean" else ctx.scale
+        grad = (g * scale) * (input - target).clamp(-ctx.delta, ctx.delta)
+        need_input, need_target = ctx.needs_input_grad[:2]
+        return (grad if need_input else None), (-grad if need_target else None), None, None, None
 
 
 def log_cosh_loss(input, target, reduction="mean"):
