@@ -1,23 +1,21 @@
 """Cross-entropy over class indices, the hottest loss in training.
 
-1. the fused kernels (kernels/cross_entropy.py) vs the numpy expressions they replace
+1. the fused passes (kernels/cross_entropy.py) vs the numpy expressions they replace
    (log-softmax, pick, weight; softmax - onehot): the "torch" column holds numpy's time;
 2. the whole loss, forward + backward, as training runs it: ours (one graph node) vs
    PyTorch, and the composite graph -log_softmax(x).gather(t).mean() (four nodes) vs ours;
 3. the other common training losses (forward + backward) vs PyTorch.
 
 Measured on this machine (2 cores shared with other jobs, float32, ms, 2026-11-22):
-    fwd kernel vs numpy          (64, 10) 0.003 vs 0.015   (128, 64) 0.027 vs 0.036
-    bwd kernel vs numpy          (64, 10) 0.003 vs 0.016   (128, 64) 0.027 vs 0.037
-    fwd kernel vs numpy        (256, 100) 0.090 vs 0.063   -> rows > 64 classes use numpy
     fwd+bwd ours vs torch        (64, 10) 0.033 vs 0.033   (128, 10) 0.038 vs 0.042
     composite graph vs fused     (64, 10) 0.139 vs 0.036   (128, 10) 0.144 vs 0.039
-    fwd+bwd ours vs torch      (256, 100) 0.175 vs 0.067   (numpy path: Python overhead + exp)
     mse_loss fwd+bwd ours vs torch   (128, 10) 0.023 vs 0.025   (one node; the composite
                                      sub/mul/mean graph took 0.071)
     bce_with_logits fwd+bwd ours vs torch (128, 10) 0.071 vs 0.032 (one node; composite 0.148)
-    huber_loss fwd+bwd ours vs torch (128, 10) 0.066 vs 0.057 (one node since 2026-11-28;
-                                     the composite abs/where/mul graph took 0.200 vs 0.058)
+2026-11-28: the kernels became numpy exp + one Numba pass per row (they had done their own
+scalar exp, and rows over 64 classes had fallen back to numpy); (256, 100) fwd+bwd went
+from 0.236 to 0.133 ms against torch's 0.101. Huber became one node: (128, 10) 0.200 ->
+0.066 ms against torch's 0.057.
 Under load single medians jump (a torch median of 50 ms is a stalled thread, not torch).
 
 Run: python benchmarks/bench_losses.py
@@ -35,8 +33,25 @@ from common import median_ms, print_table, row, torch_or_none, write_json  # noq
 SHAPES = [(64, 10), (128, 10), (128, 64), (256, 100)]
 
 
+def numpy_forward(x, target, weight):
+    """The composite numpy forward the kernel replaces (no ignore_index, no smoothing)."""
+    mx = x.max(axis=1, keepdims=True)
+    lse = mx + np.log(np.exp(x - mx).sum(axis=1, keepdims=True))
+    log_p = x - lse
+    row_weight = weight[target]
+    return -row_weight * log_p[np.arange(len(x)), target], row_weight, lse[:, 0]
+
+
+def numpy_backward(x, lse, target, weight, g):
+    from tinygrad_lr.kernels import cross_entropy as K
+
+    coef, pull = K.softmax_coef_and_pull(target, weight, -100, 0.0, x.dtype)
+    return g[:, None] * (np.exp(x - lse[:, None]) * coef - pull)
+
+
 def kernel_rows():
-    """The Numba kernels against the numpy expressions they replace, on one thread."""
+    """The package's cross-entropy passes (numpy exp + one Numba pass per row) against the
+    numpy expressions they replace, on one thread."""
     from tinygrad_lr.kernels import cross_entropy as K
 
     rng = np.random.default_rng(0)
@@ -46,23 +61,18 @@ def kernel_rows():
         t = rng.integers(0, c, n)
         w = np.ones(c, dtype=np.float32)
         g = np.full(n, 1 / n, dtype=np.float32)
-        losses, row_weight, lse = (np.empty(n, dtype=np.float32) for _ in range(3))
-        grad = np.empty_like(x)
-        K._forward_rows(x, t, w, -100, 0.0, losses, row_weight, lse)
-        assert np.allclose(losses, K._forward_numpy(x, t, w, -100, 0.0)[0], atol=1e-5)
-
-        def numpy_backward():
-            coef, pull = K.softmax_coef_and_pull(t, w, -100, 0.0, x.dtype)
-            return g[:, None] * (np.exp(x - lse[:, None]) * coef - pull)
-
+        losses, _, lse, _ = K.cross_entropy_forward(x, t, w, -100, 0.0)
+        assert np.allclose(losses, numpy_forward(x, t, w)[0], atol=1e-5)
+        assert np.allclose(K.cross_entropy_backward(x, lse, t, w, -100, 0.0, g),
+                           numpy_backward(x, lse, t, w, g), atol=1e-6)
         rows.append(row(f"cross_entropy fwd kernel vs numpy ({n},{c})",
-                        median_ms(lambda: K._forward_rows(x, t, w, -100, 0.0, losses,
-                                                          row_weight, lse), repeats=300),
-                        median_ms(lambda: K._forward_numpy(x, t, w, -100, 0.0), repeats=300)))
-        rows.append(row(f"cross_entropy bwd kernel vs numpy ({n},{c})",
-                        median_ms(lambda: K._backward_rows(x, lse, t, w, -100, 0.0, g, grad),
+                        median_ms(lambda: K.cross_entropy_forward(x, t, w, -100, 0.0),
                                   repeats=300),
-                        median_ms(numpy_backward, repeats=300)))
+                        median_ms(lambda: numpy_forward(x, t, w), repeats=300)))
+        rows.append(row(f"cross_entropy bwd kernel vs numpy ({n},{c})",
+                        median_ms(lambda: K.cross_entropy_backward(x, lse, t, w, -100, 0.0, g),
+                                  repeats=300),
+                        median_ms(lambda: numpy_backward(x, lse, t, w, g), repeats=300)))
     return rows
 
 

@@ -1,4 +1,4 @@
-"""Fused cross-entropy over class indices: log-softmax, pick the target, weight - one pass.
+"""Fused cross-entropy over class indices: numpy's exp, then one Numba pass per row.
 
 The loss of row i is (PyTorch's definition; w the class weights, eps the label smoothing,
 C classes, lse_i = log sum_j exp(x[i, j]) computed from the row maximum, so logits of
@@ -12,23 +12,24 @@ and its gradient, with p = softmax(x[i]), is p * coef_i - pull_i where
 Rows whose target equals `ignore_index` get 0 loss, 0 weight and 0 gradient.
 
 The composite numpy version makes about eight passes and five temporaries over the
-logits. For narrow rows (the usual classifier: 10 classes) the kernel, one row at a time
-in cache, is 3-4x faster. For wide rows numpy wins: its exp is vectorised (SIMD) and
-Numba's is scalar, so rows wider than WIDE_ROWS use the numpy expressions below.
-Measured (float32, one thread, us):      forward kernel / numpy   backward kernel / numpy
-    (64, 10)                                   3.1 / 15.8               3.2 / 16.8
-    (128, 64)                                 28.1 / 33.1              24.7 / 34.9
-    (128, 100)                                42.8 / 34.0              39.0 / 45.4
-    (256, 100)                                83.1 / 55.5              74.3 / 72.1
-See benchmarks/bench_losses.py.
+logits. Here numpy does only what it is best at - exp over the whole (N, C) block, with
+SIMD, where Numba would call scalar libm per element - and one Numba pass per row does
+the rest: the row maximum, the sum and log, picking the target, the weights and the label
+smoothing; in backward, p * coef - pull written over p in place.
+Measured (float32, one thread, us):     forward  all-Numba / this / numpy
+    (128, 10)                                      5.5 /  6.5 / 16
+    (128, 64)                                     32   / 17   / 33
+    (256, 100)                                    83   / 45   / 73
+                                        backward all-Numba / this / numpy
+    (128, 10)                                      5.4 /  3.6 / 17
+    (256, 100)                                    74   / 30   / 95
+so one path serves every width. See benchmarks/bench_losses.py.
 """
 import numba
 import numpy as np
 
-WIDE_ROWS = 64  # classes; above this numpy's vectorised exp beats the scalar kernel loop
 
-
-# ------------------------------------------------------------------ kernels (narrow rows)
+# ------------------------------------------------------------------ kernels
 @numba.njit(cache=True)
 def _first_bad_target(target, n_classes, ignore_index):
     for i in range(target.shape[0]):
@@ -39,18 +40,29 @@ def _first_bad_target(target, n_classes, ignore_index):
 
 
 @numba.njit(cache=True)
-def _forward_rows(x, target, weight, ignore_index, smoothing, losses, row_weight, lse_rows):
+def _row_max(x, mx):
     n, c = x.shape
     for i in range(n):
-        mx = x[i, 0]
+        row = x[i]
+        m = row[0]
         for j in range(1, c):
-            if x[i, j] > mx:
-                mx = x[i, j]
+            if row[j] > m:
+                m = row[j]
+        mx[i] = m
+
+
+@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+def _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight,
+                     lse_rows):
+    """Per row, from e = exp(x - max): lse, the (weighted, smoothed) loss, the target weight."""
+    n, c = x.shape
+    for i in range(n):
         s = 0.0
+        e_row = e[i]
         for j in range(c):
-            s += np.exp(x[i, j] - mx)
-        lse = np.log(s) + mx
-        lse_rows[i] = lse  # kept for backward: p = exp(x - lse) needs one exp per element
+            s += e_row[j]
+        lse = np.log(s) + mx[i]
+        lse_rows[i] = lse  # kept for backward: p = exp(x - lse)
         t = target[i]
         if t == ignore_index:
             losses[i] = 0.0
@@ -67,37 +79,26 @@ def _forward_rows(x, target, weight, ignore_index, smoothing, losses, row_weight
 
 
 @numba.njit(cache=True)
-def _backward_rows(x, lse_rows, target, weight, ignore_index, smoothing, g_rows, grad):
-    n, c = x.shape
+def _grad_from_softmax(p, target, weight, ignore_index, smoothing, g_rows, scalars):
+    """p = softmax rows, overwritten with g_i * (p * coef_i - pull_i). `scalars` (3 values
+    in p's dtype) carries each row's coefficients, so the loop over C stays in that dtype."""
+    n, c = p.shape
     spread = smoothing / c
     total_weight = weight.sum()
     for i in range(n):
         t = target[i]
+        row = p[i]
         if t == ignore_index:
-            for j in range(c):
-                grad[i, j] = 0.0
+            row[:] = 0.0
             continue
-        lse = lse_rows[i]
         w_t = (1.0 - smoothing) * weight[t]
-        coef = w_t + spread * total_weight
-        g = g_rows[i]
+        scalars[0] = g_rows[i] * (w_t + spread * total_weight)
+        scalars[1] = g_rows[i] * spread
+        scalars[2] = g_rows[i] * w_t
+        coef, pull, pull_target = scalars[0], scalars[1], scalars[2]
         for j in range(c):
-            grad[i, j] = g * (np.exp(x[i, j] - lse) * coef - spread * weight[j])
-        grad[i, t] -= g * w_t
-
-
-# ------------------------------------------------------------------ numpy (wide rows)
-def _forward_numpy(x, target, weight, ignore_index, smoothing):
-    kept = target != ignore_index
-    safe = np.where(kept, target, 0)
-    mx = x.max(axis=1, keepdims=True)
-    lse = mx + np.log(np.exp(x - mx).sum(axis=1, keepdims=True))
-    log_p = x - lse
-    row_weight = np.where(kept, weight[safe], 0).astype(x.dtype)
-    losses = -(1 - smoothing) * row_weight * log_p[np.arange(len(x)), safe]
-    if smoothing:
-        losses -= smoothing / x.shape[1] * (log_p * weight).sum(axis=1) * kept
-    return losses.astype(x.dtype, copy=False), row_weight, lse[:, 0]
+            row[j] = row[j] * coef - pull * weight[j]
+        row[t] -= pull_target
 
 
 def softmax_coef_and_pull(target, weight, ignore_index, smoothing, dtype):
@@ -123,20 +124,20 @@ def cross_entropy_forward(x, target, weight, ignore_index, smoothing):
     bad_row = _first_bad_target(target, x.shape[1], ignore_index)
     if bad_row >= 0:
         return None, None, None, bad_row
-    if x.shape[1] > WIDE_ROWS:
-        return (*_forward_numpy(x, target, weight, ignore_index, smoothing), -1)
     x = np.ascontiguousarray(x)
+    mx = np.empty(x.shape[0], dtype=x.dtype)
+    _row_max(x, mx)
+    e = np.subtract(x, mx[:, None])
+    np.exp(e, out=e)
     losses, row_weight, lse = (np.empty(x.shape[0], dtype=x.dtype) for _ in range(3))
-    _forward_rows(x, target, weight, ignore_index, smoothing, losses, row_weight, lse)
+    _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight, lse)
     return losses, row_weight, lse, -1
 
 
 def cross_entropy_backward(x, lse, target, weight, ignore_index, smoothing, g_rows):
     """Gradient of sum_i g_rows[i] * loss_i with respect to the (N, C) logits."""
-    if x.shape[1] > WIDE_ROWS:
-        coef, pull = softmax_coef_and_pull(target, weight, ignore_index, smoothing, x.dtype)
-        return g_rows[:, None] * (np.exp(x - lse[:, None]) * coef - pull)
-    x = np.ascontiguousarray(x)
-    grad = np.empty_like(x)
-    _backward_rows(x, lse, target, weight, ignore_index, smoothing, g_rows, grad)
+    grad = np.subtract(x, lse[:, None])
+    np.exp(grad, out=grad)  # softmax rows
+    _grad_from_softmax(grad, target, weight, ignore_index, smoothing, g_rows,
+                       np.empty(3, dtype=grad.dtype))
     return grad
