@@ -236,13 +236,41 @@ def test_dropout_eval_identity_and_edge_probabilities():
     x = tl.randn(4, 5)
     assert layer(x) is x
     np.testing.assert_array_equal(nn.Dropout(0.0)(x).numpy(), x.numpy())
-    np.testing.assert_array_equal(nn.Dropout(1.0)(x).numpy(), np.zeros((4, 5)))
     assert F.dropout(x, 0.5, training=False) is x
-    for bad in (-0.1, 1.5):
-        with pytest.raises(ValueError, match=r"p must be in \[0, 1\], got"):
+    # p = 1 would drop everything: refused, as the project's issue 3 asks (PyTorch returns zeros)
+    for bad in (-0.1, 1.0, 1.5, "0.5", True):
+        with pytest.raises(ValueError, match=r"Dropout: p must be a probability in \[0, 1\), got"):
             nn.Dropout(bad)
-        with pytest.raises(ValueError, match="dropout: probability"):
+        with pytest.raises(ValueError, match=r"dropout: p must be a probability in \[0, 1\)"):
             F.dropout(x, bad)
+    with pytest.raises(ValueError, match=r"LSTM: dropout must be a probability in \[0, 1\), got 1"):
+        nn.LSTM(4, 6, num_layers=2, dropout=1)
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda: nn.Linear(-1, 3), r"Linear: in_features must be an integer >= 0, got -1"),
+    (lambda: nn.Linear(3, 2.5), r"Linear: out_features must be an integer >= 0, got 2.5"),
+    (lambda: nn.Bilinear(2, -1, 3), r"Bilinear: in2_features must be an integer >= 0, got -1"),
+    (lambda: nn.Embedding(-1, 3), r"Embedding: num_embeddings must be an integer >= 0, got -1"),
+    (lambda: nn.Embedding(3, -2), r"Embedding: embedding_dim must be an integer >= 0, got -2"),
+    (lambda: nn.BatchNorm1d(-1), r"BatchNorm1d: num_features must be a positive integer, got -1"),
+    (lambda: nn.BatchNorm2d(0), r"BatchNorm2d: num_features must be a positive integer, got 0"),
+    (lambda: nn.LayerNorm((4, -1)), r"LayerNorm: normalized_shape must be a positive integer, "
+                                    r"got -1"),
+    (lambda: nn.RNN(-1, 3), r"RNN: input_size must be a positive integer, got -1"),
+    (lambda: nn.GRU(3, 0), r"GRU: hidden_size must be a positive integer, got 0"),
+    (lambda: nn.LSTMCell(0, 3), r"LSTMCell: input_size must be a positive integer, got 0"),
+    (lambda: nn.Conv2d(-1, 3, 3), r"Conv2d: in_channels must be a positive integer, got -1"),
+    (lambda: nn.Conv1d(1, 3, 3, groups=True), r"Conv1d: groups must be a positive integer"),
+])
+def test_bad_sizes_fail_at_construction_naming_the_layer(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_zero_sized_linear_and_embedding_are_allowed_as_in_pytorch():
+    assert nn.Linear(0, 3)(tl.zeros(2, 0)).shape == (2, 3)
+    assert nn.Embedding(0, 4).weight.shape == (0, 4)
     assert repr(nn.Dropout(0.2)) == repr(torch.nn.Dropout(0.2))
 
 

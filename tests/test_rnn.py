@@ -344,7 +344,7 @@ def test_dtype_and_argument_errors():
         nn.RNN(4, 6, nonlinearity="gelu")
     with pytest.raises(ValueError, match="GRU: hidden_size must be a positive integer, got 0"):
         nn.GRU(4, 0)
-    with pytest.raises(ValueError, match=r"LSTM: dropout must be a number in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"LSTM: dropout must be a probability in \[0, 1\), got 1.5"):
         nn.LSTM(4, 6, num_layers=2, dropout=1.5)
 
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import functional_conv as F
 from . import init
+from ._checks import check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -30,10 +31,9 @@ class _ConvNd(Module):
                  bias, output_padding=0):
         super().__init__()
         layer, nd = type(self).__name__, self.nd
-        for what, n in (("in_channels", in_channels), ("out_channels", out_channels),
-                        ("groups", groups)):
-            if int(n) != n or n < 1:
-                raise ValueError(f"{layer}: {what} must be a positive int, got {n!r}")
+        in_channels = check_size(layer, "in_channels", in_channels, 1)
+        out_channels = check_size(layer, "out_channels", out_channels, 1)
+        groups = check_size(layer, "groups", groups, 1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{layer}: groups ({groups}) must divide in_channels "
                              f"({in_channels}) and out_channels ({out_channels})")

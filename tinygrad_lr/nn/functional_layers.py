@@ -10,6 +10,7 @@ import numpy as np
 from .. import random as _random
 from ..autograd.function import Function
 from ..ops.linalg import matmul_arrays
+from ._checks import check_dropout
 from ..tensor import Tensor, einsum
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
@@ -130,12 +131,9 @@ def dropout(input, p=0.5, training=True):
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
     dropout: the expected value is unchanged, so eval mode is the identity). The mask is
     drawn from the global generator, so `tl.manual_seed` makes it repeatable."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    p = check_dropout("dropout", "p", p)
     if not training or p == 0.0:
         return input
-    if p == 1.0:
-        return input * 0.0
     uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64
     keep = _random.generator().random(input.shape, dtype=uniform_dtype) >= p
     mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))

@@ -7,6 +7,7 @@ import numpy as np
 
 from . import functional_layers as F
 from . import init
+from ._checks import check_dropout, check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -23,7 +24,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = check_size("Linear", "in_features", in_features)
+        self.out_features = check_size("Linear", "out_features", out_features)
         self.weight = _empty(self.out_features, self.in_features)
         if bias:
             self.bias = _empty(self.out_features)
@@ -50,8 +52,9 @@ class Bilinear(Module):
 
     def __init__(self, in1_features, in2_features, out_features, bias=True):
         super().__init__()
-        self.in1_features, self.in2_features = int(in1_features), int(in2_features)
-        self.out_features = int(out_features)
+        self.in1_features = check_size("Bilinear", "in1_features", in1_features)
+        self.in2_features = check_size("Bilinear", "in2_features", in2_features)
+        self.out_features = check_size("Bilinear", "out_features", out_features)
         self.weight = _empty(self.out_features, self.in1_features, self.in2_features)
         if bias:
             self.bias = _empty(self.out_features)
@@ -104,9 +107,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability p must be in [0, 1], got {p}")
-        self.p = float(p)
+        self.p = check_dropout("Dropout", "p", p)
         self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
 
     def forward(self, x):
@@ -122,7 +123,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
+        self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "

@@ -8,6 +8,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import functional_layers as F
 from . import init
+from ._checks import check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -21,7 +22,8 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, *, bias=True):
         super().__init__()
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.num_features = check_size(type(self).__name__, "num_features", num_features, 1)
+        self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=np.float32))
@@ -102,7 +104,8 @@ class LayerNorm(Module):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(int(n) for n in normalized_shape)
+        self.normalized_shape = tuple(check_size("LayerNorm", "normalized_shape", n, 1)
+                                      for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))

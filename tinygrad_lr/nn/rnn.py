@@ -25,6 +25,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor, cat, stack
 from . import functional_layers as F
 from . import init
+from ._checks import check_dropout, check_size
 from .module import Module
 from .parameter import Parameter
 
@@ -264,19 +265,17 @@ class RNNBase(Module):
                  batch_first=False, dropout=0.0, bidirectional=False):
         super().__init__()
         name = type(self).__name__
-        if not (isinstance(hidden_size, int) and hidden_size > 0):
-            raise ValueError(f"{name}: hidden_size must be a positive integer, got {hidden_size!r}")
-        if not (isinstance(num_layers, int) and num_layers > 0):
-            raise ValueError(f"{name}: num_layers must be a positive integer, got {num_layers!r}")
-        if not (isinstance(dropout, (int, float)) and 0 <= dropout <= 1):
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        input_size = check_size(name, "input_size", input_size, 1)
+        hidden_size = check_size(name, "hidden_size", hidden_size, 1)
+        num_layers = check_size(name, "num_layers", num_layers, 1)
+        dropout = check_dropout(name, "dropout", dropout)
         if dropout > 0 and num_layers == 1:
             warnings.warn(f"{name}: dropout={dropout} is applied between layers, so it does "
                           "nothing with num_layers=1", UserWarning, stacklevel=3)
         self.mode = mode
-        self.input_size, self.hidden_size = int(input_size), hidden_size
+        self.input_size, self.hidden_size = input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.dropout, self.bidirectional = dropout, bidirectional
         num_directions = 2 if bidirectional else 1
         gate_size = _GATES[mode] * hidden_size
         for layer in range(num_layers):
@@ -455,10 +454,10 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias, num_gates):
         super().__init__()
-        if not (isinstance(hidden_size, int) and hidden_size > 0):
-            raise ValueError(f"{type(self).__name__}: hidden_size must be a positive integer, "
-                             f"got {hidden_size!r}")
-        self.input_size, self.hidden_size, self.bias = int(input_size), hidden_size, bias
+        name = type(self).__name__
+        self.input_size = check_size(name, "input_size", input_size, 1)
+        self.hidden_size = check_size(name, "hidden_size", hidden_size, 1)
+        self.bias = bias
         self.weight_ih = Parameter(np.empty((num_gates * hidden_size, self.input_size),
                                             dtype=np.float32))
         self.weight_hh = Parameter(np.empty((num_gates * hidden_size, hidden_size),
