@@ -1,4 +1,6 @@
 """Matrix products. GEMM stays on BLAS through numpy.matmul (the CPU's physical limit)."""
+import math
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -12,7 +14,8 @@ def matmul_arrays(a, b):
     in its own loops instead of BLAS - 2-4x slower than one (T*B, K) @ (K, N) GEMM
     (benchmarks/bench_lstm.py)."""
     if a.ndim > 2 and b.ndim == 2:
-        return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
+        rows = math.prod(a.shape[:-1])  # not -1: a reshape cannot infer it when K == 0
+        return np.matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
     return np.matmul(a, b)
 
 
@@ -32,7 +35,8 @@ class Matmul(Function):
         na, nb = ctx.needs_input_grad
         ga = unbroadcast(g @ b.transpose(-1, -2), a.shape) if na else None
         if nb and a.ndim > 2 and b.ndim == 2:  # one GEMM over all rows, not a product per batch
-            gb = a.reshape(-1, a.shape[-1]).transpose(-1, -2) @ g.reshape(-1, g.shape[-1])
+            rows = math.prod(a.shape[:-1])
+            gb = a.reshape(rows, a.shape[-1]).transpose(-1, -2) @ g.reshape(rows, g.shape[-1])
         else:
             gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if nb else None
         return ga, gb
