@@ -1,14 +1,15 @@
-"""LSTM training step, ours vs PyTorch, and the fused gate kernels vs what they replace.
+"""LSTM and GRU training steps, ours vs PyTorch, and the fused gate kernels vs what they
+replace.
 
-Workload (both libraries, float32, 2 threads): LSTM(16 -> 64, batch_first), sequences of
-32 steps, batch 32; the last hidden state -> Linear(64 -> 10) -> cross-entropy -> backward
--> Adam step. Median ms of the whole step, warm-up (Numba compilation) excluded.
+Workload (both libraries, float32, 2 threads): LSTM or GRU (16 -> 64, batch_first),
+sequences of 32 steps, batch 32; the last hidden state -> Linear(64 -> 10) -> cross-entropy
+-> backward -> Adam step. Median ms of the whole step, warm-up (Numba compilation) excluded.
 
 Then, to justify the kernels in kernels/rnn.py (a kernel exists only if it wins):
 - the same LSTM forward + backward written as a composite of Tensor ops per step
   (matmul, slices, sigmoid, tanh, mul, add - what nn.LSTM would be without them);
-- the middle of one LSTM step's forward (tanh -> sigmoid for i, f, o; c = f c + i g) and
-  the gate part of one LSTM / GRU step's backward, numpy expression vs Numba kernel;
+- the elementwise middle of one LSTM / GRU step's forward (tanh -> sigmoid, the cell or
+  output update) and the gate part of one step's backward, numpy expression vs Numba kernel;
 - the input projection of all steps, (T, B, 16) @ W_ih^T: numpy's 3-D matmul against the
   one 2-D GEMM that ops/linalg.matmul_arrays makes of it.
 The transcendental functions stay numpy: a Numba loop calls scalar libm tanh/exp, and a
@@ -39,43 +40,22 @@ def data(np):
     return x, y
 
 
-def ours_step():
+def training_step(lib, cell="LSTM"):
+    """One step of cell(INPUT -> HIDDEN, batch_first) -> last h -> Linear -> cross-entropy
+    -> Adam, for lib = tinygrad_lr or torch: the same code, since the APIs match."""
     import numpy as np
 
-    import tinygrad_lr as tl
-    from tinygrad_lr import nn
-
-    tl.manual_seed(0)
-    lstm = nn.LSTM(INPUT, HIDDEN, batch_first=True)
-    head = nn.Linear(HIDDEN, CLASSES)
-    params = list(lstm.parameters()) + list(head.parameters())
-    opt = tl.optim.Adam(params, lr=1e-3)
-    x, y = data(np)
-    x, y = tl.tensor(x), tl.tensor(y)
+    lib.manual_seed(0)
+    rnn = getattr(lib.nn, cell)(INPUT, HIDDEN, batch_first=True)
+    head = lib.nn.Linear(HIDDEN, CLASSES)
+    opt = lib.optim.Adam(list(rnn.parameters()) + list(head.parameters()), lr=1e-3)
+    x, y = (lib.from_numpy(a) for a in data(np))
 
     def step():
         opt.zero_grad()
-        _, (h_n, _) = lstm(x)
-        loss = nn.functional.cross_entropy(head(h_n[-1]), y)
-        loss.backward()
-        opt.step()
-    return step
-
-
-def torch_step(torch):
-    import numpy as np
-
-    torch.manual_seed(0)
-    lstm = torch.nn.LSTM(INPUT, HIDDEN, batch_first=True)
-    head = torch.nn.Linear(HIDDEN, CLASSES)
-    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
-    x, y = data(np)
-    x, y = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        opt.zero_grad()
-        _, (h_n, _) = lstm(x)
-        loss = torch.nn.functional.cross_entropy(head(h_n[-1]), y)
+        _, state = rnn(x)
+        h_n = state[0] if cell == "LSTM" else state
+        loss = lib.nn.functional.cross_entropy(head(h_n[-1]), y)
         loss.backward()
         opt.step()
     return step
@@ -177,6 +157,36 @@ def input_projection(folded):
     return lambda: np.matmul(x, w.T)
 
 
+def gru_gate_step_forward(kernel):
+    """The elementwise part of one GRU step's forward (B=32, H=64): the two kernels vs numpy."""
+    import numpy as np
+
+    from tinygrad_lr.kernels.rnn import gru_gates_forward, gru_output
+
+    rng = np.random.default_rng(0)
+    act = np.tanh(rng.standard_normal((BATCH, 3 * HIDDEN))).astype(np.float32)
+    pre, h_gates = (rng.standard_normal((BATCH, 3 * HIDDEN)).astype(np.float32) for _ in range(2))
+    h_prev = rng.standard_normal((BATCH, HIDDEN)).astype(np.float32)
+    h, tmp = np.empty_like(h_prev), np.empty_like(h_prev)
+    half = np.float32(0.5)
+    r_z, r, z, n = (act[:, :2 * HIDDEN], act[:, :HIDDEN], act[:, HIDDEN:2 * HIDDEN],
+                    act[:, 2 * HIDDEN:])
+
+    def with_kernel():
+        gru_gates_forward(act, pre, h_gates, half)
+        gru_output(act, h_prev, h)
+
+    def with_numpy():
+        np.multiply(r_z, half, out=r_z)
+        np.add(r_z, half, out=r_z)
+        np.multiply(r, h_gates[:, 2 * HIDDEN:], out=n)
+        np.add(n, pre[:, 2 * HIDDEN:], out=n)
+        np.subtract(h_prev, n, out=tmp)
+        np.multiply(tmp, z, out=tmp)
+        np.add(n, tmp, out=h)
+    return with_kernel if kernel else with_numpy
+
+
 def gru_gate_step_backward(kernel):
     """The gate part of one GRU step's backward (B=32, H=64): kernel vs numpy."""
     import numpy as np
@@ -206,11 +216,15 @@ def gru_gate_step_backward(kernel):
 
 
 def main():
-    ours = median_ms(ours_step(), repeats=100, warmup=10)
+    import tinygrad_lr as tl
+
     torch = torch_or_none()
-    theirs = median_ms(torch_step(torch), repeats=100, warmup=10) if torch else None
-    rows = [row(f"LSTM({INPUT}->{HIDDEN}) seq {SEQ} batch {BATCH} + Linear + CE + Adam step",
-                ours, theirs, target=TARGET)]
+    rows = []
+    for cell, target in (("LSTM", TARGET), ("GRU", None)):
+        ours = median_ms(training_step(tl, cell), repeats=100, warmup=10)
+        theirs = median_ms(training_step(torch, cell), repeats=100, warmup=10) if torch else None
+        rows.append(row(f"{cell}({INPUT}->{HIDDEN}) seq {SEQ} batch {BATCH} + Linear + CE + "
+                        "Adam step", ours, theirs, target=target))
     fused = median_ms(lstm_forward_backward(True), repeats=50, warmup=5)
     composite = median_ms(lstm_forward_backward(False), repeats=20, warmup=3)
     rows.append(row("LSTM fwd+bwd: fused recurrence (ours) vs composite Tensor ops "
@@ -223,6 +237,10 @@ def main():
     numpy_gates = median_ms(gate_step_backward(False), repeats=500, warmup=20) * 1e3
     rows.append(row("one LSTM gate step backward: Numba kernel vs numpy (column 'torch')",
                     kernel, numpy_gates, unit="us"))
+    kernel = median_ms(gru_gate_step_forward(True), repeats=500, warmup=20) * 1e3
+    numpy_gates = median_ms(gru_gate_step_forward(False), repeats=500, warmup=20) * 1e3
+    rows.append(row("one GRU step forward, gates and output: Numba kernels vs numpy "
+                    "(column 'torch')", kernel, numpy_gates, unit="us"))
     kernel = median_ms(gru_gate_step_backward(True), repeats=500, warmup=20) * 1e3
     numpy_gates = median_ms(gru_gate_step_backward(False), repeats=500, warmup=20) * 1e3
     rows.append(row("one GRU gate step backward: Numba kernel vs numpy (column 'torch')",

@@ -393,6 +393,27 @@ def test_lstm_cell_forward_kernel_nojit():
     np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-12)
 
 
+def test_gru_forward_kernels_nojit():
+    """act[:, :2H] holds tanh of the halved r, z pre-activations; the kernels make r, z
+    sigmoids, n's pre-activation x_n + r h_n, and then h = (1 - z) n + z h_prev."""
+    from tinygrad_lr.kernels.rnn import gru_gates_forward, gru_output
+
+    rng = np.random.default_rng(17)
+    H = 3
+    x_rz, pre, h_gates = (rng.standard_normal((2, 3 * H)) for _ in range(3))
+    h_prev, h = rng.standard_normal((2, H)), np.empty((2, H))
+    act = np.empty((2, 3 * H))
+    act[:, :2 * H] = np.tanh(x_rz[:, :2 * H] / 2)
+    gru_gates_forward(act, pre, h_gates, 0.5)
+    sigmoid = 1 / (1 + np.exp(-x_rz[:, :2 * H]))
+    np.testing.assert_allclose(act[:, :2 * H], sigmoid, rtol=1e-12)
+    r, z = sigmoid[:, :H], sigmoid[:, H:]
+    np.testing.assert_allclose(act[:, 2 * H:], pre[:, 2 * H:] + r * h_gates[:, 2 * H:], rtol=1e-12)
+    act[:, 2 * H:] = n = np.tanh(act[:, 2 * H:])
+    gru_output(act, h_prev, h)
+    np.testing.assert_allclose(h, (1 - z) * n + z * h_prev, rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gate_kernels_compiled_keep_dtype_and_match_numpy(dtype):
     """The compiled kernels (float32 loops written without literals) against numpy."""

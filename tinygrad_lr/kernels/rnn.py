@@ -1,4 +1,4 @@
-"""Fused elementwise parts of one LSTM or GRU time step.
+"""Fused elementwise parts of one LSTM or GRU time step, forward and backward.
 
 The matrix products (x @ W_ih^T for all steps at once, h @ W_hh^T per step) stay on BLAS,
 and so do the transcendental functions: numpy runs tanh with SIMD where a Numba loop calls
@@ -62,6 +62,33 @@ def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, g
 
 
 # ---------------------------------------------------------------- GRU
+@numba.njit(cache=True)
+def gru_gates_forward(act, pre, h_gates, half):
+    """The middle of a GRU step's forward, after act[:, :2H] = tanh of the halved r and z
+    pre-activations: r and z become sigmoids in place, and act[:, 2H:] receives the n
+    pre-activation x_n + r * (h W_hn^T + b_hn) (PyTorch's form: r scales the h part)."""
+    batch, three_hidden = act.shape
+    hidden = three_hidden // 3
+    for b in range(batch):
+        row, x_n, h_n = act[b], pre[b, 2 * hidden:], h_gates[b, 2 * hidden:]
+        r, z, n = row[:hidden], row[hidden:2 * hidden], row[2 * hidden:]
+        for j in range(hidden):
+            r[j] = r[j] * half + half
+            z[j] = z[j] * half + half
+            n[j] = x_n[j] + r[j] * h_n[j]
+
+
+@numba.njit(cache=True)
+def gru_output(act, h_prev, h):
+    """h = (1 - z) n + z h_prev, written as n + z (h_prev - n)."""
+    batch, hidden = h.shape
+    for b in range(batch):
+        row, hp, out = act[b], h_prev[b], h[b]
+        z, n = row[hidden:2 * hidden], row[2 * hidden:]
+        for j in range(hidden):
+            out[j] = n[j] + z[j] * (hp[j] - n[j])
+
+
 @numba.njit(cache=True)
 def gru_step_backward(act, h_gates, h_prev, grad_h, d_x_gates, d_h_gates, grad_h_prev):
     """Backward of one GRU step through its gates.

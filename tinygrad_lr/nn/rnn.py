@@ -54,15 +54,6 @@ def _transposed(w_hh):
     return np.ascontiguousarray(w_hh.data.T)
 
 
-def _sigmoid(x, out):
-    """out = 1 / (1 + exp(-x)) as 0.5 + 0.5 tanh(x / 2): the same value, and no overflow."""
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
-
-
 def _weight_grads(ctx, d_h_gates, h_prev_all):
     """dW_hh = sum over steps of d_gates^T h_prev (one matmul), db_hh = sum of d_gates."""
     need_w, need_b = ctx.needs_input_grad[1:3]
@@ -189,21 +180,35 @@ class GRURecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse):
-        pre, w_t, h = x_gates.data, _transposed(w_hh), _array(h0)
-        length, batch, _ = pre.shape
-        hidden = w_t.shape[0]
+        from ..kernels.rnn import gru_gates_forward, gru_output
+
+        length, batch, three_hidden = x_gates.shape
+        hidden = three_hidden // 3
+        # r and z are sigmoids, 0.5 + 0.5 tanh(x / 2): their columns are halved up front
+        # (exact: a power of two), so one tanh call covers both. Backward reads only the n
+        # block of h_gates, which is not scaled.
+        scale = np.ones(three_hidden, dtype=x_gates.dtype)
+        scale[:2 * hidden] = 0.5
+        pre = x_gates.data * scale
+        w_t = _transposed(w_hh)
+        w_t *= scale
+        b = None if b_hh is None else b_hh.data * scale
+        h, half = _array(h0), pre.dtype.type(0.5)
         act = np.empty_like(pre)
         h_gates = np.empty_like(pre)
         out = np.empty((length, batch, hidden), dtype=pre.dtype)
         for t in _time_steps(length, reverse):
             hg, a = h_gates[t], act[t]
             np.matmul(h, w_t, out=hg)
-            if b_hh is not None:
-                hg += b_hh.data
-            r, z, n = (a[:, k * hidden:(k + 1) * hidden] for k in range(3))
-            _sigmoid(pre[t, :, :2 * hidden] + hg[:, :2 * hidden], a[:, :2 * hidden])  # r, z
-            np.tanh(pre[t, :, 2 * hidden:] + r * hg[:, 2 * hidden:], out=n)
-            h = np.add(n, z * (h - n), out=out[t])  # (1 - z) n + z h
+            if b is not None:
+                hg += b
+            r_z, n = a[:, :2 * hidden], a[:, 2 * hidden:]
+            np.add(pre[t, :, :2 * hidden], hg[:, :2 * hidden], out=r_z)
+            np.tanh(r_z, out=r_z)
+            gru_gates_forward(a, pre[t], hg, half)  # r, z -> sigmoids; n <- its pre-activation
+            np.tanh(n, out=n)
+            gru_output(a, h, out[t])  # h_t = (1 - z) n + z h
+            h = out[t]
         ctx.save_for_backward(w_hh)
         ctx.act, ctx.h_gates, ctx.out = act, h_gates, out
         ctx.h0, ctx.reverse = _array(h0), reverse
