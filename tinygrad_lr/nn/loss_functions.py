@@ -48,6 +48,14 @@ def _reduce(loss, reduction):
     return loss
 
 
+def _reduce_array(loss, reduction, dtype):
+    """_reduce on a numpy array, for the forward of a fused loss; the result keeps `dtype`
+    (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
+    if reduction == "none":
+        return loss
+    return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=dtype)
+
+
 def _tensor(x, like=None):
     """A Tensor from x; floating values take the dtype of `like` (the prediction)."""
     t = x if isinstance(x, Tensor) else Tensor(x)
@@ -122,10 +130,7 @@ class SquaredError(Function):
         ctx.reduction = reduction
         diff = input.data - target.data
         squared = diff * diff
-        if reduction == "none":
-            return squared
-        return np.asarray(squared.mean() if reduction == "mean" else squared.sum(),
-                          dtype=squared.dtype)
+        return _reduce_array(squared, reduction, squared.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -180,9 +185,7 @@ class HuberError(Function):
         loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
         if scale != 1.0:
             loss *= scale
-        if reduction == "none":
-            return loss
-        return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=loss.dtype)
+        return _reduce_array(loss, reduction, loss.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -383,9 +386,7 @@ class BinaryCrossEntropyWithLogits(Function):
         if weight is not None:
             loss = loss * weight
         loss = loss.astype(x.dtype, copy=False)
-        if reduction == "none":
-            return loss
-        return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=x.dtype)
+        return _reduce_array(loss, reduction, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -514,9 +515,7 @@ class ZeroOne(Function):
     @staticmethod
     def forward(ctx, input, wrong, reduction):
         wrong = wrong.astype(input.dtype)
-        if reduction == "none":
-            return wrong
-        return np.asarray(wrong.mean() if reduction == "mean" else wrong.sum(), input.dtype)
+        return _reduce_array(wrong, reduction, input.dtype)
 
     @staticmethod
     def backward(ctx, g):
