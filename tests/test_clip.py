@@ -38,8 +38,8 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     assert isinstance(total, tl.Tensor) and total.dtype == np.float64
     np.testing.assert_allclose(total.item(), ref_total.item(), rtol=1e-12)
     for p, q in zip(ours, ref):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12)
-    clipped = np.concatenate([p.grad.data.ravel() for p in ours])
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-12)
+    clipped = np.concatenate([p.grad.numpy().ravel() for p in ours])
     assert np.linalg.norm(clipped, ord=norm_type) <= max_norm + 1e-9
 
 
@@ -50,7 +50,7 @@ def test_clip_grad_norm_single_tensor_float32_and_missing_grads():
     total = utils.clip_grad_norm_([p, q], 1.0)
     assert total.dtype == np.float32 and total.item() == pytest.approx(6.0)
     assert p.grad.dtype == np.float32
-    np.testing.assert_allclose(p.grad.data, 0.5, rtol=1e-5)
+    np.testing.assert_allclose(p.grad.numpy(), 0.5, rtol=1e-5)
     assert utils.clip_grad_norm_(q, 1.0).item() == 0.0
 
 
@@ -67,27 +67,27 @@ def test_clip_grad_value_matches_torch():
     assert utils.clip_grad_value_(ours, 0.7) is None
     torch.nn.utils.clip_grad_value_(ref, 0.7)
     for p, q in zip(ours, ref):
-        np.testing.assert_array_equal(p.grad.data, q.grad.numpy())
-    assert max(np.abs(p.grad.data).max() for p in ours) == pytest.approx(0.7)
+        np.testing.assert_array_equal(p.grad.numpy(), q.grad.numpy())
+    assert max(np.abs(p.grad.numpy()).max() for p in ours) == pytest.approx(0.7)
 
 
 def test_parameters_to_vector_and_back():
     ours, ref = make_params()
     vec = utils.parameters_to_vector(ours)
-    np.testing.assert_array_equal(vec.data,
+    np.testing.assert_array_equal(vec.numpy(),
                                   torch.nn.utils.parameters_to_vector(ref).detach().numpy())
     # differentiable: d(sum(vec * k))/d(vec) = k flows back into each parameter's .grad
     # (added to the gradients make_params put there)
     weights = np.arange(vec.shape[0], dtype=np.float64)
     (vec * tl.Tensor(weights)).sum().backward()
     before = np.concatenate([q.grad.numpy().ravel() for q in ref])
-    np.testing.assert_allclose(np.concatenate([p.grad.data.ravel() for p in ours]),
+    np.testing.assert_allclose(np.concatenate([p.grad.numpy().ravel() for p in ours]),
                                before + weights, rtol=1e-15)
     new = tl.Tensor(np.arange(vec.shape[0], dtype=np.float64))
     utils.vector_to_parameters(new, ours)
     torch.nn.utils.vector_to_parameters(torch.arange(vec.shape[0], dtype=torch.float64), ref)
     for p, q in zip(ours, ref):
-        np.testing.assert_array_equal(p.data, q.detach().numpy())
+        np.testing.assert_array_equal(p.numpy(), q.detach().numpy())
 
 
 def test_vector_to_parameters_errors():

@@ -30,14 +30,14 @@ def _compare(ours, theirs, x_shape, seed=0, tol=1e-10, x=None):
     yo, yt = ours(xo), theirs(xt)
     assert yo.shape == tuple(yt.shape)
     assert yo.dtype == np.float64
-    np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
     g = rng.standard_normal(yo.shape)
     yo.backward(tl.Tensor(g))
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
     named_theirs = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, named_theirs[name].grad.numpy(), rtol=tol,
+        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=tol,
                                    atol=tol, err_msg=name)
     return yo
 
@@ -95,14 +95,14 @@ def test_conv2d_parameters_named_and_initialised_like_torch():
     assert ours.weight.dtype == np.float32
     bound = 1 / math.sqrt(3 * 3 * 5)  # fan_in = in_channels/groups * kernel area
     for p in (ours.weight, ours.bias):
-        assert np.abs(p.data).max() <= bound
-        assert np.abs(p.data).max() > 0.8 * bound  # drawn over the whole range
+        assert np.abs(p.numpy()).max() <= bound
+        assert np.abs(p.numpy()).max() > 0.8 * bound  # drawn over the whole range
     tl.manual_seed(0)
     again = nn.Conv2d(6, 8, (3, 5), groups=2)
-    np.testing.assert_array_equal(again.weight.data, ours.weight.data)
+    np.testing.assert_array_equal(again.weight.numpy(), ours.weight.numpy())
     t = nn.ConvTranspose2d(4, 6, 3, groups=2)
     assert tuple(t.weight.shape) == (4, 3, 3, 3)
-    assert np.abs(t.bias.data).max() <= 1 / math.sqrt(3 * 9)
+    assert np.abs(t.bias.numpy()).max() <= 1 / math.sqrt(3 * 9)
 
 
 def test_conv_repr_like_torch():
@@ -152,7 +152,7 @@ def test_max_pool_ties_send_gradient_to_first_maximum_nojit():
 def test_max_pool_nan_propagates_like_torch():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     x[0, 0, 0, 0] = np.nan
-    out = F.max_pool2d(tl.Tensor(x), 2).data
+    out = F.max_pool2d(tl.Tensor(x), 2).numpy()
     expected = torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
     np.testing.assert_array_equal(out, expected)
 

@@ -345,7 +345,7 @@ def test_gradcheck_leaves_the_inputs_as_they_were():
     x = tl.tensor(data, requires_grad=True)
     before = data.copy()
     assert gradcheck(lambda a: a.exp().sum(1), [x])
-    assert x.data is data
+    assert x.numpy() is data
     np.testing.assert_array_equal(data, before)
 
 
@@ -570,7 +570,7 @@ def test_random_graphs_match_torch_first_and_second_order(program):
 # any that may be shared. Later backwards add into .grad in place (and clip_grad_norm_
 # scales it), so a shared one would change something else too.
 def _exclusive(*tensors_or_arrays):
-    arrays = [t.data if isinstance(t, tl.Tensor) else t for t in tensors_or_arrays]
+    arrays = [t.numpy() if isinstance(t, tl.Tensor) else t for t in tensors_or_arrays]
     return not any(np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
 
 
@@ -639,3 +639,32 @@ def test_new_gradients_are_taken_and_accumulate_correctly():
     np.testing.assert_allclose(layer.weight.grad.numpy(), np.tile(expected, (3, 1)), rtol=1e-5)
     np.testing.assert_allclose(layer.bias.grad.numpy(), np.full(3, 10.0), rtol=1e-6)
     assert _exclusive(layer.weight.grad, layer.bias.grad, layer.weight, x)
+
+
+def test_grad_mode_is_thread_local():
+    """A no_grad loop in one thread never switches off graph recording in another (as in
+    PyTorch), and a new thread starts with grad mode on."""
+    import threading
+
+    stop = threading.Event()
+    seen_in_new_thread = []
+
+    def no_grad_loop():
+        seen_in_new_thread.append(tl.is_grad_enabled())
+        while not stop.is_set():
+            with tl.no_grad():
+                np.linalg.norm(np.ones(1000))  # releases the GIL inside the block
+
+    worker = threading.Thread(target=no_grad_loop)
+    with tl.no_grad():  # this thread's mode is not inherited by the new thread
+        worker.start()
+    try:
+        x = tl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        for _ in range(2000):
+            y = (x * x).sum()
+            assert y.requires_grad
+    finally:
+        stop.set()
+        worker.join()
+    assert seen_in_new_thread == [True]
+    assert tl.is_grad_enabled()

@@ -26,7 +26,7 @@ def randn(*shape):
 
 def copy_to_torch(ours, theirs):
     """ours.state_dict() -> numpy -> theirs.load_state_dict (strict: names must agree)."""
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data))
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy()))
                             for k, v in ours.state_dict().items()})
 
 

@@ -346,7 +346,7 @@ def test_cross_entropy_hessian_matches_torch():
                                tl.Tensor(x))
     theirs = torch.autograd.functional.hessian(
         lambda z: TF.cross_entropy(z, torch.tensor(t), label_smoothing=0.1), torch.tensor(x))
-    np.testing.assert_allclose(np.asarray(ours.data), theirs.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(ours.numpy()), theirs.numpy(), rtol=1e-9, atol=1e-12)
 
 
 # ---------------------------------------------------------------- logits of +-1000
@@ -611,7 +611,7 @@ def test_module_trains_a_model():
         model.zero_grad()
         loss.backward()
         for p in model.parameters():
-            p.data -= 0.5 * p.grad.data
+            p.data -= 0.5 * p.grad.numpy()
     assert loss.item() < 0.6 * first
 
 

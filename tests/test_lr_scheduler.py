@@ -183,9 +183,9 @@ def test_scheduler_changes_what_the_optimizer_does():
     moves = []
     for _ in range(3):
         w.grad = tl.Tensor(np.ones(1))
-        before = w.data.copy()
+        before = w.numpy().copy()
         opt.step()
         sched.step()
-        moves.append(float(before[0] - w.data[0]))
+        moves.append(float(before[0] - w.numpy()[0]))
     assert moves == [1.0, 0.5, 0.25]
     assert math.isclose(sched.get_last_lr()[0], 0.125)

@@ -44,7 +44,7 @@ def train_ours(params, opt, steps=STEPS):
         opt.zero_grad()
         loss_of(tl, x, y, params).backward()
         opt.step()
-    return [p.data.copy() for p in params]
+    return [p.numpy().copy() for p in params]
 
 
 def train_torch(params, opt, steps=STEPS):
@@ -125,7 +125,7 @@ def test_large_parameter_parallel_kernel(name):
         p.grad, q.grad = tl.Tensor(g * (k + 1)), torch.tensor(g * (k + 1))
         opt.step()
         ref.step()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=0, atol=1e-12)
 
 
 def test_param_groups_with_different_lrs():
@@ -168,7 +168,7 @@ def test_state_dict_resume_is_bit_for_bit(name, kwargs, dtype):
     params = ours_params(dtype)
     opt = getattr(optim, name)(params, **kwargs)
     train_ours(params, opt, 10)
-    saved, saved_params = opt.state_dict(), [p.data.copy() for p in params]
+    saved, saved_params = opt.state_dict(), [p.numpy().copy() for p in params]
     train_ours(params, opt, 3)  # later steps must not change the saved dict
     assert sorted(saved["state"]) == [0, 1, 2] and saved["param_groups"][0]["params"] == [0, 1, 2]
 
@@ -198,9 +198,9 @@ def test_params_without_grad_are_skipped_and_zero_grad():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = tl.Tensor(np.ones(3))
     opt.step()
-    assert np.all(b.data == 1) and b not in opt.state and np.all(a.data < 1)
+    assert np.all(b.numpy() == 1) and b not in opt.state and np.all(a.numpy() < 1)
     opt.zero_grad(set_to_none=False)
-    assert np.all(a.grad.data == 0) and b.grad is None
+    assert np.all(a.grad.numpy() == 0) and b.grad is None
     opt.zero_grad()
     assert a.grad is None
 
@@ -231,8 +231,8 @@ def test_newton_solves_a_quadratic_in_one_step():
     opt = optim.Newton([w, b])
     Qt, ct = tl.Tensor(Q), tl.Tensor(c)
     opt.step(lambda: 0.5 * (w @ (Qt @ w)) - ct @ w + (b - 2.0) ** 2)
-    np.testing.assert_allclose(w.data, np.linalg.solve(Q, c), atol=1e-10)
-    assert b.data == pytest.approx(2.0)
+    np.testing.assert_allclose(w.numpy(), np.linalg.solve(Q, c), atol=1e-10)
+    assert b.numpy() == pytest.approx(2.0)
 
 
 def test_newton_matches_hand_written_newton_on_logistic_regression():
@@ -254,7 +254,7 @@ def test_newton_matches_hand_written_newton_on_logistic_regression():
         g = Xl.T @ (p - yl) / len(yl)
         H = (Xl * (p * (1 - p))[:, None]).T @ Xl / len(yl)
         w_ref = w_ref - 0.8 * np.linalg.solve(H + 0.1 * np.eye(3), g)
-        np.testing.assert_allclose(w.data, w_ref, atol=1e-10)
+        np.testing.assert_allclose(w.numpy(), w_ref, atol=1e-10)
 
 
 def test_newton_errors():
@@ -303,7 +303,7 @@ def test_lbfgs_matches_torch(kwargs):
         assert opt.step(closure).item() == pytest.approx(ropt.step(ref_closure).item(),
                                                          rel=1e-9)
     for a, b in zip(params, ref):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-7)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-7)
     assert opt.state[params[0]]["func_evals"] == ropt.state[ref[0]]["func_evals"]
 
 
@@ -357,7 +357,7 @@ def test_state_dict_survives_tl_save(tmp_path):
     opt = optim.Adam(params, lr=0.05, amsgrad=True)
     train_ours(params, opt, 4)
     tl.save(opt.state_dict(), tmp_path / "opt.npz")
-    fresh = [tl.Tensor(p.data.copy(), requires_grad=True) for p in params]
+    fresh = [tl.Tensor(p.numpy().copy(), requires_grad=True) for p in params]
     resumed = optim.Adam(fresh)
     resumed.load_state_dict(tl.load(tmp_path / "opt.npz"))
     assert resumed.param_groups[0]["amsgrad"] is True
@@ -402,13 +402,13 @@ def test_kernels_agree_with_their_python_meaning(size, dtype, monkeypatch):
 def test_non_contiguous_parameter_is_updated():
     base = np.arange(6.0).reshape(2, 3)
     p, q = tl.Tensor(base.T, requires_grad=True), torch.tensor(base.T, requires_grad=True)
-    assert not p.data.flags.c_contiguous
+    assert not p.numpy().flags.c_contiguous
     opt, ref = optim.Adam([p], lr=0.1), torch.optim.Adam([q], lr=0.1)
     for _ in range(3):
         p.grad, q.grad = tl.Tensor(np.ones((3, 2))), torch.ones(3, 2)
         opt.step()
         ref.step()
-    np.testing.assert_allclose(p.data, q.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(p.numpy(), q.detach().numpy(), atol=1e-12)
 
 
 def test_shape_mismatches_are_errors_not_memory_corruption():

@@ -79,19 +79,19 @@ def _check_against_torch(ours, theirs, x, initial=None, seed=1, tol=1e-10):
     loss_o, loss_t = 0, 0
     for ro, rt in zip(results_o, results_t):
         assert ro.shape == tuple(rt.shape)
-        np.testing.assert_allclose(ro.data, rt.detach().numpy(), rtol=tol, atol=tol)
+        np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=tol, atol=tol)
         g = rng.standard_normal(ro.shape)
         loss_o = loss_o + (ro * tl.Tensor(g)).sum()
         loss_t = loss_t + (rt * torch.tensor(g)).sum()
     loss_o.backward()
     loss_t.backward()
-    np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=tol, atol=tol)
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
     if initial is not None:
         for so, st in zip(_as_list(init_o), _as_list(init_t)):
-            np.testing.assert_allclose(so.grad.data, st.grad.numpy(), rtol=tol, atol=tol)
+            np.testing.assert_allclose(so.grad.numpy(), st.grad.numpy(), rtol=tol, atol=tol)
     named_theirs = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, named_theirs[name].grad.numpy(), rtol=tol,
+        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=tol,
                                    atol=tol, err_msg=name)
 
 
@@ -141,8 +141,8 @@ def test_float32_forward_matches_torch():
     out, (h_n, c_n) = ours(tl.Tensor(x))
     out_t, (h_t, c_t) = theirs(torch.tensor(x))
     assert out.dtype == h_n.dtype == c_n.dtype == np.float32
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(c_n.data, c_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(c_n.numpy(), c_t.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_between_layers():
@@ -150,15 +150,15 @@ def test_dropout_between_layers():
     x = tl.Tensor(np.random.default_rng(6).standard_normal((SEQ, BATCH, INPUT)))
     ours.eval()
     theirs.eval()  # eval mode: no dropout, exactly torch's output
-    np.testing.assert_allclose(ours(x)[0].data, theirs(torch.tensor(x.data))[0].detach().numpy(),
+    np.testing.assert_allclose(ours(x)[0].numpy(), theirs(torch.tensor(x.numpy()))[0].detach().numpy(),
                                rtol=1e-10, atol=1e-10)
     ours.train()
     tl.manual_seed(0)
-    first = ours(x)[0].data
+    first = ours(x)[0].numpy()
     tl.manual_seed(0)
-    again = ours(x)[0].data
+    again = ours(x)[0].numpy()
     np.testing.assert_array_equal(first, again)  # the masks come from the global generator
-    assert not np.allclose(first, ours.eval()(x)[0].data)
+    assert not np.allclose(first, ours.eval()(x)[0].numpy())
 
 
 def test_dropout_with_one_layer_warns():
@@ -182,17 +182,17 @@ def test_cell_matches_torch(kind, bias):
         outs_o, outs_t = (ours(xo, states[0][0]),), (theirs(xt, states[0][1]),)
     loss_o, loss_t = 0, 0
     for ro, rt in zip(outs_o, outs_t):
-        np.testing.assert_allclose(ro.data, rt.detach().numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-10)
         g = rng.standard_normal(ro.shape)
         loss_o = loss_o + (ro * tl.Tensor(g)).sum()
         loss_t = loss_t + (rt * torch.tensor(g)).sum()
     loss_o.backward()
     loss_t.backward()
     for (so, st) in [(xo, xt)] + states:
-        np.testing.assert_allclose(so.grad.data, st.grad.numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(so.grad.numpy(), st.grad.numpy(), rtol=1e-10, atol=1e-10)
     named_theirs = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, named_theirs[name].grad.numpy(), rtol=1e-10,
+        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=1e-10,
                                    atol=1e-10, err_msg=name)
 
 
@@ -205,7 +205,7 @@ def test_cell_without_state_and_unbatched(kind):
         out_t = _as_list(theirs(torch.tensor(inp)))
         for ro, rt in zip(out_o, out_t):
             assert ro.shape == tuple(rt.shape)
-            np.testing.assert_allclose(ro.data, rt.detach().numpy(), rtol=1e-10, atol=1e-10)
+            np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-10)
 
 
 def test_cells_unrolled_equal_the_layer():
@@ -217,8 +217,8 @@ def test_cells_unrolled_equal_the_layer():
     h = c = None
     for t in range(SEQ):
         h, c = cell(x[t], None if h is None else (h, c))
-        np.testing.assert_allclose(h.data, out.data[t], rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(c.data, c_n.data[0], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(h.numpy(), out.numpy()[t], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(c.numpy(), c_n.numpy()[0], rtol=1e-12, atol=1e-12)
 
 
 # ------------------------------------------------------------------ parameters
@@ -238,7 +238,7 @@ def test_default_init_is_uniform_within_one_over_sqrt_hidden():
     tl.manual_seed(0)
     layer = nn.GRU(8, 25, num_layers=2)
     bound = 1 / math.sqrt(25)
-    values = np.concatenate([p.data.reshape(-1) for p in layer.parameters()])
+    values = np.concatenate([p.numpy().reshape(-1) for p in layer.parameters()])
     assert values.dtype == np.float32
     assert np.abs(values).max() <= bound
     assert np.abs(values).max() > 0.99 * bound  # spread over the whole interval
@@ -246,7 +246,7 @@ def test_default_init_is_uniform_within_one_over_sqrt_hidden():
     tl.manual_seed(0)
     again = nn.GRU(8, 25, num_layers=2)
     for p, q in zip(layer.parameters(), again.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 @pytest.mark.parametrize("kind", list(LAYERS))

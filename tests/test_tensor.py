@@ -28,8 +28,8 @@ def test_explicit_dtype_and_tensor_alias():
 def test_float64_array_is_not_copied_but_lists_are():
     a = np.array([1.0, 2.0])
     t = Tensor(a)
-    assert t.data is a and t.numpy() is a
-    assert tl.from_numpy(a).data is a
+    assert t.numpy() is a and t.numpy() is a
+    assert tl.from_numpy(a).numpy() is a
 
 
 def test_tensor_of_a_tensor_is_a_copy_without_history():
@@ -185,10 +185,10 @@ def test_attributes():
 
 def test_conversions():
     x = tl.tensor([[1.5, 2.5]])
-    assert x.numpy() is x.data
-    assert np.asarray(x) is x.data and np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert x.numpy() is x.numpy()
+    assert np.asarray(x) is x.numpy() and np.asarray(x, dtype=np.float64).dtype == np.float64
     copied = np.array(x)
-    assert not np.shares_memory(copied, x.data) and copied.tolist() == x.tolist()
+    assert not np.shares_memory(copied, x.numpy()) and copied.tolist() == x.tolist()
     assert x.tolist() == [[1.5, 2.5]]
     assert x[0, 1].item() == 2.5 and isinstance(x[0, 1].item(), float)
     assert float(x[0, 0]) == 1.5 and int(tl.tensor(3)) == 3

@@ -5,6 +5,7 @@ from .autograd import (Function, detect_anomaly, enable_grad, gradcheck, gradgra
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, zeros, zeros_like)
+from .kernels import reference_kernels_enabled, use_reference_kernels
 from .random import manual_seed
 from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, tensor, where
 

@@ -42,7 +42,7 @@ def gradient_descent(X, y, lr, steps, tol_loss):
             w -= lr * w.grad
             b -= lr * b.grad
         w.grad = b.grad = None
-        path.append(w.data.item())
+        path.append(w._data.item())
     return losses, w, b, reached, path
 
 

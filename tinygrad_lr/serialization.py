@@ -81,7 +81,7 @@ def _encode(obj, arrays, where):
         value = float(obj)
         return value if math.isfinite(value) else {"float": repr(value)}  # nan, inf
     if isinstance(obj, (Tensor, np.ndarray)):
-        array = obj.data if isinstance(obj, Tensor) else obj
+        array = obj._data if isinstance(obj, Tensor) else obj
         if array.dtype.kind not in "biuf":
             raise TypeError(f"tl.save: cannot save {where}: arrays of dtype {array.dtype} "
                             "are not supported (numbers and booleans only)")

@@ -24,7 +24,7 @@ _FLOAT_DEFAULT = np.dtype(np.float32)
 
 def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
-        data = data.data.copy()  # a new tensor, not an alias with its own version counter
+        data = data._data.copy()  # a new tensor, not an alias with its own version counter
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
     if isinstance(data, np.ndarray):
@@ -57,12 +57,12 @@ def _check_grad_dtype(dtype):
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
                  "_hooks", "__weakref__")
     __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
@@ -70,14 +70,14 @@ class Tensor:
         self._hooks = None
         self._requires_grad = False
         if requires_grad:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._data.dtype)
             self._requires_grad = True
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
         """Wrap an array without any checks (the hot path of every op)."""
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -102,7 +102,7 @@ class Tensor:
                 f"by {self.grad_fn.name()}. Use .detach() to get a tensor without history."
             )
         if flag:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._data.dtype)
         self._requires_grad = bool(flag) or self.grad_fn is not None
         return self
 
@@ -112,47 +112,59 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def dim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # ------------------------------------------------------------ conversion
     def numpy(self):
-        return self.data
+        """The numpy array holding this tensor's values (shared, not copied)."""
+        return self._data
+
+    @property
+    def data(self):
+        """The values as a tensor without history that shares storage and the version
+        counter with this one (PyTorch's `.data`): `p.data -= lr * p.grad` updates p."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value)
+        self._version[0] += 1
 
     def __array__(self, dtype=None, copy=None):
         if copy:  # np.array(t) asks for a copy; np.asarray(t) shares
-            return np.array(self.data, dtype=dtype)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self._data, dtype=dtype)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
                              f"Python scalar, this one has shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -161,28 +173,28 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu":
+        if self._data.dtype.kind not in "iu":
             raise TypeError("only integer tensors can be used as an index")
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is "
                              "ambiguous; use .any() or .all()")
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def detach(self):
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         t._version = self._version  # shares memory, so shares the version counter
         return t
 
     def clone(self):
-        return M.Contiguous.apply(self) if not self.data.flags.c_contiguous else \
+        return M.Contiguous.apply(self) if not self._data.flags.c_contiguous else \
             _Clone.apply(self)
 
     def astype(self, dtype):
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else E.Cast.apply(self, dtype)
+        return self if dtype == self._data.dtype else E.Cast.apply(self, dtype)
 
     def float(self):
         return self.astype(np.float32)
@@ -210,13 +222,13 @@ class Tensor:
                 "no_grad()."
             )
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward(): the tensor has shape {self.shape}, not a scalar; pass "
                     "gradient= of the same shape (e.g. tl.ones_like(t)) or reduce it first "
                     "(e.g. t.sum().backward())"
                 )
-            gradient = Tensor._make(np.ones_like(self.data))
+            gradient = Tensor._make(np.ones_like(self._data))
         else:
             gradient = _as_grad(gradient, self, "backward(): gradient")
         if retain_graph is None:
@@ -264,16 +276,16 @@ class Tensor:
 
     def zero_(self):
         self._inplace_check("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         self._version[0] += 1
         return self
 
     # ------------------------------------------------------------ printing
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn=<{self.grad_fn.name()}>"
         elif self._requires_grad:
@@ -359,16 +371,16 @@ class Tensor:
     def __invert__(self):
         if self.dtype != np.bool_:
             raise TypeError("~ is defined for boolean tensors only")
-        return Tensor._make(~self.data)
+        return Tensor._make(~self._data)
 
     def eq(self, other):
         return self == other
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(np.any(self.data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.any(self._data, axis=_axes(dim, self), keepdims=keepdim))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(np.all(self.data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.all(self._data, axis=_axes(dim, self), keepdims=keepdim))
 
     # in-place arithmetic: allowed when autograd does not need the tensor
     def _inplace_check(self, op):
@@ -379,9 +391,9 @@ class Tensor:
                 f"in-place {op} on {what}: autograd needs its old value. Write it "
                 "out of place (`a = a + b`), or wrap a manual update in `with tl.no_grad():`."
             )
-        if type(self.data) is not np.ndarray:  # numpy gives 0-d results as scalars
-            self.data = np.array(self.data)
-        elif not self.data.flags.writeable:
+        if type(self._data) is not np.ndarray:  # numpy gives 0-d results as scalars
+            self._data = np.array(self._data)
+        elif not self._data.flags.writeable:
             raise RuntimeError(
                 f"in-place {op} on a read-only view (expand/broadcast_to make one: several "
                 "elements share one memory location); call .contiguous() or .clone() first"
@@ -395,9 +407,9 @@ class Tensor:
                     f"in-place {op} with an operand that requires grad would lose its "
                     "gradient; write it out of place (`a = a + b`)."
                 )
-            other = other.data
+            other = other._data
         try:
-            np_fn(self.data, other, out=self.data, casting="same_kind")
+            np_fn(self._data, other, out=self._data, casting="same_kind")
         except ValueError:
             raise ValueError(
                 f"in-place {op}: operand of shape {np.shape(other)} cannot be broadcast "
@@ -435,9 +447,9 @@ class Tensor:
 
     def copy_(self, src):
         self._inplace_check("copy_")
-        src = src.data if isinstance(src, Tensor) else np.asarray(src)
+        src = src._data if isinstance(src, Tensor) else np.asarray(src)
         try:
-            np.copyto(self.data, np.broadcast_to(src, self.shape), casting="unsafe")
+            np.copyto(self._data, np.broadcast_to(src, self.shape), casting="unsafe")
         except ValueError:
             raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast "
                              f"to {self.shape}") from None
@@ -446,7 +458,7 @@ class Tensor:
 
     def fill_(self, value):
         self._inplace_check("fill_")
-        self.data[...] = value
+        self._data[...] = value
         self._version[0] += 1
         return self
 
@@ -457,8 +469,8 @@ class Tensor:
                 raise RuntimeError("item assignment of a value that requires grad would "
                                    "lose its gradient; build the tensor with tl.where or "
                                    "tl.cat instead")
-            value = value.data
-        self.data[_convert_index(idx)] = value
+            value = value._data
+        self._data[_convert_index(idx)] = value
         self._version[0] += 1
 
     # ------------------------------------------------------------ elementwise
@@ -586,7 +598,7 @@ class Tensor:
         d = normalize_dim(dim, self.ndim, op)
         if self.ndim and self.shape[d] == 0:
             raise ValueError(f"{op}: cannot reduce over an empty dimension {d}")
-        idx = np.expand_dims(argfn(self.data, axis=d), d) if self.ndim else np.zeros((), np.int64)
+        idx = np.expand_dims(argfn(self._data, axis=d), d) if self.ndim else np.zeros((), np.int64)
         if not self.ndim:
             return MinMax(self, Tensor._make(idx))
         values = M.Gather.apply(self, d, idx)
@@ -625,13 +637,13 @@ class Tensor:
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
         shape = _shape_arg(shape)
-        if shape == self.data.shape:
+        if shape == self._data.shape:
             return self
         try:
-            target = _resolve_shape(shape, self.data.size)
+            target = _resolve_shape(shape, self._data.size)
         except ValueError:
             raise ValueError(f"reshape: cannot reshape a tensor of shape {self.shape} "
-                             f"({self.data.size} elements) into {shape}") from None
+                             f"({self._data.size} elements) into {shape}") from None
         if target == self.shape:
             return self
         return _view_of(self, M.Reshape.apply(self, target))
@@ -645,7 +657,7 @@ class Tensor:
         e = normalize_dim(end_dim, self.ndim, "flatten")
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:s] + (-1 if self.data.size else int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
+        return self.reshape(self.shape[:s] + (-1 if self._data.size else int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
 
     def squeeze(self, dim=None):
         if dim is None:
@@ -680,7 +692,7 @@ class Tensor:
 
     @property
     def T(self):
-        if self.data.ndim == 2:  # the common case, straight to the op
+        if self._data.ndim == 2:  # the common case, straight to the op
             return _view_of(self, M.Permute.apply(self, (1, 0)))
         return self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
 
@@ -726,7 +738,7 @@ class Tensor:
             tuple(r * n for r, n in zip(sizes, x.shape)))
 
     def contiguous(self):
-        return self if self.data.flags.c_contiguous else M.Contiguous.apply(self)
+        return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
 
     def flip(self, dims):
         return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
@@ -816,7 +828,7 @@ _function.Tensor = Tensor  # the graph code needs the class; it cannot import th
 class _Clone(E._Op):
     @staticmethod
     def forward(ctx, a):
-        return a.data.copy()
+        return a._data.copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -839,7 +851,7 @@ MinMax = namedtuple("MinMax", ["values", "indices"])
 # ================================================================ helpers
 def _view_of(base, out):
     """Outputs that share memory with their input share its version counter."""
-    if np.may_share_memory(out.data, base.data):
+    if np.may_share_memory(out._data, base._data):
         out._version = base._version
     return out
 
@@ -871,16 +883,16 @@ def _axes(dim, t):
 
 
 def _arg_extreme(t, dim, keepdim, fn):
-    if t.data.size == 0:
+    if t._data.size == 0:
         raise ValueError("argmax/argmin: the tensor is empty")
     if dim is None:
-        return Tensor._make(np.asarray(fn(t.data), dtype=np.int64))
+        return Tensor._make(np.asarray(fn(t._data), dtype=np.int64))
     d = normalize_dim(dim, t.ndim, fn.__name__)
-    return Tensor._make(fn(t.data, axis=d, keepdims=keepdim).astype(np.int64))
+    return Tensor._make(fn(t._data, axis=d, keepdims=keepdim).astype(np.int64))
 
 
 def _index_array(index, op):
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got {idx.dtype}")
     return idx.astype(np.int64, copy=False)
@@ -901,7 +913,7 @@ def _convert_index(idx):
 
 def _convert_index_part(i):
     if isinstance(i, Tensor):
-        return i.data
+        return i._data
     if isinstance(i, list):
         return np.asarray(i) if i else np.zeros(0, np.int64)  # [] is an empty int index
     return i
@@ -929,9 +941,9 @@ _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}
 def _pair_dtype(a, b):
     """dtype of tensor-op-tensor. As in PyTorch, a 0-d tensor beside one with dims acts like
     a scalar: it does not widen the result within its kind (float32 + 0-d float64 -> float32)."""
-    da, db = a.data.dtype, b.data.dtype
-    if da != db and (a.data.ndim == 0) != (b.data.ndim == 0):
-        zero_d, other = (da, db) if a.data.ndim == 0 else (db, da)
+    da, db = a._data.dtype, b._data.dtype
+    if da != db and (a._data.ndim == 0) != (b._data.ndim == 0):
+        zero_d, other = (da, db) if a._data.ndim == 0 else (db, da)
         if _KIND_RANK[zero_d.kind] <= _KIND_RANK[other.kind]:
             return other
     return _result_dtype(da, db)
@@ -950,18 +962,18 @@ def _scalar_dtype(t, s):
 
 def _binary(op, a, b, true_div=False):
     """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
-    if type(b) is float and isinstance(a, Tensor) and a.data.dtype.kind == "f":
+    if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
         return op.apply(a, b)  # the common case first: float tensor op Python float
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dt = _pair_dtype(a, b)
         if true_div and dt.kind != "f":
             dt = _FLOAT_DEFAULT
-        if a.data.dtype != dt:
+        if a._data.dtype != dt:
             a = a.astype(dt)
-        if b.data.dtype != dt:
+        if b._data.dtype != dt:
             b = b.astype(dt)
-        if a.data.shape != b.data.shape:
-            _check_broadcast(op, a.data.shape, b.data.shape)
+        if a._data.shape != b._data.shape:
+            _check_broadcast(op, a._data.shape, b._data.shape)
         return op.apply(a, b)
     tensor_first = isinstance(a, Tensor)
     t, s = (a, b) if tensor_first else (b, a)
@@ -972,10 +984,10 @@ def _binary(op, a, b, true_div=False):
         s = s[()]
     if not isinstance(s, (int, float, bool, np.generic)):
         return NotImplemented
-    dt = _scalar_dtype(t.data.dtype, s)
+    dt = _scalar_dtype(t._data.dtype, s)
     if true_div and dt.kind != "f":
         dt = _FLOAT_DEFAULT
-    if t.data.dtype != dt:
+    if t._data.dtype != dt:
         t = t.astype(dt)
     if isinstance(s, np.generic):
         s = s.item()
@@ -1001,10 +1013,10 @@ def _compare(np_fn, a, b):
     if isinstance(b, Tensor):
         if a.shape != b.shape:
             _check_broadcast(type("compare", (), {}), a.shape, b.shape)
-        b = b.data
+        b = b._data
     elif not isinstance(b, (int, float, bool, np.generic, np.ndarray)):
         return NotImplemented
-    return Tensor._make(np_fn(a.data, b))
+    return Tensor._make(np_fn(a._data, b))
 
 
 def _as_grad(g, like, what):
@@ -1032,7 +1044,7 @@ def where(cond, a, b):
         b = b.astype(_scalar_dtype(b.dtype, a))
     else:
         a = Tensor(a)
-    shapes = [np.shape(arr_) for arr_ in (cond.data, getattr(a, "data", a), getattr(b, "data", b))]
+    shapes = [np.shape(arr_) for arr_ in (cond._data, getattr(a, "_data", a), getattr(b, "_data", b))]
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
@@ -1055,7 +1067,7 @@ def _t(x):
 
 def matmul(a, b):
     a, b = _t(a), _t(b)
-    da, db = a.data, b.data
+    da, db = a._data, b._data
     if da.ndim == 2 and db.ndim == 2 and da.shape[1] == db.shape[0] and da.dtype == db.dtype:
         return L.Matmul.apply(a, b)  # the common case: no promotion, no reshapes
     if a.ndim == 0 or b.ndim == 0:

@@ -143,7 +143,7 @@ def _is_fresh(g, node, grads, results):
     the node's upstream gradients and is returned once. A user Function's backward may
     return anything, even an array it keeps, so its gradients are never taken as new.
     """
-    a = g.data
+    a = g._data
     owner = a if a.base is None else a.base
     if (node.input_meta is not None or not isinstance(owner, np.ndarray)
             or owner.base is not None or a.nbytes != owner.nbytes
@@ -151,7 +151,7 @@ def _is_fresh(g, node, grads, results):
         return False
 
     def shares(t):
-        return t is not None and (t.data is owner or t.data.base is owner)
+        return t is not None and (t._data is owner or t._data.base is owner)
 
     return not any(shares(u) for u in grads) and sum(map(shares, results)) == 1
 
@@ -174,7 +174,7 @@ def _run_hooks_and_retain(node, grads, wanted, captured):
             t = ref()
             if t is not None and grads[nr] is not None:
                 # a copy (as for leaves): the gradient may be a read-only broadcast view
-                g = grads[nr] if STATE.grad_enabled else type(t)._make(np.array(grads[nr].data))
+                g = grads[nr] if STATE.grad_enabled else type(t)._make(np.array(grads[nr]._data))
                 t.grad = g if t.grad is None else t.grad + g
     if wanted:
         for nr in range(node.n_outputs):
@@ -239,7 +239,7 @@ def _call_backward_checked(node, grads, create_graph):
         results = _call_backward(node, grads, create_graph)
     finally:
         STATE.anomaly = True
-    _check_finite(node.name(), [g.data for g in results if g is not None])
+    _check_finite(node.name(), [g._data for g in results if g is not None])
     return results
 
 
@@ -263,8 +263,8 @@ def _accumulate_into_leaf(leaf, g, create_graph, fresh=False):
         # scales it. A new array is taken as it is (like PyTorch's AccumulateGrad, which
         # steals a gradient no one else uses); one that may be shared - handed to several
         # leaves, or passed through from upstream - is copied.
-        leaf.grad = type(leaf)._make(g.data if fresh else np.array(g.data, copy=True))
+        leaf.grad = type(leaf)._make(g._data if fresh else np.array(g._data, copy=True))
     elif leaf.grad._requires_grad:
         leaf.grad = leaf.grad.detach() + g.detach()
     else:
-        np.add(leaf.grad.data, g.data, out=leaf.grad.data)
+        np.add(leaf.grad._data, g._data, out=leaf.grad._data)

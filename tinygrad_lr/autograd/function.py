@@ -125,7 +125,7 @@ class Function:
             outputs = result if isinstance(result, tuple) else (result,)
         if STATE.anomaly:
             _check_finite(cls.__name__ + " forward", [out] if outputs is None else
-                          [o.data if isinstance(o, Tensor) else o for o in outputs])
+                          [o._data if isinstance(o, Tensor) else o for o in outputs])
 
         if outputs is None:  # the fast path of every built-in op: one array out
             if out.__class__ is not np.ndarray:
@@ -142,7 +142,7 @@ class Function:
             if not isinstance(o, Tensor):
                 o = Tensor._make(np.asarray(o), False, None, 0)
             elif any(o is a for a in args):
-                o = Tensor._make(o.data, False, None, 0)  # an input returned as is
+                o = Tensor._make(o._data, False, None, 0)  # an input returned as is
             if requires_grad and o.dtype.kind == "f":
                 # Attach the very object forward made, so a tensor it saved for backward
                 # is the output itself and double backward sees it.
@@ -153,8 +153,8 @@ class Function:
         if requires_grad:
             _link(ctx, args)
             ctx.n_outputs = len(wrapped)
-            ctx.output_shapes = [o.data.shape for o in wrapped]
-            ctx.output_dtypes = [o.data.dtype for o in wrapped]
+            ctx.output_shapes = [o._data.shape for o in wrapped]
+            ctx.output_dtypes = [o._data.dtype for o in wrapped]
         return tuple(wrapped) if isinstance(result, tuple) else wrapped[0]
 
 
@@ -171,7 +171,7 @@ def _link(ctx, args):
     ctx.edges = edges
     ctx.needs_input_grad = tuple(needs)
     if not ctx.fn.array_forward:  # user Functions: remember shapes to validate their grads
-        ctx.input_meta = [(a.data.shape, a.data.dtype) if isinstance(a, Tensor) else None
+        ctx.input_meta = [(a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
                           for a in args]
 
 
@@ -200,7 +200,7 @@ class once_differentiable(Function):
         # grad_outputs are inputs only so that the result is attached to the graph (and a
         # second backward reaches backward() below) whenever they require grad
         ctx.op_name = op_name
-        return g.data
+        return g._data
 
     @staticmethod
     def backward(ctx, gg):

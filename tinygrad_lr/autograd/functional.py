@@ -35,10 +35,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"autograd.grad: output {i} does not require grad (it does "
                                "not depend on any input that requires grad)")
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(f"autograd.grad: output {i} has shape {out.shape}; pass "
                                    "grad_outputs for non-scalar outputs")
-            g = Tensor._make(np.ones_like(out.data))
+            g = Tensor._make(np.ones_like(out._data))
         roots.append(out)
         seeds.append(_as_grad(g, out, f"autograd.grad: grad_outputs[{i}]"))
     if retain_graph is None:
@@ -46,15 +46,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grads = run_backward(roots, seeds, retain_graph, create_graph, inputs, allow_unused)
     # a gradient may be a read-only broadcast view (the backward of sum): hand out arrays
     # the caller can update in place, as .grad is
-    return tuple(Tensor._make(g.data.copy()) if g is not None and not g.requires_grad and
-                 not g.data.flags.writeable else g for g in grads)
+    return tuple(Tensor._make(g._data.copy()) if g is not None and not g.requires_grad and
+                 not g._data.flags.writeable else g for g in grads)
 
 
 def _prepare(inputs):
     from ..tensor import Tensor
 
     single = not isinstance(inputs, (tuple, list))
-    xs = tuple(Tensor._make(np.asarray(x.data if isinstance(x, Tensor) else x))
+    xs = tuple(Tensor._make(np.asarray(x._data if isinstance(x, Tensor) else x))
                .detach().requires_grad_() for x in _tuple(inputs))
     return single, xs
 
@@ -62,7 +62,7 @@ def _prepare(inputs):
 def _zeros_if_none(gs, xs):
     from ..tensor import Tensor
 
-    return tuple(Tensor._make(np.zeros_like(x.data)) if g is None else g for g, x in zip(gs, xs))
+    return tuple(Tensor._make(np.zeros_like(x._data)) if g is None else g for g, x in zip(gs, xs))
 
 
 def jacobian(func, inputs, create_graph=False):
@@ -105,7 +105,7 @@ def hessian(func, inputs, create_graph=False):
 
     def gradient(*args):
         out = func(*args)
-        if not isinstance(out, Tensor) or out.data.size != 1:
+        if not isinstance(out, Tensor) or out._data.size != 1:
             raise RuntimeError("hessian: the function must return a single-element tensor")
         gs = grad(out.reshape(()), args, create_graph=True, allow_unused=True)
         gs = _zeros_if_none(gs, args)
@@ -135,11 +135,11 @@ def jvp(func, inputs, v=None, create_graph=False):
     from ..tensor import Tensor
 
     single_in, xs = _prepare(inputs)
-    vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x.data)) for x in xs)
+    vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x._data)) for x in xs)
     with enable_grad():
         out = func(*xs)
         outs = _tuple(out)
-        us = tuple(Tensor._make(np.zeros_like(o.data)).requires_grad_() for o in outs)
+        us = tuple(Tensor._make(np.zeros_like(o._data)).requires_grad_() for o in outs)
         gs = grad(outs, xs, grad_outputs=us, create_graph=True, allow_unused=True)
         terms = [(g * vv).sum() for g, vv in zip(gs, vs) if g is not None]
         total = sum(terms[1:], terms[0]) if terms else None

@@ -1,12 +1,16 @@
 """Grad mode: whether operations record graph nodes.
 
-One module-level flag, read by `Function.apply` on every op. Context managers and
-decorators flip it, the same way `torch.no_grad` does.
+One flag per thread, read by `Function.apply` on every op. Context managers and
+decorators flip it, the same way `torch.no_grad` does. As in PyTorch the flag is
+thread-local: a `no_grad` block in one thread never stops another thread from recording
+its graph, and every new thread starts with grad mode on.
 """
 import functools
+import threading
 
 
-class _State:
+class _State(threading.local):
+    # class attributes are each new thread's starting values
     grad_enabled = True
     anomaly = False  # set by autograd.detect_anomaly
 

@@ -107,35 +107,35 @@ def _analytic_jacobian(outs, inputs, i):
         flat = o.reshape(-1)
         for k in range(flat.shape[0]):
             if not o.requires_grad:
-                rows.append(np.zeros(x.data.size))
+                rows.append(np.zeros(x._data.size))
                 continue
             (g,) = grad(flat[k], (x,), retain_graph=True, allow_unused=True)
-            rows.append(np.zeros(x.data.size) if g is None else
-                        np.asarray(g.data, dtype=np.float64).reshape(-1))
-    return np.array(rows).reshape(len(rows), x.data.size)
+            rows.append(np.zeros(x._data.size) if g is None else
+                        np.asarray(g._data, dtype=np.float64).reshape(-1))
+    return np.array(rows).reshape(len(rows), x._data.size)
 
 
 def _numerical_jacobian(fn, inputs, i, eps):
     x = inputs[i]
-    original = x.data
+    original = x._data
     if not original.flags.c_contiguous:  # perturbed in place: needs a flat view
-        x.data = np.array(original, order="C")
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs the input
+        x._data = np.array(original, order="C")
+    flat = x._data.reshape(-1)  # a view: perturbing it perturbs the input
     cols = []
     try:
         with no_grad():
             for j in range(flat.size):
                 orig = flat[j]
                 flat[j] = orig + eps
-                plus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
+                plus = np.concatenate([np.asarray(o._data, np.float64).reshape(-1)
                                        for o in _outputs(fn, inputs)])
                 flat[j] = orig - eps
-                minus = np.concatenate([np.asarray(o.data, np.float64).reshape(-1)
+                minus = np.concatenate([np.asarray(o._data, np.float64).reshape(-1)
                                         for o in _outputs(fn, inputs)])
                 flat[j] = orig
                 cols.append((plus - minus) / (2 * eps))
     finally:
-        x.data = original  # the caller's tensor keeps its own array
+        x._data = original  # the caller's tensor keeps its own array
     return np.array(cols).T.reshape(-1, flat.size) if cols else np.zeros((0, 0))
 
 
@@ -204,7 +204,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         with enable_grad():  # also during the finite differences, which run in no_grad
             outs = _outputs(fn, xs)
             gs = grad(outs, diff_xs, grad_outputs=vs, create_graph=True, allow_unused=True)
-            return tuple(Tensor._make(np.zeros_like(x.data)) if g is None else g
+            return tuple(Tensor._make(np.zeros_like(x._data)) if g is None else g
                          for g, x in zip(gs, diff_xs))
 
     return gradcheck(first_gradient, inputs + grad_outputs, eps, atol, rtol, raise_exception)

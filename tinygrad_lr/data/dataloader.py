@@ -14,7 +14,7 @@ def default_collate(samples):
     if isinstance(first, dict):
         return {k: default_collate([s[k] for s in samples]) for k in first}
     if isinstance(first, Tensor):
-        return Tensor._make(np.stack([s.data for s in samples]))
+        return Tensor._make(np.stack([s._data for s in samples]))
     return Tensor(np.stack([np.asarray(s) for s in samples]))
 
 

@@ -39,14 +39,14 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._make(t._data[index]) for t in self.tensors)
 
     def __len__(self):
         return self.tensors[0].shape[0]
 
     def _arrays(self):
         """(arrays, row numbers) for the DataLoader's batch fast path."""
-        return [t.data for t in self.tensors], None
+        return [t._data for t in self.tensors], None
 
 
 class Subset(Dataset):

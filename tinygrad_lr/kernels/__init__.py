@@ -4,4 +4,48 @@ Each module compiles lazily (first call) with `cache=True`. Each kernel exists b
 beats the numpy expression it replaces; `benchmarks/bench_kernels.py` shows the numbers.
 With NUMBA_DISABLE_JIT=1 the same functions run as plain Python, which is how their
 meaning is tested.
+
+Every fast path has a plain reference: the formula written with numpy (beside the kernel)
+or with Tensor ops (beside the fused op). `use_reference_kernels(True)` - or the
+environment variable TINYGRAD_LR_REFERENCE=1 at import - makes the library run the
+references instead, so a learner can step through the plain version and a test can check
+that both give the same values and gradients.
 """
+import os
+import threading
+
+__all__ = ["use_reference_kernels", "reference_kernels_enabled"]
+
+
+class _Switch(threading.local):
+    on = os.environ.get("TINYGRAD_LR_REFERENCE", "0") not in ("", "0")
+
+
+_SWITCH = _Switch()
+
+
+def reference_kernels_enabled() -> bool:
+    """True when the plain reference versions run instead of kernels and fused ops."""
+    return _SWITCH.on
+
+
+class use_reference_kernels:
+    """Run the plain references instead of the Numba kernels and fused ops.
+
+    A plain call switches for the rest of the thread (`tl.use_reference_kernels(True)`);
+    as a context manager it switches back on exit:
+
+        with tl.use_reference_kernels():
+            loss = model(x).sum()   # conv, norms, softmax, RNN cells... in plain numpy/Tensor ops
+    """
+
+    def __init__(self, enabled: bool = True):
+        self.prev = _SWITCH.on
+        _SWITCH.on = bool(enabled)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _SWITCH.on = self.prev
+        return False

@@ -40,9 +40,9 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         ctx.save_for_backward(x, weight)
-        out = matmul_arrays(x.data, weight.data.T)
+        out = matmul_arrays(x._data, weight._data.T)
         if bias is not None:
-            out += bias.data
+            out += bias._data
         return out
 
     @staticmethod
@@ -169,7 +169,7 @@ class BatchNorm(Function):
         from ..kernels.norm import batch_norm_backward
 
         (x,) = ctx.saved_tensors  # checks x was not modified in place
-        gx, gw, gb = batch_norm_backward(_as_ncl(g.data), ctx.x3, ctx.mean, ctx.invstd, ctx.w)
+        gx, gw, gb = batch_norm_backward(_as_ncl(g._data), ctx.x3, ctx.mean, ctx.invstd, ctx.w)
         _, need_w, need_b = ctx.needs_input_grad[:3]
         dt = x.dtype
         return (Tensor._make(gx.reshape(x.shape)),
@@ -185,8 +185,8 @@ def _as_ncl(a):
 
 
 def _affine(weight, bias, n, dtype):
-    w = weight.data if weight is not None else np.ones(n, dtype=dtype)
-    b = bias.data if bias is not None else np.zeros(n, dtype=dtype)
+    w = weight._data if weight is not None else np.ones(n, dtype=dtype)
+    b = bias._data if bias is not None else np.zeros(n, dtype=dtype)
     return w, b
 
 
@@ -215,9 +215,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError("batch_norm: training=False needs running_mean and running_var")
         # a fixed per-channel affine map: composite ops, differentiable any number of times
         shape = (1, c) + (1,) * (input.ndim - 2)
-        invstd = 1.0 / np.sqrt(running_var.data.astype(np.float64) + eps)
+        invstd = 1.0 / np.sqrt(running_var._data.astype(np.float64) + eps)
         scale = Tensor._make(invstd.astype(input.dtype).reshape(shape))
-        out = (input - Tensor._make(running_mean.data.reshape(shape))) * scale
+        out = (input - Tensor._make(running_mean._data.reshape(shape))) * scale
         if weight is not None:
             out = out * weight.reshape(shape)
         if bias is not None:
@@ -229,13 +229,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                          f"got input of shape {input.shape}")
     from ..kernels.norm import batch_stats
 
-    x3 = _as_ncl(input.data)
+    x3 = _as_ncl(input._data)
     mean, var = batch_stats(x3)
     out = BatchNorm.apply(input, weight, bias, x3, mean, var, eps)
     # running statistics use the unbiased variance, as in PyTorch
     for buffer, batch_value in ((running_mean, mean), (running_var, var * count / (count - 1))):
         if buffer is not None:
-            buffer.data[...] = (1 - momentum) * buffer.data + momentum * batch_value
+            buffer._data[...] = (1 - momentum) * buffer._data + momentum * batch_value
             buffer._version[0] += 1
     return out
 
@@ -255,7 +255,7 @@ class LayerNorm(Function):
         from ..kernels.norm import layer_norm_rows
 
         d = int(np.prod(normalized_shape))
-        rows = np.ascontiguousarray(x.data).reshape(-1, d)
+        rows = np.ascontiguousarray(x._data).reshape(-1, d)
         w, b = _affine(weight, bias, d, rows.dtype)
         out, mean, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
         ctx.rows, ctx.mean, ctx.invstd, ctx.w = rows, mean, invstd, w.reshape(-1)
@@ -268,7 +268,7 @@ class LayerNorm(Function):
         from ..kernels.norm import layer_norm_backward_rows
 
         (x,) = ctx.saved_tensors  # checks x was not modified in place
-        g_rows = np.ascontiguousarray(g.data).reshape(ctx.rows.shape)
+        g_rows = np.ascontiguousarray(g._data).reshape(ctx.rows.shape)
         gx, gw, gb = layer_norm_backward_rows(g_rows, ctx.rows, ctx.mean, ctx.invstd, ctx.w)
         _, need_w, need_b = ctx.needs_input_grad[:3]
         shape, dt = ctx.normalized_shape, x.dtype
@@ -304,7 +304,7 @@ class Embedding(Function):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx):
         ctx.indices, ctx.padding_idx, ctx.shape = indices, padding_idx, weight.shape
-        return weight.data[indices]
+        return weight._data[indices]
 
     @staticmethod
     def backward(ctx, g):
@@ -318,7 +318,7 @@ class Embedding(Function):
 
 def embedding(input, weight, padding_idx=None):
     """weight[input] for an integer tensor of indices (PyTorch's F.embedding)."""
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got {idx.dtype}")
     n = weight.shape[0]
@@ -333,7 +333,7 @@ def embedding(input, weight, padding_idx=None):
 
 def one_hot(tensor, num_classes=-1):
     """(..., ) int64 class indices -> (..., num_classes) int64 with a single 1 per row."""
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expects an integer tensor of class indices, got {idx.dtype}")
     if idx.size and idx.min() < 0:

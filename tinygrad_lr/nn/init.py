@@ -19,7 +19,7 @@ __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones
 
 def _fill(tensor, values):
     """Write values into the tensor in place (an init is not part of any graph)."""
-    tensor.data[...] = values
+    tensor._data[...] = values
     tensor._version[0] += 1
     return tensor
 

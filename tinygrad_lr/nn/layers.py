@@ -139,14 +139,14 @@ class Embedding(Module):
         """An Embedding whose weight is a copy of the 2-D `embeddings`; frozen by default."""
         rows, dim = embeddings.shape
         layer = cls(rows, dim, padding_idx=padding_idx)
-        layer.weight = Parameter(np.array(getattr(embeddings, "data", embeddings)),
+        layer.weight = Parameter(np.array(getattr(embeddings, "_data", embeddings)),
                                  requires_grad=not freeze)
         return layer
 
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, indices):
         return F.embedding(indices, self.weight, self.padding_idx)

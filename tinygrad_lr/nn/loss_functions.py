@@ -80,7 +80,7 @@ def _regression_pair(name, input, target, reduction):
 
 
 def _check_labels(name, target, allowed, arg="target"):
-    values = np.unique(target.data)
+    values = np.unique(target._data)
     bad = values[~np.isin(values, allowed)]
     if bad.size:
         raise ValueError(f"{name}: {arg} must contain only labels {list(allowed)}, "
@@ -96,7 +96,7 @@ def _class_weight(name, weight, n_classes, like, arg="weight"):
     """weight (C,) as an array of the input's dtype, or None."""
     if weight is None:
         return None
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=like.dtype)
+    w = np.asarray(weight._data if isinstance(weight, Tensor) else weight, dtype=like.dtype)
     if w.shape != (n_classes,):
         raise ValueError(f"{name}: {arg} must have one entry per class, shape ({n_classes},), "
                          f"got {w.shape}")
@@ -128,14 +128,14 @@ class SquaredError(Function):
     def forward(ctx, input, target, reduction):
         ctx.save_for_backward(input, target)
         ctx.reduction = reduction
-        diff = input.data - target.data
+        diff = input._data - target._data
         squared = diff * diff
         return _reduce_array(squared, reduction, squared.dtype)
 
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
-        scale = 2.0 / input.data.size if ctx.reduction == "mean" else 2.0
+        scale = 2.0 / input._data.size if ctx.reduction == "mean" else 2.0
         grad = (g * scale) * (input - target)
         need_input, need_target = ctx.needs_input_grad[:2]
         return (grad if need_input else None), (-grad if need_target else None), None
@@ -180,7 +180,7 @@ class HuberError(Function):
     def forward(ctx, input, target, reduction, delta, scale):
         ctx.save_for_backward(input, target)
         ctx.reduction, ctx.delta, ctx.scale = reduction, delta, scale
-        r = input.data - target.data
+        r = input._data - target._data
         a = np.abs(r)
         loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
         if scale != 1.0:
@@ -190,7 +190,7 @@ class HuberError(Function):
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
-        scale = ctx.scale / input.data.size if ctx.reduction == "mean" else ctx.scale
+        scale = ctx.scale / input._data.size if ctx.reduction == "mean" else ctx.scale
         grad = (g * scale) * (input - target).clamp(-ctx.delta, ctx.delta)
         need_input, need_target = ctx.needs_input_grad[:2]
         return (grad if need_input else None), (-grad if need_target else None), None, None, None
@@ -254,11 +254,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         elif not (var.shape[:-1] == input.shape[:-1] and var.shape[-1:] == (1,)):
             raise ValueError(f"{name}: var of shape {var.shape} must have the input's shape "
                              f"{input.shape}, or that shape with the last dim 1 or dropped")
-    if (var.data < 0).any():
+    if (var._data < 0).any():
         raise ValueError(f"{name}: var must be non-negative, got a minimum of "
-                         f"{var.data.min():g}")
+                         f"{var._data.min():g}")
     # clamp the value but let the gradient through unchanged (PyTorch clamps under no_grad)
-    var = var + Tensor(np.maximum(var.data, eps) - var.data)
+    var = var + Tensor(np.maximum(var._data, eps) - var._data)
     r = input - target
     loss = 0.5 * (var.log() + r * r / var)
     if full:
@@ -281,7 +281,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     else:
         loss = input - target * (input + eps).log()
     if full:
-        t = target.data
+        t = target._data
         safe = np.where(t > 1, t, 1.0)
         stirling = np.where(t > 1, safe * np.log(safe) - safe + 0.5 * np.log(2 * np.pi * safe), 0)
         loss = loss + Tensor(stirling.astype(input.dtype))
@@ -298,11 +298,11 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     name = "binary_cross_entropy"
     target = _regression_pair(name, input, target, reduction)
     for arg, t in (("input", input), ("target", target)):
-        if t.data.size and (t.data.min() < 0 or t.data.max() > 1):
+        if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
             hint = (" (for raw scores use binary_cross_entropy_with_logits)"
                     if arg == "input" else "")
             raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got values "
-                             f"from {t.data.min():g} to {t.data.max():g}{hint}")
+                             f"from {t._data.min():g} to {t._data.max():g}{hint}")
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _tensor(weight, input)
@@ -322,7 +322,7 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def forward(ctx, input, target):
         ctx.save_for_backward(input, target)
-        x, y = input.data, target.data
+        x, y = input._data, target._data
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
             log_x, log_1mx = np.log(x), np.log1p(-x)
         return (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
@@ -353,7 +353,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     constants = []
     for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
         if value is not None:
-            value = np.asarray(value.data if isinstance(value, Tensor) else value,
+            value = np.asarray(value._data if isinstance(value, Tensor) else value,
                                dtype=input.dtype)
             if not _broadcasts_to(value.shape, input.shape):
                 raise ValueError(f"{name}: {arg} of shape {value.shape} does not broadcast to "
@@ -380,7 +380,7 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(ctx, input, target, weight, pos_weight, reduction):
         ctx.save_for_backward(input, target)
         ctx.constants = (weight, pos_weight, reduction)
-        x, y = input.data, target.data
+        x, y = input._data, target._data
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         loss = (1 - y) * x + log_weight * np.logaddexp(0, -x)  # logaddexp(0, z): stable softplus
         if weight is not None:
@@ -393,7 +393,7 @@ class BinaryCrossEntropyWithLogits(Function):
         input, target = ctx.saved_tensors
         weight, pos_weight, reduction = ctx.constants
         if reduction == "mean":
-            g = g * (1.0 / input.data.size)
+            g = g * (1.0 / input._data.size)
         if weight is not None:
             g = g * weight
         grad_input = grad_target = None
@@ -471,12 +471,12 @@ def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     if input.ndim != 2 or target.shape != input.shape[:1]:
         raise ValueError(f"{name}: class-index targets need input (N, C) and target (N,), "
                          f"got input {input.shape} and target {target.shape}")
-    _check_class_range(name, target.data, input.shape[1], None)
-    log_p_t = input.log_softmax(1).gather(1, target.data[:, None])[:, 0]
+    _check_class_range(name, target._data, input.shape[1], None)
+    log_p_t = input.log_softmax(1).gather(1, target._data[:, None])[:, 0]
     if isinstance(alpha, (int, float)):
         alpha_t = float(alpha)
     else:
-        alpha_t = Tensor(_class_weight(name, alpha, input.shape[1], input, "alpha")[target.data])
+        alpha_t = Tensor(_class_weight(name, alpha, input.shape[1], input, "alpha")[target._data])
     loss = -alpha_t * (1 - log_p_t.exp()) ** float(gamma) * log_p_t
     return _reduce(loss, reduction)
 
@@ -494,13 +494,13 @@ def zero_one_loss(input, target, reduction="mean"):
     _check_reduction(name, reduction)
     target = _tensor(target)
     if input.ndim == target.ndim + 1 and input.shape[:-1] == target.shape:
-        wrong = input.data.argmax(-1) != target.data
+        wrong = input._data.argmax(-1) != target._data
     elif input.shape == target.shape:
-        labels = np.unique(target.data)
+        labels = np.unique(target._data)
         if not (np.isin(labels, (-1, 1)).all() or np.isin(labels, (0, 1)).all()):
             raise ValueError(f"{name}: binary target must contain labels in {{-1, 1}} or "
                              f"{{0, 1}}, got {labels[:5].tolist()}")
-        wrong = (input.data > 0) != (target.data == 1)
+        wrong = (input._data > 0) != (target._data == 1)
     else:
         raise ValueError(f"{name}: input {input.shape} must be class scores (N, C) for "
                          f"target (N,) or have the target's shape {target.shape}")
@@ -547,7 +547,7 @@ def _index_target(name, input, target):
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {input.shape} (N, C, ...) needs a target of "
                          f"class indices of shape {expected}, got {target.shape}")
-    return target.data.astype(np.int64, copy=False).reshape(-1)
+    return target._data.astype(np.int64, copy=False).reshape(-1)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -622,7 +622,7 @@ class CrossEntropyIndices(Function):
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
         from ..kernels.cross_entropy import cross_entropy_forward
 
-        losses, row_weight, lse, bad_row = cross_entropy_forward(logits.data, target, weight,
+        losses, row_weight, lse, bad_row = cross_entropy_forward(logits._data, target, weight,
                                                                  ignore_index, smoothing)
         if bad_row >= 0:
             _check_class_range("cross_entropy", target, logits.shape[1], ignore_index)
@@ -650,10 +650,10 @@ class CrossEntropyIndices(Function):
             g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
             return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
         if reduction == "none":
-            g_rows = g.data
+            g_rows = g._data
         else:
-            g_rows = np.full(m, g.data * scale, dtype=logits.dtype)
-        grad = K.cross_entropy_backward(logits.data, lse, target, weight, ignore_index, eps,
+            g_rows = np.full(m, g._data * scale, dtype=logits.dtype)
+        grad = K.cross_entropy_backward(logits._data, lse, target, weight, ignore_index, eps,
                                         g_rows)
         return Tensor._make(grad), None, None, None, None, None
 
@@ -732,7 +732,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target.data > 0
+        positive = target._data > 0
         safe = where(positive, target, 1.0)
         loss = where(positive, target * safe.log(), 0.0) - target * input
     if reduction == "batchmean":
@@ -744,8 +744,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (x usually a distance)."""
     target = _regression_pair("hinge_embedding_loss", input, target, reduction)
-    loss = where(target.data != 1, (margin - input).relu(), 0.0) + \
-        where(target.data != -1, input, 0.0)
+    loss = where(target._data != 1, (margin - input).relu(), 0.0) + \
+        where(target._data != -1, input, 0.0)
     return _reduce(loss, reduction)
 
 
@@ -774,8 +774,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     dot = (input1 * input2).sum(-1)
     norms = ((input1 * input1).sum(-1) + 1e-12) * ((input2 * input2).sum(-1) + 1e-12)
     cos = dot / norms.sqrt()
-    loss = where(target.data == 1, 1 - cos, 0.0) + \
-        where(target.data == -1, (cos - margin).relu(), 0.0)
+    loss = where(target._data == 1, 1 - cos, 0.0) + \
+        where(target._data == -1, (cos - margin).relu(), 0.0)
     return _reduce(loss, reduction)
 
 

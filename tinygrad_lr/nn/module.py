@@ -179,9 +179,9 @@ class Module:
             for store in (m._parameters, m._buffers):
                 for name, t in store.items():
                     if t is not None and t.dtype.kind == "f" and t.dtype != dtype:
-                        t.data = t.data.astype(dtype)
+                        t._data = t._data.astype(dtype)
                         if t.grad is not None:
-                            t.grad.data = t.grad.data.astype(dtype)
+                            t.grad._data = t.grad._data.astype(dtype)
         return self
 
     def double(self):
@@ -214,7 +214,7 @@ class Module:
         mismatched = []
         for k, t in own.items():
             if k in state_dict:
-                value = np.asarray(state_dict[k].data if isinstance(state_dict[k], Tensor)
+                value = np.asarray(state_dict[k]._data if isinstance(state_dict[k], Tensor)
                                    else state_dict[k])
                 if value.shape != t.shape:
                     mismatched.append(f"{k}: checkpoint {value.shape}, model {t.shape}")
@@ -231,8 +231,8 @@ class Module:
         for k, t in own.items():
             if k in state_dict:
                 value = state_dict[k]
-                value = value.data if isinstance(value, Tensor) else np.asarray(value)
-                t.data[...] = value.astype(t.dtype, copy=False)
+                value = value._data if isinstance(value, Tensor) else np.asarray(value)
+                t._data[...] = value.astype(t.dtype, copy=False)
                 t._version[0] += 1
         return _IncompatibleKeys(missing, unexpected)
 

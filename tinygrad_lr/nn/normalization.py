@@ -66,10 +66,10 @@ class _BatchNorm(Module):
                              f"{tuple(x.shape)})")
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._data[...] += 1
             self.num_batches_tracked._version[0] += 1
             if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked.data)
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         # batch statistics in training mode, and whenever there are no running ones
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats

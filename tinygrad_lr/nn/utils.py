@@ -20,7 +20,7 @@ def _param_list(parameters):
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their total norm (the norm of the vector of all
     gradient entries) is at most max_norm. Returns the total norm before clipping."""
-    grads = [p.grad.data for p in _param_list(parameters) if p.grad is not None]
+    grads = [p.grad._data for p in _param_list(parameters) if p.grad is not None]
     norm_type = float(norm_type)
     if not grads:
         return Tensor(0.0)
@@ -45,7 +45,7 @@ def clip_grad_value_(parameters, clip_value):
     clip_value = float(clip_value)
     for p in _param_list(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters):
@@ -68,7 +68,7 @@ def vector_to_parameters(vec, parameters):
                          f"parameters have {total} elements in all")
     offset = 0
     for p in params:
-        p.data[...] = vec.data[offset:offset + p.numel()].reshape(p.shape)
+        p._data[...] = vec._data[offset:offset + p.numel()].reshape(p.shape)
         offset += p.numel()
 
 
@@ -81,4 +81,4 @@ def zero_grad_(parameters, set_to_none=True):
         if set_to_none:
             p.grad = None
         else:
-            p.grad.data[...] = 0
+            p.grad._data[...] = 0

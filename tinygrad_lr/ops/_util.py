@@ -4,7 +4,7 @@ import numpy as np
 
 def arr(x):
     """The array behind a Tensor, or the Python/numpy scalar itself."""
-    return x if isinstance(x, (int, float)) else x.data
+    return x if isinstance(x, (int, float)) else x._data
 
 
 def unbroadcast(g, shape):

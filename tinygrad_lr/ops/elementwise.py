@@ -51,7 +51,7 @@ class Mul(_Op):
     def forward(ctx, a, b):
         if isinstance(b, float):  # tensor * constant: only the constant is needed later
             ctx.scalar = b
-            return np.multiply(a.data, b)
+            return np.multiply(a._data, b)
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
@@ -115,7 +115,7 @@ class Pow(_Op):
 class Neg(_Op):
     @staticmethod
     def forward(ctx, a):
-        return np.negative(a.data)
+        return np.negative(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -126,7 +126,7 @@ class Cast(_Op):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
-        return a.data.astype(dtype)
+        return a._data.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
@@ -139,7 +139,7 @@ class Exp(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.exp(a.data)
+        return np.exp(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -150,7 +150,7 @@ class Log(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a.data)
+        return np.log(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -162,7 +162,7 @@ class Log1p(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log1p(a.data)
+        return np.log1p(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -175,7 +175,7 @@ class Expm1(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.expm1(a.data)
+        return np.expm1(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -187,7 +187,7 @@ class Sqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.sqrt(a.data)
+        return np.sqrt(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -199,7 +199,7 @@ class Rsqrt(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return 1 / np.sqrt(a.data)
+        return 1 / np.sqrt(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -212,7 +212,7 @@ class Reciprocal(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.reciprocal(a.data)
+        return np.reciprocal(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -224,7 +224,7 @@ class Sin(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a.data)
+        return np.sin(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -236,7 +236,7 @@ class Cos(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a.data)
+        return np.cos(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -249,7 +249,7 @@ class Tan(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.tan(a.data)
+        return np.tan(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -262,7 +262,7 @@ class Tanh(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.tanh(a.data)  # saturates to +-1, never overflows
+        return np.tanh(a._data)  # saturates to +-1, never overflows
 
     @staticmethod
     def backward(ctx, g):
@@ -278,7 +278,7 @@ class Sigmoid(_Op):
         # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: e^-|x| never overflows, and the
         # tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny gives).
         # The numerator max(e, x >= 0) is 1 or e^x without a (slow, branchy) np.where.
-        x = a.data
+        x = a._data
         e = np.exp(-np.abs(x))
         return np.maximum(e, x >= 0) / (1 + e)
 
@@ -292,7 +292,7 @@ class Relu(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.maximum(a.data, 0)
+        return np.maximum(a._data, 0)
 
     @staticmethod
     def backward(ctx, g):
@@ -305,7 +305,7 @@ class LeakyRelu(_Op):
     def forward(ctx, a, slope):
         ctx.save_for_backward(a)
         ctx.slope = slope
-        x = a.data
+        x = a._data
         return np.where(x > 0, x, x * x.dtype.type(slope))
 
     @staticmethod
@@ -323,7 +323,7 @@ class Elu(_Op):
     def forward(ctx, a, alpha):
         ctx.save_for_backward(a)
         ctx.alpha = alpha
-        x = a.data
+        x = a._data
         # expm1 only of the non-positive part: exp(1000) is never formed
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
 
@@ -340,7 +340,7 @@ class Softplus(_Op):
     def forward(ctx, a, beta, threshold):
         ctx.save_for_backward(a)
         ctx.beta, ctx.threshold = beta, threshold
-        x = a.data
+        x = a._data
         bx = beta * x
         # log(1 + e^z) = max(z, 0) + log1p(e^-|z|); above `threshold` it is z itself (PyTorch)
         soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
@@ -360,7 +360,7 @@ class Erf(_Op):
         from ..kernels.special import erf
 
         ctx.save_for_backward(a)
-        return erf(a.data)
+        return erf(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -372,7 +372,7 @@ class Abs(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.abs(a.data)
+        return np.abs(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -384,7 +384,7 @@ class Sign(_Op):
     @staticmethod
     def forward(ctx, a):
         ctx.shape = a.shape
-        return np.sign(a.data)
+        return np.sign(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -396,12 +396,12 @@ class Clamp(_Op):
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = lo, hi
-        return np.clip(a.data, lo, hi).astype(a.dtype, copy=False)
+        return np.clip(a._data, lo, hi).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        x = a.data
+        x = a._data
         inside = np.ones(x.shape, dtype=bool)  # PyTorch: gradient flows where lo <= x <= hi
         if ctx.lo is not None:
             inside &= x >= ctx.lo
@@ -447,7 +447,7 @@ class Where(_Op):
     def forward(ctx, cond, a, b):
         ctx.cond = cond
         ctx.shapes = (_shape(a), _shape(b))
-        return np.where(cond.data, arr(a), arr(b))
+        return np.where(cond._data, arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):

@@ -27,7 +27,7 @@ class Matmul(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return matmul_arrays(a.data, b.data)
+        return matmul_arrays(a._data, b._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -52,7 +52,7 @@ class Einsum(Function):
     def forward(ctx, spec, *operands):
         ctx.spec = spec
         ctx.save_for_backward(*operands)
-        return np.asarray(np.einsum(spec, *[o.data for o in operands], optimize=len(operands) > 2))
+        return np.asarray(np.einsum(spec, *[o._data for o in operands], optimize=len(operands) > 2))
 
     @staticmethod
     def backward(ctx, g):

@@ -21,7 +21,7 @@ class Reshape(_ViewOp):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
-        return a.data.reshape(shape)
+        return a._data.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -32,7 +32,7 @@ class Permute(_ViewOp):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return a.data.transpose(dims)
+        return a._data.transpose(dims)
 
     @staticmethod
     def backward(ctx, g):
@@ -43,7 +43,7 @@ class Expand(_ViewOp):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
-        return np.broadcast_to(a.data, shape)
+        return np.broadcast_to(a._data, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -56,7 +56,7 @@ class Flip(_Op):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return np.flip(a.data, dims).copy()
+        return np.flip(a._data, dims).copy()
 
     @staticmethod
     def backward(ctx, g):
@@ -66,7 +66,7 @@ class Flip(_Op):
 class Contiguous(_Op):
     @staticmethod
     def forward(ctx, a):
-        return np.ascontiguousarray(a.data)
+        return np.ascontiguousarray(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -79,7 +79,7 @@ class Index(_ViewOp):
     @staticmethod
     def forward(ctx, a, idx):
         ctx.in_shape, ctx.idx = a.shape, idx
-        return a.data[idx]
+        return a._data[idx]
 
     @staticmethod
     def backward(ctx, g):
@@ -94,9 +94,9 @@ class IndexAdd(_Op):
         ctx.idx = idx
         out = np.zeros(shape, dtype=g.dtype)
         if _is_basic(idx):
-            out[idx] = g.data  # no repeats possible: plain assignment is much faster
+            out[idx] = g._data  # no repeats possible: plain assignment is much faster
         else:
-            np.add.at(out, idx, g.data)
+            np.add.at(out, idx, g._data)
         return out
 
     @staticmethod
@@ -114,7 +114,7 @@ class Cat(_Op):
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
         ctx.sizes = [t.shape[dim] for t in tensors]
-        return np.concatenate([t.data for t in tensors], axis=dim)
+        return np.concatenate([t._data for t in tensors], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -137,10 +137,10 @@ class Pad(_Op):
         if any(lo < 0 or hi < 0 for lo, hi in widths):
             # negative padding crops, as in PyTorch
             crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, a.shape))
-            data = a.data[crop]
+            data = a._data[crop]
             widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
         else:
-            crop, data = None, a.data
+            crop, data = None, a._data
         ctx.in_shape, ctx.crop, ctx.widths = a.shape, crop, widths
         return np.pad(data, widths, constant_values=value)
 
@@ -157,7 +157,7 @@ class Gather(_Op):
     @staticmethod
     def forward(ctx, a, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = a.shape, dim, index
-        return a.data[_coordinates(index, dim)]
+        return a._data[_coordinates(index, dim)]
 
     @staticmethod
     def backward(ctx, g):
@@ -171,8 +171,8 @@ class ScatterAdd(_Op):
     @staticmethod
     def forward(ctx, a, dim, index, src):
         ctx.dim, ctx.index, ctx.src_shape = dim, index, src.shape
-        out = a.data.copy()
-        np.add.at(out, _coordinates(index, dim), src.data[tuple(slice(0, n) for n in index.shape)])
+        out = a._data.copy()
+        np.add.at(out, _coordinates(index, dim), src._data[tuple(slice(0, n) for n in index.shape)])
         return out
 
     @staticmethod

@@ -33,10 +33,10 @@ class Conv2d(_KernelOp):
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         from ..kernels.conv import conv2d_forward
 
-        out, cols = conv2d_forward(_as_2d(x.data), _as_2d(w.data), stride, padding, dilation,
+        out, cols = conv2d_forward(_as_2d(x._data), _as_2d(w._data), stride, padding, dilation,
                                    groups)
         if b is not None:
-            out += b.data.reshape(-1, 1, 1)
+            out += b._data.reshape(-1, 1, 1)
         ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
         ctx.save_for_backward(w, cols)  # cols: the unfolded input, reused by the weight grad
         return out if x.ndim == 4 else out[:, :, 0, :]
@@ -47,11 +47,11 @@ class Conv2d(_KernelOp):
 
         x_shape, w_shape, stride, padding, dilation, groups = ctx.args
         w, cols = ctx.saved_tensors
-        g = _as_2d(g.data)
+        g = _as_2d(g._data)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
         if need_x:
-            gx = conv2d_backward_input(g, _as_2d(w.data), _shape_2d(x_shape), stride, padding,
+            gx = conv2d_backward_input(g, _as_2d(w._data), _shape_2d(x_shape), stride, padding,
                                        dilation, groups).reshape(x_shape)
         if need_w:
             gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups).reshape(w_shape)
@@ -70,10 +70,10 @@ class ConvTranspose2d(_KernelOp):
     def forward(ctx, x, w, b, stride, padding, dilation, groups, out_shape):
         from ..kernels.conv import conv2d_backward_input
 
-        out = conv2d_backward_input(x.data, w.data, out_shape, stride, padding, dilation,
+        out = conv2d_backward_input(x._data, w._data, out_shape, stride, padding, dilation,
                                     groups)
         if b is not None:
-            out += b.data.reshape(-1, 1, 1)
+            out += b._data.reshape(-1, 1, 1)
         ctx.args = (stride, padding, dilation, groups)
         ctx.save_for_backward(x, w)
         return out
@@ -87,9 +87,9 @@ class ConvTranspose2d(_KernelOp):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         # a plain convolution of the output gradient gives the input gradient, and its
         # unfolded columns pair with x (in the role of conv2d's output gradient) for the weight
-        gx, g_cols = conv2d_forward(g.data, w.data, stride, padding, dilation, groups)
-        gw = conv2d_backward_weight(x.data, g_cols, w.shape, groups) if need_w else None
-        gb = g.data.sum(axis=(0, 2, 3)) if need_b else None
+        gx, g_cols = conv2d_forward(g._data, w._data, stride, padding, dilation, groups)
+        gw = conv2d_backward_weight(x._data, g_cols, w.shape, groups) if need_w else None
+        gb = g._data.sum(axis=(0, 2, 3)) if need_b else None
         return (gx if need_x else None), gw, gb, None, None, None, None, None
 
 
@@ -98,7 +98,7 @@ class MaxPool2d(_KernelOp):
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
         from ..kernels.pool import max_pool2d_forward
 
-        out, argmax = max_pool2d_forward(_as_2d(x.data), kernel, stride, padding, dilation,
+        out, argmax = max_pool2d_forward(_as_2d(x._data), kernel, stride, padding, dilation,
                                          out_hw)
         ctx.x_shape = x.shape
         ctx.save_for_backward(argmax)
@@ -109,7 +109,7 @@ class MaxPool2d(_KernelOp):
         from ..kernels.pool import max_pool2d_backward
 
         x_shape, (argmax,) = ctx.x_shape, ctx.saved_tensors
-        gx = max_pool2d_backward(_as_2d(g.data), argmax, _shape_2d(x_shape))
+        gx = max_pool2d_backward(_as_2d(g._data), argmax, _shape_2d(x_shape))
         return gx.reshape(x_shape), None, None, None, None, None
 
 
@@ -119,14 +119,14 @@ class AvgPool2d(_KernelOp):
         from ..kernels.pool import avg_pool2d_forward
 
         ctx.args = (x.shape, kernel, stride, padding, count_include_pad, divisor)
-        return avg_pool2d_forward(x.data, kernel, stride, padding, out_hw, count_include_pad,
+        return avg_pool2d_forward(x._data, kernel, stride, padding, out_hw, count_include_pad,
                                   divisor)
 
     @staticmethod
     def backward(ctx, g):
         from ..kernels.pool import avg_pool2d_backward
 
-        return (avg_pool2d_backward(g.data, *ctx.args),) + (None,) * 6
+        return (avg_pool2d_backward(g._data, *ctx.args),) + (None,) * 6
 
 
 def adaptive_bins(size, out):
@@ -140,7 +140,7 @@ class AdaptiveAvgPool2d(_KernelOp):
 
     @staticmethod
     def forward(ctx, x, out_hw):
-        xa = x.data
+        xa = x._data
         rows, cols = adaptive_bins(xa.shape[2], out_hw[0]), adaptive_bins(xa.shape[3], out_hw[1])
         out = np.empty(xa.shape[:2] + tuple(out_hw), dtype=xa.dtype)
         for i, (h0, h1) in enumerate(rows):
@@ -152,7 +152,7 @@ class AdaptiveAvgPool2d(_KernelOp):
     @staticmethod
     def backward(ctx, g):
         x_shape, rows, cols = ctx.bins
-        ga = g.data
+        ga = g._data
         gx = np.zeros(x_shape, dtype=ga.dtype)
         for i, (h0, h1) in enumerate(rows):
             for j, (w0, w1) in enumerate(cols):

@@ -25,7 +25,7 @@ class Sum(_Op):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
-        return np.sum(a.data, axis=dims, keepdims=keepdim)
+        return np.sum(a._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -39,20 +39,20 @@ class Prod(_Op):
     def forward(ctx, a, dims, keepdim):
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return np.prod(a.data, axis=dims, keepdims=keepdim)
+        return np.prod(a._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
-        if not (a.data == 0).any():
+        if not (a._data == 0).any():
             out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
             return g * out / a, None, None
         # With zeros, out / a is 0/0: use the product of all *other* elements instead.
         if is_grad_enabled():  # create_graph: it must be a graph itself
             return g * _product_of_others(a, ctx.dims), None, None
         # computed as exclusive cumulative products from both sides (no division)
-        x = np.moveaxis(a.data, ctx.dims, tuple(range(-len(ctx.dims), 0)))
+        x = np.moveaxis(a._data, ctx.dims, tuple(range(-len(ctx.dims), 0)))
         flat = x.reshape(x.shape[:x.ndim - len(ctx.dims)] + (-1,))
         ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
         left = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
@@ -85,17 +85,17 @@ class Amax(_Op):
 
     @classmethod
     def forward(cls, ctx, a, dims, keepdim):
-        if a.data.size == 0:
+        if a._data.size == 0:
             raise ValueError(f"{cls.__name__.lower()}: cannot reduce an empty tensor")
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
-        return cls.np_fn(a.data, axis=dims, keepdims=keepdim)
+        return cls.np_fn(a._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        mask = (a.data == out.data)
+        mask = (a._data == out._data)
         count = mask.sum(axis=ctx.dims, keepdims=True)
         share = a._make((mask / count).astype(a.dtype))
         return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
@@ -114,7 +114,7 @@ class Norm(_Op):
     def forward(ctx, a, p, dims, keepdim):
         ctx.save_for_backward(a)
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        x = np.abs(a.data)
+        x = np.abs(a._data)
         if p == np.inf:
             return np.max(x, axis=dims, keepdims=keepdim)
         if p == 2:
@@ -134,7 +134,7 @@ class Norm(_Op):
         if p == 1:
             return g * a.sign(), None, None, None
         if p == np.inf:
-            mask = (a.abs().data == out.data)
+            mask = (a.abs()._data == out._data)
             count = mask.sum(axis=ctx.dims, keepdims=True)
             share = a._make((mask / count).astype(a.dtype))
             return g * a.sign() * share, None, None, None
@@ -153,7 +153,7 @@ class LogSumExp(_Op):
     def forward(ctx, a, dims, keepdim):
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
-        x = a.data
+        x = a._data
         m = np.max(x, axis=dims, keepdims=True, initial=-np.inf)  # empty -> -inf, as torch
         m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf instead of NaN
         with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for all -inf rows
@@ -175,7 +175,7 @@ class Softmax(_Op):
         from ..kernels.softmax import softmax
 
         ctx.dim = dim
-        return softmax(a.data, dim)
+        return softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -191,7 +191,7 @@ class LogSoftmax(_Op):
         from ..kernels.softmax import log_softmax
 
         ctx.dim = dim
-        return log_softmax(a.data, dim)
+        return log_softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -203,7 +203,7 @@ class Cumsum(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return np.cumsum(a.data, axis=dim) if a.ndim else a.data.copy()  # numpy makes 0-d 1-d
+        return np.cumsum(a._data, axis=dim) if a.ndim else a._data.copy()  # numpy makes 0-d 1-d
 
     @staticmethod
     def backward(ctx, g):

@@ -131,12 +131,12 @@ class LBFGS(Optimizer):
 
     def _flat_grad(self):
         return np.concatenate([np.zeros(p.numel(), dtype=p.dtype) if p.grad is None
-                               else p.grad.data.reshape(-1) for p in self._params])
+                               else p.grad._data.reshape(-1) for p in self._params])
 
     def _add(self, step_size, direction):
         offset = 0
         for p in self._params:
-            p.data += (step_size * direction[offset:offset + p.numel()]).reshape(p.shape) \
+            p._data += (step_size * direction[offset:offset + p.numel()]).reshape(p.shape) \
                 .astype(p.dtype)
             offset += p.numel()
 
@@ -150,7 +150,7 @@ class LBFGS(Optimizer):
         self._add(t, d)
         loss, flat_grad = self._evaluate(closure)
         for p, saved in zip(self._params, x):
-            p.data[...] = saved
+            p._data[...] = saved
         return loss, flat_grad
 
     def step(self, closure=None):
@@ -218,7 +218,7 @@ class LBFGS(Optimizer):
                 break
             ls_func_evals = 0
             if group["line_search_fn"] == "strong_wolfe":
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p._data.copy() for p in self._params]
                 loss, flat_grad, t, ls_func_evals = _strong_wolfe(
                     lambda x, t, d: self._directional_evaluate(closure, x, t, d),
                     x_init, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals)

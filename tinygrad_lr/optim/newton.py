@@ -54,7 +54,7 @@ class Newton(Optimizer):
                 raise RuntimeError("Newton: could not differentiate the closure's loss; the "
                                    "closure must return the loss without calling "
                                    f"loss.backward() ({err})") from err
-            flat_grad = cat([(g if g is not None else Tensor(np.zeros_like(p.data)))
+            flat_grad = cat([(g if g is not None else Tensor(np.zeros_like(p._data)))
                              .reshape(-1) for g, p in zip(grads, params)])
             hessian = np.zeros((flat_grad.numel(), flat_grad.numel()))
             for k in range(flat_grad.numel()):
@@ -62,11 +62,11 @@ class Newton(Optimizer):
                     break
                 row = autograd_grad(flat_grad[k], params, retain_graph=True, allow_unused=True)
                 hessian[k] = np.concatenate([np.zeros(p.numel()) if r is None
-                                             else r.data.reshape(-1) for r, p in zip(row, params)])
+                                             else r._data.reshape(-1) for r, p in zip(row, params)])
         damping = np.concatenate([np.full(p.numel(), group["damping"])
                                   for group in self.param_groups for p in group["params"]])
         try:
-            direction = np.linalg.solve(hessian + np.diag(damping), flat_grad.data)
+            direction = np.linalg.solve(hessian + np.diag(damping), flat_grad._data)
         except np.linalg.LinAlgError:
             raise RuntimeError("Newton: the Hessian (plus damping) is singular; use "
                                "damping > 0") from None
@@ -75,6 +75,6 @@ class Newton(Optimizer):
             for group in self.param_groups:
                 for p in group["params"]:
                     d = direction[offset:offset + p.numel()].reshape(p.shape)
-                    p.data -= (group["lr"] * d).astype(p.dtype)
+                    p._data -= (group["lr"] * d).astype(p.dtype)
                     offset += p.numel()
         return loss

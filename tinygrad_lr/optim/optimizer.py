@@ -96,16 +96,16 @@ class Optimizer:
         for p in group["params"]:
             if p.grad is None:
                 continue
-            if not p.data.flags.c_contiguous:
+            if not p._data.flags.c_contiguous:
                 # e.g. made from a transposed array: the kernels update a flat view, so
                 # give the parameter its own contiguous array, once
-                p.data = np.ascontiguousarray(p.data)
+                p._data = np.ascontiguousarray(p._data)
             p._version[0] += 1  # an update in place: graphs that saved p must notice
             if p.grad.shape != p.shape:  # the kernels trust sizes: check them here
                 raise ValueError(f"{type(self).__name__}: a parameter of shape {p.shape} has "
                                  f"a gradient of shape {p.grad.shape}")
-            grad = np.ascontiguousarray(p.grad.data, dtype=p.data.dtype).reshape(-1)
-            yield p, p.data.reshape(-1), grad, self.state.setdefault(p, {})
+            grad = np.ascontiguousarray(p.grad._data, dtype=p._data.dtype).reshape(-1)
+            yield p, p._data.reshape(-1), grad, self.state.setdefault(p, {})
 
     @staticmethod
     def _buffer(state, key, param, fill=0.0):
@@ -179,7 +179,7 @@ def _as_state_value(key, value, param):
     """A saved state entry back in working form: arrays in the parameter's dtype (copied,
     so the saved dict stays untouched), numbers as numbers."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if not isinstance(value, np.ndarray):
         return copy.deepcopy(value)
     if key in _SCALAR_STATE and value.size == 1:

@@ -45,7 +45,7 @@ def global_grad_norm(parameters):
     total = 0.0
     for p in parameters:
         if p.grad is not None:
-            g = p.grad.data.ravel()
+            g = p.grad._data.ravel()
             total += float(np.dot(g, g))
     return math.sqrt(total)
 
@@ -88,8 +88,8 @@ def evaluate(model, loss_fn, loader, metrics=()):
                 total += float(loss_fn(out, target).item()) * n
                 count += n
                 if metrics:
-                    preds.append(out.data)
-                    targets.append(target.data)
+                    preds.append(out._data)
+                    targets.append(target._data)
     finally:
         model.train(was_training)
     result = {"loss": total / max(count, 1)}
@@ -236,8 +236,8 @@ def _train_one_epoch(state, loss_fn, loader, scheduler, metrics, params, bar, va
         total += loss_value * n
         count += n
         if metric_fns and val_loader is None:
-            preds.append(out.data)
-            targets.append(target.data)
+            preds.append(out._data)
+            targets.append(target._data)
         bar.update(state.epoch, state.epochs, loss_value)
         for cb in callbacks:
             cb.on_batch_end(state)

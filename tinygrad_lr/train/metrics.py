@@ -15,7 +15,7 @@ _AVERAGES = ("binary", "macro", "micro", "weighted")
 
 
 def _array(x):
-    return np.asarray(x.data if hasattr(x, "data") and not isinstance(x, np.ndarray) else x)
+    return np.asarray(x._data if hasattr(x, "_data") else x)
 
 
 def _labels(pred):

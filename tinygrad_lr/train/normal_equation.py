@@ -12,8 +12,8 @@ def linear_regression_normal_equation(X, y):
     singular). Returns `(weight, bias)` Tensors of shapes (features, outputs) and
     (outputs,) in X's floating dtype, so that `X @ weight + bias` is the prediction.
     """
-    Xa = np.asarray(X.data if isinstance(X, Tensor) else X, dtype=np.float64)
-    ya = np.asarray(y.data if isinstance(y, Tensor) else y, dtype=np.float64)
+    Xa = np.asarray(X._data if isinstance(X, Tensor) else X, dtype=np.float64)
+    ya = np.asarray(y._data if isinstance(y, Tensor) else y, dtype=np.float64)
     Xa = Xa.reshape(len(Xa), -1)
     squeeze = ya.ndim == 1
     ya = ya.reshape(len(ya), -1)

@@ -66,7 +66,7 @@ def load_data(name, model="mlp", seed=0, val_fraction=0.2, n_samples=None):
         n = n_samples or (600 if name == "moons" else 900)
         X, y = datasets.moons(n, noise=0.2, seed=seed) if name == "moons" else \
             datasets.spirals(n, seed=seed)
-        info = {"task": "classification", "in_features": 2, "out_features": int(y.data.max()) + 1}
+        info = {"task": "classification", "in_features": 2, "out_features": int(y._data.max()) + 1}
     else:  # sine
         if model == "cnn":
             raise ValueError("dataset 'sine' is a sequence task: use --model rnn or mlp")

@@ -31,7 +31,7 @@ def _replay(root):
     if root.grad_fn is None:
         raise ValueError("trace: this tensor was not computed from tensors that require "
                          "grad, so it has no graph")
-    seed = Tensor._make(np.ones_like(root.data))
+    seed = Tensor._make(np.ones_like(root._data))
     node_grads = {root.grad_fn: [None] * root.grad_fn.n_outputs}
     node_grads[root.grad_fn][root._output_nr] = seed
     deps = _topo_dependencies([root.grad_fn])
@@ -68,7 +68,7 @@ def _short(t, limit=6):
     """A tensor in a few characters: its values when small, else shape and norm."""
     if t is None:
         return "-"
-    a = np.asarray(t.data if hasattr(t, "data") else t)
+    a = np.asarray(getattr(t, "_data", t))
     if a.size <= limit:
         return np.array2string(a, precision=4, separator=", ", suppress_small=True).replace(
             "\n", "")

@@ -132,7 +132,7 @@ def _random_direction(params, rng):
     / filter) get the row's norm; biases and other 1-D parameters are left out (zero)."""
     direction = []
     for p in params:
-        w = p.data
+        w = p._data
         if w.ndim <= 1:
             direction.append(np.zeros_like(w))
             continue
@@ -158,7 +158,7 @@ def loss_landscape(model, loss_fn, inputs, target, dims=1, span=1.0, steps=21, s
     params = list(model.parameters())
     rng = np.random.default_rng(seed)
     dirs = [_random_direction(params, rng) for _ in range(dims)]
-    origin = [p.data.copy() for p in params]
+    origin = [p._data.copy() for p in params]
     alphas = np.linspace(-span, span, steps)
     grid = np.empty((steps,) * dims)
     was_training = model.training
@@ -168,11 +168,11 @@ def loss_landscape(model, loss_fn, inputs, target, dims=1, span=1.0, steps=21, s
             for index in np.ndindex(*grid.shape):
                 coords = [alphas[i] for i in index[::-1]]  # (a, b): a along columns
                 for p, w0, *ds in zip(params, origin, *dirs):
-                    p.data[...] = w0 + sum(c * d for c, d in zip(coords, ds))
+                    p._data[...] = w0 + sum(c * d for c, d in zip(coords, ds))
                 grid[index] = float(loss_fn(model(inputs), target).item())
     finally:
         for p, w0 in zip(params, origin):
-            p.data[...] = w0
+            p._data[...] = w0
         model.train(was_training)
     return alphas, grid
 
