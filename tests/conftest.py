@@ -2,7 +2,7 @@
 test that fails inside `no_grad()` or `detect_anomaly()` cannot break the tests after it."""
 import pytest
 
-from tinygrad_lr.autograd.grad_mode import STATE
+from tinygrad_lr.graph.grad_mode import STATE
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,26 @@
-"""tinygrad_lr: a small, readable and fast autograd framework for understanding training."""
-from . import _malloc, autograd
-from .autograd import (Function, detect_anomaly, enable_grad, gradcheck, gradgradcheck,
-                       is_grad_enabled, no_grad, set_grad_enabled)
-from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,
+"""tinygrad_lr: a small, readable and fast autograd framework for understanding training.
+
+The layers, each importing only the ones above it in this list (see ARCHITECTURE.md):
+kernels (Numba on arrays) <- graph (grad mode, nodes, the backward walk) <- ops (one
+Function per op) <- tensor <- autograd, nn, optim, data <- train, viz, cli.
+"""
+from . import _malloc
+from .functions import (abs, amax, amin, argmax, argmin, broadcast_to, chunk, clamp, clip,
+                        cos, cumsum, elu, erf, exp, expand, expm1, flatten, flip, gather, gelu,
+                        leaky_relu, log, log1p, log_softmax, logsumexp, masked_fill, max, mean,
+                        min, norm, pad, permute, pow, prod, reciprocal, relu, repeat, reshape,
+                        rsqrt, scatter_add, sigmoid, sign, sin, softmax, softplus, split, sqrt,
+                        square, squeeze, std, sum, tan, tanh, transpose, unsqueeze, var)
+from .graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .kernels import reference_kernels_enabled, use_reference_kernels
+from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, tensor, where
+from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: I001
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, zeros, zeros_like)
-from .kernels import reference_kernels_enabled, use_reference_kernels
 from .random import manual_seed
-from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, tensor, where
+from . import autograd, data, kernels, nn, ops, optim, train, viz  # noqa: I001
+from .autograd import Function, detect_anomaly, gradcheck, gradgradcheck
+from .serialization import load, save
 
 float32 = "float32"
 float64 = "float64"
@@ -17,35 +30,3 @@ bool_ = "bool"
 __version__ = "0.1.0"
 
 _malloc.tune()  # training steps reuse their memory instead of page-faulting it back in
-
-
-def _method(name):
-    def fn(t, *args, **kwargs):
-        return getattr(t if isinstance(t, Tensor) else Tensor(t), name)(*args, **kwargs)
-
-    fn.__name__ = name
-    fn.__doc__ = f"tl.{name}(t, ...) is t.{name}(...)"
-    return fn
-
-
-# functional forms of the Tensor methods: tl.exp(t), tl.sum(t, dim), ...
-for _name in ("exp log log1p expm1 sqrt rsqrt sin cos tan tanh sigmoid relu leaky_relu elu "
-              "gelu softplus sign abs clamp clip pow reciprocal square erf sum mean prod max "
-              "min amax amin argmax argmin var std norm logsumexp softmax log_softmax cumsum "
-              "reshape flatten squeeze unsqueeze transpose permute expand broadcast_to repeat "
-              "split chunk pad gather scatter_add masked_fill flip").split():
-    globals()[_name] = _method(_name)
-del _name
-
-
-def __getattr__(name):
-    # subpackages load on first use: `import tinygrad_lr` stays light and compiles nothing
-    import importlib
-
-    if name in ("nn", "optim", "data", "train", "viz", "kernels", "ops"):
-        return importlib.import_module(f".{name}", __name__)
-    if name in ("save", "load"):
-        from . import serialization
-
-        return getattr(serialization, name)
-    raise AttributeError(f"module 'tinygrad_lr' has no attribute {name!r}")

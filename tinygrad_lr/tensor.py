@@ -6,13 +6,13 @@ float64, integers are int64, and no op silently changes dtype.
 """
 import math
 import operator
-import weakref
 from collections import namedtuple
 
 import numpy as np
 
-from .autograd.engine import run_backward
-from .autograd.grad_mode import STATE
+from .graph.engine import accumulate_into_grad, run_backward
+from .graph.grad_mode import STATE
+from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -48,17 +48,14 @@ def _to_array(data, dtype=None):
     return arr
 
 
-def _check_grad_dtype(dtype):
-    if np.dtype(dtype).kind != "f":
-        raise TypeError(
-            f"only floating-point tensors can require grad, this one is {np.dtype(dtype)}; "
-            "convert it first with .float() or .double()"
-        )
+class Tensor(TensorBase):
+    """A numpy array with autograd: `Tensor(data, requires_grad=False, dtype=None)`.
 
+    The autograd state (`grad`, `grad_fn`, `requires_grad`, hooks, the version counter)
+    lives in `graph.tensor_base.TensorBase`; the methods here forward to ops.
+    """
 
-class Tensor:
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
-                 "_hooks", "__weakref__")
+    __slots__ = ()
     __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None):
@@ -68,59 +65,11 @@ class Tensor:
         self._output_nr = 0
         self._version = [0]
         self._hooks = None
+        self._base = None
         self._requires_grad = False
         if requires_grad:
-            _check_grad_dtype(self._data.dtype)
+            check_grad_dtype(self._data.dtype)
             self._requires_grad = True
-
-    @classmethod
-    def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
-        """Wrap an array without any checks (the hot path of every op)."""
-        t = object.__new__(cls)
-        t._data = data
-        t.grad = None
-        t._requires_grad = requires_grad
-        t.grad_fn = grad_fn
-        t._output_nr = output_nr
-        t._version = [0]
-        t._hooks = None
-        return t
-
-    # ------------------------------------------------------------ attributes
-    @property
-    def requires_grad(self):
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, flag):
-        self.requires_grad_(flag)
-
-    def requires_grad_(self, flag=True):
-        if self.grad_fn is not None and not flag:
-            raise RuntimeError(
-                "requires_grad can only be turned off on leaf tensors; this one was made "
-                f"by {self.grad_fn.name()}. Use .detach() to get a tensor without history."
-            )
-        if flag:
-            _check_grad_dtype(self._data.dtype)
-        self._requires_grad = bool(flag) or self.grad_fn is not None
-        return self
-
-    @property
-    def is_leaf(self):
-        return self.grad_fn is None
-
-    @property
-    def shape(self):
-        return self._data.shape
-
-    @property
-    def ndim(self):
-        return self._data.ndim
-
-    @property
-    def dtype(self):
-        return self._data.dtype
 
     def size(self, dim=None):
         return self._data.shape if dim is None else self._data.shape[dim]
@@ -137,21 +86,6 @@ class Tensor:
         return self._data.shape[0]
 
     # ------------------------------------------------------------ conversion
-    def numpy(self):
-        """The numpy array holding this tensor's values (shared, not copied)."""
-        return self._data
-
-    @property
-    def data(self):
-        """The values as a tensor without history that shares storage and the version
-        counter with this one (PyTorch's `.data`): `p.data -= lr * p.grad` updates p."""
-        return self.detach()
-
-    @data.setter
-    def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else _to_array(value)
-        self._version[0] += 1
-
     def __array__(self, dtype=None, copy=None):
         if copy:  # np.array(t) asks for a copy; np.asarray(t) shares
             return np.array(self._data, dtype=dtype)
@@ -183,14 +117,9 @@ class Tensor:
                              "ambiguous; use .any() or .all()")
         return bool(self._data.item())
 
-    def detach(self):
-        t = Tensor._make(self._data)
-        t._version = self._version  # shares memory, so shares the version counter
-        return t
-
     def clone(self):
         return M.Contiguous.apply(self) if not self._data.flags.c_contiguous else \
-            _Clone.apply(self)
+            M.Clone.apply(self)
 
     def astype(self, dtype):
         dtype = np.dtype(dtype)
@@ -215,6 +144,8 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Add d self / d leaf to `.grad` of every leaf this tensor was computed from
+        (only of `inputs`, when given). Non-scalar tensors need `gradient`."""
         if not self._requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require grad and has no grad_fn. Create "
@@ -230,49 +161,18 @@ class Tensor:
                 )
             gradient = Tensor._make(np.ones_like(self._data))
         else:
-            gradient = _as_grad(gradient, self, "backward(): gradient")
+            gradient = as_gradient(gradient, self, "backward(): gradient")
         if retain_graph is None:
             retain_graph = create_graph
-        if inputs is not None:
-            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = run_backward([self], [gradient], retain_graph, create_graph, inputs,
-                                 allow_unused=True)
-            for t, g in zip(inputs, grads):
-                if g is not None:
-                    from .autograd.engine import _accumulate_into_leaf
-                    _accumulate_into_leaf(t, g, create_graph)
+        if inputs is None:
+            run_backward([self], [gradient], retain_graph, create_graph)
             return
-        run_backward([self], [gradient], retain_graph, create_graph)
-
-    def retain_grad(self):
-        if self.grad_fn is None:
-            return  # leaves keep .grad anyway
-        if not self._requires_grad:
-            raise RuntimeError("retain_grad() on a tensor that does not require grad")
-        if self.grad_fn.retained is None:
-            self.grad_fn.retained = {}
-        self.grad_fn.retained[self._output_nr] = weakref.ref(self)
-
-    @property
-    def retains_grad(self):
-        r = self.grad_fn.retained if self.grad_fn is not None else None
-        return bool(r) and self._output_nr in r
-
-    def register_hook(self, hook):
-        """Call hook(grad) when this tensor's gradient is computed; it may return a
-        replacement. Returns a handle whose .remove() unregisters the hook."""
-        if not self._requires_grad:
-            raise RuntimeError("register_hook() on a tensor that does not require grad")
-        if self.grad_fn is None:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            if self.grad_fn.hooks is None:
-                self.grad_fn.hooks = {}
-            hooks = self.grad_fn.hooks.setdefault(self._output_nr, [])
-        hooks.append(hook)
-        return _HookHandle(hooks, hook)
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = run_backward([self], [gradient], retain_graph, create_graph, inputs,
+                             allow_unused=True)
+        for t, g in zip(inputs, grads):
+            if g is not None:
+                accumulate_into_grad(t, g, create_graph)
 
     def zero_(self):
         self._inplace_check("zero_")
@@ -646,7 +546,7 @@ class Tensor:
                              f"({self._data.size} elements) into {shape}") from None
         if target == self.shape:
             return self
-        return _view_of(self, M.Reshape.apply(self, target))
+        return M.Reshape.apply(self, target)
 
     view = reshape
 
@@ -679,7 +579,7 @@ class Tensor:
         dims = tuple(d % self.ndim for d in dims)
         if dims == tuple(range(self.ndim)):
             return self
-        return _view_of(self, M.Permute.apply(self, dims))
+        return M.Permute.apply(self, dims)
 
     def transpose(self, dim0, dim1):
         if self.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
@@ -693,7 +593,7 @@ class Tensor:
     @property
     def T(self):
         if self._data.ndim == 2:  # the common case, straight to the op
-            return _view_of(self, M.Permute.apply(self, (1, 0)))
+            return M.Permute.apply(self, (1, 0))
         return self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
 
     @property
@@ -716,7 +616,7 @@ class Tensor:
             raise ValueError(f"expand: cannot expand shape {self.shape} to {shape}") from None
         if target == self.shape:
             return self
-        return _view_of(self, M.Expand.apply(self, target))
+        return M.Expand.apply(self, target)
 
     def broadcast_to(self, shape):
         return self.expand(shape)
@@ -769,7 +669,7 @@ class Tensor:
         return self.split(max(size, 1), d)
 
     def __getitem__(self, idx):
-        return _view_of(self, M.Index.apply(self, _convert_index(idx)))
+        return M.Index.apply(self, _convert_index(idx))
 
     def __iter__(self):
         if self.ndim == 0:
@@ -820,42 +720,11 @@ class Tensor:
         return outer(self, other)
 
 
-from .autograd import function as _function  # noqa: E402
-
-_function.Tensor = Tensor  # the graph code needs the class; it cannot import this module
-
-
-class _Clone(E._Op):
-    @staticmethod
-    def forward(ctx, a):
-        return a._data.copy()
-
-    @staticmethod
-    def backward(ctx, g):
-        return g
-
-
-class _HookHandle:
-    def __init__(self, hooks, hook):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self):
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
 # what max(dim) / min(dim) return: a tuple that also has torch's .values and .indices
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
 
 # ================================================================ helpers
-def _view_of(base, out):
-    """Outputs that share memory with their input share its version counter."""
-    if np.may_share_memory(out._data, base._data):
-        out._version = base._version
-    return out
-
-
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
@@ -1019,13 +888,6 @@ def _compare(np_fn, a, b):
     return Tensor._make(np_fn(a._data, b))
 
 
-def _as_grad(g, like, what):
-    g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, dtype=like.dtype))
-    if g.shape != like.shape:
-        raise ValueError(f"{what} has shape {g.shape}, but the tensor has shape {like.shape}")
-    return g if g.dtype == like.dtype else g.astype(like.dtype)
-
-
 # ================================================================ functions
 def tensor(data, requires_grad=False, dtype=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
@@ -1069,7 +931,7 @@ def matmul(a, b):
     a, b = _t(a), _t(b)
     da, db = a._data, b._data
     if da.ndim == 2 and db.ndim == 2 and da.shape[1] == db.shape[0] and da.dtype == db.dtype:
-        return L.Matmul.apply(a, b)  # the common case: no promotion, no reshapes
+        return L.Matmul.apply(a, b, None, False)  # the common case: no promotion, no reshapes
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dim, got shapes "
                          f"{a.shape} and {b.shape} (use * for scalars)")
@@ -1088,7 +950,7 @@ def matmul(a, b):
     a, b = a.astype(dt), b.astype(dt)
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-    out = L.Matmul.apply(a2, b2)
+    out = L.Matmul.apply(a2, b2, None, False)
     if b.ndim == 1:
         out = out.squeeze(-1)
     if a.ndim == 1:

@@ -1,11 +1,17 @@
-"""The tape: graph nodes (Function + ctx), grad mode, the engine, functional API, gradcheck."""
+"""torch.autograd's namespace: Function, grad mode, grad, jacobian, hessian, vjp, jvp, hvp,
+gradcheck, gradgradcheck and detect_anomaly.
+
+The graph machinery itself (nodes, the backward walk, grad mode) lives one layer below the
+ops, in `tinygrad_lr/graph/`; this package holds the tools built on tensors.
+"""
+from ..graph.function import Function, Node, once_differentiable
+from ..graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import functional
 from .anomaly import detect_anomaly
-from .function import Function, Node
 from .functional import grad, hessian, hvp, jacobian, jvp, vjp
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report, gradgradcheck
 
-__all__ = ["Function", "Node", "grad", "jacobian", "hessian", "vjp", "jvp", "hvp",
-           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "detect_anomaly", "gradcheck", "gradgradcheck", "gradcheck_report",
-           "GradcheckError", "GradcheckReport"]
+__all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
+           "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
+           "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck",
+           "gradcheck_report", "GradcheckError", "GradcheckReport"]

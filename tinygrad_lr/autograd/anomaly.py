@@ -1,5 +1,5 @@
 """detect_anomaly: stop at the first op whose forward or backward produces NaN/Inf."""
-from .grad_mode import STATE
+from ..graph.grad_mode import STATE
 
 
 class detect_anomaly:

@@ -5,8 +5,10 @@ All are built on the one engine (`run_backward`); jvp uses the double-vjp trick
 """
 import numpy as np
 
-from .engine import run_backward
-from .grad_mode import enable_grad
+from ..graph.engine import run_backward
+from ..graph.grad_mode import enable_grad
+from ..graph.tensor_base import as_gradient
+from ..tensor import Tensor, stack
 
 
 def _tuple(x):
@@ -17,8 +19,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=False):
     """The gradients of `outputs` with respect to `inputs`, as a tuple (nothing is
     accumulated into `.grad`)."""
-    from ..tensor import Tensor, _as_grad
-
     outputs, inputs = _tuple(outputs), _tuple(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
@@ -40,7 +40,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    "grad_outputs for non-scalar outputs")
             g = Tensor._make(np.ones_like(out._data))
         roots.append(out)
-        seeds.append(_as_grad(g, out, f"autograd.grad: grad_outputs[{i}]"))
+        seeds.append(as_gradient(g, out, f"autograd.grad: grad_outputs[{i}]"))
     if retain_graph is None:
         retain_graph = create_graph
     grads = run_backward(roots, seeds, retain_graph, create_graph, inputs, allow_unused)
@@ -51,8 +51,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _prepare(inputs):
-    from ..tensor import Tensor
-
     single = not isinstance(inputs, (tuple, list))
     xs = tuple(Tensor._make(np.asarray(x._data if isinstance(x, Tensor) else x))
                .detach().requires_grad_() for x in _tuple(inputs))
@@ -60,16 +58,12 @@ def _prepare(inputs):
 
 
 def _zeros_if_none(gs, xs):
-    from ..tensor import Tensor
-
     return tuple(Tensor._make(np.zeros_like(x._data)) if g is None else g for g, x in zip(gs, xs))
 
 
 def jacobian(func, inputs, create_graph=False):
     """d func(inputs) / d inputs. For one input and one output: a tensor of shape
     out.shape + in.shape; otherwise tuples (nested for several outputs), like PyTorch."""
-    from ..tensor import Tensor, stack
-
     single_in, xs = _prepare(inputs)
     with enable_grad():
         out = func(*xs)
@@ -99,8 +93,6 @@ def jacobian(func, inputs, create_graph=False):
 
 def hessian(func, inputs, create_graph=False):
     """Second derivatives of a scalar function: shape in.shape + in.shape for one input."""
-    from ..tensor import Tensor
-
     single_in, xs = _prepare(inputs)
 
     def gradient(*args):
@@ -132,8 +124,6 @@ def vjp(func, inputs, v=None, create_graph=False):
 
 def jvp(func, inputs, v=None, create_graph=False):
     """(func(inputs), J v), by differentiating the (linear in u) vjp u -> u^T J once more."""
-    from ..tensor import Tensor
-
     single_in, xs = _prepare(inputs)
     vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x._data)) for x in xs)
     with enable_grad():

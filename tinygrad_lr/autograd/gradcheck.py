@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..graph.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor
 from .functional import grad
-from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -58,8 +59,6 @@ class GradcheckReport:
 
 
 def _outputs(fn, xs):
-    from ..tensor import Tensor
-
     out = fn(*xs)
     outs = (out,) if isinstance(out, Tensor) else tuple(out)
     for i, o in enumerate(outs):
@@ -70,8 +69,6 @@ def _outputs(fn, xs):
 
 
 def _prepare_inputs(inputs):
-    from ..tensor import Tensor
-
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not diff:
@@ -184,8 +181,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   raise_exception=True):
     """gradcheck of the gradient itself: checks second derivatives (create_graph=True)."""
-    from ..tensor import Tensor
-
     inputs, diff = _prepare_inputs(inputs)
     with enable_grad():
         outs = _outputs(fn, inputs)

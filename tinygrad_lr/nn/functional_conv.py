@@ -1,12 +1,12 @@
 """Convolution and pooling, function form (PyTorch's signatures).
 
 These check the arguments and shapes - errors name the layer, the expected and the actual
-shape - turn sizes into (height, width) pairs and call the ops in ops/nn.py. The 1-D
+shape - turn sizes into (height, width) pairs and call the ops in ops/conv.py. The 1-D
 versions run the 2-D ops on a unit height.
 """
 from numbers import Integral
 
-from ..ops import nn as ops
+from ..ops import conv as ops
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d"]

@@ -1,17 +1,18 @@
 """Function form of the layers: linear, activations, dropout, normalisation, embedding.
 
-Most are a line of Tensor operations. Three are one fused `Function` each, with forward
-and backward side by side, because a chain of small ops would be slow: `linear` (one
-GEMM plus bias in, two GEMMs out), `batch_norm` and `layer_norm` (Numba kernels in
-`kernels/norm.py`; their backward is computed by a kernel, so it is differentiable once).
+Most are a line of Tensor operations. Four call one fused op each (in ops/), because a
+chain of small ops would be slow: `linear` (ops/linalg.py: one GEMM plus bias in, two GEMMs
+out), `batch_norm` and `layer_norm` (ops/norm.py: Numba kernels, so differentiable once)
+and `embedding` (ops/movement.py). Their plain Tensor-op versions are in nn/reference.py.
 """
 import numpy as np
 
 from .. import random as _random
-from ..autograd.function import Function
-from ..ops.linalg import matmul_arrays
-from ._checks import check_dropout
+from ..ops.linalg import Matmul
+from ..ops.movement import Embedding
+from ..ops.norm import BatchNorm, LayerNorm, batch_statistics
 from ..tensor import Tensor, einsum
+from ._checks import check_dropout
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
            "softplus", "softmax", "log_softmax", "dropout", "batch_norm", "layer_norm",
@@ -32,29 +33,6 @@ def _same_dtype(input, fn, **params):
 
 
 # ---------------------------------------------------------------- linear
-class Linear(Function):
-    """y = x @ W.T + b for x of shape (..., in_features)."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
-        out = matmul_arrays(x._data, weight._data.T)
-        if bias is not None:
-            out += bias._data
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])  # leading dims are all "batch"
-        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-        grad_x = g @ weight if need_x else None
-        grad_w = g2.T @ x2 if need_w else None
-        grad_b = g2.sum(0) if need_b else None
-        return grad_x, grad_w, grad_b
 
 
 def linear(input, weight, bias=None):
@@ -68,7 +46,7 @@ def linear(input, weight, bias=None):
     if weight.ndim == 1:  # a vector of weights: y = input @ w (+ b), like torch
         out = input @ weight
         return out if bias is None else out + bias
-    return Linear.apply(input, weight, bias)
+    return Matmul.apply(input, weight, bias, True)
 
 
 def bilinear(input1, input2, weight, bias=None):
@@ -141,53 +119,6 @@ def dropout(input, p=0.5, training=True):
 
 
 # ---------------------------------------------------------------- normalisation
-class BatchNorm(Function):
-    """Batch normalisation of x viewed as (N, C, L) with the batch's own statistics
-    (mean and biased variance per channel over N and L, computed by the caller).
-
-    forward: xhat = (x - mean) / sqrt(var + eps), y = xhat * w + b.
-    backward (one kernel pass per channel):
-        dw = sum(g * xhat), db = sum(g),
-        dx = w / std * (g - mean(g) - xhat * mean(g * xhat)).
-    """
-
-    array_forward = True
-    differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, x3, mean, var, eps):
-        from ..kernels.norm import scale_shift
-
-        invstd = 1.0 / np.sqrt(var + eps)
-        w, b = _affine(weight, bias, x3.shape[1], x3.dtype)
-        ctx.x3, ctx.w, ctx.mean, ctx.invstd = x3, w, mean, invstd
-        ctx.save_for_backward(x)
-        return scale_shift(x3, mean, invstd, w, b).reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        from ..kernels.norm import batch_norm_backward
-
-        (x,) = ctx.saved_tensors  # checks x was not modified in place
-        gx, gw, gb = batch_norm_backward(_as_ncl(g._data), ctx.x3, ctx.mean, ctx.invstd, ctx.w)
-        _, need_w, need_b = ctx.needs_input_grad[:3]
-        dt = x.dtype
-        return (Tensor._make(gx.reshape(x.shape)),
-                Tensor._make(gw.astype(dt)) if need_w else None,
-                Tensor._make(gb.astype(dt)) if need_b else None,
-                None, None, None, None)
-
-
-def _as_ncl(a):
-    """(N, C, *spatial) -> a contiguous (N, C, L) view."""
-    a = np.ascontiguousarray(a)
-    return a.reshape(a.shape[0], a.shape[1], -1)
-
-
-def _affine(weight, bias, n, dtype):
-    w = weight._data if weight is not None else np.ones(n, dtype=dtype)
-    b = bias._data if bias is not None else np.zeros(n, dtype=dtype)
-    return w, b
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
@@ -227,10 +158,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {input.shape}")
-    from ..kernels.norm import batch_stats
-
-    x3 = _as_ncl(input._data)
-    mean, var = batch_stats(x3)
+    x3, mean, var = batch_statistics(input)
     out = BatchNorm.apply(input, weight, bias, x3, mean, var, eps)
     # running statistics use the unbiased variance, as in PyTorch
     for buffer, batch_value in ((running_mean, mean), (running_var, var * count / (count - 1))):
@@ -238,43 +166,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             buffer._data[...] = (1 - momentum) * buffer._data + momentum * batch_value
             buffer._version[0] += 1
     return out
-
-
-class LayerNorm(Function):
-    """Normalise each row of x viewed as (M, D) over its D trailing elements.
-
-    backward per row: dx = (g*w - mean(g*w) - xhat * mean(g*w * xhat)) / std;
-    dw = sum over rows of g * xhat, db = sum over rows of g (all in one kernel pass).
-    """
-
-    array_forward = True
-    differentiable_backward = False
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, normalized_shape, eps):
-        from ..kernels.norm import layer_norm_rows
-
-        d = int(np.prod(normalized_shape))
-        rows = np.ascontiguousarray(x._data).reshape(-1, d)
-        w, b = _affine(weight, bias, d, rows.dtype)
-        out, mean, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
-        ctx.rows, ctx.mean, ctx.invstd, ctx.w = rows, mean, invstd, w.reshape(-1)
-        ctx.normalized_shape = normalized_shape
-        ctx.save_for_backward(x)
-        return out.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        from ..kernels.norm import layer_norm_backward_rows
-
-        (x,) = ctx.saved_tensors  # checks x was not modified in place
-        g_rows = np.ascontiguousarray(g._data).reshape(ctx.rows.shape)
-        gx, gw, gb = layer_norm_backward_rows(g_rows, ctx.rows, ctx.mean, ctx.invstd, ctx.w)
-        _, need_w, need_b = ctx.needs_input_grad[:3]
-        shape, dt = ctx.normalized_shape, x.dtype
-        return (Tensor._make(gx.reshape(x.shape)),
-                Tensor._make(gw.astype(dt).reshape(shape)) if need_w else None,
-                Tensor._make(gb.astype(dt).reshape(shape)) if need_b else None, None, None)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -295,25 +186,6 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 # ---------------------------------------------------------------- embedding and friends
-class Embedding(Function):
-    """Rows of weight picked by integer indices. backward adds each output row's gradient
-    into the row it came from (repeated indices accumulate); padding_idx gets none."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, weight, indices, padding_idx):
-        ctx.indices, ctx.padding_idx, ctx.shape = indices, padding_idx, weight.shape
-        return weight._data[indices]
-
-    @staticmethod
-    def backward(ctx, g):
-        from ..ops.movement import IndexAdd
-
-        if ctx.padding_idx is not None:
-            keep = (ctx.indices != ctx.padding_idx)[..., None]
-            g = g * Tensor._make(keep.astype(g.dtype))
-        return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None
 
 
 def embedding(input, weight, padding_idx=None):

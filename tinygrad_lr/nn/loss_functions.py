@@ -16,8 +16,8 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
+from ..ops.losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyIndices,
+                          HuberError, SquaredError, ZeroOne, check_class_range)
 from ..tensor import Tensor, maximum, minimum, where
 
 __all__ = [
@@ -46,14 +46,6 @@ def _reduce(loss, reduction):
     if reduction == "sum":
         return loss.sum()
     return loss
-
-
-def _reduce_array(loss, reduction, dtype):
-    """_reduce on a numpy array, for the forward of a fused loss; the result keeps `dtype`
-    (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
-    if reduction == "none":
-        return loss
-    return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=dtype)
 
 
 def _tensor(x, like=None):
@@ -117,30 +109,6 @@ def mse_loss(input, target, reduction="mean"):
     return SquaredError.apply(input, target, reduction)
 
 
-class SquaredError(Function):
-    """(input - target)^2, reduced, as one graph node: the commonest regression loss
-    costs one node instead of four (sub, mul, sum, divide). The backward
-    2 (input - target) / n is written with Tensor ops, so it is differentiable again."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, input, target, reduction):
-        ctx.save_for_backward(input, target)
-        ctx.reduction = reduction
-        diff = input._data - target._data
-        squared = diff * diff
-        return _reduce_array(squared, reduction, squared.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        input, target = ctx.saved_tensors
-        scale = 2.0 / input._data.size if ctx.reduction == "mean" else 2.0
-        grad = (g * scale) * (input - target)
-        need_input, need_target = ctx.needs_input_grad[:2]
-        return (grad if need_input else None), (-grad if need_target else None), None
-
-
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: |input - target|."""
     target = _regression_pair("l1_loss", input, target, reduction)
@@ -166,34 +134,6 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     return HuberError.apply(input, target, reduction, float(beta), 1.0 / beta)
-
-
-class HuberError(Function):
-    """scale * Huber_delta(input - target), reduced, as one graph node (the composite
-    abs / where / mul / sub graph was 10 nodes and ~3.5x PyTorch's time). Its derivative
-    is scale * clamp(r, -delta, delta), written with Tensor ops so it is differentiable again
-    (second derivative scale inside |r| < delta, 0 outside)."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, input, target, reduction, delta, scale):
-        ctx.save_for_backward(input, target)
-        ctx.reduction, ctx.delta, ctx.scale = reduction, delta, scale
-        r = input._data - target._data
-        a = np.abs(r)
-        loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
-        if scale != 1.0:
-            loss *= scale
-        return _reduce_array(loss, reduction, loss.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        input, target = ctx.saved_tensors
-        scale = ctx.scale / input._data.size if ctx.reduction == "mean" else ctx.scale
-        grad = (g * scale) * (input - target).clamp(-ctx.delta, ctx.delta)
-        need_input, need_target = ctx.needs_input_grad[:2]
-        return (grad if need_input else None), (-grad if need_target else None), None, None, None
 
 
 def log_cosh_loss(input, target, reduction="mean"):
@@ -309,35 +249,6 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-class BinaryCrossEntropy(Function):
-    """Elementwise BCE of probabilities with PyTorch's clamped logs and gradient.
-
-    The composite -(y log x + (1 - y) log(1 - x)) would give 0/0 = NaN gradients where a
-    float32 sigmoid has saturated to exactly 0 or 1; PyTorch's gradient
-    (x - y) / max(x (1 - x), 1e-12) stays finite, and so does this one.
-    """
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, input, target):
-        ctx.save_for_backward(input, target)
-        x, y = input._data, target._data
-        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
-            log_x, log_1mx = np.log(x), np.log1p(-x)
-        return (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
-
-    @staticmethod
-    def backward(ctx, g):
-        input, target = ctx.saved_tensors
-        grad_input = grad_target = None
-        if ctx.needs_input_grad[0]:
-            grad_input = g * (input - target) / maximum((1 - input) * input, 1e-12)
-        if ctx.needs_input_grad[1]:
-            grad_target = g * ((-input).log1p().clamp(min=-100) - input.log().clamp(min=-100))
-        return grad_input, grad_target
-
-
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
                                      pos_weight=None):
     """BCE of sigmoid(input), computed from the logits without forming sigmoid:
@@ -367,43 +278,6 @@ def _broadcasts_to(shape, target_shape):
         return np.broadcast_shapes(shape, target_shape) == target_shape
     except ValueError:
         return False
-
-
-class BinaryCrossEntropyWithLogits(Function):
-    """The loss above as one graph node (the composite took seven). With s = sigmoid(-x),
-    d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight;
-    both written with Tensor ops, so they are differentiable again."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, input, target, weight, pos_weight, reduction):
-        ctx.save_for_backward(input, target)
-        ctx.constants = (weight, pos_weight, reduction)
-        x, y = input._data, target._data
-        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        loss = (1 - y) * x + log_weight * np.logaddexp(0, -x)  # logaddexp(0, z): stable softplus
-        if weight is not None:
-            loss = loss * weight
-        loss = loss.astype(x.dtype, copy=False)
-        return _reduce_array(loss, reduction, x.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        input, target = ctx.saved_tensors
-        weight, pos_weight, reduction = ctx.constants
-        if reduction == "mean":
-            g = g * (1.0 / input._data.size)
-        if weight is not None:
-            g = g * weight
-        grad_input = grad_target = None
-        if ctx.needs_input_grad[0]:
-            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
-            grad_input = g * ((1 - target) - log_weight * (-input).sigmoid())
-        if ctx.needs_input_grad[1]:
-            softplus_term = 0 if pos_weight is None else (pos_weight - 1) * _softplus(-input)
-            grad_target = g * (softplus_term - input)
-        return grad_input, grad_target, None, None, None
 
 
 def soft_margin_loss(input, target, reduction="mean"):
@@ -471,7 +345,7 @@ def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     if input.ndim != 2 or target.shape != input.shape[:1]:
         raise ValueError(f"{name}: class-index targets need input (N, C) and target (N,), "
                          f"got input {input.shape} and target {target.shape}")
-    _check_class_range(name, target._data, input.shape[1], None)
+    check_class_range(name, target._data, input.shape[1], None)
     log_p_t = input.log_softmax(1).gather(1, target._data[:, None])[:, 0]
     if isinstance(alpha, (int, float)):
         alpha_t = float(alpha)
@@ -507,37 +381,7 @@ def zero_one_loss(input, target, reduction="mean"):
     return ZeroOne.apply(input, wrong, reduction)
 
 
-class ZeroOne(Function):
-    """Counts wrong predictions; its backward raises (the 0-1 loss has no useful gradient)."""
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, input, wrong, reduction):
-        wrong = wrong.astype(input.dtype)
-        return _reduce_array(wrong, reduction, input.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError(
-            "zero_one_loss is not differentiable: its gradient is 0 almost everywhere and "
-            "undefined at the decision boundary, so gradient descent cannot use it. Train with "
-            "a surrogate - hinge_loss or a log loss (cross_entropy, "
-            "binary_cross_entropy_with_logits) - and report zero_one_loss as a metric.")
-
-
 # ================================================================ multi-class
-def _check_class_range(name, target, n_classes, ignore_index):
-    valid = (target >= 0) & (target < n_classes)
-    if ignore_index is not None:
-        valid |= target == ignore_index
-    if not valid.all():
-        bad = target[~valid].flat[0]
-        also = f", or ignore_index={ignore_index}" if ignore_index is not None else ""
-        raise IndexError(f"{name}: target contains class index {bad}, but the input has "
-                         f"{n_classes} classes (valid: 0..{n_classes - 1}{also})")
-
-
 def _index_target(name, input, target):
     """Check an (N, C, d1...) input against an (N, d1...) integer target."""
     if target.dtype.kind not in "iu":
@@ -606,58 +450,6 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
     return _reduce(loss, reduction)  # 'mean' is over samples, weights or not (as PyTorch)
 
 
-class CrossEntropyIndices(Function):
-    """Cross-entropy of (M, C) logits against M class indices, as ONE graph node.
-
-    forward: kernels/cross_entropy.py - log-softmax, pick, weight in one pass - then reduce.
-    backward: with p = softmax(x) and eps the label smoothing, row i's gradient is
-        (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w)  =  p * coef_i - pull_i.
-    A plain backward computes it with the fused kernel; under create_graph=True (Hessians,
-    gradgradcheck) the same formula is written with Tensor ops, so it is differentiable again.
-    """
-
-    array_forward = True
-
-    @staticmethod
-    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
-        from ..kernels.cross_entropy import cross_entropy_forward
-
-        losses, row_weight, lse, bad_row = cross_entropy_forward(logits._data, target, weight,
-                                                                 ignore_index, smoothing)
-        if bad_row >= 0:
-            _check_class_range("cross_entropy", target, logits.shape[1], ignore_index)
-        ctx.save_for_backward(logits)
-        ctx.args = (lse, target, weight, ignore_index, smoothing, reduction)
-        if reduction == "none":
-            return losses
-        if reduction == "sum":
-            return np.asarray(losses.sum(), dtype=losses.dtype)
-        ctx.total_weight = row_weight.sum()  # 0 when every target is ignored: NaN, as PyTorch
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(losses.sum() / ctx.total_weight, dtype=losses.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        from ..kernels import cross_entropy as K
-
-        (logits,) = ctx.saved_tensors
-        lse, target, weight, ignore_index, eps, reduction = ctx.args
-        m = logits.shape[0]
-        with np.errstate(divide="ignore"):  # every target ignored: NaN gradient, as PyTorch
-            scale = 1 / ctx.total_weight if reduction == "mean" else 1.0
-        if is_grad_enabled():  # create_graph=True: keep every step on the tape
-            coef, pull = K.softmax_coef_and_pull(target, weight, ignore_index, eps, logits.dtype)
-            g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
-            return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
-        if reduction == "none":
-            g_rows = g._data
-        else:
-            g_rows = np.full(m, g._data * scale, dtype=logits.dtype)
-        grad = K.cross_entropy_backward(logits._data, lse, target, weight, ignore_index, eps,
-                                        g_rows)
-        return Tensor._make(grad), None, None, None, None, None
-
-
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities: -weight[t] * input[n, t].
 
@@ -675,7 +467,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got {input.shape}")
     n_classes = input.shape[1]
     t = _index_target(name, input, target)
-    _check_class_range(name, t, n_classes, ignore_index)
+    check_class_range(name, t, n_classes, ignore_index)
     w = _class_weight(name, weight, n_classes, input)
     kept = t != ignore_index
     safe_t = np.where(kept, t, 0)
@@ -706,7 +498,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     if input.ndim != 2:
         raise ValueError(f"{name}: input must be (N, C) or (C,), got {input.shape}")
     n, c = input.shape
-    _check_class_range(name, t, c, None)
+    check_class_range(name, t, c, None)
     x_y = input.gather(1, t[:, None])
     h = (margin - x_y + input).relu()
     if p == 2:

@@ -7,6 +7,12 @@ def arr(x):
     return x if isinstance(x, (int, float)) else x._data
 
 
+def as_tensors(like, *arrays):
+    """Gradients computed on arrays (by a kernel) as the Function contract wants them:
+    tensors of the same class as `like`, None staying None."""
+    return tuple(None if a is None else like._make(a) for a in arrays)
+
+
 def unbroadcast(g, shape):
     """Sum a gradient back to the shape of an input that was broadcast in forward.
 

@@ -7,7 +7,9 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..graph.function import Function
+from ..graph.tensor_base import TensorBase
+from ..kernels.special import erf
 from ._util import arr, unbroadcast
 
 
@@ -94,7 +96,7 @@ class Pow(_Op):
         na, nb = ctx.needs_input_grad
         ga = gb = None
         if na:
-            if hasattr(b, "_version"):
+            if isinstance(b, TensorBase):
                 ga = unbroadcast(g * b * a ** (b - 1), a.shape)
             elif b == 0:
                 ga = g * 0.0
@@ -102,9 +104,7 @@ class Pow(_Op):
                 ga = g * b * a ** (b - 1) if b != 2 else g * 2 * a
         if nb:
             # d(a^b)/db = a^b log a; at a == 0 the limit (b > 0) is 0, as in PyTorch
-            from ..tensor import where
-
-            if hasattr(a, "_version"):
+            if isinstance(a, TensorBase):
                 safe_log = where(a == 0, 1.0, a).log()
             else:
                 safe_log = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
@@ -311,8 +311,6 @@ class LeakyRelu(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        from ..tensor import where
-
         return where(a > 0, g, g * ctx.slope), None
 
 
@@ -330,8 +328,6 @@ class Elu(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        from ..tensor import where
-
         return where(a > 0, g, g * (ctx.saved_output + ctx.alpha)), None
 
 
@@ -349,16 +345,12 @@ class Softplus(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        from ..tensor import where
-
         return where(a * ctx.beta > ctx.threshold, g, g * (a * ctx.beta).sigmoid()), None, None
 
 
 class Erf(_Op):
     @staticmethod
     def forward(ctx, a):
-        from ..kernels.special import erf
-
         ctx.save_for_backward(a)
         return erf(a._data)
 
@@ -383,7 +375,6 @@ class Abs(_Op):
 class Sign(_Op):
     @staticmethod
     def forward(ctx, a):
-        ctx.shape = a.shape
         return np.sign(a._data)
 
     @staticmethod
@@ -451,10 +442,14 @@ class Where(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import where
-
         _, na, nb = ctx.needs_input_grad
         sa, sb = ctx.shapes
         return (None,
                 unbroadcast(where(ctx.cond, g, 0.0), sa) if na else None,
                 unbroadcast(where(ctx.cond, 0.0, g), sb) if nb else None)
+
+
+def where(cond, a, b):
+    """where(cond, a, b) inside backward formulas: cond a boolean tensor, a and b tensors
+    of one dtype or Python numbers (the public tl.where checks and promotes first)."""
+    return Where.apply(cond, a, b)

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..graph.function import Function
 from ._util import unbroadcast
 from .movement import IndexAdd
 
@@ -20,26 +20,52 @@ def matmul_arrays(a, b):
 
 
 class Matmul(Function):
-    """Batched, broadcasting a @ b for inputs with ndim >= 2 (Tensor.matmul handles 1-D)."""
+    """a @ b, batched and broadcasting, for inputs with ndim >= 2 (Tensor.matmul turns 1-D
+    operands into matrices first) - and F.linear's x @ W^T + bias in the same node: with
+    transpose_b=True, b is a weight W of shape (out, in) as nn.Linear stores it.
+
+    backward (for out = a @ B, B = b or b^T):  da = g @ B^T,  dB = a^T @ g,  dbias = sum of g
+    over the broadcast dims; each is summed back over broadcast batch dims.
+    """
 
     array_forward = True
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, bias, transpose_b):
         ctx.save_for_backward(a, b)
-        return matmul_arrays(a._data, b._data)
+        ctx.transpose_b = transpose_b
+        if a.ndim == 2 and b.ndim == 2:
+            ctx.node_name = "MmBackward0" if bias is None else "AddmmBackward0"
+        out = matmul_arrays(a._data, b._data.T if transpose_b else b._data)
+        if bias is not None:
+            out += bias._data
+        return out
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g @ b.transpose(-1, -2), a.shape) if na else None
-        if nb and a.ndim > 2 and b.ndim == 2:  # one GEMM over all rows, not a product per batch
-            rows = math.prod(a.shape[:-1])
-            gb = a.reshape(rows, a.shape[-1]).transpose(-1, -2) @ g.reshape(rows, g.shape[-1])
+        need_a, need_b, need_bias = ctx.needs_input_grad[:3]
+        ga = gb = gbias = None
+        if ctx.transpose_b:  # b is W (out, in): out = a @ W^T, so da = g @ W, dW = g^T a
+            if need_a:
+                ga = g @ b
+            if need_b:
+                gb = _rows(g).T @ _rows(a)
         else:
-            gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape) if nb else None
-        return ga, gb
+            if need_a:
+                ga = unbroadcast(g @ b.transpose(-1, -2), a.shape)
+            if need_b and a.ndim > 2 and b.ndim == 2:  # one GEMM over all rows, not one per batch
+                gb = _rows(a).T @ _rows(g)
+            elif need_b:
+                gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape)
+        if need_bias:
+            gbias = _rows(g).sum(0)
+        return ga, gb, gbias, None
+
+
+def _rows(t):
+    """(..., n) -> (rows, n): the leading dims of a batch of vectors are all "batch"."""
+    return t if t.ndim == 2 else t.reshape(math.prod(t.shape[:-1]), t.shape[-1])
 
 
 class Einsum(Function):
@@ -56,8 +82,6 @@ class Einsum(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import einsum
-
         ops = ctx.saved_tensors
         ins, out = ctx.spec.split("->")
         subs = ins.split(",")
@@ -72,8 +96,8 @@ class Einsum(Function):
             others = [s for j, s in enumerate(subs) if j != i]
             available = set(out).union(*others)
             kept = "".join(c for c in letters if c in available)
-            gi = einsum(",".join([out] + others) + "->" + kept,
-                        g, *[o for j, o in enumerate(ops) if j != i])
+            gi = Einsum.apply(",".join([out] + others) + "->" + kept,
+                              g, *[o for j, o in enumerate(ops) if j != i])
             if kept != letters:  # letters only in this operand were summed: broadcast back
                 gi = gi.reshape(tuple(size[c] if c in kept else 1 for c in letters))
                 gi = gi.expand(tuple(size[c] for c in letters))

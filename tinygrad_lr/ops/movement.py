@@ -5,7 +5,8 @@ broadcast away, scatter an index back (accumulating repeated indices).
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..graph.function import Function
+from ._util import unbroadcast
 
 
 class _Op(Function):
@@ -13,8 +14,11 @@ class _Op(Function):
 
 
 class _ViewOp(_Op):
-    """Ops whose output may share memory with the input: they share its version counter,
-    so an in-place change through either is seen by the nodes that saved the other."""
+    """An op whose output may share memory with its input (a view): the two share one
+    version counter, so an in-place change through either is seen by the nodes that saved
+    the other, and the view knows its base tensor."""
+
+    returns_view = True
 
 
 class Reshape(_ViewOp):
@@ -47,8 +51,6 @@ class Expand(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        from ._util import unbroadcast
-
         return unbroadcast(g, ctx.in_shape), None
 
 
@@ -61,6 +63,16 @@ class Flip(_Op):
     @staticmethod
     def backward(ctx, g):
         return g.flip(ctx.dims), None
+
+
+class Clone(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        return a._data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
 
 
 class Contiguous(_Op):
@@ -193,3 +205,22 @@ def _coordinates(index, dim):
     coords = list(np.indices(index.shape, sparse=True))
     coords[dim] = index
     return tuple(coords)
+
+
+class Embedding(Function):
+    """Rows of weight picked by integer indices. backward adds each output row's gradient
+    into the row it came from (repeated indices accumulate); padding_idx gets none."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        ctx.indices, ctx.padding_idx, ctx.shape = indices, padding_idx, weight.shape
+        return weight._data[indices]
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.padding_idx is not None:
+            keep = (ctx.indices != ctx.padding_idx)[..., None]
+            g = g * g._make(keep.astype(g.dtype))
+        return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None

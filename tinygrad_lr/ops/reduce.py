@@ -5,9 +5,11 @@ reshapes the incoming gradient to the keepdim shape and broadcasts it back.
 """
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
+from ..graph.function import Function
+from ..graph.grad_mode import is_grad_enabled
+from ..kernels.softmax import log_softmax, softmax
 from ._util import keepdim_shape
+from .elementwise import where
 
 
 class _Op(Function):
@@ -66,8 +68,6 @@ def _product_of_others(a, dims):
     """For every element of `a`, the product of the other elements of its reduction group,
     with Tensor ops (so it can be differentiated again): each group of n elements becomes an
     n x n matrix whose row k has the k-th element replaced by 1, then rows are multiplied."""
-    from ..tensor import where
-
     rest = tuple(d for d in range(a.ndim) if d not in dims)
     moved = a.permute(rest + dims)
     n = int(np.prod([a.shape[d] for d in dims]))
@@ -125,8 +125,6 @@ class Norm(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        from ..tensor import where
-
         (a,) = ctx.saved_tensors
         p = ctx.p
         g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
@@ -172,8 +170,6 @@ class Softmax(_Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        from ..kernels.softmax import softmax
-
         ctx.dim = dim
         return softmax(a._data, dim)
 
@@ -188,8 +184,6 @@ class LogSoftmax(_Op):
 
     @staticmethod
     def forward(ctx, a, dim):
-        from ..kernels.softmax import log_softmax
-
         ctx.dim = dim
         return log_softmax(a._data, dim)
 

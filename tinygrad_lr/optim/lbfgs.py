@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad
+from ..autograd import enable_grad
 from .optimizer import Optimizer, check_hyperparameter
 
 

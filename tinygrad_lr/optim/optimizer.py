@@ -9,7 +9,7 @@ import copy
 
 import numpy as np
 
-from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 
 

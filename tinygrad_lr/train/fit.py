@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from ..autograd.grad_mode import no_grad
+from ..autograd import no_grad
 from . import metrics as M
 from .history import History
 

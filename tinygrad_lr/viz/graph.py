@@ -11,9 +11,10 @@ touching any `.grad`, so they must run while the graph still exists: before
 """
 import numpy as np
 
-from ..autograd.engine import _call_backward, _topo_dependencies
-from ..autograd.function import Node
-from ..autograd.grad_mode import no_grad
+from ..autograd import no_grad
+from ..graph.engine import call_backward as _call_backward
+from ..graph.engine import count_consumers as _topo_dependencies
+from ..graph.function import Node
 
 __all__ = ["draw_graph", "trace_backward", "BackwardTrace", "render_graph"]
 

@@ -151,7 +151,7 @@ def loss_landscape(model, loss_fn, inputs, target, dims=1, span=1.0, steps=21, s
     Returns (alphas, losses) with losses of shape (steps,) or (steps, steps) (rows: d2).
     The weights are restored afterwards.
     """
-    from ..autograd.grad_mode import no_grad
+    from ..autograd import no_grad
 
     if dims not in (1, 2):
         raise ValueError(f"loss_landscape: dims must be 1 or 2, got {dims}")

@@ -1,5 +1,6 @@
 """Convolution and pooling ops: forward and backward on arrays, through kernels/conv.py and
-kernels/pool.py.
+kernels/pool.py. The plain version of each, written with Tensor ops, is in
+nn/reference.py (the same formulas a learner reads; `tl.use_reference_kernels()` runs it).
 
 Their backward passes call kernels on arrays, so they are differentiable once
 (`differentiable_backward = False`: asking for a second derivative through them raises a
@@ -12,7 +13,11 @@ nn/functional_conv.py.
 """
 import numpy as np
 
-from ..autograd.function import Function
+from ..graph.function import Function
+from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
+from ..kernels.pool import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
+                            max_pool2d_forward)
+from ._util import as_tensors
 
 
 def _as_2d(a):
@@ -31,8 +36,6 @@ class _KernelOp(Function):
 class Conv2d(_KernelOp):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        from ..kernels.conv import conv2d_forward
-
         out, cols = conv2d_forward(_as_2d(x._data), _as_2d(w._data), stride, padding, dilation,
                                    groups)
         if b is not None:
@@ -43,11 +46,9 @@ class Conv2d(_KernelOp):
 
     @staticmethod
     def backward(ctx, g):
-        from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight
-
         x_shape, w_shape, stride, padding, dilation, groups = ctx.args
         w, cols = ctx.saved_tensors
-        g = _as_2d(g._data)
+        g_out, g = g, _as_2d(g._data)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
         if need_x:
@@ -57,7 +58,7 @@ class Conv2d(_KernelOp):
             gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups).reshape(w_shape)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
-        return gx, gw, gb, None, None, None, None
+        return as_tensors(g_out, gx, gw, gb) + (None,) * 4
 
 
 class ConvTranspose2d(_KernelOp):
@@ -68,8 +69,6 @@ class ConvTranspose2d(_KernelOp):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups, out_shape):
-        from ..kernels.conv import conv2d_backward_input
-
         out = conv2d_backward_input(x._data, w._data, out_shape, stride, padding, dilation,
                                     groups)
         if b is not None:
@@ -80,8 +79,6 @@ class ConvTranspose2d(_KernelOp):
 
     @staticmethod
     def backward(ctx, g):
-        from ..kernels.conv import conv2d_backward_weight, conv2d_forward
-
         stride, padding, dilation, groups = ctx.args
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -90,14 +87,12 @@ class ConvTranspose2d(_KernelOp):
         gx, g_cols = conv2d_forward(g._data, w._data, stride, padding, dilation, groups)
         gw = conv2d_backward_weight(x._data, g_cols, w.shape, groups) if need_w else None
         gb = g._data.sum(axis=(0, 2, 3)) if need_b else None
-        return (gx if need_x else None), gw, gb, None, None, None, None, None
+        return as_tensors(g, gx if need_x else None, gw, gb) + (None,) * 5
 
 
 class MaxPool2d(_KernelOp):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
-        from ..kernels.pool import max_pool2d_forward
-
         out, argmax = max_pool2d_forward(_as_2d(x._data), kernel, stride, padding, dilation,
                                          out_hw)
         ctx.x_shape = x.shape
@@ -106,27 +101,21 @@ class MaxPool2d(_KernelOp):
 
     @staticmethod
     def backward(ctx, g):
-        from ..kernels.pool import max_pool2d_backward
-
         x_shape, (argmax,) = ctx.x_shape, ctx.saved_tensors
         gx = max_pool2d_backward(_as_2d(g._data), argmax, _shape_2d(x_shape))
-        return gx.reshape(x_shape), None, None, None, None, None
+        return g._make(gx.reshape(x_shape)), None, None, None, None, None
 
 
 class AvgPool2d(_KernelOp):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
-        from ..kernels.pool import avg_pool2d_forward
-
         ctx.args = (x.shape, kernel, stride, padding, count_include_pad, divisor)
         return avg_pool2d_forward(x._data, kernel, stride, padding, out_hw, count_include_pad,
                                   divisor)
 
     @staticmethod
     def backward(ctx, g):
-        from ..kernels.pool import avg_pool2d_backward
-
-        return (avg_pool2d_backward(g._data, *ctx.args),) + (None,) * 6
+        return (g._make(avg_pool2d_backward(g._data, *ctx.args)),) + (None,) * 6
 
 
 def adaptive_bins(size, out):
@@ -158,4 +147,4 @@ class AdaptiveAvgPool2d(_KernelOp):
             for j, (w0, w1) in enumerate(cols):
                 share = ga[:, :, i, j] / ((h1 - h0) * (w1 - w0))
                 gx[:, :, h0:h1, w0:w1] += share[:, :, None, None]
-        return gx, None
+        return g._make(gx), None

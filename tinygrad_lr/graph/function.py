@@ -1,0 +1,300 @@
+"""Graph nodes and `Function`: the one place where an op's forward meets its backward.
+
+Every differentiable op is a subclass of `Function` with two static methods:
+
+    forward(ctx, *args)          -> numpy array (built-in ops) or Tensor (user ops)
+    backward(ctx, *grad_outputs) -> one gradient per forward argument: a Tensor of that
+                                    argument's shape and dtype, or None (not a tensor, or
+                                    no gradient needed: see ctx.needs_input_grad)
+
+That is the whole contract, for built-in ops and user Functions alike. `backward` receives
+Tensors and is written with Tensor operations wherever it can be, so the engine can run
+it with grad mode on (`create_graph=True`) and get gradients that are themselves
+differentiable; an op whose backward runs a kernel on arrays says so with
+`differentiable_backward = False` and wraps its arrays with `grad._make(array)`.
+
+`Function.apply(*args)` runs forward and, when grad mode is on and some input requires
+grad, records a `Node` - the `ctx` both methods receive - that links the output to the
+inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import STATE, set_grad_enabled
+from .tensor_base import TensorBase
+
+_FREED = object()  # marks saved tensors that a backward pass has released
+
+
+class Node:
+    """One recorded op. It is the `ctx` of its Function and the tensor's `.grad_fn`.
+
+    edges[i] says where the gradient of argument i goes: `None` (not a tensor, or needs no
+    grad), `(node, output_nr)` for a tensor made by another op, or `(tensor, -1)` for a
+    leaf whose `.grad` collects it. const_inputs lists the other arguments as
+    `(index, value)`: numbers and tensors that need no gradient (for drawing the graph).
+    """
+
+    # defaults live on the class: a node only stores what differs (keeps op overhead low)
+    needs_input_grad = ()
+    edges = ()
+    const_inputs = ()
+    input_meta = None         # (shape, dtype) per argument, checked for user Functions only
+    n_outputs = 1
+    _saved = ()
+    _saved_versions = ()
+    out_data = None           # the forward output, kept only by ops that need it ...
+    out_version = None        # ... the version counter of the tensor that holds it ...
+    out_make = None           # ... and that tensor's constructor
+    hooks = None              # {output_nr: [fn]} from Tensor.register_hook on non-leaves
+    retained = None           # {output_nr: weakref to tensor} from Tensor.retain_grad
+    node_name = None          # set by an op whose PyTorch name depends on its arguments
+    freed = False
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def name(self) -> str:
+        """PyTorch's name for this kind of node, e.g. 'MulBackward0'."""
+        return self.node_name or self.fn.node_name or self.fn.__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self) -> tuple:
+        """Where this node sends gradients, as PyTorch shows it: one `(node, output_nr)`
+        per forward argument; `(AccumulateGrad, 0)` for a leaf, `(None, 0)` for none."""
+        out = []
+        for edge in self.edges:
+            if edge is None:
+                out.append((None, 0))
+            elif edge[1] == -1:
+                out.append((AccumulateGrad(edge[0]), 0))
+            else:
+                out.append(edge)
+        return tuple(out) + ((None, 0),) * (len(self.needs_input_grad) - len(out))
+
+    # --- what forward keeps for backward --------------------------------------
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = [t._version[0] if isinstance(t, TensorBase) else None
+                                for t in tensors]
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._saved is _FREED:
+            raise RuntimeError(freed_message(self))
+        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+            if v is not None and t._version[0] != v:
+                raise RuntimeError(modified_message(self, f"saved tensor {i}", t._data,
+                                                    v, t._version[0]))
+        return self._saved
+
+    @property
+    def saved_output(self):
+        """The forward output as a Tensor attached to this node (so create_graph sees it)."""
+        if self.out_data is None:
+            if self._saved is _FREED:
+                raise RuntimeError(freed_message(self))
+            raise RuntimeError(f"{self.name()} did not keep its output (set keep_output)")
+        if self.out_version[0] != 0:
+            raise RuntimeError(modified_message(self, "output 0", self.out_data, 0,
+                                                self.out_version[0]))
+        return self.out_make(self.out_data, True, self, 0)
+
+    def keep_own_copy(self, tensor):
+        """Replace a saved `tensor` by a copy of its current values: used when an in-place
+        op is about to overwrite an input that this node saved (`c.mul_(d)` saves old c)."""
+        saved, versions = [], []
+        for t, v in zip(self._saved, self._saved_versions):
+            if t is tensor:
+                t, v = tensor._make(tensor._data.copy()), 0
+            saved.append(t)
+            versions.append(v)
+        self._saved, self._saved_versions = tuple(saved), versions
+
+    def release(self):
+        self._saved = _FREED
+        self.out_data = None
+        self.const_inputs = ()
+        self.freed = True
+
+
+class AccumulateGrad:
+    """PyTorch's node for a leaf in `next_functions`: it adds the gradient to `.grad`."""
+
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+
+def freed_message(node) -> str:
+    return (f"{node.name()}: trying to backward through the graph a second time. The values "
+            "saved for backward were freed by the first backward(); pass retain_graph=True "
+            "to the first call if you need to go through it again.")
+
+
+def modified_message(node, what, array, expected, found) -> str:
+    return (f"{node.name()}: one of the values needed for its gradient was modified in place "
+            f"after the op: {what} (a {array.dtype} tensor of shape {array.shape}) is at "
+            f"version {found}; expected version {expected}. Its gradient would be wrong. "
+            "Use an out-of-place operation (e.g. `a = a * 2` instead of `a *= 2`), or "
+            ".clone() the tensor before changing it.")
+
+
+class Function:
+    """Base class of every op. Subclass it to write a custom op with its own gradient.
+
+    Built-in ops set `array_forward = True`: their forward gets Tensors but computes on
+    their `._data` arrays and returns an array. A user Function (the default) computes with
+    Tensor ops inside forward; those run with grad mode off, as in PyTorch.
+    """
+
+    array_forward = False
+    keep_output = False             # store the forward output for backward (exp, tanh, ...)
+    returns_view = False            # output may share memory with input 0 (reshape, t[i])
+    differentiable_backward = True  # False: backward runs a kernel, differentiable once
+    node_name = None                # PyTorch's node name when it is not <class>Backward0
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        make = None  # outputs are tensors of the class of the first tensor argument
+        requires_grad = False
+        for a in args:
+            if isinstance(a, TensorBase):
+                if make is None:
+                    make = a._make
+                if a._requires_grad:
+                    requires_grad = STATE.grad_enabled
+                    break
+        ctx = Node(cls)
+        if not cls.array_forward:
+            return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
+        out = cls.forward(ctx, *args, **kwargs)
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)  # numpy hands back 0-d results as scalars
+        if STATE.anomaly:
+            check_finite(cls.__name__ + " forward", [out])
+        requires_grad = requires_grad and out.dtype.kind == "f"
+        if requires_grad:
+            link(ctx, args)
+        t = make(out, requires_grad, ctx if requires_grad else None, 0)
+        if cls.keep_output and requires_grad:
+            ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+        if cls.returns_view:
+            share_storage(t, args[0])
+        return t
+
+
+def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
+    with set_grad_enabled(False):
+        result = cls.forward(ctx, *args, **kwargs)
+    outputs = result if isinstance(result, tuple) else (result,)
+    if STATE.anomaly:
+        check_finite(cls.__name__ + " forward",
+                     [o._data if isinstance(o, TensorBase) else o for o in outputs])
+    wrapped = []
+    for nr, o in enumerate(outputs):
+        if not isinstance(o, TensorBase):
+            if make is None:  # no tensor went in: there is nothing to record
+                wrapped.append(o)
+                continue
+            o = make(np.asarray(o))
+        elif any(o is a for a in args):
+            o = make(o._data)  # an input returned as is: a new tensor for the new node
+        if requires_grad and o._data.dtype.kind == "f":
+            # Attach the very object forward made, so a tensor it saved for backward
+            # is the output itself and double backward sees it.
+            o._requires_grad = True
+            o.grad_fn = ctx
+            o._output_nr = nr
+        wrapped.append(o)
+    if requires_grad:
+        link(ctx, args)
+        ctx.input_meta = [(a._data.shape, a._data.dtype) if isinstance(a, TensorBase) else None
+                          for a in args]
+        ctx.n_outputs = len(wrapped)
+        ctx.output_meta = [(o._data.shape, o._data.dtype) for o in wrapped]
+    return tuple(wrapped) if isinstance(result, tuple) else wrapped[0]
+
+
+def link(ctx, args):
+    """Record, for every argument, where its gradient must go."""
+    edges, needs, consts = [], [], []
+    for i, a in enumerate(args):
+        if isinstance(a, TensorBase) and a._requires_grad:
+            edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1))
+            needs.append(True)
+        else:
+            edges.append(None)
+            needs.append(False)
+            consts.append((i, a))
+    ctx.edges = edges
+    ctx.needs_input_grad = tuple(needs)
+    ctx.const_inputs = consts
+
+
+def share_storage(view, base):
+    """A view shares its base's memory, so it shares the version counter, and it remembers
+    the tensor that owns the memory (for in-place writes through it)."""
+    if np.may_share_memory(view._data, base._data):
+        view._version = base._version
+        view._base = base._base if base._base is not None else base
+
+
+def check_finite(where, arrays):
+    for i, a in enumerate(arrays):
+        if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all():
+            bad = "NaN" if np.isnan(a).any() else "Inf"
+            raise FloatingPointError(
+                f"detect_anomaly: {where} produced {bad} in output {i} (shape {a.shape})"
+            )
+
+
+class once_differentiable(Function):
+    """Stand-in node for the gradient of an op whose backward cannot be differentiated.
+
+    The engine attaches it (create_graph=True) to the outputs of such an op's backward, so
+    that a second differentiation through it raises a clear error instead of returning a
+    silently wrong zero.
+    """
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, g, op_name, *grad_outputs):
+        # grad_outputs are inputs only so that the result is attached to the graph (and a
+        # second backward reaches backward() below) whenever they require grad
+        ctx.op_name = op_name
+        return g._data
+
+    @staticmethod
+    def backward(ctx, gg):
+        raise RuntimeError(
+            f"double backward through {ctx.op_name} is not supported: its backward is "
+            "computed by a kernel that is differentiable only once. Use create_graph=False "
+            "(or a composite of differentiable ops) for this part of the graph."
+        )

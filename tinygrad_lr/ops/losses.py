@@ -1,0 +1,216 @@
+"""Loss functions that are one graph node each, with forward on arrays and backward next
+to it, written with Tensor ops where it can be (so still twice differentiable): the
+commonest losses, which would otherwise be chains of four to ten small ops. The checks and
+the composite losses are in nn/loss_functions.py; the plain composite version of each fused
+loss is in nn/reference.py.
+"""
+import numpy as np
+
+from ..graph.function import Function
+from ..graph.grad_mode import is_grad_enabled
+from ..kernels import cross_entropy as K
+from .elementwise import Maximum
+
+
+def check_class_range(name, target, n_classes, ignore_index):
+    valid = (target >= 0) & (target < n_classes)
+    if ignore_index is not None:
+        valid |= target == ignore_index
+    if not valid.all():
+        bad = target[~valid].flat[0]
+        also = f", or ignore_index={ignore_index}" if ignore_index is not None else ""
+        raise IndexError(f"{name}: target contains class index {bad}, but the input has "
+                         f"{n_classes} classes (valid: 0..{n_classes - 1}{also})")
+
+
+def reduce_array(loss, reduction, dtype):
+    """_reduce on a numpy array, for the forward of a fused loss; the result keeps `dtype`
+    (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
+    if reduction == "none":
+        return loss
+    return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=dtype)
+
+
+class SquaredError(Function):
+    """(input - target)^2, reduced, as one graph node: the commonest regression loss
+    costs one node instead of four (sub, mul, sum, divide). The backward
+    2 (input - target) / n is written with Tensor ops, so it is differentiable again."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target, reduction):
+        ctx.save_for_backward(input, target)
+        ctx.reduction = reduction
+        diff = input._data - target._data
+        squared = diff * diff
+        return reduce_array(squared, reduction, squared.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        scale = 2.0 / input._data.size if ctx.reduction == "mean" else 2.0
+        grad = (g * scale) * (input - target)
+        need_input, need_target = ctx.needs_input_grad[:2]
+        return (grad if need_input else None), (-grad if need_target else None), None
+
+
+class HuberError(Function):
+    """scale * Huber_delta(input - target), reduced, as one graph node (the composite
+    abs / where / mul / sub graph was 10 nodes and ~3.5x PyTorch's time). Its derivative
+    is scale * clamp(r, -delta, delta), written with Tensor ops so it is differentiable again
+    (second derivative scale inside |r| < delta, 0 outside)."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target, reduction, delta, scale):
+        ctx.save_for_backward(input, target)
+        ctx.reduction, ctx.delta, ctx.scale = reduction, delta, scale
+        r = input._data - target._data
+        a = np.abs(r)
+        loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+        if scale != 1.0:
+            loss *= scale
+        return reduce_array(loss, reduction, loss.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        scale = ctx.scale / input._data.size if ctx.reduction == "mean" else ctx.scale
+        grad = (g * scale) * (input - target).clamp(-ctx.delta, ctx.delta)
+        need_input, need_target = ctx.needs_input_grad[:2]
+        return (grad if need_input else None), (-grad if need_target else None), None, None, None
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise BCE of probabilities with PyTorch's clamped logs and gradient.
+
+    The composite -(y log x + (1 - y) log(1 - x)) would give 0/0 = NaN gradients where a
+    float32 sigmoid has saturated to exactly 0 or 1; PyTorch's gradient
+    (x - y) / max(x (1 - x), 1e-12) stays finite, and so does this one.
+    """
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target):
+        ctx.save_for_backward(input, target)
+        x, y = input._data, target._data
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
+            log_x, log_1mx = np.log(x), np.log1p(-x)
+        return (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_input = g * (input - target) / Maximum.apply((1 - input) * input, 1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_target = g * ((-input).log1p().clamp(min=-100) - input.log().clamp(min=-100))
+        return grad_input, grad_target
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """The loss above as one graph node (the composite took seven). With s = sigmoid(-x),
+    d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight;
+    both written with Tensor ops, so they are differentiable again."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, target, weight, pos_weight, reduction):
+        ctx.save_for_backward(input, target)
+        ctx.constants = (weight, pos_weight, reduction)
+        x, y = input._data, target._data
+        log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+        loss = (1 - y) * x + log_weight * np.logaddexp(0, -x)  # logaddexp(0, z): stable softplus
+        if weight is not None:
+            loss = loss * weight
+        loss = loss.astype(x.dtype, copy=False)
+        return reduce_array(loss, reduction, x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        input, target = ctx.saved_tensors
+        weight, pos_weight, reduction = ctx.constants
+        if reduction == "mean":
+            g = g * (1.0 / input._data.size)
+        if weight is not None:
+            g = g * weight
+        grad_input = grad_target = None
+        if ctx.needs_input_grad[0]:
+            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
+            grad_input = g * ((1 - target) - log_weight * (-input).sigmoid())
+        if ctx.needs_input_grad[1]:
+            softplus_term = 0 if pos_weight is None else (pos_weight - 1) * (-input).softplus(1.0, float("inf"))
+            grad_target = g * (softplus_term - input)
+        return grad_input, grad_target, None, None, None
+
+
+class ZeroOne(Function):
+    """Counts wrong predictions; its backward raises (the 0-1 loss has no useful gradient)."""
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, input, wrong, reduction):
+        wrong = wrong.astype(input.dtype)
+        return reduce_array(wrong, reduction, input.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError(
+            "zero_one_loss is not differentiable: its gradient is 0 almost everywhere and "
+            "undefined at the decision boundary, so gradient descent cannot use it. Train with "
+            "a surrogate - hinge_loss or a log loss (cross_entropy, "
+            "binary_cross_entropy_with_logits) - and report zero_one_loss as a metric.")
+
+
+class CrossEntropyIndices(Function):
+    """Cross-entropy of (M, C) logits against M class indices, as ONE graph node.
+
+    forward: kernels/cross_entropy.py - log-softmax, pick, weight in one pass - then reduce.
+    backward: with p = softmax(x) and eps the label smoothing, row i's gradient is
+        (1 - eps) w[t] (p - onehot(t)) + eps / C (sum(w) p - w)  =  p * coef_i - pull_i.
+    A plain backward computes it with the fused kernel; under create_graph=True (Hessians,
+    gradgradcheck) the same formula is written with Tensor ops, so it is differentiable again.
+    """
+
+    array_forward = True
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
+        losses, row_weight, lse, bad_row = K.cross_entropy_forward(logits._data, target, weight,
+                                                                 ignore_index, smoothing)
+        if bad_row >= 0:
+            check_class_range("cross_entropy", target, logits.shape[1], ignore_index)
+        ctx.save_for_backward(logits)
+        ctx.args = (lse, target, weight, ignore_index, smoothing, reduction)
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return np.asarray(losses.sum(), dtype=losses.dtype)
+        ctx.total_weight = row_weight.sum()  # 0 when every target is ignored: NaN, as PyTorch
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(losses.sum() / ctx.total_weight, dtype=losses.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (logits,) = ctx.saved_tensors
+        lse, target, weight, ignore_index, eps, reduction = ctx.args
+        m = logits.shape[0]
+        with np.errstate(divide="ignore"):  # every target ignored: NaN gradient, as PyTorch
+            scale = 1 / ctx.total_weight if reduction == "mean" else 1.0
+        if is_grad_enabled():  # create_graph=True: keep every step on the tape
+            coef, pull = K.softmax_coef_and_pull(target, weight, ignore_index, eps, logits.dtype)
+            g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
+            return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
+        if reduction == "none":
+            g_rows = g._data
+        else:
+            g_rows = np.full(m, g._data * scale, dtype=logits.dtype)
+        grad = K.cross_entropy_backward(logits._data, lse, target, weight, ignore_index, eps,
+                                        g_rows)
+        return g._make(grad), None, None, None, None, None

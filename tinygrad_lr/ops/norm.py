@@ -1,0 +1,95 @@
+"""Batch and layer normalisation as one node each: forward and backward in Numba kernels
+(kernels/norm.py). Their backward is computed on arrays, so it is differentiable once. The
+plain version of each, written with Tensor ops, is in nn/reference.py.
+"""
+import numpy as np
+
+from ..graph.function import Function
+from ..kernels.norm import (batch_norm_backward, batch_stats, layer_norm_backward_rows,
+                            layer_norm_rows, scale_shift)
+
+
+def batch_statistics(x):
+    """x (N, C, *spatial) -> (x as a contiguous (N, C, L) array, per-channel mean, biased
+    variance): what BatchNorm normalises with, and what the running statistics track."""
+    x3 = _as_ncl(x._data)
+    mean, var = batch_stats(x3)
+    return x3, mean, var
+
+
+class BatchNorm(Function):
+    """Batch normalisation of x viewed as (N, C, L) with the batch's own statistics
+    (mean and biased variance per channel over N and L, computed by the caller).
+
+    forward: xhat = (x - mean) / sqrt(var + eps), y = xhat * w + b.
+    backward (one kernel pass per channel):
+        dw = sum(g * xhat), db = sum(g),
+        dx = w / std * (g - mean(g) - xhat * mean(g * xhat)).
+    """
+
+    array_forward = True
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, x3, mean, var, eps):
+        invstd = 1.0 / np.sqrt(var + eps)
+        w, b = _affine(weight, bias, x3.shape[1], x3.dtype)
+        ctx.x3, ctx.w, ctx.mean, ctx.invstd = x3, w, mean, invstd
+        ctx.save_for_backward(x)
+        return scale_shift(x3, mean, invstd, w, b).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors  # checks x was not modified in place
+        gx, gw, gb = batch_norm_backward(_as_ncl(g._data), ctx.x3, ctx.mean, ctx.invstd, ctx.w)
+        _, need_w, need_b = ctx.needs_input_grad[:3]
+        dt = x.dtype
+        return (g._make(gx.reshape(x.shape)),
+                g._make(gw.astype(dt)) if need_w else None,
+                g._make(gb.astype(dt)) if need_b else None,
+                None, None, None, None)
+
+
+def _as_ncl(a):
+    """(N, C, *spatial) -> a contiguous (N, C, L) view."""
+    a = np.ascontiguousarray(a)
+    return a.reshape(a.shape[0], a.shape[1], -1)
+
+
+def _affine(weight, bias, n, dtype):
+    w = weight._data if weight is not None else np.ones(n, dtype=dtype)
+    b = bias._data if bias is not None else np.zeros(n, dtype=dtype)
+    return w, b
+
+
+class LayerNorm(Function):
+    """Normalise each row of x viewed as (M, D) over its D trailing elements.
+
+    backward per row: dx = (g*w - mean(g*w) - xhat * mean(g*w * xhat)) / std;
+    dw = sum over rows of g * xhat, db = sum over rows of g (all in one kernel pass).
+    """
+
+    array_forward = True
+    differentiable_backward = False
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, normalized_shape, eps):
+        d = int(np.prod(normalized_shape))
+        rows = np.ascontiguousarray(x._data).reshape(-1, d)
+        w, b = _affine(weight, bias, d, rows.dtype)
+        out, mean, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
+        ctx.rows, ctx.mean, ctx.invstd, ctx.w = rows, mean, invstd, w.reshape(-1)
+        ctx.normalized_shape = normalized_shape
+        ctx.save_for_backward(x)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors  # checks x was not modified in place
+        g_rows = np.ascontiguousarray(g._data).reshape(ctx.rows.shape)
+        gx, gw, gb = layer_norm_backward_rows(g_rows, ctx.rows, ctx.mean, ctx.invstd, ctx.w)
+        _, need_w, need_b = ctx.needs_input_grad[:3]
+        shape, dt = ctx.normalized_shape, x.dtype
+        return (g._make(gx.reshape(x.shape)),
+                g._make(gw.astype(dt).reshape(shape)) if need_w else None,
+                g._make(gb.astype(dt).reshape(shape)) if need_b else None, None, None)
