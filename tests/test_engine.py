@@ -203,10 +203,13 @@ def test_inplace_on_leaf_requiring_grad_is_an_error():
             op()
 
 
-def test_inplace_on_graph_tensor_is_an_error():
-    y = f64([1.0]) * 2.0
-    with pytest.raises(RuntimeError, match="in-place .* part of a graph"):
-        y += 1.0
+def test_inplace_on_a_non_leaf_is_recorded_as_in_pytorch():
+    x = f64([1.0, -2.0])
+    c = x * 2.0
+    c += c + 1  # the example: d/dx (2 * 2x + 1) = 4
+    assert c.grad_fn.name() == "AddBackward0"
+    c.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [4.0, 4.0])
 
 
 def test_modifying_a_saved_tensor_makes_backward_name_the_op():

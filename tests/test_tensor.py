@@ -381,9 +381,19 @@ def test_inplace_errors():
     with pytest.raises(TypeError, match="in-place"):
         i = tl.tensor([1, 2])
         i += 0.5
+    c = tl.ones(3, requires_grad=True) * 1.0
+    with pytest.raises(ValueError, match=r"in-place \+=: the result has shape \(2, 3\), which "
+                                         r"cannot be written into the tensor's shape \(3,\)"):
+        c += tl.ones(2, 3)
+
+
+def test_inplace_with_an_operand_that_requires_grad_is_recorded():
     w = tl.ones(2)
-    with pytest.raises(RuntimeError, match="operand that requires grad"):
-        w += tl.ones(2, requires_grad=True)
+    v = tl.tensor([2.0, 3.0], requires_grad=True)
+    w += v * v  # as in PyTorch, w joins the graph
+    assert w.requires_grad and w.grad_fn.name() == "AddBackward0"
+    w.sum().backward()
+    np.testing.assert_allclose(v.grad.numpy(), [4.0, 6.0])
 
 
 @pytest.mark.parametrize("make", [lambda x: x.sum(), lambda x: x[0], lambda x: x.mean() * 3.0,

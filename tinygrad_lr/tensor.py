@@ -11,6 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from .graph.engine import accumulate_into_grad, run_backward
+from .graph.function import CopySlices, refresh_view, view_positions
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .ops import elementwise as E
@@ -174,12 +175,6 @@ class Tensor(TensorBase):
             if g is not None:
                 accumulate_into_grad(t, g, create_graph)
 
-    def zero_(self):
-        self._inplace_check("zero_")
-        self._data[...] = 0
-        self._version[0] += 1
-        return self
-
     # ------------------------------------------------------------ printing
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
@@ -282,95 +277,153 @@ class Tensor(TensorBase):
     def all(self, dim=None, keepdim=False):
         return Tensor._make(np.all(self._data, axis=_axes(dim, self), keepdims=keepdim))
 
-    # in-place arithmetic: allowed when autograd does not need the tensor
-    def _inplace_check(self, op):
-        if STATE.grad_enabled and self._requires_grad:
-            what = "a leaf tensor that requires grad" if self.grad_fn is None else \
-                "a tensor that is part of a graph"
-            raise RuntimeError(
-                f"in-place {op} on {what}: autograd needs its old value. Write it "
-                "out of place (`a = a + b`), or wrap a manual update in `with tl.no_grad():`."
-            )
+    # ------------------------------------------------------------ in place
+    # As in PyTorch: under no_grad, or when no gradient is involved, numpy writes straight
+    # into the array. Otherwise the op is recorded like its out-of-place twin and its result
+    # written back, so `c = a + b; c += c + 1` differentiates correctly; writing through a
+    # view also rewrites the history of the tensor it views (graph/function.py). A leaf that
+    # requires grad cannot change in place while grad mode is on (optimizers step under
+    # no_grad). Every write bumps the version counter shared by views, .detach() and .data,
+    # so a node that saved the old values raises at backward instead of using new ones.
+    def _inplace(self, name, np_fn, other, op):
+        """self <- op(self, other) in place; np_fn is the numpy ufunc of the plain path."""
+        if self._records_inplace(other):
+            return self._record_inplace(name, lambda old: op(old, other))
+        self._check_writable(name)
+        try:
+            np_fn(self._data, other._data if isinstance(other, Tensor) else other,
+                  out=self._data, casting="same_kind")
+        except ValueError:
+            raise ValueError(f"in-place {name}: operand of shape {np.shape(other)} cannot be "
+                             f"broadcast to the tensor's shape {self.shape}") from None
+        except TypeError:
+            raise TypeError(f"in-place {name}: result type {_dtype_of(other, self)} can't be "
+                            f"cast to the tensor's dtype {self.dtype}") from None
+        self._version[0] += 1
+        return self
+
+    def _records_inplace(self, *operands):
+        if not STATE.grad_enabled:
+            return False
+        if self._requires_grad or (self._base is not None and self._base._requires_grad):
+            return True
+        return any(isinstance(o, Tensor) and o._requires_grad for o in operands)
+
+    def _check_writable(self, name):
         if type(self._data) is not np.ndarray:  # numpy gives 0-d results as scalars
             self._data = np.array(self._data)
         elif not self._data.flags.writeable:
             raise RuntimeError(
-                f"in-place {op} on a read-only view (expand/broadcast_to make one: several "
-                "elements share one memory location); call .contiguous() or .clone() first"
-            )
+                f"in-place {name} on a read-only view (expand/broadcast_to make one: several "
+                "elements share one memory location); call .contiguous() or .clone() first")
 
-    def _inplace(self, op, np_fn, other):
-        self._inplace_check(op)
-        if isinstance(other, Tensor):
-            if STATE.grad_enabled and other._requires_grad:
-                raise RuntimeError(
-                    f"in-place {op} with an operand that requires grad would lose its "
-                    "gradient; write it out of place (`a = a + b`)."
-                )
-            other = other._data
-        try:
-            np_fn(self._data, other, out=self._data, casting="same_kind")
-        except ValueError:
-            raise ValueError(
-                f"in-place {op}: operand of shape {np.shape(other)} cannot be broadcast "
-                f"to the tensor's shape {self.shape}"
-            ) from None
-        except TypeError:
-            raise TypeError(f"in-place {op}: cannot store a {np.result_type(other)} result "
-                            f"in a {self.dtype} tensor") from None
+    def _record_inplace(self, name, compute):
+        """Write compute(self) into self, recording it in the graph (see above)."""
+        base = self._base
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(
+                f"in-place {name} on a leaf tensor that requires grad: autograd needs its "
+                "old value. Write it out of place (`w = w - lr * g`), or change it under "
+                "`with tl.no_grad():` as an optimizer step does.")
+        if base is not None and base._requires_grad and (base.grad_fn is None
+                                                         or not self._requires_grad):
+            what = ("a view of a leaf tensor that requires grad" if base.grad_fn is None else
+                    "a view made under no_grad of a tensor that requires grad")
+            raise RuntimeError(f"in-place {name} on {what}: its gradient would be wrong. "
+                               "Write it out of place, or into a .clone().")
+        self._check_writable(name)
+        if base is not None and base.grad_fn is not self._base_node:
+            refresh_view(self)
+        old = self._make(self._data, self._requires_grad, self.grad_fn, self._output_nr)
+        old._version = self._version
+        new = compute(old)
+        if new.grad_fn is not None:  # it may have saved the old values: they are about to go
+            new.grad_fn.keep_own_copy(old)
+        if new.shape != self.shape:
+            raise ValueError(f"in-place {name}: the result has shape {new.shape}, which "
+                             f"cannot be written into the tensor's shape {self.shape}")
+        if new.dtype != self.dtype:
+            if not np.can_cast(new.dtype, self.dtype, "same_kind"):
+                raise TypeError(f"in-place {name}: result type {new.dtype} can't be cast to "
+                                f"the tensor's dtype {self.dtype}")
+            new = new.astype(self.dtype)
+        if base is None:
+            np.copyto(self._data, new._data)
+            if new._requires_grad:
+                self.grad_fn, self._output_nr, self._requires_grad = new.grad_fn, new._output_nr, True
+        else:  # the base takes the new values at the view's positions, then the view follows
+            positions = view_positions(self._data, base._data)
+            old_base = base._make(base._data, base._requires_grad, base.grad_fn,
+                                  base._output_nr)
+            written = CopySlices.apply(old_base, new, positions)
+            np.copyto(base._data, written._data)
+            if written._requires_grad:
+                base.grad_fn, base._output_nr, base._requires_grad = written.grad_fn, 0, True
+                refresh_view(self)
         self._version[0] += 1
         return self
 
     def __iadd__(self, other):
-        return self._inplace("+=", np.add, other)
+        return self._inplace("+=", np.add, other, Tensor.__add__)
 
     def __isub__(self, other):
-        return self._inplace("-=", np.subtract, other)
+        return self._inplace("-=", np.subtract, other, Tensor.__sub__)
 
     def __imul__(self, other):
-        return self._inplace("*=", np.multiply, other)
+        return self._inplace("*=", np.multiply, other, Tensor.__mul__)
 
     def __itruediv__(self, other):
-        return self._inplace("/=", np.true_divide, other)
+        return self._inplace("/=", np.true_divide, other, Tensor.__truediv__)
 
     def add_(self, other, alpha=1):
-        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha)
+        return self._inplace("add_", np.add, other if alpha == 1 else other * alpha,
+                             Tensor.__add__)
 
     def sub_(self, other, alpha=1):
-        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha)
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha,
+                             Tensor.__sub__)
 
     def mul_(self, other):
-        return self._inplace("mul_", np.multiply, other)
+        return self._inplace("mul_", np.multiply, other, Tensor.__mul__)
 
     def div_(self, other):
-        return self._inplace("div_", np.true_divide, other)
+        return self._inplace("div_", np.true_divide, other, Tensor.__truediv__)
 
     def copy_(self, src):
-        self._inplace_check("copy_")
-        src = src._data if isinstance(src, Tensor) else np.asarray(src)
-        try:
-            np.copyto(self._data, np.broadcast_to(src, self.shape), casting="unsafe")
-        except ValueError:
-            raise ValueError(f"copy_: source of shape {np.shape(src)} does not broadcast "
-                             f"to {self.shape}") from None
+        if not isinstance(src, Tensor):
+            src = Tensor(np.asarray(src))
+        if _broadcast_or_none(src.shape, self.shape) != self.shape:
+            raise ValueError(f"copy_: source of shape {src.shape} does not broadcast to "
+                             f"{self.shape}")
+        if self._records_inplace(src):
+            return self._record_inplace("copy_", lambda old: _overwrite(old, src))
+        self._check_writable("copy_")
+        np.copyto(self._data, np.broadcast_to(src._data, self.shape), casting="unsafe")
         self._version[0] += 1
         return self
 
     def fill_(self, value):
-        self._inplace_check("fill_")
+        if isinstance(value, Tensor) or self._records_inplace():
+            return self.copy_(value if isinstance(value, Tensor) else
+                              Tensor(np.asarray(value, dtype=self.dtype)))
+        self._check_writable("fill_")
         self._data[...] = value
         self._version[0] += 1
         return self
 
+    def zero_(self):
+        return self.fill_(0)
+
     def __setitem__(self, idx, value):
-        self._inplace_check("item assignment")
-        if isinstance(value, Tensor):
-            if STATE.grad_enabled and value._requires_grad:
-                raise RuntimeError("item assignment of a value that requires grad would "
-                                   "lose its gradient; build the tensor with tl.where or "
-                                   "tl.cat instead")
-            value = value._data
-        self._data[_convert_index(idx)] = value
+        idx = _convert_index(idx)
+        if self._records_inplace(value):
+            if not isinstance(value, Tensor):
+                value = Tensor(np.asarray(value, dtype=self.dtype))
+            return self._record_inplace("item assignment",
+                                        lambda old: M.IndexPut.apply(old, idx,
+                                                                     value.astype(self.dtype)))
+        self._check_writable("item assignment")
+        self._data[idx] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1
 
     # ------------------------------------------------------------ elementwise
@@ -861,6 +914,17 @@ def _binary(op, a, b, true_div=False):
     if isinstance(s, np.generic):
         s = s.item()
     return op.apply(t, s) if tensor_first else op.apply(s, t)
+
+
+def _overwrite(old, src):
+    """`src` everywhere, as an op of `old` (so copy_/fill_ on a tensor in the graph send it
+    no gradient, and `src` gets its own)."""
+    every = Tensor._make(np.ones(old.shape, dtype=bool))
+    return E.Where.apply(every, src.astype(old.dtype).expand(old.shape), old)
+
+
+def _dtype_of(other, t):
+    return other.dtype if isinstance(other, Tensor) else np.result_type(t._data, other)
 
 
 def _broadcast_or_none(sa, sb):

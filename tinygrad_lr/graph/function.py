@@ -16,6 +16,14 @@ differentiable; an op whose backward runs a kernel on arrays says so with
 `Function.apply(*args)` runs forward and, when grad mode is on and some input requires
 grad, records a `Node` - the `ctx` both methods receive - that links the output to the
 inputs.
+
+In-place writes through views, as PyTorch records them: a view (`t[0]`, `t.reshape(...)`,
+`t.T`, ...) shares its base's memory, so writing into it changes the base too and the
+base's history must change with it. The base gets a `CopySlices` node (its old value
+everywhere, the new values at the view's positions) and the view becomes `AsStrided` of the
+new base; a view made before its base changed is brought up to date the same way the next
+time an op uses it. Positions are flat indices into the base, read off the arrays' memory
+layout, so every kind of numpy view works alike.
 """
 from __future__ import annotations
 
@@ -187,9 +195,10 @@ class Function:
             if isinstance(a, TensorBase):
                 if make is None:
                     make = a._make
+                if a._base is not None and a._base.grad_fn is not a._base_node:
+                    refresh_view(a)  # its base was changed in place since it was made
                 if a._requires_grad:
                     requires_grad = STATE.grad_enabled
-                    break
         ctx = Node(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
@@ -259,10 +268,19 @@ def link(ctx, args):
 
 def share_storage(view, base):
     """A view shares its base's memory, so it shares the version counter, and it remembers
-    the tensor that owns the memory (for in-place writes through it)."""
+    the tensor that owns the memory and that tensor's node (for in-place writes)."""
     if np.may_share_memory(view._data, base._data):
-        view._version = base._version
-        view._base = base._base if base._base is not None else base
+        root = base._base if base._base is not None else base
+        view._version, view._base, view._base_node = base._version, root, root.grad_fn
+
+
+def refresh_view(view):
+    """Give a view whose base was changed in place the base's new history."""
+    base = view._base
+    if base._requires_grad:
+        fresh = AsStrided.apply(base, view_positions(view._data, base._data))
+        view.grad_fn, view._output_nr, view._requires_grad = fresh.grad_fn, 0, True
+    view._base_node = base.grad_fn
 
 
 def check_finite(where, arrays):
@@ -298,3 +316,69 @@ class once_differentiable(Function):
             "computed by a kernel that is differentiable only once. Use create_graph=False "
             "(or a composite of differentiable ops) for this part of the graph."
         )
+
+
+# ---------------------------------------------------------------- in-place writes through views
+def view_positions(view: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """For every element of `view` (a numpy view of `base`'s memory), its flat C-order
+    index in `base`."""
+    if any(s < 0 for s in base.strides + view.strides):
+        raise RuntimeError("in-place write through a view with negative strides (a flip) of "
+                           "a tensor in the graph; write into a .clone() instead")
+    item = base.itemsize
+    # a buffer laid out like base's memory, holding each element's logical index
+    span = sum((n - 1) * s for n, s in zip(base.shape, base.strides)) // item + 1
+    logical = np.empty(max(span, 1), dtype=np.int64)
+    as_base = np.lib.stride_tricks.as_strided(
+        logical, base.shape, tuple(s // item * logical.itemsize for s in base.strides))
+    as_base[...] = np.arange(base.size).reshape(base.shape)
+    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    return np.lib.stride_tricks.as_strided(
+        logical[offset:], view.shape,
+        tuple(s // item * logical.itemsize for s in view.strides)).copy()
+
+
+class AsStrided(Function):
+    """The elements of `base` at `positions` (flat indices), in the positions' shape."""
+
+    array_forward = True
+    node_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, positions):
+        ctx.base_shape = base.shape
+        ctx.positions = positions
+        return base._data.reshape(-1)[positions]
+
+    @staticmethod
+    def backward(ctx, g):
+        zeros = g._make(np.zeros(ctx.base_shape, dtype=g.dtype))
+        return CopySlices.apply(zeros, g, ctx.positions), None
+
+
+class CopySlices(Function):
+    """`base` with `values` written at `positions`: d/d base is the gradient with the
+    written positions zeroed, d/d values is the gradient at those positions."""
+
+    array_forward = True
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, values, positions):
+        ctx.positions = positions
+        out = np.array(base._data)
+        out.reshape(-1)[positions.reshape(-1)] = np.broadcast_to(values._data, positions.shape
+                                                                ).reshape(-1)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_base, need_values = ctx.needs_input_grad[:2]
+        g_base = g_values = None
+        if need_base:
+            kept = np.ones(g.shape, dtype=g.dtype)
+            kept.reshape(-1)[ctx.positions.reshape(-1)] = 0
+            g_base = g * g._make(kept)
+        if need_values:
+            g_values = AsStrided.apply(g, ctx.positions)
+        return g_base, g_values, None

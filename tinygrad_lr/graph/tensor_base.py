@@ -21,7 +21,7 @@ import numpy as np
 
 class TensorBase:
     __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
-                 "_hooks", "_base", "__weakref__")
+                 "_hooks", "_base", "_base_node", "__weakref__")
 
     @classmethod
     def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
@@ -34,7 +34,7 @@ class TensorBase:
         t._output_nr = output_nr
         t._version = [0]
         t._hooks = None
-        t._base = None
+        t._base = None  # for a view: the tensor that owns the memory (see Function.apply)
         return t
 
     # ------------------------------------------------------------ autograd state
@@ -81,7 +81,6 @@ class TensorBase:
         """The same values without history: shares storage and the version counter."""
         t = self._make(self._data)
         t._version = self._version
-        t._base = self._base if self._base is not None else self
         return t
 
     @property

@@ -116,6 +116,30 @@ class IndexAdd(_Op):
         return gg[ctx.idx] if isinstance(ctx.idx, tuple) else Index.apply(gg, ctx.idx), None, None
 
 
+class IndexPut(_Op):
+    """t[idx] = value as an op: t with value written at idx. The gradient of t is zero at
+    idx (those values were overwritten), the gradient of value is the gradient at idx."""
+
+    @staticmethod
+    def forward(ctx, a, idx, value):
+        ctx.idx, ctx.value_shape = idx, value.shape
+        out = a._data.copy()
+        out[idx] = value._data
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, _, need_value = ctx.needs_input_grad
+        g_a = g_value = None
+        if need_a:
+            kept = np.ones(g.shape, dtype=g.dtype)
+            kept[ctx.idx] = 0
+            g_a = g * g._make(kept)
+        if need_value:
+            g_value = unbroadcast(Index.apply(g, ctx.idx), ctx.value_shape)
+        return g_a, None, g_value
+
+
 def _is_basic(idx):
     parts = idx if isinstance(idx, tuple) else (idx,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
