@@ -30,6 +30,7 @@ def test_float64_array_is_not_copied_but_lists_are():
     t = Tensor(a)
     assert t.numpy() is a and t.numpy() is a
     assert tl.from_numpy(a).numpy() is a
+    assert not np.shares_memory(tl.tensor(a).numpy(), a)  # torch.tensor copies too
 
 
 def test_tensor_of_a_tensor_is_a_copy_without_history():

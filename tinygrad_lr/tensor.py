@@ -521,7 +521,7 @@ class Tensor(TensorBase):
         return (centered * centered).sum(dims, keepdim=keepdim) / max(n - ddof, 0)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        return R.StdFromVar.apply(self.var(dim, unbiased, keepdim, correction))
 
     def prod(self, dim=None, keepdim=False):
         return R.Prod.apply(self, normalize_dims(dim, self.ndim, "prod"), keepdim)
@@ -954,6 +954,10 @@ def _compare(np_fn, a, b):
 
 # ================================================================ functions
 def tensor(data, requires_grad=False, dtype=None):
+    """A new tensor holding a copy of `data`, as torch.tensor (`Tensor(array)` and
+    `from_numpy` share the array instead)."""
+    if isinstance(data, np.ndarray):
+        data = data.copy()
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

@@ -289,15 +289,15 @@ class Sigmoid(_Op):
 
 
 class Relu(_Op):
+    keep_output = True  # the output tells where the input was positive (as PyTorch keeps)
+
     @staticmethod
     def forward(ctx, a):
-        ctx.save_for_backward(a)
         return np.maximum(a._data, 0)
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g * (a > 0)
+        return g * (ctx.saved_output > 0)
 
 
 class LeakyRelu(_Op):

@@ -140,8 +140,28 @@ class Norm(_Op):
         if p == 2:
             grad = a / safe_out
         else:
-            grad = a * a.abs() ** (p - 2) / safe_out ** (p - 1)
+            zero = a == 0  # PyTorch's subgradient there is 0, also for p < 1
+            grad = where(zero, 0.0, a.sign() * where(zero, 1.0, a.abs()) ** (p - 1)) \
+                / safe_out ** (p - 1)
         return where(out == 0, 0.0, g * grad), None, None, None
+
+
+class StdFromVar(_Op):
+    """std = sqrt(var). Where var is 0 (a constant input) the gradient is 0, as in PyTorch,
+    not sqrt's 1 / (2 * 0) = inf times the 0 that var's gradient sends (NaN)."""
+
+    keep_output = True
+    node_name = "StdBackward0"
+
+    @staticmethod
+    def forward(ctx, var):
+        return np.sqrt(var._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        std = ctx.saved_output
+        zero = std == 0
+        return where(zero, 0.0, g / (2 * where(zero, 1.0, std)))
 
 
 class LogSumExp(_Op):
