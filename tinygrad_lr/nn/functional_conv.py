@@ -6,7 +6,10 @@ versions run the 2-D ops on a unit height.
 """
 from numbers import Integral
 
+from ..kernels import reference_kernels_enabled
+from ..kernels.pool import pool_out_size
 from ..ops import conv as ops
+from . import reference as R
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
            "adaptive_avg_pool2d"]
@@ -61,6 +64,7 @@ def _same_padding(x, kernel, stride, dilation, nd, name):
 
 
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
+    given = (x, weight, bias, stride, padding, dilation, groups)
     _check_input(x, nd, name)
     if weight.ndim != nd + 2:
         raise ValueError(f"{name}: weight must be {nd + 2}-D (out_channels, in_channels/groups, "
@@ -87,6 +91,8 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
     else:
         padding = _pair(padding, nd, "padding", name, 0)
     _check_window(x, kernel, padding, dilation, nd, name)
+    if reference_kernels_enabled():  # the plain version: nn/reference.py
+        return (R.conv2d if nd == 2 else R.conv1d)(*given)
     return ops.Conv2d.apply(x, weight, bias, stride, padding, dilation, groups)
 
 
@@ -99,6 +105,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, name):
+    given = (x, weight, bias, stride, padding, output_padding, groups, dilation)
     _check_input(x, 2, name)
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-D (in_channels, out_channels/groups, kh, "
@@ -128,6 +135,8 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
         raise ValueError(f"{name}: the output size {out_hw} would be empty for input shape "
                          f"{tuple(x.shape)} (padding {padding} is too large)")
     out_shape = (x.shape[0], out_channels) + out_hw
+    if reference_kernels_enabled():
+        return R.conv_transpose2d(*given)
     return ops.ConvTranspose2d.apply(x, weight, bias, stride, padding, dilation, groups,
                                      out_shape)
 
@@ -152,13 +161,14 @@ def _pool_args(x, kernel_size, stride, padding, dilation, nd, name):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
-    from ..kernels.pool import pool_out_size
-
+    given = (x, kernel_size, stride, padding, dilation, ceil_mode)
     kernel, stride, padding, dilation = _pool_args(x, kernel_size, stride, padding, dilation,
                                                    nd, name)
     spatial = (1,) * (2 - nd) + tuple(x.shape[2:])
     out_hw = tuple(pool_out_size(*a, ceil_mode) for a in zip(spatial, kernel, stride, padding,
                                                              dilation))
+    if reference_kernels_enabled():
+        return (R.max_pool2d if nd == 2 else R.max_pool1d)(*given)
     return ops.MaxPool2d.apply(x, kernel, stride, padding, dilation, out_hw)
 
 
@@ -181,13 +191,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               name):
-    from ..kernels.pool import pool_out_size
-
+    given = (x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     kernel, stride, padding, _ = _pool_args(x, kernel_size, stride, padding, 1, 2, name)
     if divisor_override is not None and divisor_override <= 0:
         raise ValueError(f"{name}: divisor_override must be positive, got {divisor_override}")
     out_hw = tuple(pool_out_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in
                    zip(x.shape[2:], kernel, stride, padding))
+    if reference_kernels_enabled():
+        return R.avg_pool2d(*given)
     return ops.AvgPool2d.apply(x, kernel, stride, padding, out_hw, bool(count_include_pad),
                                divisor_override)
 
@@ -207,6 +218,8 @@ def _adaptive_avg_pool(x, output_size, name):
     out_hw = tuple(n if s is None else s for s, n in zip(sizes, x.shape[2:]))
     if any(s < 1 for s in out_hw):
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    if reference_kernels_enabled():
+        return R.adaptive_avg_pool2d(x, output_size)
     return ops.AdaptiveAvgPool2d.apply(x, out_hw)
 
 

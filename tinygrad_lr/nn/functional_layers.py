@@ -7,15 +7,16 @@ and `embedding` (ops/movement.py). Their plain Tensor-op versions are in nn/refe
 """
 import numpy as np
 
-from .. import random as _random
 from ..ops.linalg import Matmul
 from ..ops.movement import Embedding
+from ..kernels import reference_kernels_enabled
+from ..ops._util import normalize_dim
 from ..ops.norm import BatchNorm, LayerNorm, batch_statistics
 from ..tensor import Tensor, einsum
-from ._checks import check_dropout
+from . import reference as R
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
-           "softplus", "softmax", "log_softmax", "dropout", "batch_norm", "layer_norm",
+           "softplus", "softmax", "log_softmax", "batch_norm", "layer_norm",
            "embedding", "one_hot", "normalize", "flatten"]
 
 
@@ -46,6 +47,8 @@ def linear(input, weight, bias=None):
     if weight.ndim == 1:  # a vector of weights: y = input @ w (+ b), like torch
         out = input @ weight
         return out if bias is None else out + bias
+    if reference_kernels_enabled():  # the plain version: nn/reference.py
+        return R.linear(input, weight, bias)
     return Matmul.apply(input, weight, bias, True)
 
 
@@ -97,25 +100,15 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def softmax(input, dim):
+    if reference_kernels_enabled():
+        return R.softmax(input, normalize_dim(dim, input.ndim, "softmax"))
     return input.softmax(dim)
 
 
 def log_softmax(input, dim):
+    if reference_kernels_enabled():
+        return R.log_softmax(input, normalize_dim(dim, input.ndim, "log_softmax"))
     return input.log_softmax(dim)
-
-
-# ---------------------------------------------------------------- dropout
-def dropout(input, p=0.5, training=True):
-    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
-    dropout: the expected value is unchanged, so eval mode is the identity). The mask is
-    drawn from the global generator, so `tl.manual_seed` makes it repeatable."""
-    p = check_dropout("dropout", "p", p)
-    if not training or p == 0.0:
-        return input
-    uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64
-    keep = _random.generator().random(input.shape, dtype=uniform_dtype) >= p
-    mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
-    return input * Tensor._make(mask)
 
 
 # ---------------------------------------------------------------- normalisation
@@ -158,6 +151,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                          f"got input of shape {input.shape}")
+    if reference_kernels_enabled():
+        return R.batch_norm(input, running_mean, running_var, weight, bias, True, momentum, eps)
     x3, mean, var = batch_statistics(input)
     out = BatchNorm.apply(input, weight, bias, x3, mean, var, eps)
     # running statistics use the unbiased variance, as in PyTorch
@@ -182,6 +177,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected "
                              f"{normalized_shape}")
     _same_dtype(input, "layer_norm", weight=weight, bias=bias)
+    if reference_kernels_enabled():
+        return R.layer_norm(input, normalized_shape, weight, bias, eps)
     return LayerNorm.apply(input, weight, bias, normalized_shape, eps)
 
 
@@ -200,6 +197,8 @@ def embedding(input, weight, padding_idx=None):
                          f"{n} rows (valid: 0..{n - 1})")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += n
+    if reference_kernels_enabled():
+        return R.embedding(Tensor._make(idx), weight, padding_idx)
     return Embedding.apply(weight, idx.astype(np.int64, copy=False), padding_idx)
 
 

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from . import functional_layers as F
+from .functional_dropout import dropout
 from . import init
 from ._checks import check_dropout, check_size
 from .module import Module
@@ -111,7 +112,7 @@ class Dropout(Module):
         self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
 
     def forward(self, x):
-        return F.dropout(x, self.p, self.training)
+        return dropout(x, self.p, self.training)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

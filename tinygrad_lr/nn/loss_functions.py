@@ -18,7 +18,9 @@ import numpy as np
 
 from ..ops.losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyIndices,
                           HuberError, SquaredError, ZeroOne, check_class_range)
+from ..kernels import reference_kernels_enabled
 from ..tensor import Tensor, maximum, minimum, where
+from . import reference as R
 
 __all__ = [
     "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "binary_cross_entropy",
@@ -106,6 +108,8 @@ def _classes_last(input):
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: (input - target)^2."""
     target = _regression_pair("mse_loss", input, target, reduction)
+    if reference_kernels_enabled():  # the plain version: nn/reference.py
+        return R.mse_loss(input, target, reduction)
     return SquaredError.apply(input, target, reduction)
 
 
@@ -120,6 +124,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     target = _regression_pair("huber_loss", input, target, reduction)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    if reference_kernels_enabled():
+        return R.huber_loss(input, target, reduction, delta)
     return HuberError.apply(input, target, reduction, float(delta), 1.0)
 
 
@@ -133,6 +139,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
+    if reference_kernels_enabled():
+        return R.smooth_l1_loss(input, target, reduction, beta)
     return HuberError.apply(input, target, reduction, float(beta), 1.0 / beta)
 
 
@@ -243,6 +251,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                     if arg == "input" else "")
             raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got values "
                              f"from {t._data.min():g} to {t._data.max():g}{hint}")
+    if reference_kernels_enabled():
+        return R.binary_cross_entropy(input, target, weight, reduction)
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * _tensor(weight, input)
@@ -270,6 +280,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
                 raise ValueError(f"{name}: {arg} of shape {value.shape} does not broadcast to "
                                  f"the input's shape {input.shape}")
         constants.append(value)
+    if reference_kernels_enabled():
+        return R.binary_cross_entropy_with_logits(input, target, weight, reduction, pos_weight)
     return BinaryCrossEntropyWithLogits.apply(input, target, *constants, reduction)
 
 
@@ -425,6 +437,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _cross_entropy_probabilities(input, _tensor(target, input), w, reduction,
                                             label_smoothing)
     t = _index_target(name, input, target)
+    if reference_kernels_enabled():  # log_softmax -> pick the target's entry -> average
+        check_class_range(name, t, n_classes, ignore_index)
+        return R.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
     rows = _classes_last(input)
     if w is None:
         w = np.ones(n_classes, dtype=input.dtype)
@@ -443,7 +458,7 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
     n_classes = input.shape[1]
     if label_smoothing > 0:
         target = target * (1 - label_smoothing) + label_smoothing / n_classes
-    logp = input.log_softmax(1)
+    logp = R.log_softmax(input, 1) if reference_kernels_enabled() else input.log_softmax(1)
     if w is not None:
         logp = logp * Tensor(w.reshape((n_classes,) + (1,) * (input.ndim - 2)))
     loss = -(target * logp).sum(1)
@@ -469,6 +484,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     t = _index_target(name, input, target)
     check_class_range(name, t, n_classes, ignore_index)
     w = _class_weight(name, weight, n_classes, input)
+    if reference_kernels_enabled():
+        return R.nll_loss(input, target, weight, ignore_index, reduction)
     kept = t != ignore_index
     safe_t = np.where(kept, t, 0)
     w_t = (np.ones(t.shape, input.dtype) if w is None else w[safe_t]) * kept

@@ -23,7 +23,7 @@ from numbers import Integral
 from ..autograd import no_grad
 from ..creation import ones, zeros
 from ..tensor import Tensor, cat, einsum, maximum, stack, where
-from . import functional as F  # dropout between RNN layers (used at call time)
+from .functional_dropout import dropout as apply_dropout
 
 __all__ = [
     "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
@@ -589,7 +589,7 @@ def _layers(step, input, states, params, has_biases, num_layers, dropout, train,
             finals.append(last)
         x = cat(outputs, 2)
         if dropout > 0 and train and layer < num_layers - 1:
-            x = F.dropout(x, dropout, True)
+            x = apply_dropout(x, dropout, True)
     last = [stack([f[i] for f in finals], 0) for i in range(len(states))]  # h_n (, c_n)
     if unbatched:
         return x.squeeze(1), [s.squeeze(1) for s in last]

@@ -16,10 +16,13 @@ import warnings
 
 import numpy as np
 
+from ..kernels import reference_kernels_enabled
 from ..ops.rnn import GRURecurrence, LSTMRecurrence, RNNRecurrence
 from ..tensor import Tensor, cat, stack
 from . import functional_layers as F
+from .functional_dropout import dropout
 from . import init
+from . import reference as R
 from ._checks import check_dropout, check_size
 from .module import Module
 from .parameter import Parameter
@@ -121,6 +124,9 @@ class RNNBase(Module):
         batch = x.shape[1]
         state_shape = (self.num_layers * num_directions, batch, self.hidden_size)
         states = self._initial_states(hx, state_shape, batched, input.dtype)
+        if reference_kernels_enabled():  # the textbook cell at every step: nn/reference.py
+            out, *last = self._reference(input, hx)
+            return out, self._pack_states(last)
 
         finals = [[] for _ in states]  # h_n (and c_n) of every layer and direction
         for layer in range(self.num_layers):
@@ -136,7 +142,7 @@ class RNNBase(Module):
                     store.append(s)
             x = outputs[0] if num_directions == 1 else cat(outputs, 2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
+                x = dropout(x, self.dropout, True)
 
         output = x.transpose(0, 1) if batched and self.batch_first else x
         last_states = [stack(f, 0) for f in finals]
@@ -168,6 +174,15 @@ class RNNBase(Module):
 
     def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
         raise NotImplementedError
+
+    def _reference(self, input, hx):
+        args = (input, hx, list(self.parameters()), self.bias, self.num_layers, self.dropout,
+                self.training, self.bidirectional, self.batch_first)
+        if self.mode == "LSTM":
+            return R.lstm(*args)
+        if self.mode == "GRU":
+            return R.gru(*args)
+        return R.rnn(*args, nonlinearity=self.nonlinearity)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"  # as torch: nonlinearity not shown
@@ -292,9 +307,12 @@ class RNNCellBase(Module):
             for state, what in zip(given, ("hx", "cx")):
                 _check_state(name, what, state, expected, x.dtype)
             states = list(given) if batched else [s.unsqueeze(0) for s in given]
-        # a sequence of length one through the layers' recurrence
-        x_gates = F.linear(x, self.weight_ih, self.bias_ih).unsqueeze(0)
-        _, *new = self._recurrence(x_gates, self.weight_hh, self.bias_hh, states, False)
+        weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        if reference_kernels_enabled():  # the textbook cell: nn/reference.py
+            new = self._reference_cell(x, states, weights)
+        else:  # a sequence of length one through the layers' recurrence
+            x_gates = F.linear(x, self.weight_ih, self.bias_ih).unsqueeze(0)
+            _, *new = self._recurrence(x_gates, self.weight_hh, self.bias_hh, states, False)
         if not batched:
             new = [s.squeeze(0) for s in new]
         return self._pack_states(new)
@@ -321,6 +339,10 @@ class RNNCell(RNNCellBase):
 
     _recurrence = RNN._recurrence
 
+    def _reference_cell(self, x, states, weights):
+        cell = R.rnn_tanh_cell if self.nonlinearity == "tanh" else R.rnn_relu_cell
+        return [cell(x, states[0], *weights)]
+
 
 class LSTMCell(RNNCellBase):
     """One LSTM step. forward(input, (hx, cx)=None) -> (h', c')."""
@@ -334,6 +356,9 @@ class LSTMCell(RNNCellBase):
     _pack_states = LSTM._pack_states
     _recurrence = LSTM._recurrence
 
+    def _reference_cell(self, x, states, weights):
+        return list(R.lstm_cell(x, tuple(states), *weights))
+
 
 class GRUCell(RNNCellBase):
     """One GRU step. forward(input, hx=None) -> h'."""
@@ -342,3 +367,6 @@ class GRUCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 3)
 
     _recurrence = GRU._recurrence
+
+    def _reference_cell(self, x, states, weights):
+        return [R.gru_cell(x, states[0], *weights)]

@@ -1,0 +1,21 @@
+"""Dropout, function form: F.dropout (also what nn.Dropout and the RNN layers call)."""
+import numpy as np
+
+from .. import random as _random
+from ..tensor import Tensor
+from ._checks import check_dropout
+
+__all__ = ["dropout"]
+
+
+def dropout(input, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
+    dropout: the expected value is unchanged, so eval mode is the identity). The mask is
+    drawn from the global generator, so `tl.manual_seed` makes it repeatable."""
+    p = check_dropout("dropout", "p", p)
+    if not training or p == 0.0:
+        return input
+    uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64
+    keep = _random.generator().random(input.shape, dtype=uniform_dtype) >= p
+    mask = keep.astype(input.dtype) * input.dtype.type(1.0 / (1.0 - p))
+    return input * Tensor._make(mask)
