@@ -180,7 +180,7 @@ def _output_names(outs):
     return names
 
 
-def _argument_names(fn, n):
+def argument_names(fn, n):
     """The function's parameter names (`def loss(pred, target)`), else input 0, 1, ..."""
     target = getattr(fn, "__self__", None)
     if isinstance(target, type) and hasattr(target, "forward") and \
@@ -243,7 +243,7 @@ def gradcheck_report(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, samples=None
     Relative errors are read with CS231n's rule of thumb, see `rel_error_band`.
     """
     inputs, diff = _prepare_inputs(inputs)
-    names = list(names) if names is not None else _argument_names(fn, len(inputs))
+    names = list(names) if names is not None else argument_names(fn, len(inputs))
     with np.errstate(all="ignore"):  # NaN and inf are diagnosed below, not warned about
         return _report(fn, inputs, diff, names, eps, atol, rtol, samples, seed, nondet_tol)
 
@@ -502,7 +502,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
             return tuple(Tensor._make(np.zeros_like(x._data)) if g is None else g
                          for g, x in zip(gs, diff_xs))
 
-    names = _argument_names(fn, n) + [f"grad_output {k}" for k in range(len(grad_outputs))]
+    names = argument_names(fn, n) + [f"grad_output {k}" for k in range(len(grad_outputs))]
     return gradcheck(first_gradient, inputs + grad_outputs, eps, atol, rtol, raise_exception,
                      names=names)
 
