@@ -58,24 +58,37 @@ class BackwardStep:
     def _d(self, v):
         return f"d{self._loss}/{_d(v.name)}"
 
-    def lines(self):
-        """The step as text lines (a header, forward values, upstream, one block per input)."""
-        op, view = self.op, self.view
-        expr, _ = view.expression(op)
+    def header(self):
+        """'o = tanh(n)    [tanh]': what the node computed, and its op."""
+        op = self.op
+        expr, _ = self.view.expression(op)
         out_names = ", ".join(v.name for v in op.outputs)
         head = out_names if expr == out_names else f"{out_names} = {expr}"
         kind = "custom Function " if op.custom else ""
         settings = ", ".join(f"{k}={_setting(v)}" for k, v in op.settings)
-        lines = [(f"step {self.index}  {head}    [{kind}{op.symbol}"
-                  f"{', ' + settings if settings else ''}]")]
+        return f"{head}    [{kind}{op.symbol}{', ' + settings if settings else ''}]"
+
+    def forward_text(self):
+        """'n = 0.8814  ->  o = 0.7071': the forward values in and out."""
+        op = self.op
         shown = [v for _, v in sorted(op.inputs.items()) if not _is_literal(v)]
         fwd = ", ".join(f"{v.name} = {fmt_array(v.data)}" for v in shown)
         outs = ", ".join(f"{v.name} = {fmt_array(v.data)}" for v in op.outputs)
-        lines.append(f"    forward   {fwd + '  ->  ' if fwd else ''}{outs}")
-        for v, g, parts in zip(op.outputs, self.upstream, self.upstream_parts):
-            lines.append(f"    upstream  g = {self._d(v)} = {_sum_text(parts, g)}")
+        return f"{fwd + '  ->  ' if fwd else ''}{outs}"
+
+    def upstream_texts(self):
+        """'do/dn = 0.5' per output, with the sum written out if several ops fed it."""
+        return [f"{self._d(v)} = {_sum_text(parts, g)}"
+                for v, g, parts in zip(self.op.outputs, self.upstream, self.upstream_parts)]
+
+    def lines(self):
+        """The step as text lines (a header, forward values, upstream, one block per input)."""
+        lines = [f"step {self.index}  {self.header()}", f"    forward   {self.forward_text()}"]
+        lines += [f"    upstream  g = {t}" for t in self.upstream_texts()]
+        uses = [c.to for c in self.contributions]
         for c in self.contributions:
-            lines += [f"    to {c.to.name}{_where(c.to)}"] + [
+            arg = f" (argument {c.arg + 1})" if uses.count(c.to) > 1 else ""
+            lines += [f"    to {c.to.name}{arg}{_where(c.to)}"] + [
                 "        " + t for t in self._contribution_lines(c)]
         return lines
 
@@ -114,10 +127,12 @@ class BackwardStep:
 
 
 def _where(v):
-    if v.kind == "leaf":
-        return "  (a leaf: backward() adds this to its .grad)"
     n = len(v.consumers)
-    return f"  (one of {n} contributions to {v.name})" if n > 1 else ""
+    if v.kind == "leaf":
+        return ("  (a leaf: backward() adds this to its .grad)" if n == 1 else
+                f"  (a leaf: one of {n} contributions backward() adds to its .grad)")
+    return f"  (one of {n} contributions to d/d{v.name}, summed before {v.name}'s op runs)" \
+        if n > 1 else ""
 
 
 def _is_literal(v):
@@ -362,18 +377,13 @@ def _html_table(steps):
             "<th>to</th><th>local derivative</th><th>gradient sent</th></tr>")
     rows = []
     for s in steps:
-        lines = s.lines()
-        expr = lines[0].split("  ", 1)[1].strip()
-        forward = lines[1].split("forward", 1)[1].strip()
-        upstream = "<br>".join(_e(line.split("g = ", 1)[1]) for line in lines
-                               if line.strip().startswith("upstream"))
         blocks = s.contributions or [None]
+        span = f' rowspan="{len(blocks)}"'
+        first = (f"<td{span}>{s.index}</td><td{span}>{_e(s.header())}</td>"
+                 f"<td{span}>{_e(s.forward_text())}</td>"
+                 f"<td{span}>{'<br/>'.join(_e(t) for t in s.upstream_texts())}</td>")
         for k, c in enumerate(blocks):
-            cells = ""
-            if k == 0:
-                span = f' rowspan="{len(blocks)}"'
-                cells = (f"<td{span}>{s.index}</td><td{span}>{_e(expr)}</td>"
-                         f"<td{span}>{_e(forward)}</td><td{span}>{upstream}</td>")
+            cells = first if k == 0 else ""
             if c is None:
                 rows.append(f"<tr>{cells}<td></td><td></td><td></td></tr>")
                 continue
