@@ -120,7 +120,7 @@ def test_non_deterministic_function_is_named():
 
 def test_nondet_tol_allows_tiny_noise():
     rng = np.random.default_rng(0)
-    noisy = lambda x: x * 2 + f64(rng.standard_normal() * 1e-12, requires_grad=False)  # noqa: E731
+    noisy = lambda x: x * 2 + f64(rng.standard_normal() * 1e-12, requires_grad=False)
     assert not gradcheck(noisy, [f64([1.0])], raise_exception=False, atol=1.0)
     assert gradcheck(noisy, [f64([1.0])], nondet_tol=1e-9, atol=1.0)
 
