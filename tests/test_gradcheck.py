@@ -8,8 +8,7 @@ import pytest
 
 import tinygrad_lr as tl
 from tinygrad_lr import cli, nn
-from tinygrad_lr.autograd import (GradcheckError, gradcheck, gradcheck_model,
-                                  gradcheck_report)
+from tinygrad_lr.autograd import GradcheckError, gradcheck, gradcheck_model, gradcheck_report
 from tinygrad_lr.autograd.gradcheck import rel_error_band
 
 
@@ -120,7 +119,10 @@ def test_non_deterministic_function_is_named():
 
 def test_nondet_tol_allows_tiny_noise():
     rng = np.random.default_rng(0)
-    noisy = lambda x: x * 2 + f64(rng.standard_normal() * 1e-12, requires_grad=False)
+
+    def noisy(x):
+        return x * 2 + f64(rng.standard_normal() * 1e-12, requires_grad=False)
+
     assert not gradcheck(noisy, [f64([1.0])], raise_exception=False, atol=1.0)
     assert gradcheck(noisy, [f64([1.0])], nondet_tol=1e-9, atol=1.0)
 

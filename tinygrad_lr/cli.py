@@ -214,8 +214,10 @@ def _argument_specs(fn, args):
                        f"({', '.join(p.name for p in required)}) but --shapes gives "
                        f"{len(shapes)}")
     names = argument_names(fn, n)
-    default = _parse_kind("range:" + args.range, "--range") if args.range else (("positive", None) if args.positive
-                                                          else ("normal", None))
+    if args.range:
+        default = _parse_kind("range:" + args.range, "--range")
+    else:
+        default = ("positive", None) if args.positive else ("normal", None)
     kinds = {}
     for item in args.input or []:
         key, eq, spec = item.partition("=")

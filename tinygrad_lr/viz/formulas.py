@@ -97,7 +97,8 @@ RULES: dict = {
                  lambda a, o: _f(a[1]) * _f(a[0]) ** (_f(a[1]) - 1)),
         1: Local("{0}^{1}*log({0})", "{out}*log({0})",
                  lambda a, o: _f(o) * np.log(np.where(_f(a[0]) == 0, 1.0, _f(a[0]))))}),
-    "Neg": Rule("neg", "-{0}", NEG, (POW,), local={0: Local("-1", None, lambda a, o: -_ones(a, o))}),
+    "Neg": Rule("neg", "-{0}", NEG, (POW,),
+                local={0: Local("-1", None, lambda a, o: -_ones(a, o))}),
     "Cast": Rule("cast", "{0}", ATOM, operands=(0,), local={0: Local("1", None, _ones)}),
     # ------------------------------------------------------------ functions of one variable
     "Exp": _unary("exp", "exp({0})", "{out}", lambda a, o: _f(o)),

@@ -19,8 +19,11 @@ from . import _standin
 from .formulas import ADD, ATOM, is_library_op, rule_for
 
 # arguments that configure an op rather than feed it: shown on the op node, not as inputs
-SETTINGS = frozenset(
-    ["dim", "dims", "axis", "keepdim", "shape", "dtype", "groups", "stride", "padding", "dilation", "kernel", "out_hw", "out_shape", "eps", "reduction", "ignore_index", "smoothing", "reverse", "nonlinearity", "padding_idx", "count_include_pad", "divisor", "p", "idx", "widths", "spec", "normalized_shape"])
+SETTINGS = frozenset({
+    "dim", "dims", "axis", "keepdim", "shape", "dtype", "groups", "stride", "padding",
+    "dilation", "kernel", "out_hw", "out_shape", "eps", "reduction", "ignore_index",
+    "smoothing", "reverse", "nonlinearity", "padding_idx", "count_include_pad", "divisor",
+    "p", "idx", "widths", "spec", "normalized_shape"})
 
 FREED = ("{fn}: the graph of this tensor was freed by backward(), which keeps nothing it "
          "no longer needs. Draw or trace it before calling loss.backward(), or call "
