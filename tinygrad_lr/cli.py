@@ -87,9 +87,17 @@ def cmd_lr_find(args):
 
 
 # ------------------------------------------------------------------ gradcheck
-def _load_function(spec):
+def _load_function(spec, what="function", builtin_losses=False):
+    """module:function, path/file.py:function, or (builtin_losses) the name of a loss of
+    tinygrad_lr.nn.functional such as cross_entropy."""
     if ":" not in spec:
-        raise CLIError(f"expected module:function (e.g. mylosses:huber), got {spec!r}")
+        from .nn import loss_functions
+
+        if builtin_losses and spec in loss_functions.__all__:
+            return getattr(loss_functions, spec)
+        raise CLIError(f"expected module:{what} (e.g. mylosses:huber"
+                       f"{' or a built-in loss such as cross_entropy' if builtin_losses else ''}"
+                       f"), got {spec!r}")
     module_name, func_name = spec.rsplit(":", 1)
     try:
         if module_name.endswith(".py"):
@@ -103,55 +111,296 @@ def _load_function(spec):
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # find modules in the current folder
             module = importlib.import_module(module_name)
-    except Exception as e:  # any failure while importing the user's code
+    except Exception as e:  # noqa: BLE001 - any failure while importing the user's code
         raise CLIError(f"cannot import {module_name!r}: {type(e).__name__}: {e}") from None
     fn = getattr(module, func_name, None)
-    if not callable(fn):
-        raise CLIError(f"module {module_name!r} has no function {func_name!r}")
+    if fn is None or not (callable(fn) or hasattr(fn, "named_parameters")):
+        raise CLIError(f"module {module_name!r} has no {what} {func_name!r}")
     return fn
 
 
-def _parse_shape(text):
+def _parse_shape(text, flag="--shapes"):
     try:
         shape = tuple(int(s) for s in text.split(",") if s != "")
     except ValueError:
-        raise CLIError(f"--shapes: {text!r} is not a shape like 4,3") from None
+        raise CLIError(f"{flag}: {text!r} is not a shape like 4,3") from None
     if any(n <= 0 for n in shape):
-        raise CLIError(f"--shapes: {text!r} has a dimension <= 0")
+        raise CLIError(f"{flag}: {text!r} has a dimension <= 0")
     return shape
 
 
+# how inputs are drawn: name -> (description, differentiated by default)
+INPUT_KINDS = {
+    "normal": ("N(0, 1)", True),
+    "range": ("uniform on (a, b)", True),
+    "positive": ("positive: |N(0, 1)| + 0.1", True),
+    "prob": ("probabilities in (0.05, 0.95)", True),
+    "probs": ("rows of probabilities summing to 1 (last dim)", True),
+    "classes": ("class indices in [0, K)", False),
+    "binary": ("0/1 targets", False),
+    "const": ("N(0, 1)", False),
+}
+
+
+def _parse_kind(text, flag):
+    """'normal', 'range:-1,1', 'classes:3', ... -> (kind, parameter)."""
+    kind, _, arg = text.partition(":")
+    if kind not in INPUT_KINDS:
+        raise CLIError(f"{flag}: unknown kind {kind!r}; choose from "
+                       f"{', '.join(INPUT_KINDS)} (e.g. range:0,1 or classes:3)")
+    if kind == "range":
+        try:
+            lo, hi = (float(v) for v in arg.split(","))
+        except ValueError:
+            raise CLIError(f"{flag}: a range needs two numbers, e.g. -1,1; got "
+                           f"{arg!r}") from None
+        if not lo < hi:
+            raise CLIError(f"{flag}: range {lo:g},{hi:g} is empty")
+        return kind, (lo, hi)
+    if kind == "classes":
+        if not arg.isdigit() or int(arg) < 1:
+            raise CLIError(f"{flag}: classes needs the number of classes, e.g. classes:3; "
+                           f"got {text!r}")
+        return kind, int(arg)
+    if arg:
+        raise CLIError(f"{flag}: {kind} takes no parameter, got {text!r}")
+    return kind, None
+
+
+def _draw(kind, param, shape, rng):
+    """A float64 (or int64 class-index) array of the given shape, drawn from the kind."""
+    import numpy as np
+
+    if kind == "range":
+        return rng.uniform(param[0], param[1], shape)
+    if kind == "positive":
+        return np.abs(rng.standard_normal(shape)) + 0.1
+    if kind == "prob":
+        return rng.uniform(0.05, 0.95, shape)
+    if kind == "probs":
+        z = np.exp(rng.standard_normal(shape))
+        return z / z.sum(axis=-1, keepdims=True)
+    if kind == "classes":
+        return rng.integers(0, param, shape).astype(np.int64)
+    if kind == "binary":
+        return rng.integers(0, 2, shape).astype(np.float64)
+    return rng.standard_normal(shape)
+
+
+def _kind_text(kind, param):
+    if kind == "range":
+        return f"uniform on ({param[0]:g}, {param[1]:g})"
+    if kind == "classes":
+        return f"class indices in [0, {param})"
+    return INPUT_KINDS[kind][0]
+
+
+def _argument_specs(fn, args):
+    """Per argument of fn: (name, shape, kind, parameter, differentiated)."""
+    import inspect
+
+    from .autograd.gradcheck import argument_names
+
+    try:
+        required = [p for p in inspect.signature(fn).parameters.values()
+                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                    and p.default is p.empty]
+    except (TypeError, ValueError):
+        required = []
+    shapes = [_parse_shape(s) for s in args.shapes] if args.shapes else None
+    n = len(shapes) if shapes else max(len(required), 1)
+    if shapes and required and len(shapes) < len(required):
+        raise CLIError(f"{args.function} takes {len(required)} arguments "
+                       f"({', '.join(p.name for p in required)}) but --shapes gives "
+                       f"{len(shapes)}")
+    names = argument_names(fn, n)
+    if args.range:
+        default = _parse_kind("range:" + args.range, "--range")
+    else:
+        default = ("positive", None) if args.positive else ("normal", None)
+    kinds = {}
+    for item in args.input or []:
+        key, eq, spec = item.partition("=")
+        if not eq:
+            raise CLIError(f"--input: expected NAME=KIND (e.g. target=classes:3), got {item!r}")
+        kinds[_argument_index(key, names, "--input")] = _parse_kind(spec, f"--input {key}")
+    frozen = {_argument_index(key, names, "--no-grad") for key in args.no_grad or []}
+    specs = []
+    for i, name in enumerate(names):
+        kind, param = kinds.get(i, default)
+        if shapes:
+            shape = shapes[i]
+        else:  # class indices: one per row of the first argument
+            shape = (4,) if kind == "classes" else (4, 3)
+        diff = INPUT_KINDS[kind][1] and i not in frozen
+        specs.append((name, shape, kind, param, diff))
+    return specs
+
+
+def _argument_index(key, names, flag):
+    if key in names:
+        return names.index(key)
+    if key.isdigit() and int(key) < len(names):
+        return int(key)
+    raise CLIError(f"{flag}: the function has no argument {key!r}; its arguments: "
+                   f"{', '.join(names)}")
+
+
 def cmd_gradcheck(args):
+    if args.model:
+        return _gradcheck_model(args)
+    if not args.function:
+        raise CLIError("give the FUNCTION to check (module:function), or --model and --loss "
+                       "to check a model's parameters")
     import numpy as np
 
     from .autograd.gradcheck import gradcheck_report
     from .tensor import Tensor
 
-    fn = _load_function(args.function)
-    shapes = [_parse_shape(s) for s in args.shapes]
+    fn = _load_function(args.function, builtin_losses=True)
+    specs = _argument_specs(fn, args)
     rng = np.random.default_rng(args.seed)
-    inputs = [Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    inputs = [Tensor(_draw(kind, param, shape, rng), requires_grad=diff)
+              for _, shape, kind, param, diff in specs]
+    if not any(diff for *_, diff in specs):
+        raise CLIError("every argument is marked as not differentiated (--no-grad, or class "
+                       "or binary targets): nothing to check")
     try:
-        out = fn(*inputs)
-    except Exception as e:
-        raise CLIError(f"{args.function} failed on inputs of shapes {shapes}: "
-                       f"{type(e).__name__}: {e}") from None
+        with np.errstate(all="ignore"):  # a NaN loss is diagnosed by the report
+            out = fn(*inputs)
+    except Exception as e:  # noqa: BLE001 - the user's function failed: say how, in one line
+        raise CLIError(f"{args.function} failed on inputs of shapes "
+                       f"{[s for _, s, *_ in specs]}: {type(e).__name__}: {e}") from None
     if not isinstance(out, Tensor) or out.numel() != 1:
         got = f"a Tensor of shape {out.shape}" if isinstance(out, Tensor) else \
             type(out).__name__
         raise CLIError(f"{args.function} must return a scalar Tensor (a loss), got {got}")
-    report = gradcheck_report(fn, inputs, eps=args.eps, atol=args.atol, rtol=args.rtol)
-    print(f"{args.function} on random float64 inputs of shapes "
-          f"{', '.join(str(s) for s in shapes)}: loss = {out.item():.6g}")
+    print(f"{args.function} on random float64 inputs (seed {args.seed}):")
+    for name, shape, kind, param, diff in specs:
+        print(f"  {name:<10} {shape!s:<10} {_kind_text(kind, param)}"
+              f"{'' if diff else ' (not differentiated)'}")
+    print(f"  loss = {out.item():.6g}")
+    report = gradcheck_report(fn, inputs, eps=args.eps, atol=args.atol, rtol=args.rtol,
+                              samples=args.samples, seed=args.seed,
+                              names=[s[0] for s in specs])
     print(report)
-    if report.passed:
-        print("the analytic gradient agrees with central finite differences")
-    else:
-        for r in report.inputs:
-            if not r.passed:
-                print(f"input {r.index}: worst element {r.worst_element}: analytic "
-                      f"{r.analytic:.6g} vs numerical {r.numerical:.6g}")
+    print("the analytic gradient agrees with central finite differences" if report.passed
+          else "the analytic gradient does NOT agree with finite differences (see above)")
     return 0 if report.passed else 1
+
+
+def _gradcheck_model(args):
+    import numpy as np
+
+    from .autograd.gradcheck import gradcheck_model
+    from .tensor import Tensor
+
+    if not args.loss:
+        raise CLIError("--model needs --loss (module:function or a built-in such as "
+                       "cross_entropy or mse_loss)")
+    made = _load_function(args.model, "model")
+    try:
+        model = made if hasattr(made, "named_parameters") else made()
+    except Exception as e:  # noqa: BLE001 - the user's factory failed: say how, in one line
+        raise CLIError(f"{args.model}() failed: {type(e).__name__}: {e}") from None
+    if not hasattr(model, "named_parameters"):
+        raise CLIError(f"{args.model} must be a Module or a function returning one, got "
+                       f"{type(model).__name__}")
+    if args.eval:
+        model.eval()
+    loss_fn = _load_function(args.loss, "loss", builtin_losses=True)
+    rng = np.random.default_rng(args.seed)
+    if args.data:
+        shape_text, _, kind_text = args.data.partition(":")
+        shape = _parse_shape(shape_text, "--data")
+        kind, param = _parse_kind(kind_text or "normal", "--data")
+    else:
+        first = next((p for _, p in model.named_parameters() if p.ndim == 2), None)
+        if first is None:
+            raise CLIError("--data SHAPE is needed (e.g. --data 8,3): the input size cannot "
+                           "be read from this model")
+        shape, kind, param = (args.points, first.shape[1]), "normal", None
+    x = Tensor(_draw(kind, param, shape, rng))
+    target = None
+    if args.target:
+        if args.target.startswith("classes:"):
+            tkind, tparam = _parse_kind(args.target, "--target")
+            tshape = shape[:1]
+        else:
+            shape_text, _, kind_text = args.target.partition(":")
+            tshape = _parse_shape(shape_text, "--target")
+            tkind, tparam = _parse_kind(kind_text or "normal", "--target")
+        target = Tensor(_draw(tkind, tparam, tshape, rng))
+    n_params = sum(p.numel() for p in model.parameters())
+    print(f"{args.model} ({n_params} parameters, {'eval' if args.eval else 'training'} mode) "
+          f"under {args.loss}: input {shape} {_kind_text(kind, param)}"
+          + (f", target {tuple(target.shape)}" if target is not None else ""))
+    samples = args.samples or 5
+    print(f"checking {samples} sampled elements of every parameter on the first "
+          f"{args.points} rows, in float64 on a copy of the model")
+    try:
+        report = gradcheck_model(model, loss_fn, x, target, samples=samples,
+                                 points=args.points, eps=args.eps, atol=args.atol,
+                                 rtol=args.rtol, seed=args.seed)
+    except (TypeError, ValueError, RuntimeError) as e:
+        raise CLIError(f"{type(e).__name__}: {e}") from None
+    print(report)
+    print("every parameter's gradient agrees with central finite differences"
+          if report.passed else "some gradients do NOT agree with finite differences")
+    return 0 if report.passed else 1
+
+
+def _add_gradcheck_parser(sub):
+    p = sub.add_parser(
+        "gradcheck", help="check a loss function's (or a model's) gradient against finite "
+        "differences",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Import FUNCTION (module:function, file.py:function, or a built-in loss "
+        "such as cross_entropy), call it on random float64 tensors and compare its autograd "
+        "gradient with central finite differences, element by element.\n\n"
+        "Input kinds (--input NAME=KIND, --data/--target SHAPE:KIND):\n" + "\n".join(
+            f"  {k + (':a,b' if k == 'range' else ':K' if k == 'classes' else ''):<12} "
+            f"{d}{'' if diff else ' (not differentiated)'}"
+            for k, (d, diff) in INPUT_KINDS.items()) +
+        "\n\nExamples:\n"
+        "  gradcheck my_losses:huber --shapes 8,3 8,3\n"
+        "  gradcheck cross_entropy --shapes 4,3 4 --input target=classes:3\n"
+        "  gradcheck binary_cross_entropy --shapes 6 6 --input input=prob target=binary\n"
+        "  gradcheck --model my_net:make_model --loss my_losses:focal --data 8,2 "
+        "--target classes:3")
+    p.add_argument("function", nargs="?", help="module:function, path/file.py:function or a "
+                   "tinygrad_lr.nn.functional loss name")
+    p.add_argument("--shapes", nargs="+", default=None,
+                   help="one shape per argument, e.g. --shapes 4,3 4,3 (default: 4,3 each)")
+    p.add_argument("--input", nargs="+", metavar="NAME=KIND",
+                   help="how to draw an argument, by name or position: e.g. target=classes:3, "
+                   "x=range:0,1, probs=prob")
+    p.add_argument("--range", metavar="A,B", help="draw every float argument uniformly from (A, B)")
+    p.add_argument("--positive", action="store_true",
+                   help="draw every float argument positive (for log, sqrt, ...)")
+    p.add_argument("--no-grad", nargs="+", metavar="NAME",
+                   help="arguments not to differentiate (targets, masks)")
+    p.add_argument("--samples", type=int, default=None,
+                   help="check this many random elements per input (default: all; model "
+                   "mode: 5)")
+    p.add_argument("--model", metavar="MODULE:NAME",
+                   help="model mode: a Module, or a function returning one")
+    p.add_argument("--loss", metavar="LOSS", help="model mode: loss(output, target), "
+                   "module:function or a built-in name")
+    p.add_argument("--data", metavar="SHAPE[:KIND]",
+                   help="model mode: the input batch (default: POINTS rows of the first "
+                   "layer's width)")
+    p.add_argument("--target", metavar="SPEC",
+                   help="model mode: classes:K, or SHAPE[:KIND] (default: no target)")
+    p.add_argument("--points", type=int, default=8,
+                   help="model mode: data points used (default: 8)")
+    p.add_argument("--eval", action="store_true",
+                   help="model mode: call model.eval() first (Dropout off)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--eps", type=float, default=1e-6)
+    p.add_argument("--atol", type=float, default=1e-5)
+    p.add_argument("--rtol", type=float, default=1e-3)
+    p.set_defaults(run=cmd_gradcheck)
 
 
 # ------------------------------------------------------------------ bench
@@ -223,19 +472,7 @@ def build_parser():
     p.add_argument("--plot", metavar="PNG", help="save the loss-vs-lr plot here")
     p.set_defaults(run=cmd_lr_find)
 
-    p = sub.add_parser("gradcheck", help="check a loss function's gradient against finite "
-                       "differences",
-                       description="Import FUNCTION (module:function or file.py:function), "
-                       "call it on random float64 tensors of the given shapes and compare its "
-                       "autograd gradient with central finite differences.")
-    p.add_argument("function", help="module:function or path/file.py:function")
-    p.add_argument("--shapes", nargs="+", default=["4,3", "4,3"],
-                   help="one shape per argument, e.g. --shapes 4,3 4,3 (default)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--eps", type=float, default=1e-6)
-    p.add_argument("--atol", type=float, default=1e-5)
-    p.add_argument("--rtol", type=float, default=1e-3)
-    p.set_defaults(run=cmd_gradcheck)
+    _add_gradcheck_parser(sub)
 
     p = sub.add_parser("bench", help="run the benchmarks (ours vs PyTorch), from a checkout")
     p.set_defaults(run=cmd_bench)

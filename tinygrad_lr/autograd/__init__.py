@@ -9,9 +9,10 @@ from ..graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_en
 from . import functional
 from .anomaly import detect_anomaly
 from .functional import grad, hessian, hvp, jacobian, jvp, vjp
-from .gradcheck import GradcheckError, GradcheckReport, gradcheck, gradcheck_report, gradgradcheck
+from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradcheck_model,
+                        gradcheck_report, gradgradcheck)
 
 __all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
            "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck",
-           "gradcheck_report", "GradcheckError", "GradcheckReport"]
+           "gradcheck_report", "gradcheck_model", "GradcheckError", "GradcheckReport"]

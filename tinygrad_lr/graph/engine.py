@@ -25,11 +25,13 @@ Step.__doc__ = """One engine step: the node, the gradient arriving at each of it
 and the gradient it sends along each edge (None where nothing goes)."""
 
 
-def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, record=None):
+def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, record=None,
+         hooks=True):
     """Backpropagate `seeds` (d loss / d root) from `roots` through the graph.
 
     Returns {id(leaf): [leaf, gradient, is_new_array]} for every leaf reached. With
-    `record` (a list), appends one `Step` per node in the order they run. Writes no `.grad`.
+    `record` (a list), appends one `Step` per node in the order they run. Writes no leaf
+    `.grad` (hooks=False: no hooks or retain_grad either).
     """
     grads, leaf_grads = seed(roots, seeds)    # node -> [gradient per output]
     waiting = count_consumers(list(grads))    # node -> edges into it not yet run
@@ -40,7 +42,7 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
             if node.freed:
                 raise RuntimeError(freed_message(node))
             grads_in = grads.pop(node, None)
-            if grads_in is not None and (node.hooks or node.retained or capture):
+            if hooks and grads_in is not None and (node.hooks or node.retained or capture):
                 grads_in = before_backward(node, grads_in, capture)
             grads_out = call_backward(node, grads_in, create_graph)
             if record is not None:
@@ -78,6 +80,14 @@ def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
             g, new_array = run_hooks(leaf._hooks, g), False
         accumulate_into_grad(leaf, g, create_graph, new_array)
     return None
+
+
+def backward_steps(roots, seeds):
+    """The engine's steps for `roots`, in the order it runs them, without running hooks,
+    writing any `.grad` or freeing the graph: what viz draws and traces."""
+    steps = []
+    walk(roots, seeds, retain_graph=True, record=steps, hooks=False)
+    return steps
 
 
 # ---------------------------------------------------------------- the walk's helpers
@@ -312,4 +322,4 @@ def accumulate_into_grad(leaf, g, create_graph=False, new_array=False):
         np.add(leaf.grad._data, g._data, out=leaf.grad._data)
 
 
-__all__ = ["Step", "walk", "run_backward", "accumulate_into_grad"]
+__all__ = ["Step", "walk", "run_backward", "backward_steps", "accumulate_into_grad"]

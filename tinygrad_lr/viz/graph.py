@@ -1,224 +1,224 @@
-"""See the computation graph and the chain rule at work (for teaching).
+"""Draw the computation graph, micrograd-style, for scalars and tensors.
 
-draw_graph(t)       -> Graphviz DOT text: one box per leaf tensor, one ellipse per op
-                       (its name and output shape, and the gradient once backward has run).
-trace_backward(l)   -> BackwardTrace: the backward pass replayed one node at a time, each
-                       row showing the gradient arriving at an op and what it sends on.
+    g = draw_graph(o, names=locals())    # displays itself in Jupyter (SVG)
+    g.save("neuron.svg"); g.save("neuron.png")
 
-Both replay the backward pass themselves (with the ops' own backward functions) without
-touching any `.grad`, so they must run while the graph still exists: before
-`loss.backward()`, or after `loss.backward(retain_graph=True)`.
+Every value is a box: its name, its forward value (`data`) and, after backward, its
+gradient (`grad`). Leaves that require grad are blue, constants and inputs that need no
+gradient (numbers, the data X, the target y) grey and dashed, the output green; each op is
+an ellipse between its inputs and its output. Rendering uses the graphviz program `dot`
+when it is installed and otherwise a built-in layout (viz/layout.py), so a graph displays
+and saves anywhere; PNG without `dot` needs matplotlib.
 """
+import os
+import shutil
+import subprocess
+
 import numpy as np
 
-from ..autograd import no_grad
-from ..graph.engine import call_backward as _call_backward
-from ..graph.engine import count_consumers as _topo_dependencies
-from ..graph.function import Node
+from .._format import fmt_array
+from . import layout as L
+from .trace import _is_literal, _steps
+from .view import GraphView, setting_text
 
-__all__ = ["draw_graph", "trace_backward", "BackwardTrace", "render_graph"]
-
-
-def _leaf_names(names):
-    return {id(t): n for n, t in (names or {}).items()}
+__all__ = ["Graph", "draw_graph", "render_graph"]
 
 
-def _replay(root):
-    """Run backward from `root` without side effects. Returns (steps, leaf_grads):
-    steps = [(node, grads into its outputs, grads it sends along each edge)] in the order
-    the engine runs them; leaf_grads = {id(leaf): (leaf, gradient)}."""
-    from ..tensor import Tensor
+class Graph:
+    """A drawn graph: `.source` is its Graphviz DOT text, `.svg()` its SVG, `.save(path)`
+    writes .svg, .png, .pdf (pdf needs `dot`) or .dot; in Jupyter it displays inline.
 
-    if root.grad_fn is None:
-        raise ValueError("trace: this tensor was not computed from tensors that require "
-                         "grad, so it has no graph")
-    seed = Tensor._make(np.ones_like(root._data))
-    node_grads = {root.grad_fn: [None] * root.grad_fn.n_outputs}
-    node_grads[root.grad_fn][root._output_nr] = seed
-    deps = _topo_dependencies([root.grad_fn])
-    ready, steps, leaf_grads = [root.grad_fn], [], {}
-    with no_grad():
-        while ready:
-            node = ready.pop()
-            if node.freed:
-                raise RuntimeError("the graph was freed by backward(); draw or trace it "
-                                   "before loss.backward(), or call "
-                                   "loss.backward(retain_graph=True)")
-            grads = node_grads.pop(node)
-            out = _call_backward(node, list(grads), False) if any(
-                g is not None for g in grads) else (None,) * len(node.edges)
-            steps.append((node, grads, out))
-            for edge, g in zip(node.edges, out):
-                if edge is None:
-                    continue
-                target, nr = edge
-                if isinstance(target, Node):
-                    if g is not None:
-                        buf = node_grads.setdefault(target, [None] * target.n_outputs)
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
-                    deps[target] -= 1
-                    if deps[target] == 0:
-                        ready.append(target)
-                elif g is not None:
-                    old = leaf_grads.get(id(target), (target, None))[1]
-                    leaf_grads[id(target)] = (target, g if old is None else old + g)
-    return steps, leaf_grads
+    `nodes` lists every node as a layout.Box (`.id`, `.kind`, `.lines`) and `edges` every
+    edge, for tests and for tools of your own."""
+
+    def __init__(self, boxes, edges, direction="LR", engine="auto", title=None):
+        self.nodes, self.edges = boxes, edges
+        self.direction, self.engine, self.title = direction, engine, title
+
+    # ------------------------------------------------------------ text forms
+    @property
+    def source(self) -> str:
+        rankdir = {"LR": "LR", "RL": "RL", "TB": "TB", "BT": "BT"}[self.direction]
+        lines = ["digraph tinygrad_lr {", f"  rankdir={rankdir};",
+                 '  node [fontname="Courier", fontsize=11];',
+                 '  edge [color="#4b5563", arrowsize=0.7];']
+        for b in self.nodes:
+            fill, stroke, dashed = L.STYLE[b.kind]
+            style = ("filled,dashed" if dashed else "filled") if b.kind == "op" else \
+                ("rounded,filled,dashed" if dashed else "rounded,filled")
+            if b.kind == "root":
+                style += ",bold"
+            shape = "ellipse" if b.kind == "op" else "box"
+            label = "\\n".join(_dot_escape(s) for s in b.lines)
+            lines.append(f'  {b.id} [shape={shape}, style="{style}", fillcolor="{fill}", '
+                         f'color="{stroke}", label="{label}"];')
+        for e in self.edges:
+            label = f' [label="{_dot_escape(e.label)}", fontsize=9]' if e.label else ""
+            lines.append(f"  {e.src} -> {e.dst}{label};")
+        lines.append("}")
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.source
+
+    def __repr__(self):
+        return f"<Graph: {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+    # ------------------------------------------------------------ rendering
+    def _use_dot(self, engine):
+        engine = engine or self.engine
+        if engine not in ("auto", "graphviz", "builtin"):
+            raise ValueError(f"engine must be 'auto', 'graphviz' or 'builtin', got {engine!r}")
+        if engine == "builtin":
+            return None
+        exe = shutil.which("dot")
+        if exe is None and engine == "graphviz":
+            raise RuntimeError("engine='graphviz' needs the Graphviz program 'dot' (apt "
+                               "install graphviz, brew install graphviz); engine='builtin' "
+                               "needs nothing")
+        return exe
+
+    def _layout(self):
+        size = L.layout(self.nodes, self.edges, self.direction)
+        return size
+
+    def svg(self, engine: str | None = None) -> str:
+        """The drawing as SVG text: with `dot` when available (engine='auto'), else built in."""
+        exe = self._use_dot(engine)
+        if exe is not None:
+            return subprocess.run([exe, "-Tsvg"], input=self.source.encode(),
+                                  capture_output=True, check=True).stdout.decode()
+        return L.to_svg(self.nodes, self.edges, self._layout(), self.direction, self.title)
+
+    def _repr_svg_(self):
+        return self.svg()
+
+    def save(self, path, engine: str | None = None, dpi: int = 144):
+        """Write the graph; the format comes from the extension (.svg, .png, .pdf, .dot)."""
+        path = os.fspath(path)
+        fmt = os.path.splitext(path)[1].lower().lstrip(".")
+        if fmt in ("dot", "gv"):
+            text = self.source
+        elif fmt == "svg":
+            text = self.svg(engine)
+        else:
+            text = None
+        if text is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return path
+        exe = self._use_dot(engine)
+        if exe is not None:
+            subprocess.run([exe, f"-T{fmt}", "-o", path], input=self.source.encode(),
+                           check=True)
+            return path
+        if fmt != "png":
+            raise ValueError(f"save: .{fmt} needs the Graphviz program 'dot'; without it "
+                             "use .svg or .png")
+        return L.to_png(self.nodes, self.edges, self._layout(), self.direction, path, dpi)
 
 
-def _short(t, limit=6):
-    """A tensor in a few characters: its values when small, else shape and norm."""
-    if t is None:
-        return "-"
-    a = np.asarray(getattr(t, "_data", t))
-    if a.size <= limit:
-        return np.array2string(a, precision=4, separator=", ", suppress_small=True).replace(
-            "\n", "")
-    return f"{a.shape} |{np.sqrt((a.astype(np.float64) ** 2).sum()):.4g}|"
-
-
-def _shape(t):
-    return tuple(t.shape) if t is not None else "?"
-
-
-def _esc(s):
+def _dot_escape(s):
     return str(s).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def draw_graph(tensor, names=None, show_grad=None):
-    """The graph that computed `tensor`, as Graphviz DOT text.
+def draw_graph(tensor, names=None, *, model=None, show_grad: bool | None = None,
+               direction: str = "LR", details: bool = False, engine: str = "auto") -> Graph:
+    """The graph that computed `tensor`, as a Graph object (displays itself in Jupyter).
 
-    names: {name: tensor} labels for leaves (e.g. `dict(model.named_parameters())`).
-    show_grad: draw gradients (ops: d tensor / d output; leaves: their `.grad`). Default:
-    only once backward has run (some leaf has a `.grad`). Shapes of op outputs come from a
-    replay of the backward pass, so they are shown while the graph exists (see module doc).
-    Render with `render_graph(dot, "graph.png")` (needs the graphviz program `dot`).
+    names: {name: tensor} for any tensors of the graph - leaves, intermediates, the data
+        X and target y - e.g. `names=locals()` names every variable of a notebook cell.
+        Unnamed values are labelled by how they were computed (`x1*w1`) or t1, t2, ...
+    model: a Module; its parameters are named from `named_parameters()` (`0.weight`).
+    show_grad: draw each value's gradient d tensor / d value (computed by replaying the
+        backward pass; nothing is written to `.grad`). Default: once backward has run,
+        i.e. when some leaf has a `.grad`.
+    direction: 'LR' (left to right, as micrograd), 'BT' (bottom to top), 'TB' or 'RL'.
+    details: also show every value's shape and dtype (scalars show neither by default).
+    engine: 'auto' (graphviz's `dot` when installed, else the built-in layout),
+        'graphviz' or 'builtin'.
+
+    Values of up to 6 elements are shown in full, larger ones as shape, mean and range.
+    Must run while the graph exists: before loss.backward(), or after
+    loss.backward(retain_graph=True). Under `with tl.use_reference_kernels():` composites
+    (mean, Linear, MSE, softmax, cross-entropy) record, and so draw, their elementary ops.
     """
-    label_of = _leaf_names(names)
-    try:
-        steps, leaf_grads = _replay(tensor)
-        op_grads = {id(node): grads for node, grads, _ in steps}
-    except RuntimeError:
-        op_grads, leaf_grads = {}, {}
-    # walk the graph: op nodes and leaves
-    nodes, leaves, edges = [], {}, []
-    stack, seen = ([tensor.grad_fn], {id(tensor.grad_fn)}) if tensor.grad_fn else ([], set())
-    while stack:
-        node = stack.pop()
-        nodes.append(node)
-        for i, edge in enumerate(node.edges):
-            if edge is None:
-                continue
-            target = edge[0]
-            edges.append((target, node, i))
-            if isinstance(target, Node):
-                if id(target) not in seen:
-                    seen.add(id(target))
-                    stack.append(target)
-            else:
-                leaves[id(target)] = target
-    if tensor.grad_fn is None:
-        leaves[id(tensor)] = tensor
+    if direction not in L.DIRECTIONS:
+        raise ValueError(f"draw_graph: direction must be one of {L.DIRECTIONS}, got "
+                         f"{direction!r}")
+    view = GraphView(tensor, names, model, fn_name="draw_graph")
     if show_grad is None:
-        show_grad = any(t.grad is not None for t in leaves.values())
+        show_grad = any(v.tensor.grad is not None for v in view.values.values()
+                        if v.kind == "leaf")
+    grads = {}
+    if show_grad:
+        for _ in _steps(view, None):
+            pass
+        grads = view.grads
 
-    lines = ["digraph tinygrad_lr {", '  rankdir="BT";', '  node [fontname="Helvetica", '
-             'fontsize=10];']
-    for k, leaf in enumerate(leaves.values()):
-        name = label_of.get(id(leaf), f"leaf {k}" if leaf.requires_grad else "input")
-        text = f"{name}\\n{tuple(leaf.shape)} {leaf.dtype}"
-        if show_grad and leaf.grad is not None:
-            text += f"\\ngrad {_esc(_short(leaf.grad))}"
-        color = "lightblue" if leaf.requires_grad else "lightgrey"
-        lines.append(f'  t{id(leaf)} [shape=box, style=filled, fillcolor={color}, '
-                     f'label="{text}"];')
-    for node in nodes:
-        grads = op_grads.get(id(node))
-        shape = _shape(grads[0]) if grads else (tuple(tensor.shape) if node is tensor.grad_fn
-                                                else "?")
-        text = f"{node.fn.__name__}\\n{shape}"
-        if show_grad and grads and grads[0] is not None:
-            text += f"\\ngrad {_esc(_short(grads[0]))}"
-        lines.append(f'  n{id(node)} [shape=ellipse, style=filled, fillcolor=lightyellow, '
-                     f'label="{text}"];')
-    for target, node, i in edges:
-        src = f"n{id(target)}" if isinstance(target, Node) else f"t{id(target)}"
-        lines.append(f'  {src} -> n{id(node)} [label="{i}", fontsize=8];')
-    if tensor.grad_fn is not None:
-        lines.append(f'  out [shape=box, style="filled,bold", fillcolor=palegreen, '
-                     f'label="output\\n{tuple(tensor.shape)}"];')
-        lines.append(f"  n{id(tensor.grad_fn)} -> out;")
-    lines.append("}")
-    return "\n".join(lines)
+    boxes, edges, box_of = [], [], {}
+    for k, v in enumerate(view.values.values()):
+        kind = "root" if v.is_root else ("value" if v.kind == "op" else v.kind)
+        if _is_literal(v):
+            lines = [fmt_array(v.data)]
+        else:
+            lines = [v.name] + (_value_lines("data", v.data) if v.data is not None else [])
+        if details and v.data is not None:
+            lines.append(f"{tuple(np.shape(v.data))} {np.asarray(v.data).dtype}")
+        if show_grad and v.kind != "const":
+            lines += _value_lines("grad", grads.get(v, 0.0))
+        box = L.Box(f"v{k}", kind, lines, bold_first=v.named)
+        boxes.append(box)
+        box_of[id(v)] = box
+    for op in view.ops:
+        settings = _wrap([f"{k}={setting_text(s)}" for k, s in op.settings])
+        box = L.Box(f"op{op.index}", "op", [op.symbol] + settings)
+        boxes.append(box)
+        labelled = len(op.inputs) > 1 and not (op.rule and op.rule.commutative)
+        for i, v in sorted(op.inputs.items()):
+            edges.append(L.Edge(box_of[id(v)].id, box.id,
+                                op.param_names[i] if labelled else None))
+        for v in op.outputs:
+            edges.append(L.Edge(box.id, box_of[id(v)].id))
+    return Graph(boxes, edges, direction, engine, title=f"graph of {view.root.name}")
 
 
-def render_graph(dot, path):
-    """Render DOT text to an image file with the graphviz program (`apt install graphviz`);
-    the format comes from the extension (.png, .svg, .pdf)."""
-    import os
-    import shutil
-    import subprocess
+def _value_lines(prefix, a):
+    """'data 0.5'; a small matrix one row per line; a large tensor as shape, then summary."""
+    a = np.asarray(a)
+    text = fmt_array(a)
+    if a.size > 6:
+        shape = str(tuple(a.shape))
+        rest = text[len(shape):].strip()
+        return [f"{prefix} {shape}", rest] if rest else [f"{prefix} {shape}"]
+    if a.ndim >= 2 and a.shape[0] > 1:
+        rows = [fmt_array(row) for row in a.reshape(a.shape[0], -1)]
+        return ([f"{prefix} [{rows[0]},"] + [f"{r}," for r in rows[1:-1]] + [f"{rows[-1]}]"])
+    return [f"{prefix} {text}"]
 
+
+def _wrap(items, width=30):
+    """Join settings with ', ' into lines of about `width` characters."""
+    lines = []
+    for item in items:
+        if lines and len(lines[-1]) + len(item) + 2 <= width:
+            lines[-1] += ", " + item
+        else:
+            lines.append(item)
+    return lines
+
+
+def render_graph(graph, path):
+    """Write a Graph (or DOT text, which needs the graphviz program `dot`) to `path`; the
+    format comes from the extension (.svg, .png, .pdf)."""
+    if isinstance(graph, Graph):
+        return graph.save(path)
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError("render_graph needs the Graphviz program 'dot' (apt install "
-                           "graphviz, brew install graphviz); the DOT text itself can be "
-                           "pasted into any Graphviz viewer")
+        raise RuntimeError("render_graph: DOT text needs the Graphviz program 'dot' (apt "
+                           "install graphviz); pass the Graph from draw_graph instead, which "
+                           "renders without it")
     fmt = os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
-    subprocess.run([exe, f"-T{fmt}", "-o", os.fspath(path)], input=dot.encode(), check=True)
+    subprocess.run([exe, f"-T{fmt}", "-o", os.fspath(path)], input=str(graph).encode(),
+                   check=True)
     return path
-
-
-class BackwardTrace:
-    """The rows of a replayed backward pass; print it to read the chain rule."""
-
-    def __init__(self, rows, leaves):
-        self.rows, self.leaves = rows, leaves
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __str__(self):
-        out = ["Backward pass, one op at a time (dL/d· = gradient of the output w.r.t. ·):"]
-        for r in self.rows:
-            out.append(f"{r['step']:>3}. {r['op']:<14} out {str(r['shape']):<10} "
-                       f"receives dL/dout = {r['grad_in']}")
-            for target, g in r["sends"]:
-                out.append(f"      -> {target:<22} gets dL/din = local derivative x "
-                           f"dL/dout = {g}")
-        out.append("Leaf gradients (what backward() would add to .grad):")
-        for name, (shape, g) in self.leaves.items():
-            out.append(f"      {name:<14} {str(shape):<10} {g}")
-        return "\n".join(out)
-
-    __repr__ = __str__
-    _repr_pretty_ = lambda self, p, cycle: p.text(str(self))  # noqa: E731
-
-
-def trace_backward(loss, names=None):
-    """Replay `loss`'s backward pass and return a BackwardTrace with one row per op node:
-    step, op, output shape, the gradient it receives (dL/d its output) and the gradient it
-    sends to each input (the chain rule: local derivative times incoming gradient).
-    Leaves can be named with `names={name: tensor}`. Nothing is written to `.grad`."""
-    label_of = _leaf_names(names)
-    steps, leaf_grads = _replay(loss)
-    leaf_label = {}
-
-    def leaf_name(t):
-        if id(t) not in leaf_label:
-            leaf_label[id(t)] = label_of.get(id(t), f"leaf {len(leaf_label)}")
-        return leaf_label[id(t)]
-
-    rows = []
-    for k, (node, grads, sent) in enumerate(steps, 1):
-        sends = []
-        for i, (edge, g) in enumerate(zip(node.edges, sent)):
-            if edge is None:
-                continue
-            target = edge[0]
-            where = (f"input {i}: {target.fn.__name__}" if isinstance(target, Node)
-                     else f"input {i}: {leaf_name(target)}")
-            sends.append((where, _short(g)))
-        rows.append({"step": k, "op": node.fn.__name__, "shape": _shape(grads[0]),
-                     "grad_in": _short(grads[0]), "sends": sends, "node": node})
-    leaves = {leaf_name(t): (tuple(t.shape), _short(g)) for t, g in leaf_grads.values()}
-    return BackwardTrace(rows, leaves)
