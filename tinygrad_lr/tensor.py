@@ -14,6 +14,7 @@ from .graph.engine import accumulate_into_grad, run_backward
 from .graph.function import CopySlices, refresh_view, view_positions
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
+from .kernels import reference_kernels_enabled
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -507,7 +508,9 @@ class Tensor(TensorBase):
             raise TypeError(f"mean: needs a floating-point tensor, got {self.dtype}; "
                             "use .float() first")
         dims = normalize_dims(dim, self.ndim, "mean")
-        n = int(np.prod([self.shape[d] for d in dims])) if dims else 1
+        if not reference_kernels_enabled():
+            return R.Mean.apply(self, dims, keepdim)
+        n = math.prod(self.shape[d] for d in dims)  # the plain version: sum, times 1/n
         return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):

@@ -3,6 +3,8 @@
 `dims` is always a normalised tuple (see `_util.normalize_dims`); the backward pass
 reshapes the incoming gradient to the keepdim shape and broadcasts it back.
 """
+import math
+
 import numpy as np
 
 from ..graph.function import Function
@@ -32,6 +34,22 @@ class Sum(_Op):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+
+
+class Mean(_Op):
+    """The mean over dims; each input element gets 1/n of the gradient."""
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        n = math.prod(a.shape[d] for d in dims)
+        ctx.scale = 1.0 / n if n else float("nan")
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: NaN, as torch
+            return np.sum(a._data, axis=dims, keepdims=keepdim) * a.dtype.type(ctx.scale)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 class Prod(_Op):
