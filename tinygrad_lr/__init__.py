@@ -5,12 +5,7 @@ kernels (Numba on arrays) <- graph (grad mode, nodes, the backward walk) <- ops 
 Function per op) <- tensor <- autograd, nn, optim, data <- train, viz, cli.
 """
 from . import _malloc
-from .functions import (abs, amax, amin, argmax, argmin, broadcast_to, chunk, clamp, clip,
-                        cos, cumsum, elu, erf, exp, expand, expm1, flatten, flip, gather, gelu,
-                        leaky_relu, log, log1p, log_softmax, logsumexp, masked_fill, max, mean,
-                        min, norm, pad, permute, pow, prod, reciprocal, relu, repeat, reshape,
-                        rsqrt, scatter_add, sigmoid, sign, sin, softmax, softplus, split, sqrt,
-                        square, squeeze, std, sum, tan, tanh, transpose, unsqueeze, var)
+from .functions import *  # noqa: F403  tl.exp(t), tl.sum(t, dim), ...: functions.__all__
 from .graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .kernels import reference_kernels_enabled, use_reference_kernels
 from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, tensor, where

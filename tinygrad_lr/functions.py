@@ -6,6 +6,15 @@ torch's do; the library itself never imports them by name.)
 """
 from .tensor import Tensor
 
+__all__ = [
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
+    "relu", "leaky_relu", "elu", "gelu", "softplus", "sign", "abs", "clamp", "pow", "reciprocal",
+    "square", "erf", "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
+    "var", "std", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "reshape", "flatten",
+    "squeeze", "unsqueeze", "transpose", "permute", "expand", "broadcast_to", "repeat", "split",
+    "chunk", "pad", "gather", "scatter_add", "masked_fill", "flip", "clip",
+]
+
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
