@@ -514,17 +514,18 @@ class Tensor(TensorBase):
         return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
 
     def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        if self.dtype.kind != "f":
-            raise TypeError(f"var/std: need a floating-point tensor, got {self.dtype}; "
-                            "use .float() first")
-        dims = normalize_dims(dim, self.ndim, "var")
-        n = int(np.prod([self.shape[d] for d in dims])) if dims else 1
-        ddof = (1 if unbiased else 0) if correction is None else correction
-        centered = self - self.mean(dims, keepdim=True)
-        return (centered * centered).sum(dims, keepdim=keepdim) / max(n - ddof, 0)
+        return self._spread(R.Var, "var", dim, unbiased, keepdim, correction)
 
     def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return R.StdFromVar.apply(self.var(dim, unbiased, keepdim, correction))
+        return self._spread(R.Std, "std", dim, unbiased, keepdim, correction)
+
+    def _spread(self, op, name, dim, unbiased, keepdim, correction):
+        if self.dtype.kind != "f":
+            raise TypeError(f"{name}: needs a floating-point tensor, got {self.dtype}; "
+                            "use .float() first")
+        dims = normalize_dims(dim, self.ndim, name)
+        ddof = (1 if unbiased else 0) if correction is None else correction
+        return op.apply(self, dims, ddof, keepdim)
 
     def prod(self, dim=None, keepdim=False):
         return R.Prod.apply(self, normalize_dims(dim, self.ndim, "prod"), keepdim)

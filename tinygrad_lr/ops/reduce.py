@@ -164,22 +164,56 @@ class Norm(_Op):
         return where(out == 0, 0.0, g * grad), None, None, None
 
 
-class StdFromVar(_Op):
-    """std = sqrt(var). Where var is 0 (a constant input) the gradient is 0, as in PyTorch,
-    not sqrt's 1 / (2 * 0) = inf times the 0 that var's gradient sends (NaN)."""
-
-    keep_output = True
-    node_name = "StdBackward0"
+class Var(_Op):
+    """The variance over dims, sum((x - mean)^2) / (n - correction). float32 is summed in
+    float64, as PyTorch does on the CPU, so values near 1e-30 or 1e30 neither underflow nor
+    overflow when squared.  d var / dx = 2 (x - mean) / (n - correction)."""
 
     @staticmethod
-    def forward(ctx, var):
-        return np.sqrt(var._data)
+    def forward(ctx, a, dims, correction, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.denominator = max(math.prod(a.shape[d] for d in dims) - correction, 0)
+        return _variance(a._data, dims, ctx.denominator, keepdim).astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        std = ctx.saved_output
+        (a,) = ctx.saved_tensors
+        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        centered = a - a.mean(ctx.dims, keepdim=True)
+        return g * centered * (2.0 / ctx.denominator), None, None, None
+
+
+class Std(_Op):
+    """The standard deviation, sqrt(var) (computed as Var is).  d std / dx =
+    (x - mean) / ((n - correction) std), and 0 where std is 0 (a constant input), as in
+    PyTorch - not 1 / (2 * 0) times 0, which is NaN."""
+
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.denominator = max(math.prod(a.shape[d] for d in dims) - correction, 0)
+        return np.sqrt(_variance(a._data, dims, ctx.denominator, keepdim)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        std = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
         zero = std == 0
-        return where(zero, 0.0, g / (2 * where(zero, 1.0, std)))
+        centered = a - a.mean(ctx.dims, keepdim=True)
+        grad = g * centered / (where(zero, 1.0, std) * float(ctx.denominator))
+        return where(zero, 0.0, grad), None, None, None
+
+
+def _variance(x, dims, denominator, keepdim):
+    x = x.astype(np.float64) if x.dtype == np.float32 else x
+    centered = x - x.mean(axis=dims, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):  # n <= correction: inf/NaN, as torch
+        return (centered * centered).sum(axis=dims, keepdims=keepdim) / denominator
 
 
 class LogSumExp(_Op):
