@@ -37,7 +37,7 @@ class Generator:
 
     def manual_seed(self, seed):
         """Restart the stream from `seed`; returns the generator. As in PyTorch the seed is
-        an integer in [-2**63, 2**64 - 1] and a negative one means 2**64 - 1 + seed."""
+        an integer in [-2**63, 2**64 - 1]; a negative one means 2**64 + seed."""
         self._initial_seed = _check_seed(seed)
         self._rng = np.random.default_rng(self._initial_seed)
         return self
@@ -94,7 +94,7 @@ def _check_seed(seed):
                         f"{seed!r}") from None
     if not -2 ** 63 <= value < 2 ** 64:
         raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64 - 1], got {value}")
-    return value if value >= 0 else 2 ** 64 - 1 + value
+    return value if value >= 0 else value + 2 ** 64  # two's complement, as torch
 
 
 def _decode_state(state):
