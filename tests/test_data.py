@@ -161,8 +161,8 @@ class _Samples(Dataset):
 
 @pytest.mark.parametrize("samples,error,message", [
     ([(np.ones(3), 0)] * 5 + [(np.ones(4), 1)], "CollateError",
-     r"batch 1: cannot batch dataset\[5\] with dataset\[4\], field \[0\]: shape \(4,\) "
-     r"where the first sample has \(3,\)"),
+     (r"batch 1: cannot batch dataset\[5\] with dataset\[4\], field \[0\]: shape \(4,\) "
+      r"where the first sample has \(3,\)")),
     ([(np.ones(3), 0)] * 5 + [(np.ones(3),)], "CollateError",
      r"dataset\[5\] with dataset\[4\]: 1 fields where the first sample has 2"),
     ([{"x": 1.0, "y": 2}] * 5 + [{"x": 1.0}], "CollateError",
