@@ -136,6 +136,118 @@ def test_fit_scheduler_stepping():
     assert sched.seen == pytest.approx(h.epoch_values("val_loss"))
 
 
+def _digits_mlp(seed=0):
+    tl.manual_seed(seed)
+    X, y = datasets.load_digits()
+    loader = DataLoader(TensorDataset(X[:400], y[:400]), batch_size=50, shuffle=True, seed=1)
+    model = nn.Sequential(nn.Linear(64, 32), nn.Tanh(), nn.Linear(32, 10))
+    return model, optim.SGD(model.parameters(), lr=0.5, momentum=0.9), loader
+
+
+def _manual_training(clip, epochs=2):
+    """The loop a user writes by hand, clipping between backward and step."""
+    from tinygrad_lr.nn.utils import clip_grad_norm_, clip_grad_value_
+
+    model, opt, loader = _digits_mlp()
+    norms = []
+    for _ in range(epochs):
+        for X, y in loader:
+            opt.zero_grad()
+            loss = nn.CrossEntropyLoss()(model(X), y)
+            loss.backward()
+            if "value" in clip:
+                clip_grad_value_(model.parameters(), clip["value"])
+            norms.append(float(clip_grad_norm_(model.parameters(), clip.get("norm", math.inf))))
+            opt.step()
+    return model, norms
+
+
+@pytest.mark.parametrize("clip", [{"norm": 0.5}, {"value": 0.01}, {"value": 0.02, "norm": 0.3}])
+def test_clipping_in_fit_equals_manual_clipping(clip):
+    manual, manual_norms = _manual_training(clip)
+    model, opt, loader = _digits_mlp()
+    h = fit(model, nn.CrossEntropyLoss(), opt, loader, 2, progress=False,
+            clip_grad_norm=clip.get("norm"), clip_grad_value=clip.get("value"))
+    for (k, a), (_, b) in zip(manual.state_dict().items(), model.state_dict().items()):
+        assert np.array_equal(a.numpy(), b.numpy()), k  # bit for bit
+    after = np.array(h.grad_norm_clipped)
+    if "norm" in clip:
+        assert np.all(after <= clip["norm"] * (1 + 1e-5))
+        assert np.any(np.array(h.grad_norm) > clip["norm"])  # the clipping did act
+    if "value" in clip and "norm" not in clip:
+        # value clipping happens first; the recorded "before" norm is the raw one
+        assert np.allclose(after, manual_norms, rtol=1e-5)
+        assert np.all(np.array(h.grad_norm) >= after)
+
+
+def test_after_backward_hook_sees_raw_gradients_and_can_clip_them():
+    model, opt, loader = _digits_mlp()
+    seen = []
+
+    def halve(state):  # runs between backward and step: inspect, log, or change grads
+        raw = math.sqrt(sum(float((p.grad.numpy() ** 2).sum()) for p in model.parameters()))
+        seen.append((state.iteration, raw, state.grad_norm))
+        for p in model.parameters():
+            p.grad._data *= 0.5
+
+    h = fit(model, nn.CrossEntropyLoss(), opt, loader, 1, progress=False,
+            callbacks=[LambdaCallback(on_after_backward=halve)], record_param_grad_norms=True)
+    assert [s[0] for s in seen] == list(range(len(loader)))  # before the step is counted
+    assert all(raw == pytest.approx(norm, rel=1e-6) for _, raw, norm in seen)
+    assert h.grad_norm_clipped == pytest.approx([0.5 * g for g in h.grad_norm], rel=1e-6)
+    names = [n for n, _ in model.named_parameters()]
+    assert list(h.param_grad_norms) == names == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert all(len(v) == len(h.loss) for v in h.param_grad_norms.values())
+    per_param = np.sqrt(sum(np.square(v) for v in h.param_grad_norms.values()))
+    np.testing.assert_allclose(per_param, h.grad_norm, rtol=1e-5)  # they add up to the norm
+    layers = h.layer_grad_norms()
+    assert list(layers) == ["0", "2"]
+    np.testing.assert_allclose(layers["0"], np.hypot(h.param_grad_norms["0.weight"],
+                                                     h.param_grad_norms["0.bias"]))
+
+
+def test_fit_refuses_bad_arguments_before_training():
+    model, opt, loader = _digits_mlp()
+    other = optim.SGD(nn.Linear(2, 2).parameters(), lr=0.1)
+    for sched in (optim.lr_scheduler.StepLR(other, step_size=1),
+                  optim.lr_scheduler.ReduceLROnPlateau(other)):
+        with pytest.raises(ValueError, match=rf"scheduler \({type(sched).__name__}\) was "
+                                             r"built on another optimizer \(SGD at"):
+            fit(model, nn.CrossEntropyLoss(), opt, loader, 1, scheduler=sched, progress=False)
+    with pytest.raises(TypeError, match="scheduler must be an lr scheduler"):
+        fit(model, nn.CrossEntropyLoss(), opt, loader, 1, scheduler=0.1, progress=False)
+    for name, bad in (("clip_grad_norm", 0), ("clip_grad_norm", -1.0), ("clip_grad_value", "1"),
+                      ("clip_grad_value", math.nan), ("clip_grad_norm", math.inf)):
+        with pytest.raises(ValueError, match=f"fit: {name} must be a positive number"):
+            fit(model, nn.CrossEntropyLoss(), opt, loader, 1, progress=False, **{name: bad})
+    for bad in (-1, 2.5, "3"):
+        with pytest.raises(ValueError, match="epochs must be an integer >= 0"):
+            fit(model, nn.CrossEntropyLoss(), opt, loader, bad, progress=False)
+    with pytest.raises(TypeError, match="callbacks must be Callback objects, got builtin.*LambdaCallback"):
+        fit(model, nn.CrossEntropyLoss(), opt, loader, 1, callbacks=[print], progress=False)
+    with pytest.raises(TypeError, match="on_batch_end must be a function"):
+        LambdaCallback(on_batch_end=3)
+
+
+def test_history_csv_keeps_a_run_that_diverged_in_epoch_1(tmp_path):
+    loader, _ = _line_problem(n=256, batch=8)
+    model = nn.Linear(1, 1)
+    with pytest.warns(RuntimeWarning, match="loss became"):
+        h = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=80.0), loader, 3,
+                progress=False, record_param_grad_norms=True)
+    assert h.diverged and not h.epochs and len(h.loss) >= 1
+    path = h.to_csv(tmp_path / "run.csv")
+    assert path == tmp_path / "run.csv" and (tmp_path / "run.csv").read_text().strip() == "epoch"
+    rows = (tmp_path / "run.iterations.csv").read_text().splitlines()
+    assert rows[0] == ("iteration,epoch,loss,lr,grad_norm,grad_norm_clipped,"
+                       "grad_norm/weight,grad_norm/bias")
+    assert len(rows) == 1 + len(h.loss)
+    assert [float(r.split(",")[2]) for r in rows[1:]] == pytest.approx(h.loss)
+    assert History.iterations_path("out/h") == "out/h.iterations.csv"
+    with pytest.raises(ValueError, match="per must be 'both', 'epoch' or 'iteration'"):
+        h.to_csv(tmp_path / "x.csv", per="step")
+
+
 def test_early_stopping_restores_best_weights():
     loader, val = _line_problem()
     model = nn.Linear(1, 1)
@@ -173,7 +285,8 @@ def test_model_checkpoint_is_atomic(tmp_path, monkeypatch):
     monkeypatch.setattr(np, "savez", broken_savez)
     with pytest.raises(OSError, match="No space"):
         fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), loader, 1,
-            val_loader=val, callbacks=[ModelCheckpoint(path)], progress=False)
+            val_loader=val, callbacks=[ModelCheckpoint(path, save_best_only=False)],
+            progress=False)
     assert path.read_bytes() == good                 # the old checkpoint is intact
     assert os.listdir(tmp_path) == ["best.npz"]      # and no temporary file is left
 
@@ -186,7 +299,7 @@ def test_history_csv_json_roundtrip(tmp_path):
     h.to_json(tmp_path / "h.json")
     back = History.from_json(tmp_path / "h.json")
     assert back.loss == h.loss and back.epochs == h.epochs
-    h.to_csv(tmp_path / "e.csv")
+    h.to_csv(tmp_path / "e.csv", per="epoch")
     h.to_csv(tmp_path / "i.csv", per="iteration")
     lines = (tmp_path / "e.csv").read_text().splitlines()
     assert lines[0].startswith("epoch,train_loss,val_loss") and len(lines) == 3

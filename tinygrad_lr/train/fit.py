@@ -328,7 +328,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loa
     for cb in callbacks:
         if not isinstance(cb, Callback):
             raise TypeError(f"fit: callbacks must be Callback objects, got "
-                            f"{type(cb).__name__}")
+                            f"{type(cb).__name__} (subclass tinygrad_lr.train.Callback, or "
+                            "wrap functions in LambdaCallback)")
     saved = _resolve_resume(resume_from, callbacks)
     params = [p for g in optimizer.param_groups for p in g["params"]]
     history = History()
