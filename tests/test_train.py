@@ -63,6 +63,117 @@ def test_r2_score_equals_sklearn_with_pred_target_order():
         skm.r2_score(target[:, 0], pred[:, 0]))
 
 
+NAN = float("nan")
+CLASSIFICATION_METRICS = {"accuracy": accuracy, "precision": precision, "recall": recall,
+                          "f1_score": f1_score, "confusion_matrix": confusion_matrix}
+# (pred, target, error, message): bad inputs every classification metric must refuse
+BAD_CLASSIFICATION = [
+    ([], [], ValueError, "pred is empty"),
+    ([0, 1, 1], [0, 1], ValueError, "pred gives 3 labels but target has 2"),
+    ([0, 1], [0.5, 1.0], ValueError, r"target must hold class labels \(whole numbers\), got "
+                                     r"0.5 at index 0"),
+    ([0, 1], [NAN, 1], ValueError, "target must hold class labels"),
+    ([[NAN, 1.0], [0.0, 1.0]], [0, 1], ValueError, r"pred contains NaN \(1 of 4 values, the "
+                                                   r"first at index \(0, 0\)\).*diverged"),
+    ([NAN, 0.3], [0, 1], ValueError, "pred contains NaN"),
+    ([0, 1], [-1, 1], ValueError, "target holds the negative label -1 at index 0"),
+    ([-1, 1], [0, 1], ValueError, "pred holds the negative label -1"),
+    (np.zeros((2, 2, 2)), [0, 1], ValueError, r"pred must be labels .* got shape \(2, 2, 2\)"),
+    ([0, 1], [[1, 0], [0, 1]], ValueError, "for one-hot targets pass target.argmax"),
+    ("01", [0, 1], TypeError, "pred must be a Tensor, numpy array or list"),
+    (np.array([None, 1], dtype=object), [0, 1], TypeError, "pred must hold numbers"),
+    ([[0.1, 0.9], [0.3]], [0, 1], ValueError, "pred is a ragged list"),
+    (None, [0, 1], TypeError, "pred must be a Tensor"),
+    ([0, 1], tl.tensor([[0.0], [0.5]]), ValueError, "got 0.5 at index 1"),
+]
+
+
+@pytest.mark.parametrize("name", CLASSIFICATION_METRICS)
+@pytest.mark.parametrize("pred,target,error,message", BAD_CLASSIFICATION)
+def test_classification_metrics_name_every_bad_input(name, pred, target, error, message):
+    with pytest.raises(error, match=rf"^{name}: .*{message}"):
+        CLASSIFICATION_METRICS[name](pred, target)
+    # scikit-learn (arguments the other way round) refuses them too, except negative
+    # labels: ours are class indices 0..C-1, as PyTorch's losses and torchmetrics use
+    if "negative" not in message:
+        with pytest.raises((ValueError, TypeError)):
+            sk = {"accuracy": skm.accuracy_score, "confusion_matrix": skm.confusion_matrix,
+                  "precision": skm.precision_score, "recall": skm.recall_score,
+                  "f1_score": skm.f1_score}[name]
+            sk(np.asarray(getattr(target, "_data", target)), np.asarray(pred))
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: confusion_matrix([0, 1], [0, 1], num_classes=0), ValueError,
+     "num_classes must be a positive integer"),
+    (lambda: confusion_matrix([0, 1], [0, 1], num_classes="2"), ValueError, "num_classes"),
+    (lambda: confusion_matrix([0, 3], [0, 1], num_classes=3), ValueError,
+     "label 3 does not fit num_classes=3"),
+    (lambda: confusion_matrix([0, 10 ** 9], [0, 1]), ValueError, "more than 10000 classes"),
+    (lambda: precision([0, 1], [0, 1], average="samples"), ValueError,
+     "precision: average must be one of"),
+    (lambda: recall([0, 1], [0, 1], pos_label="1"), TypeError,
+     "recall: pos_label must be an integer"),
+    (lambda: f1_score([0, 1, 2], [0, 1, 2]), ValueError, "f1_score: average='binary' needs"),
+])
+def test_metric_arguments_are_checked(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize("pred,target,message", [
+    (np.zeros(6), np.zeros((2, 3)), r"pred has shape \(6,\) but target has shape \(2, 3\)"),
+    (np.zeros((2, 3)), np.zeros((3, 2)), "must match"),
+    (np.zeros(3), np.zeros(4), r"pred has shape \(3,\) but target has shape \(4,\)"),
+    ([1.0], [2.0], "needs at least two samples"),
+    ([1.0, NAN], [1.0, 2.0], "pred contains nan at index"),
+    ([1.0, 2.0], [1.0, float("inf")], "target contains inf"),
+    (np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), "must have shape"),
+    ([], [], "pred is empty"),
+    ("12", [1, 2], "pred must be a Tensor"),
+    (1.0, 1.0, r"must have shape \(n,\)"),
+])
+def test_r2_score_refuses_what_scikit_learn_refuses(pred, target, message):
+    with pytest.raises((ValueError, TypeError), match="^r2_score: .*" + message):
+        r2_score(pred, target)
+    if "two samples" in message:  # scikit-learn warns and returns NaN; torchmetrics raises
+        with pytest.warns(UserWarning, match="not well-defined with less than two samples"):
+            assert math.isnan(skm.r2_score(np.asarray(target), np.asarray(pred)))
+        return
+    with pytest.raises((ValueError, TypeError)):
+        skm.r2_score(np.asarray(target), np.asarray(pred))
+
+
+def test_metrics_accept_what_they_should():
+    # (n,) vs (n, 1) is the same shape for r2 (as scikit-learn), float targets that are
+    # whole numbers are labels, 1-D scores outside [0, 1] are logits (as torchmetrics)
+    t = np.array([1.0, 2.0, 4.0])
+    assert r2_score(t.reshape(3, 1), t) == 1.0
+    assert accuracy([0, 1, 2], np.array([0.0, 1.0, 2.0])) == 1.0
+    assert accuracy(np.array([-2.5, 0.3, 4.0]), [0, 1, 1]) == 1.0
+    assert accuracy(np.array([0.2, 0.7, 0.5]), [0, 1, 1]) == 1.0
+    assert accuracy(np.array([[0.1, 0.9], [-np.inf, 0.0]]), [1, 1]) == 1.0
+    assert confusion_matrix(np.eye(3)[[0, 1]], [0, 1]).shape == (3, 3)  # scores know 3 classes
+
+
+def test_fit_records_nan_metrics_of_nan_predictions():
+    X = tl.tensor(np.random.default_rng(0).standard_normal((20, 2)).astype(np.float32))
+    y = tl.tensor(np.arange(20) % 2)
+    model = nn.Linear(2, 2)
+
+    def weight_decay_only(out, target):  # a finite loss while the predictions are NaN
+        return (model.weight ** 2).sum()
+
+    nan_model = nn.Sequential(model, nn.Identity())
+    nan_model[1].forward = lambda x: x * float("nan")
+    loader = DataLoader(TensorDataset(X, y), batch_size=10)
+    with pytest.warns(RuntimeWarning, match="metric accuracy is NaN: accuracy: pred contains "
+                                            "NaN"):
+        h = fit(nan_model, weight_decay_only, optim.SGD(model.parameters(), lr=0.1), loader, 1,
+                metrics=["accuracy"], progress=False)
+    assert math.isnan(h.epochs[0]["train_accuracy"])
+
+
 def test_normal_equation_matches_numpy():
     X, y = datasets.linear_regression(200, seed=3)
     w, b = linear_regression_normal_equation(X, y)

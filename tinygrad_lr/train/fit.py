@@ -182,8 +182,17 @@ def evaluate(model, loss_fn, loader, metrics=()):
     if metrics:
         p, t = np.concatenate(preds), np.concatenate(targets)
         for name, fn in metrics:
-            result[name] = float(fn(p, t))
+            result[name] = _score(name, fn, p, t)
     return result
+
+
+def _score(name, fn, pred, target):
+    """A metric's value; NaN (with a warning) when the predictions are NaN."""
+    try:
+        return float(fn(pred, target))
+    except M.NonFinitePredictionError as e:
+        warnings.warn(f"fit: metric {name} is NaN: {e}", RuntimeWarning, stacklevel=4)
+        return math.nan
 
 
 class _Progress:
@@ -468,7 +477,7 @@ def _train_one_epoch(state, loss_fn, loader, scheduler, metrics, step, bar, val_
     elif metric_fns and sums["preds"]:
         p, t = np.concatenate(sums["preds"]), np.concatenate(sums["targets"])
         for name, fn in metric_fns:
-            logs["train_" + name] = float(fn(p, t))
+            logs["train_" + name] = _score(name, fn, p, t)
     logs["time_s"] = time.perf_counter() - start
     state.logs = logs
     state.epochs_done = state.epoch
