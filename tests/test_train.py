@@ -70,11 +70,11 @@ CLASSIFICATION_METRICS = {"accuracy": accuracy, "precision": precision, "recall"
 BAD_CLASSIFICATION = [
     ([], [], ValueError, "pred is empty"),
     ([0, 1, 1], [0, 1], ValueError, "pred gives 3 labels but target has 2"),
-    ([0, 1], [0.5, 1.0], ValueError, r"target must hold class labels \(whole numbers\), got "
-                                     r"0.5 at index 0"),
+    ([0, 1], [0.5, 1.0], ValueError,
+     r"target must hold class labels \(whole numbers\), got 0.5 at index 0"),
     ([0, 1], [NAN, 1], ValueError, "target must hold class labels"),
-    ([[NAN, 1.0], [0.0, 1.0]], [0, 1], ValueError, r"pred contains NaN \(1 of 4 values, the "
-                                                   r"first at index \(0, 0\)\).*diverged"),
+    ([[NAN, 1.0], [0.0, 1.0]], [0, 1], ValueError,
+     r"pred contains NaN \(1 of 4 values, the first at index \(0, 0\)\).*diverged"),
     ([NAN, 0.3], [0, 1], ValueError, "pred contains NaN"),
     ([0, 1], [-1, 1], ValueError, "target holds the negative label -1 at index 0"),
     ([-1, 1], [0, 1], ValueError, "pred holds the negative label -1"),
