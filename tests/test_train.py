@@ -494,6 +494,68 @@ def test_sweep_on_dask_local_cluster_gives_the_same_numbers():
     assert _numbers(on_dask) == _numbers(serial)
 
 
+def flaky_train_fn(lr, batch_size):
+    """Raises at one point of the grid and diverges at another (module level: picklable)."""
+    if lr == 0.1:
+        raise RuntimeError(f"out of memory at lr={lr}")
+    X, y = datasets.linear_regression(64, seed=0)
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
+    model = nn.Sequential(nn.Linear(1, 4), nn.Dropout(0.2), nn.Linear(4, 1))
+    return fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=lr), loader, 2,
+               progress=False)
+
+
+FLAKY_GRID = {"lr": [0.02, 0.1, 0.05, 100.0], "batch_size": [16]}
+
+
+def _executors():
+    from concurrent.futures import ThreadPoolExecutor
+
+    yield "serial", "serial"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield "threads x4", pool
+    yield "process pool", None
+    distributed = pytest.importorskip("dask.distributed",
+                                      reason='pip install "dask[distributed]"')
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield "dask 1 worker x 4 threads", client.get_executor()
+
+
+def test_sweep_records_failed_and_diverged_runs_on_every_executor():
+    import warnings
+
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the diverging run's warning
+        for name, executor in _executors():
+            results[name] = sweep(flaky_train_fn, FLAKY_GRID, executor=executor)
+    assert len(results) == 4
+    reference = results["serial"]
+    for name, res in results.items():
+        assert [r["lr"] for r in res] == [0.02, 0.1, 0.05, 100.0], name
+        failed, diverged = res[1], res[3]
+        assert failed["error"] == "RuntimeError: out of memory at lr=0.1", name
+        assert math.isnan(failed["final_loss"]) and failed["curve"] == []
+        assert diverged["diverged"] and diverged["error"].startswith("loss became")
+        assert [r["lr"] for r in res.errors] == [0.1, 100.0]
+        for good in (0, 2):  # the others' numbers, the same on every executor
+            assert res[good]["error"] is None and math.isfinite(res[good]["final_loss"])
+            assert res[good]["curve"] == reference[good]["curve"], name
+        assert res.best(by="final_loss")["lr"] in (0.02, 0.05)
+        assert "out of memory" in res.table() and "error" in res.table().splitlines()[0]
+
+
+def test_sweep_refuses_an_unpicklable_function_for_a_process_pool():
+    with pytest.raises(TypeError, match="process pool must pickle train_fn.*executor='serial'"):
+        sweep(lambda lr: None, {"lr": [0.1]})
+    with pytest.raises(ValueError, match="executor must be an Executor, None or 'serial'"):
+        sweep(sweep_train_fn, GRID, executor="threads")
+    rows = sweep(lambda lr, batch_size: {"final_loss": lr}, GRID, executor="serial")
+    assert [r["final_loss"] for r in rows] == [0.05, 0.05, 0.2, 0.2]
+
+
 def test_sweep_with_a_config():
     res = sweep({"model": "mlp", "dataset": "moons", "epochs": 2, "n_samples": 200},
                 {"lr": [0.01, 0.05]}, executor=_serial())
