@@ -476,3 +476,26 @@ def test_temporaries_of_killed_saves_are_removed_by_the_next_save(tmp_path):
         running.wait()
     tl.save({"a": 2}, tmp_path / "other.npz")
     assert _temporaries(tmp_path) == []
+
+
+def test_saves_and_loads_from_threads_at_once(tmp_path):
+    import threading
+
+    errors = []
+
+    def work(i):
+        try:
+            for k in range(15):  # two threads per file: replaces race, none half-written
+                path = tmp_path / f"f{i % 4}.npz"
+                tl.save({"w": tl.ones(500) * k, "i": i}, path)
+                out = tl.load(path)
+                assert out["w"].shape == (500,) and out["i"] in (i % 4, i % 4 + 4)
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and sorted(os.listdir(tmp_path)) == [f"f{i}.npz" for i in range(4)]
