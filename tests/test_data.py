@@ -70,6 +70,132 @@ def test_generic_dataset_is_collated():
     assert batches[1][1].tolist() == [9, 16, 25]
 
 
+def _orders(loader, passes=1):
+    return [np.concatenate([b[1].numpy() for b in loader]) for _ in range(passes)]
+
+
+def test_generator_argument_as_in_pytorch():
+    from tinygrad_lr.random import Generator
+
+    a = DataLoader(_ds(20), 4, shuffle=True, generator=Generator().manual_seed(5))
+    b = DataLoader(_ds(20), 4, shuffle=True, generator=Generator().manual_seed(5))
+    assert all(np.array_equal(x, y) for x, y in zip(_orders(a, 3), _orders(b, 3)))
+    tl.manual_seed(0)
+    before = tl.random.get_rng_state().numpy().copy()
+    _orders(a)  # the loader's own generator leaves the default one alone
+    assert np.array_equal(tl.random.get_rng_state().numpy(), before)
+    with pytest.raises(ValueError, match="seed or generator, not both"):
+        DataLoader(_ds(), shuffle=True, seed=1, generator=Generator())
+    with pytest.raises(TypeError, match="generator must be a tinygrad_lr.random.Generator"):
+        DataLoader(_ds(), shuffle=True, generator=np.random.default_rng(0))
+    with pytest.raises(TypeError, match="must have __len__ and __getitem__"):
+        DataLoader([1, 2, 3].__iter__())
+    with pytest.raises(TypeError, match="collate_fn must be a function"):
+        DataLoader(_ds(), collate_fn="stack")
+
+
+@pytest.mark.parametrize("kind", ["seed", "generator", "default"])
+def test_loader_state_dict_continues_between_and_inside_passes(kind, tmp_path):
+    from tinygrad_lr.random import Generator
+
+    def loader():
+        extra = {"seed": 3} if kind == "seed" else \
+            {"generator": Generator().manual_seed(3)} if kind == "generator" else {}
+        return DataLoader(_ds(23), 5, shuffle=True, **extra)
+
+    tl.manual_seed(1)
+    a = loader()
+    _orders(a, 2)
+    between = a.state_dict()
+    rng_between = tl.random.get_rng_state()
+    it = iter(a)
+    taken = [next(it)[1].numpy() for _ in range(2)]
+    inside = a.state_dict()
+    rng_inside = tl.random.get_rng_state()
+    rest = [b[1].numpy() for b in it]
+    after = _orders(a, 1)[0]
+    assert inside["batches_done"] == 2 and inside["order"].shape == (23,)
+    assert between["order"] is None and (between["generator"] is None) == (kind == "default")
+    tl.save(inside, tmp_path / "inside.npz")  # what a training checkpoint stores
+
+    b = loader()  # a fresh loader, in a fresh "process" state
+    tl.manual_seed(99)
+    b.load_state_dict(between)
+    tl.random.set_rng_state(rng_between)
+    again = [x[1].numpy() for x in b]
+    assert np.array_equal(np.concatenate(again), np.concatenate(taken + rest))
+    c = loader()
+    c.load_state_dict(tl.load(tmp_path / "inside.npz"))
+    tl.random.set_rng_state(rng_inside)
+    continued = [x[1].numpy() for x in c]
+    assert len(continued) == len(rest) and all(np.array_equal(x, y)
+                                               for x, y in zip(continued, rest))
+    assert np.array_equal(_orders(c, 1)[0], after)
+
+
+def test_loader_load_state_dict_refuses_a_state_that_does_not_fit():
+    a = DataLoader(_ds(10), 3, shuffle=True, seed=0)
+    it = iter(a)
+    next(it)
+    state = a.state_dict()
+    with pytest.raises(ValueError, match="orders \\(10,\\) samples, the dataset has 12"):
+        DataLoader(_ds(12), 3, shuffle=True, seed=0).load_state_dict(state)
+    with pytest.raises(ValueError, match="saved by a loader with its own generator"):
+        DataLoader(_ds(10), 3, shuffle=True).load_state_dict(state)
+    with pytest.raises(KeyError, match="was not made by DataLoader.state_dict"):
+        a.load_state_dict({"order": None})
+    with pytest.raises(ValueError, match="12 batches done, but a pass has 4"):
+        a.load_state_dict({**state, "batches_done": 12})
+
+
+class _Samples(Dataset):
+    def __init__(self, samples):
+        self.samples = samples
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        return self.samples[i]
+
+
+@pytest.mark.parametrize("samples,error,message", [
+    ([(np.ones(3), 0)] * 5 + [(np.ones(4), 1)], "CollateError",
+     (r"batch 1: cannot batch dataset\[5\] with dataset\[4\], field \[0\]: shape \(4,\) "
+      r"where the first sample has \(3,\)")),
+    ([(np.ones(3), 0)] * 5 + [(np.ones(3),)], "CollateError",
+     r"dataset\[5\] with dataset\[4\]: 1 fields where the first sample has 2"),
+    ([{"x": 1.0, "y": 2}] * 5 + [{"x": 1.0}], "CollateError",
+     r"dataset\[5\] .*keys \['x'\] where the first sample has \['x', 'y'\]"),
+    ([(1.0, 0)] * 5 + [((1.0,), 0)], "CollateError",
+     r"field \[0\]: a tuple where the first sample has a float"),
+    ([(np.ones(2), None)] * 6, "UnbatchableSample",
+     r"batch 0: cannot batch dataset\[0\], field \[1\]: it is a NoneType"),
+    ([(np.array(["a", "b"]), 1)] * 6, "UnbatchableSample", r"array of dtype <U1"),
+])
+def test_collation_errors_name_the_samples_and_shapes(samples, error, message):
+    loader = DataLoader(_Samples(samples), batch_size=4)
+    with pytest.raises((ValueError, TypeError), match=message) as info:
+        list(loader)
+    assert type(info.value).__name__ == error and "collate_fn" in str(info.value)
+    if error == "UnbatchableSample":
+        assert isinstance(info.value, TypeError)  # as PyTorch's default_collate
+
+
+def test_collation_as_pytorch_for_what_it_accepts():
+    torch_data = pytest.importorskip("torch.utils.data")
+    samples = [{"x": np.full(2, i, dtype=np.float32), "name": f"s{i}", "k": i, "w": 0.5 * i}
+               for i in range(4)]
+    ours = next(iter(DataLoader(_Samples(samples), batch_size=4)))
+    theirs = next(iter(torch_data.DataLoader(samples, batch_size=4)))
+    assert ours["name"] == theirs["name"] == ["s0", "s1", "s2", "s3"]
+    for key in ("x", "k", "w"):
+        np.testing.assert_array_equal(ours[key].numpy(), theirs[key].numpy())
+        assert str(ours[key].dtype) == str(theirs[key].dtype).replace("torch.", "")
+    with pytest.raises(ValueError, match="empty list of samples"):
+        tl.data.default_collate([])
+
+
 def test_random_split():
     ds = _ds(10)
     a, b = random_split(ds, [0.7, 0.3], seed=0)

@@ -189,3 +189,101 @@ def test_scheduler_changes_what_the_optimizer_does():
         moves.append(float(before[0] - w.numpy()[0]))
     assert moves == [1.0, 0.5, 0.25]
     assert math.isclose(sched.get_last_lr()[0], 0.125)
+
+
+# ------------------------------------------------------------------ bad arguments
+NAN = float("nan")
+# (scheduler, kwargs, argument named in the error). PyTorch refuses each of them too (at
+# construction or at a step), except DEVIATIONS: those it accepts and then drives the lr
+# negative, to NaN, or never moves it (a milestone like 1.5 is never reached).
+BAD_ARGUMENTS = [
+    ("StepLR", dict(step_size=0), "step_size"), ("StepLR", dict(step_size="2"), "step_size"),
+    ("StepLR", dict(step_size=2, gamma="0.1"), "gamma"),
+    ("MultiStepLR", dict(milestones=5), "milestones"),
+    ("ExponentialLR", dict(gamma="0.9"), "gamma"), ("LambdaLR", dict(lr_lambda=0.5), "lr_lambda"),
+    ("LambdaLR", dict(lr_lambda=[lambda e: 1, lambda e: 1]), "lr_lambda"),
+    ("MultiplicativeLR", dict(lr_lambda=0.5), "lr_lambda"),
+    ("ConstantLR", dict(factor=1.5), "factor"), ("LinearLR", dict(start_factor=0), "start_factor"),
+    ("LinearLR", dict(end_factor=1.5), "end_factor"), ("CosineAnnealingLR", dict(T_max=0), "T_max"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=0), "T_0"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2, T_mult=0), "T_mult"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2.0), "T_0"), ("OneCycleLR", dict(max_lr=0.1), "total_steps"),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=0), "total_steps"),
+    ("OneCycleLR", dict(max_lr=0.1, epochs=0, steps_per_epoch=5), "epochs"),
+    ("OneCycleLR", dict(max_lr=0.1, epochs=2, steps_per_epoch=-1), "steps_per_epoch"),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, pct_start=1.5), "pct_start"),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, anneal_strategy="exp"), "anneal_strategy"),
+    ("OneCycleLR", dict(max_lr=[0.1, 0.2], total_steps=10), "max_lr"),
+    ("OneCycleLR", dict(max_lr=0.1, total_steps=10, div_factor=0), "div_factor"),
+    ("OneCycleLR", dict(max_lr=0.1, epochs=2.5, steps_per_epoch=4), "epochs"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, mode="tri"), "mode"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=0), "step_size_up"),
+    ("CyclicLR", dict(base_lr=[0.01, 0.1], max_lr=0.1), "base_lr"),
+    ("ReduceLROnPlateau", dict(factor=1.5), "factor"), ("ReduceLROnPlateau", dict(factor=1.0), "factor"),
+    ("ReduceLROnPlateau", dict(mode="up"), "mode"),
+    ("ReduceLROnPlateau", dict(threshold_mode="x"), "threshold_mode"),
+    ("ReduceLROnPlateau", dict(min_lr=[0, 0]), "min_lr"),
+]
+DEVIATIONS = [  # accepted by PyTorch, refused here
+    ("StepLR", dict(step_size=-1), "step_size"), ("StepLR", dict(step_size=2.5), "step_size"),
+    ("StepLR", dict(step_size=2, gamma=-0.5), "gamma"), ("StepLR", dict(step_size=2, gamma=NAN), "gamma"),
+    ("MultiStepLR", dict(milestones=[1.5]), "milestone"),
+    ("MultiStepLR", dict(milestones=[2], gamma=-1), "gamma"),
+    ("ExponentialLR", dict(gamma=-0.9), "gamma"),
+    ("ConstantLR", dict(factor=0.5, total_iters=-1), "total_iters"),
+    ("ConstantLR", dict(total_iters=2.5), "total_iters"), ("LinearLR", dict(total_iters=-2), "total_iters"),
+    ("PolynomialLR", dict(total_iters=-1), "total_iters"), ("PolynomialLR", dict(power=-1), "power"),
+    ("CosineAnnealingLR", dict(T_max=-5), "T_max"),
+    ("CosineAnnealingLR", dict(T_max=10, eta_min=-1), "eta_min"),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2, eta_min=-1), "eta_min"),
+    ("OneCycleLR", dict(max_lr=-0.1, total_steps=10), "max_lr"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=-2), "step_size_up"),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, scale_mode="epochs", scale_fn=lambda x: 1.0),
+     "scale_mode"),
+    ("ReduceLROnPlateau", dict(factor=-0.5), "factor"), ("ReduceLROnPlateau", dict(patience=-1), "patience"),
+    ("ReduceLROnPlateau", dict(cooldown=-1), "cooldown"), ("ReduceLROnPlateau", dict(min_lr=-1), "min_lr"),
+]
+ACCEPTED = [("MultiStepLR", dict(milestones=[3, 1])), ("ExponentialLR", dict(gamma=0.0)),
+            ("ExponentialLR", dict(gamma=1.5)), ("LinearLR", dict(total_iters=0)),
+            ("PolynomialLR", dict(total_iters=0)), ("CosineAnnealingLR", dict(T_max=2.5)),
+            ("ReduceLROnPlateau", dict(threshold=-1))]
+
+
+def _run(lib_optim, lib_sched, name, kwargs, params):
+    opt = lib_optim.SGD(params, lr=0.1, momentum=0.9)
+    sched = getattr(lib_sched, name)(opt, **kwargs)
+    for _ in range(4):
+        opt.step()
+        sched.step(1.0) if name == "ReduceLROnPlateau" else sched.step()
+    return opt.param_groups[0]["lr"]
+
+
+def _torch_refuses(name, kwargs):
+    try:
+        _run(torch.optim, theirs, name, kwargs, [torch.nn.Parameter(torch.ones(2))])
+    except Exception:  # noqa: BLE001 - any refusal counts
+        return True
+    return False
+
+
+@pytest.mark.parametrize("name,kwargs,argument", BAD_ARGUMENTS + DEVIATIONS)
+def test_bad_scheduler_arguments_are_refused_at_construction(name, kwargs, argument):
+    opt = optim.SGD([tl.ones(2, requires_grad=True)], lr=0.1, momentum=0.9)
+    with pytest.raises((ValueError, TypeError), match=rf"^{name}: .*{argument}"):
+        getattr(ours, name)(opt, **kwargs)
+    assert _torch_refuses(name, kwargs) == ((name, kwargs, argument) not in DEVIATIONS)
+
+
+@pytest.mark.parametrize("name,kwargs", ACCEPTED)
+def test_scheduler_arguments_pytorch_accepts_give_its_lrs(name, kwargs):
+    lr = _run(optim, ours, name, kwargs, [tl.ones(2, requires_grad=True)])
+    assert lr == pytest.approx(_run(torch.optim, theirs, name, kwargs,
+                                    [torch.nn.Parameter(torch.ones(2))]))
+
+
+def test_sequential_and_chained_refuse_what_is_not_a_scheduler():
+    opt = optim.SGD([tl.ones(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(TypeError, match=r"SequentialLR: schedulers\[1\] is a float"):
+        ours.SequentialLR(opt, [ours.StepLR(opt, 2), 0.5], milestones=[2])
+    with pytest.raises(TypeError, match=r"ChainedScheduler: schedulers\[0\] is a str"):
+        ours.ChainedScheduler(["StepLR"])

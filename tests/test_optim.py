@@ -436,3 +436,77 @@ def test_step_between_forward_and_backward_is_detected():
     opt.step()                    # updates w in place
     with pytest.raises(RuntimeError, match="modified in place"):
         loss.backward()
+
+
+# ------------------------------------------------------------------ bad hyperparameters
+NAN = float("nan")
+# (optimizer, kwargs): hyperparameters refused at construction, named by optimizer and
+# argument. PyTorch refuses each of them too (at construction, or with an error at its
+# first step), except those in DEVIATIONS, where it runs on and produces NaN or garbage.
+BAD_HYPERPARAMETERS = [
+    ("SGD", dict(lr=-0.1)), ("SGD", dict(lr="0.1")), ("SGD", dict(lr=None)),
+    ("SGD", dict(lr=[0.1])), ("SGD", dict(lr=0.1, momentum=-0.5)),
+    ("SGD", dict(lr=0.1, momentum="0.9")), ("SGD", dict(lr=0.1, weight_decay=-1e-4)),
+    ("SGD", dict(lr=0.1, nesterov=True)),
+    ("SGD", dict(lr=0.1, nesterov=True, momentum=0.9, dampening=0.1)),
+    ("Adam", dict(betas=(0.9,))), ("Adam", dict(betas=(0.9, 0.99, 0.9))),
+    ("Adam", dict(betas=(1.0, 0.999))), ("Adam", dict(betas=(0.9, -0.1))),
+    ("Adam", dict(betas=0.9)), ("Adam", dict(betas=("a", 0.9))), ("Adam", dict(eps=-1e-8)),
+    ("Adam", dict(eps=NAN)), ("Adam", dict(weight_decay=-1)), ("Adam", dict(lr=-1)),
+    ("Adam", dict(betas=(NAN, 0.9))), ("AdamW", dict(weight_decay=-0.01)),
+    ("AdamW", dict(betas=(0.9,))), ("AdamW", dict(eps=-1)),
+    ("Adagrad", dict(lr_decay=-1)), ("Adagrad", dict(initial_accumulator_value=-1)),
+    ("Adagrad", dict(eps=-1)), ("Adagrad", dict(weight_decay=-1)), ("Adagrad", dict(lr=-1)),
+    ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(rho=-0.1)), ("Adadelta", dict(eps=-1)),
+    ("Adadelta", dict(lr=-1)), ("Adadelta", dict(weight_decay=-1)),
+    ("RMSprop", dict(alpha=-0.1)), ("RMSprop", dict(eps=-1)), ("RMSprop", dict(momentum=-1)),
+    ("RMSprop", dict(weight_decay=-1)), ("RMSprop", dict(lr=-1)),
+    ("Adamax", dict(betas=(0.9,))), ("Adamax", dict(eps=-1)), ("Adamax", dict(betas=(1.2, 0.9))),
+    ("Adamax", dict(lr=-1)), ("NAdam", dict(momentum_decay=-1)), ("NAdam", dict(betas=(0.9,))),
+    ("NAdam", dict(eps=-1)), ("NAdam", dict(lr=-1)), ("LBFGS", dict(lr=-1)),
+    ("LBFGS", dict(line_search_fn="wolfe")),
+    # PyTorch accepts these and then trains on NaN or a negative average of g^2
+    ("SGD", dict(lr=NAN)), ("SGD", dict(lr=0.1, momentum=NAN)), ("RMSprop", dict(alpha=1.5)),
+    ("LBFGS", dict(history_size=0)),
+]
+DEVIATIONS = BAD_HYPERPARAMETERS[-4:]
+ACCEPTED = [("SGD", dict(lr=float("inf"))), ("SGD", dict(lr=0.1, dampening=-1)),
+            ("SGD", dict(lr=0.0)), ("Adam", dict(eps=0.0)), ("Adam", dict(betas=[0.9, 0.99])),
+            ("Adadelta", dict(rho=1.0)), ("Adam", dict(lr=tl.tensor(0.01))),
+            ("LBFGS", dict(tolerance_grad=-1))]
+
+
+def _torch_refuses(name, kwargs):
+    kwargs = {k: (v.item() if isinstance(v, tl.Tensor) else v) for k, v in kwargs.items()}
+    p = [torch.nn.Parameter(torch.ones(2))]
+    try:
+        opt = getattr(torch.optim, name)(p, **kwargs)
+        p[0].grad = torch.ones(2)
+        opt.step((lambda: (p[0] ** 2).sum()) if name == "LBFGS" else None)
+    except Exception:  # noqa: BLE001 - any refusal counts
+        return True
+    return False
+
+
+@pytest.mark.parametrize("name,kwargs", BAD_HYPERPARAMETERS)
+def test_bad_hyperparameters_are_refused_at_construction(name, kwargs):
+    key = [k for k in kwargs if k != "lr" or len(kwargs) == 1][0]
+    with pytest.raises((ValueError, TypeError), match=rf"^{name}: .*"
+                       rf"({key}|beta|learning rate|nesterov|line_search_fn)"):
+        getattr(optim, name)([tl.ones(2, requires_grad=True)], **kwargs)
+    assert _torch_refuses(name, kwargs) == ((name, kwargs) not in DEVIATIONS)
+
+
+@pytest.mark.parametrize("name,kwargs", ACCEPTED)
+def test_hyperparameters_pytorch_accepts_are_accepted(name, kwargs):
+    opt = getattr(optim, name)([tl.ones(2, requires_grad=True)], **kwargs)
+    assert not _torch_refuses(name, kwargs)
+    if "lr" in kwargs and isinstance(kwargs["lr"], tl.Tensor):
+        assert opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_param_group_without_params_is_named():
+    with pytest.raises(KeyError, match="SGD: a param group needs the key 'params'"):
+        optim.SGD([{"lr": 0.1}])
+    with pytest.raises(ValueError, match=r"SGD: invalid momentum -1"):
+        optim.SGD([{"params": [tl.ones(2, requires_grad=True)], "momentum": -1}], lr=0.1)

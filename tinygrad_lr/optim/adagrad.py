@@ -7,15 +7,13 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
                  initial_accumulator_value=0.0, eps=1e-10, maximize=False):
-        check_hyperparameter("Adagrad", "initial_accumulator_value", initial_accumulator_value,
-                             initial_accumulator_value >= 0, ">= 0")
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
 
     def _check_group(self, group):
         super()._check_group(group)
-        for name in ("lr_decay", "weight_decay", "eps"):
+        for name in ("lr_decay", "weight_decay", "eps", "initial_accumulator_value"):
             check_hyperparameter("Adagrad", name, group[name], group[name] >= 0, ">= 0")
 
     def _update(self, group):

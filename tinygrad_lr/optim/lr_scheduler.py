@@ -10,6 +10,8 @@ import math
 from bisect import bisect_right
 from collections import Counter
 
+import numpy as np
+
 from .optimizer import Optimizer
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
@@ -26,6 +28,32 @@ def _per_group(name, optimizer, value):
                              f"{len(optimizer.param_groups)} param groups")
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _check_number(cls, name, value, minimum=None, strict=False, integer=False):
+    """A scheduler argument: a number (an integer if `integer`), not NaN, >= minimum (or
+    > minimum if `strict`). Returns it. Where PyTorch accepts a value that only makes
+    sense as a typo (a negative gamma or eta_min, which make the lr negative), we refuse."""
+    is_int = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if integer and not is_int:
+        raise TypeError(f"{cls}: {name} must be an integer, got {type(value).__name__} "
+                        f"{value!r}")
+    if not is_int and (isinstance(value, bool) or not isinstance(value, (float, np.floating))):
+        raise TypeError(f"{cls}: {name} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    if math.isnan(value):
+        raise ValueError(f"{cls}: {name} must be a number, got nan")
+    if minimum is not None and (value <= minimum if strict else value < minimum):
+        raise ValueError(f"{cls}: {name} must be {'>' if strict else '>='} {minimum}, got "
+                         f"{value!r}")
+    return value
+
+
+def _check_callables(cls, functions):
+    for fn in functions:
+        if not callable(fn):
+            raise TypeError(f"{cls}: lr_lambda should be a function, got "
+                            f"{type(fn).__name__}")
 
 
 def _check_optimizer(optimizer):
@@ -107,7 +135,9 @@ class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _per_group("LambdaLR: lr_lambda", optimizer, lr_lambda)
+        _check_callables("LambdaLR", self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -119,11 +149,9 @@ class MultiplicativeLR(LRScheduler):
     """lr = lr * lr_lambda(epoch) at every step after the first."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        self.lr_lambdas = _per_group("lr_lambda", optimizer, lr_lambda)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"MultiplicativeLR: lr_lambda should be a function, got "
-                                f"{type(fn).__name__}")
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _per_group("MultiplicativeLR: lr_lambda", optimizer, lr_lambda)
+        _check_callables("MultiplicativeLR", self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -137,8 +165,9 @@ class StepLR(LRScheduler):
     """lr *= gamma every step_size epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        self.step_size = step_size
-        self.gamma = gamma
+        self.step_size = _check_number("StepLR", "step_size", step_size, 0, strict=True,
+                                       integer=True)
+        self.gamma = _check_number("StepLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -155,8 +184,13 @@ class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone epoch."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epoch numbers, got "
+                            f"{type(milestones).__name__} {milestones!r}")
+        for m in milestones:
+            _check_number("MultiStepLR", "each milestone", m, integer=True)
         self.milestones = Counter(milestones)
-        self.gamma = gamma
+        self.gamma = _check_number("MultiStepLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -175,10 +209,12 @@ class ConstantLR(LRScheduler):
     """lr = base_lr * factor until total_iters, then base_lr."""
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        _check_number("ConstantLR", "factor", factor)
         if not 0 <= factor <= 1:
             raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
         self.factor = factor
-        self.total_iters = total_iters
+        self.total_iters = _check_number("ConstantLR", "total_iters", total_iters, 0,
+                                         integer=True)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -198,6 +234,9 @@ class LinearLR(LRScheduler):
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
+        _check_number("LinearLR", "start_factor", start_factor)
+        _check_number("LinearLR", "end_factor", end_factor)
+        _check_number("LinearLR", "total_iters", total_iters, 0, integer=True)
         if not 0 < start_factor <= 1:
             raise ValueError(f"LinearLR: start_factor must be in (0, 1], got {start_factor}")
         if not 0 <= end_factor <= 1:
@@ -227,7 +266,7 @@ class ExponentialLR(LRScheduler):
     """lr *= gamma every epoch."""
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
-        self.gamma = gamma
+        self.gamma = _check_number("ExponentialLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -244,9 +283,7 @@ class InverseTimeLR(LRScheduler):
     approximation (not in PyTorch; there it is LambdaLR(lambda t: 1 / (1 + decay * t)))."""
 
     def __init__(self, optimizer, decay, last_epoch=-1):
-        if decay < 0:
-            raise ValueError(f"InverseTimeLR: decay must be >= 0, got {decay}")
-        self.decay = decay
+        self.decay = _check_number("InverseTimeLR", "decay", decay, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -257,8 +294,10 @@ class PolynomialLR(LRScheduler):
     """lr = base_lr * (1 - epoch/total_iters)^power, then constant."""
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
-        self.total_iters = total_iters
-        self.power = power
+        self.total_iters = _check_number("PolynomialLR", "total_iters", total_iters, 0,
+                                         integer=True)
+        # a negative power divides by zero when the lr reaches 0 at total_iters
+        self.power = _check_number("PolynomialLR", "power", power, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -278,8 +317,8 @@ class CosineAnnealingLR(LRScheduler):
     after, as PyTorch does), computed recursively from the current lr."""
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max = _check_number("CosineAnnealingLR", "T_max", T_max, 0, strict=True)
+        self.eta_min = _check_number("CosineAnnealingLR", "eta_min", eta_min, 0)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -315,7 +354,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_0 = T_0
         self.T_i = T_0
         self.T_mult = T_mult
-        self.eta_min = eta_min
+        self.eta_min = _check_number("CosineAnnealingWarmRestarts", "eta_min", eta_min, 0)
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
@@ -369,6 +408,8 @@ class OneCycleLR(LRScheduler):
                                  f"{total_steps}")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
+            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                _check_number("OneCycleLR", name, value, 0, strict=True, integer=True)
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
@@ -377,6 +418,9 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
                              f"{anneal_strategy!r}")
+        for name, value in (("div_factor", div_factor), ("final_div_factor",
+                                                          final_div_factor)):
+            _check_number("OneCycleLR", name, value, 0, strict=True)
         self.anneal_strategy = anneal_strategy
         # (last step of the phase, lr from, lr to, momentum from, momentum to)
         up_end = float(pct_start * self.total_steps) - 1
@@ -390,7 +434,9 @@ class OneCycleLR(LRScheduler):
             self.phases = [(up_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
                            (self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
                             "max_momentum")]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = _per_group("OneCycleLR: max_lr", optimizer, max_lr)
+        for value in max_lrs:
+            _check_number("OneCycleLR", "max_lr", value, 0)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = top / div_factor
@@ -442,13 +488,25 @@ class CyclicLR(LRScheduler):
                  mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
                  cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
         _check_optimizer(optimizer)
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = _per_group("CyclicLR: base_lr", optimizer, base_lr)
+        self.max_lrs = _per_group("CyclicLR: max_lr", optimizer, max_lr)
+        for name, values in (("base_lr", base_lrs), ("max_lr", self.max_lrs)):
+            for value in values:
+                _check_number("CyclicLR", name, value, 0)
+        step_size_up = float(_check_number("CyclicLR", "step_size_up", step_size_up, 0,
+                                           strict=True))
+        step_size_down = float(_check_number("CyclicLR", "step_size_down", step_size_down, 0,
+                                             strict=True)) \
+            if step_size_down is not None else step_size_up
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got "
+                             f"{scale_mode!r}")
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"CyclicLR: scale_fn must be a function, got "
+                            f"{type(scale_fn).__name__}")
         if last_epoch == -1:
             for group, lr in zip(optimizer.param_groups, base_lrs):
                 group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
-        step_size_up = float(step_size_up)
-        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         self.total_size = step_size_up + step_size_down
         self.step_ratio = step_size_up / self.total_size
         if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
@@ -505,8 +563,13 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         _check_optimizer(optimizer)
+        _check_number("ReduceLROnPlateau", "factor", factor, 0)
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
+        for name, value in (("patience", patience), ("cooldown", cooldown)):
+            _check_number("ReduceLROnPlateau", name, value, 0, integer=True)
+        _check_number("ReduceLROnPlateau", "threshold", threshold)
+        _check_number("ReduceLROnPlateau", "eps", eps)
         if mode not in ("min", "max"):
             raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
@@ -514,7 +577,9 @@ class ReduceLROnPlateau(LRScheduler):
                              f"{threshold_mode!r}")
         self.optimizer = optimizer
         self.factor = factor
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.min_lrs = _per_group("ReduceLROnPlateau: min_lr", optimizer, min_lr)
+        for value in self.min_lrs:
+            _check_number("ReduceLROnPlateau", "min_lr", value, 0)
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps
@@ -563,6 +628,9 @@ class SequentialLR(LRScheduler):
         if len(schedulers) < 1:
             raise ValueError("SequentialLR: needs at least one scheduler")
         for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"SequentialLR: schedulers[{i}] is a "
+                                f"{type(scheduler).__name__}, not an lr scheduler")
             if isinstance(scheduler, ReduceLROnPlateau):
                 raise ValueError("SequentialLR: ReduceLROnPlateau cannot be sequenced (its "
                                  f"step needs a metric), found at index {i}")
@@ -616,6 +684,10 @@ class ChainedScheduler(LRScheduler):
     def __init__(self, schedulers, optimizer=None):
         if len(schedulers) < 1:
             raise ValueError("ChainedScheduler: needs at least one scheduler")
+        for i, scheduler in enumerate(schedulers):
+            if not isinstance(scheduler, LRScheduler):
+                raise TypeError(f"ChainedScheduler: schedulers[{i}] is a "
+                                f"{type(scheduler).__name__}, not an lr scheduler")
         self.optimizer = optimizer or schedulers[0].optimizer
         for i, scheduler in enumerate(schedulers):
             if isinstance(scheduler, ReduceLROnPlateau):

@@ -6,6 +6,7 @@ hyperparameters, editable between steps, which is how schedulers change 'lr') an
 the base class does the bookkeeping: argument checks, closures, zero_grad, state_dict.
 """
 import copy
+import inspect
 
 import numpy as np
 
@@ -17,6 +18,49 @@ def check_hyperparameter(optimizer, name, value, ok, expected):
     """Raise a ValueError naming the optimizer and argument when `ok` is False."""
     if not ok:
         raise ValueError(f"{optimizer}: invalid {name} {value!r}, expected {expected}")
+
+
+def _is_real(value):
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
+def _as_number(optimizer, name, value):
+    """A numeric hyperparameter as a plain number: a real number (a one-element Tensor is
+    taken as its value, as PyTorch allows a tensor lr); never NaN, which would silently
+    turn every parameter into NaN at the first step."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        value = value.item()
+    if not _is_real(value):
+        raise TypeError(f"{optimizer}: {name} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    if np.isnan(value):
+        raise ValueError(f"{optimizer}: invalid {name} nan, expected a number")
+    return value
+
+
+def _signature_defaults(cls):
+    """The constructor's own defaults (lr=1e-3, betas=(0.9, 0.999), ...): what each
+    hyperparameter's type must be, whatever the user passed."""
+    try:
+        parameters = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty}
+
+
+def _normalize_group(optimizer, group, defaults, template):
+    """Check the type of every numeric or tuple hyperparameter against its default."""
+    for key, default in defaults.items():
+        default = template.get(key, default)
+        value = group[key]
+        if _is_real(default) and not isinstance(default, bool):
+            group[key] = _as_number(optimizer, key, value)
+        elif isinstance(default, tuple):  # e.g. betas = (beta1, beta2)
+            if not isinstance(value, (tuple, list)) or len(value) != len(default):
+                raise ValueError(f"{optimizer}: {key} must be a tuple of {len(default)} "
+                                 f"numbers like {default}, got {value!r}")
+            group[key] = tuple(_as_number(optimizer, f"{key}[{i}]", v)
+                               for i, v in enumerate(value))
 
 
 class Optimizer:
@@ -43,6 +87,9 @@ class Optimizer:
             raise TypeError(f"{name}: a param group must be a dict, got "
                             f"{type(param_group).__name__}")
         group = dict(param_group)
+        if "params" not in group:
+            raise KeyError(f"{name}: a param group needs the key 'params' (the tensors to "
+                           f"optimize), got keys {sorted(group)}")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
         for p in params:
@@ -61,6 +108,7 @@ class Optimizer:
         group["params"] = params
         for key, default in self.defaults.items():
             group.setdefault(key, default)
+        _normalize_group(name, group, self.defaults, _signature_defaults(type(self)))
         self._check_group(group)
         self.param_groups.append(group)
 

@@ -14,8 +14,12 @@ class RMSprop(Optimizer):
 
     def _check_group(self, group):
         super()._check_group(group)
-        for name in ("alpha", "eps", "weight_decay", "momentum"):
+        for name in ("eps", "weight_decay", "momentum"):
             check_hyperparameter("RMSprop", name, group[name], group[name] >= 0, ">= 0")
+        # PyTorch accepts alpha > 1, but then (1 - alpha) < 0 can make the average of g^2
+        # negative and its square root NaN
+        check_hyperparameter("RMSprop", "alpha", group["alpha"], 0 <= group["alpha"] <= 1,
+                             "a value in [0, 1]")
 
     def _update(self, group):
         from ..kernels import optim as K

@@ -1,5 +1,6 @@
 """fit(): the training loop, written out once so that every run records the same things."""
 import math
+import os
 import sys
 import time
 import warnings
@@ -8,6 +9,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from . import metrics as M
+from .callbacks import Callback
 from .history import History
 
 __all__ = ["fit", "evaluate", "TrainState", "global_grad_norm"]
@@ -26,18 +28,102 @@ _NAMED_METRICS = {
 }
 
 
-class TrainState:
-    """The loop's state, handed to callbacks."""
+_STATE_FORMAT = "tinygrad_lr.training_state"
 
-    def __init__(self, model, optimizer, history, epochs, steps_per_epoch):
+
+class TrainState:
+    """The loop's state, handed to callbacks. `state_dict()` is everything a resumed run
+    needs (what TrainingCheckpoint saves; `fit(..., resume_from=...)` takes it back)."""
+
+    def __init__(self, model, optimizer, history, epochs, steps_per_epoch, scheduler=None,
+                 train_loader=None, val_loader=None, callbacks=()):
         self.model, self.optimizer, self.history = model, optimizer, history
         self.epochs, self.steps_per_epoch = epochs, steps_per_epoch
+        self.scheduler, self.train_loader, self.val_loader = scheduler, train_loader, val_loader
+        self.callbacks = list(callbacks)
         self.epoch = 0          # 1-based number of the running epoch
         self.iteration = 0      # optimizer steps done so far
         self.loss = math.nan    # the last mini-batch loss
+        self.grad_norm = math.nan  # global gradient norm of the last step, before clipping
         self.logs = {}          # the last finished epoch's numbers
         self.stop_training = False
         self.stop_reason = None
+        self.epochs_done = 0    # finished epochs
+        self.progress = None    # inside an epoch: its batches and running sums so far
+
+    def state_dict(self):
+        """The whole training state, for `tl.save` (see TrainingCheckpoint)."""
+        from .. import random as _random
+
+        progress = None
+        if self.progress is not None and self.progress["batches"] > 0:
+            progress = dict(self.progress)
+            progress["preds"], progress["targets"] = list(progress["preds"]), \
+                list(progress["targets"])
+        return {
+            "format": _STATE_FORMAT, "version": 1,
+            "epoch": self.epoch, "epochs_done": self.epochs_done, "iteration": self.iteration,
+            "progress": progress, "logs": dict(self.logs),
+            "stop_training": self.stop_training, "stop_reason": self.stop_reason,
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "train_loader": _loader_state(self.train_loader),
+            "val_loader": _loader_state(self.val_loader),
+            "callbacks": {key: cb.state_dict() for key, cb in _callback_keys(self.callbacks)},
+            "history": self.history.state_dict(),
+            "rng_state": _random.get_rng_state(),
+        }
+
+    def load_state_dict(self, saved):
+        """Put a saved training state back: model, optimizer, scheduler, loaders, counters
+        and history (callbacks and the random generator: see `fit`)."""
+        if not isinstance(saved, dict) or saved.get("format") != _STATE_FORMAT:
+            hint = (" (it looks like a model state_dict: load it with "
+                    "model.load_state_dict(tl.load(path)))"
+                    if isinstance(saved, dict) and "format" not in saved else "")
+            raise ValueError("fit: resume_from must be a training state saved by "
+                             f"TrainingCheckpoint (or TrainState.state_dict()){hint}")
+        self.model.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        if (saved["scheduler"] is None) != (self.scheduler is None):
+            raise ValueError("fit: the saved training state was made " + (
+                "without a scheduler, but one is given" if saved["scheduler"] is None else
+                "with a scheduler; pass the same kind of scheduler to resume"))
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(saved["scheduler"])
+        for name in ("train_loader", "val_loader"):
+            loader, loader_state = getattr(self, name), saved[name]
+            if loader_state is not None and hasattr(loader, "load_state_dict"):
+                loader.load_state_dict(loader_state)
+            elif name == "train_loader" and saved["progress"] is not None:
+                raise ValueError("fit: the training state was saved inside an epoch, but "
+                                 "the train_loader has no load_state_dict to continue it")
+        self.history.load_state_dict(saved["history"])
+        self.epoch, self.epochs_done = saved["epoch"], saved["epochs_done"]
+        self.iteration, self.logs = saved["iteration"], dict(saved["logs"])
+        self.stop_training, self.stop_reason = saved["stop_training"], saved["stop_reason"]
+        progress = saved["progress"]
+        self.progress = None if progress is None else {
+            **progress, "preds": [_array(p) for p in progress["preds"]],
+            "targets": [_array(t) for t in progress["targets"]]}
+
+
+def _array(x):
+    return x._data if hasattr(x, "_data") else np.asarray(x)
+
+
+def _loader_state(loader):
+    return loader.state_dict() if hasattr(loader, "state_dict") else None
+
+
+def _callback_keys(callbacks):
+    """(key, callback) with keys "EarlyStopping#0", ...: how saved states find their
+    callbacks again, even if the list changed."""
+    seen = {}
+    for cb in callbacks:
+        name = type(cb).__name__
+        seen[name] = seen.get(name, -1) + 1
+        yield f"{name}#{seen[name]}", cb
 
 
 def global_grad_norm(parameters):
@@ -96,8 +182,17 @@ def evaluate(model, loss_fn, loader, metrics=()):
     if metrics:
         p, t = np.concatenate(preds), np.concatenate(targets)
         for name, fn in metrics:
-            result[name] = float(fn(p, t))
+            result[name] = _score(name, fn, p, t)
     return result
+
+
+def _score(name, fn, pred, target):
+    """A metric's value; NaN (with a warning) when the predictions are NaN."""
+    try:
+        return float(fn(pred, target))
+    except M.NonFinitePredictionError as e:
+        warnings.warn(f"fit: metric {name} is NaN: {e}", RuntimeWarning, stacklevel=4)
+        return math.nan
 
 
 class _Progress:
@@ -152,34 +247,127 @@ def _per_iteration(scheduler):
     return any(c.__name__ in PER_ITERATION_SCHEDULERS for c in type(scheduler).__mro__)
 
 
-def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loader=None,
-        metrics=(), callbacks=(), progress=True):
-    """Train `model` for `epochs` passes over `train_loader`; return a History.
+def _check_clip(name, value):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not value > 0 or not math.isfinite(value):
+        raise ValueError(f"fit: {name} must be a positive number (or None), got {value!r}")
+    return float(value)
 
-    Every step: zero_grad, forward, loss, backward, record the global gradient norm and the
-    lr, optimizer.step(). Schedulers step once per epoch, except OneCycleLR and CyclicLR
-    (every step) and ReduceLROnPlateau (per epoch, given the val loss, or the train loss
-    without a val_loader). `metrics` (names such as "accuracy", "f1", "r2" or functions
-    `metric(pred, target)`) are computed each epoch on the val_loader, else on the epoch's
-    training predictions. A loss that becomes NaN or inf stops training with a warning
-    naming the iteration and the lr; the history up to that point is returned.
+
+def _check_scheduler(scheduler, optimizer):
+    if scheduler is None:
+        return
+    if not callable(getattr(scheduler, "step", None)):
+        raise TypeError(f"fit: scheduler must be an lr scheduler with a step() method, got "
+                        f"{type(scheduler).__name__}")
+    driven = getattr(scheduler, "optimizer", optimizer)
+    if driven is not optimizer:
+        raise ValueError(f"fit: the scheduler ({type(scheduler).__name__}) was built on "
+                         f"another optimizer ({type(driven).__name__} at {id(driven):#x}) than "
+                         f"the one given to fit ({type(optimizer).__name__} at "
+                         f"{id(optimizer):#x}), so it would change the wrong learning rate; "
+                         f"build it on this optimizer: {type(scheduler).__name__}(optimizer, "
+                         "...)")
+
+
+def _resolve_resume(resume_from, callbacks):
+    """A saved state (dict) to resume from, or None."""
+    from ..serialization import load
+    from .callbacks import TrainingCheckpoint
+
+    if resume_from is None:
+        return None
+    if isinstance(resume_from, dict):
+        return resume_from
+    if isinstance(resume_from, str) and resume_from == "last":
+        checkpoints = [cb for cb in callbacks if isinstance(cb, TrainingCheckpoint)]
+        if not checkpoints:
+            raise ValueError('fit: resume_from="last" needs a TrainingCheckpoint in callbacks '
+                             "(it finds that callback's newest file)")
+        paths = [p for p in (cb.last_path() for cb in checkpoints) if p is not None]
+        if not paths:
+            return None  # nothing saved yet: a fresh start
+        resume_from = max(paths, key=os.path.getmtime)
+    return load(resume_from)
+
+
+def _param_names(model, params):
+    names = {id(p): name for name, p in model.named_parameters()} \
+        if hasattr(model, "named_parameters") else {}
+    return [names.get(id(p), f"param{i}") for i, p in enumerate(params)]
+
+
+def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loader=None,
+        metrics=(), callbacks=(), progress=True, clip_grad_norm=None, clip_grad_value=None,
+        record_param_grad_norms=False, resume_from=None):
+    """Train `model` until epoch `epochs` over `train_loader`; return a History.
+
+    Every step: zero_grad, forward, loss, backward, record the global gradient norm, the
+    callbacks' `on_after_backward` (where a user clips, inspects or logs gradients), then
+    `fit`'s own clipping (`clip_grad_value`: every entry into [-v, v], then
+    `clip_grad_norm`: the global L2 norm to at most the value, as nn.utils.clip_grad_value_
+    and clip_grad_norm_ do), record the norm again (History's grad_norm_clipped), then
+    optimizer.step(). `record_param_grad_norms=True` also records every parameter's
+    gradient norm per step (History.param_grad_norms).
+
+    Schedulers step once per epoch, except OneCycleLR and CyclicLR (every step) and
+    ReduceLROnPlateau (per epoch, given the val loss, or the train loss without a
+    val_loader); a scheduler built on another optimizer is refused. `metrics` (names such
+    as "accuracy", "f1", "r2" or functions `metric(pred, target)`) are computed each epoch
+    on the val_loader, else on the epoch's training predictions. A loss that becomes NaN or
+    inf stops training with a warning naming the iteration and the lr; the history up to
+    that point is returned.
+
+    `resume_from`: a training state saved by a `TrainingCheckpoint` (its path, the loaded
+    dict, or "last": that callback's newest file, starting fresh if there is none).
+    Training then continues after the saved epoch (or inside it) up to epoch `epochs`,
+    with the model, optimizer, scheduler, loaders' shuffle state, random generator,
+    callbacks' state and History as they were: the final weights are bit-identical to an
+    uninterrupted run's, and epoch numbers go on (ckpt-{epoch} files are not overwritten).
     """
-    if epochs < 0:
-        raise ValueError(f"fit: epochs must be >= 0, got {epochs}")
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
     _resolve_metrics(metrics)  # fail before training on an unknown metric
-    params = [p for g in optimizer.param_groups for p in g["params"]]
-    history = History()
-    state = TrainState(model, optimizer, history, epochs, len(train_loader))
-    bar = _Progress(epochs * len(train_loader), progress)
+    _check_scheduler(scheduler, optimizer)
+    clip_norm = _check_clip("clip_grad_norm", clip_grad_norm)
+    clip_value = _check_clip("clip_grad_value", clip_grad_value)
     callbacks = list(callbacks)
     for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"fit: callbacks must be Callback objects, got "
+                            f"{type(cb).__name__} (subclass tinygrad_lr.train.Callback, or "
+                            "wrap functions in LambdaCallback)")
+    saved = _resolve_resume(resume_from, callbacks)
+    params = [p for g in optimizer.param_groups for p in g["params"]]
+    history = History()
+    state = TrainState(model, optimizer, history, epochs, len(train_loader), scheduler,
+                       train_loader, val_loader, callbacks)
+    if saved is not None:
+        state.load_state_dict(saved)
+    step = _Step(params, clip_norm, clip_value, callbacks,
+                 _param_names(model, params) if record_param_grad_norms else None)
+    bar = _Progress(max(epochs - state.epochs_done, 0) * len(train_loader), progress)
+    for cb in callbacks:
         cb.on_train_begin(state)
+    if saved is not None:
+        from .. import random as _random
+
+        keyed = dict(_callback_keys(callbacks))
+        for key, cb_state in saved["callbacks"].items():
+            if key in keyed:
+                keyed[key].load_state_dict(cb_state)
+        _random.set_rng_state(saved["rng_state"])  # last: nothing above may draw from it
     try:
-        for epoch in range(1, epochs + 1):
+        first = state.epochs_done + 1
+        for epoch in range(first, epochs + 1):
+            if state.stop_training:  # a resumed run that had already stopped
+                break
             state.epoch = epoch
             for cb in callbacks:
                 cb.on_epoch_begin(state)
-            _train_one_epoch(state, loss_fn, train_loader, scheduler, metrics, params,
+            _train_one_epoch(state, loss_fn, train_loader, scheduler, metrics, step,
                              bar, val_loader, callbacks)
             if state.stop_training and history.diverged:
                 break
@@ -203,13 +391,47 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loa
     return history
 
 
-def _train_one_epoch(state, loss_fn, loader, scheduler, metrics, params, bar, val_loader,
+class _Step:
+    """What happens between backward and optimizer.step(): norms, hooks, clipping."""
+
+    def __init__(self, params, clip_norm, clip_value, callbacks, param_names):
+        self.params, self.clip_norm, self.clip_value = params, clip_norm, clip_value
+        self.callbacks, self.param_names = callbacks, param_names
+        # the second norm is only needed when something may have changed the gradients
+        self.hooked = any(type(cb).on_after_backward is not Callback.on_after_backward
+                          or "on_after_backward" in vars(cb) for cb in callbacks)
+
+    def after_backward(self, state):
+        """Returns (norm before, norm after, per-parameter norms or None)."""
+        from ..nn.utils import clip_grad_norm_, clip_grad_value_
+
+        before = global_grad_norm(self.params)
+        per_param = None
+        if self.param_names is not None:
+            per_param = {name: (math.sqrt(float(np.vdot(p.grad._data, p.grad._data)))
+                                if p.grad is not None else math.nan)
+                         for name, p in zip(self.param_names, self.params)}
+        state.grad_norm = before
+        for cb in self.callbacks:
+            cb.on_after_backward(state)
+        if self.clip_value is not None:
+            clip_grad_value_(self.params, self.clip_value)
+        if self.clip_norm is not None:
+            clip_grad_norm_(self.params, self.clip_norm)
+        changed = self.hooked or self.clip_value is not None or self.clip_norm is not None
+        after = global_grad_norm(self.params) if changed else before
+        return before, after, per_param
+
+
+def _train_one_epoch(state, loss_fn, loader, scheduler, metrics, step, bar, val_loader,
                      callbacks):
     model, optimizer, history = state.model, state.optimizer, state.history
     metric_fns = _resolve_metrics(metrics)
     model.train()
     start = time.perf_counter()
-    total, count, preds, targets = 0.0, 0, [], []
+    if state.progress is None:  # a fresh epoch (a resumed one keeps its sums)
+        state.progress = {"batches": 0, "total": 0.0, "count": 0, "preds": [], "targets": []}
+    sums = state.progress
     for batch in loader:
         inputs, target = _split_batch(batch)
         lr = optimizer.param_groups[0]["lr"]
@@ -225,34 +447,38 @@ def _train_one_epoch(state, loss_fn, loader, scheduler, metrics, params, bar, va
             warnings.warn("fit: " + state.stop_reason, RuntimeWarning, stacklevel=3)
             return
         loss.backward()
-        grad_norm = global_grad_norm(params)
+        grad_norm, clipped_norm, per_param = step.after_backward(state)
         optimizer.step()
         if scheduler is not None and _per_iteration(scheduler):
             scheduler.step()
         state.iteration += 1
         state.loss = loss_value
-        history.log_iteration(state.epoch, loss_value, float(lr), grad_norm)
+        history.log_iteration(state.epoch, loss_value, float(lr), grad_norm, clipped_norm,
+                              per_param)
         n = len(target)
-        total += loss_value * n
-        count += n
+        sums["batches"] += 1
+        sums["total"] += loss_value * n
+        sums["count"] += n
         if metric_fns and val_loader is None:
-            preds.append(out._data)
-            targets.append(target._data)
+            sums["preds"].append(out._data)
+            sums["targets"].append(target._data)
         bar.update(state.epoch, state.epochs, loss_value)
         for cb in callbacks:
             cb.on_batch_end(state)
         if state.stop_training:
             break
-    logs = {"epoch": state.epoch, "train_loss": total / max(count, 1)}
+    state.progress = None
+    logs = {"epoch": state.epoch, "train_loss": sums["total"] / max(sums["count"], 1)}
     if val_loader is not None:
         ev = evaluate(model, loss_fn, val_loader, metrics)
         logs["val_loss"] = ev["loss"]
         for name, _ in metric_fns:
             logs["val_" + name] = ev[name]
-    elif metric_fns and preds:
-        p, t = np.concatenate(preds), np.concatenate(targets)
+    elif metric_fns and sums["preds"]:
+        p, t = np.concatenate(sums["preds"]), np.concatenate(sums["targets"])
         for name, fn in metric_fns:
-            logs["train_" + name] = float(fn(p, t))
+            logs["train_" + name] = _score(name, fn, p, t)
     logs["time_s"] = time.perf_counter() - start
     state.logs = logs
+    state.epochs_done = state.epoch
     history.log_epoch(logs)

@@ -9,10 +9,14 @@ Runs go through any `concurrent.futures.Executor`: by default a local process po
     results = sweep(config, grid, executor=client.get_executor())
 
 (`pip install "dask[distributed]"`; a Ray or any other Executor works the same way).
-Every run seeds the global generator first (`seed` in the grid or the sweep's `seed`),
-so the numbers are the same whichever executor runs them. Executors that run tasks in
-threads of one process must use a single thread: the global generator and grad mode are
-per process.
+Every run draws from a random generator of its own, seeded with `seed` from the grid or
+the sweep's `seed` (`tl.random.isolated_rng`), and grad mode is per thread, so the numbers
+are the same whichever executor runs them: a process pool, a thread pool, `"serial"` (in
+the calling thread), or Dask workers with several threads each.
+
+A run that raises, or whose loss diverges, does not stop the sweep: its row records the
+error (`"error"`: the exception, or the History's stop reason) with NaN results, and the
+other runs' results are returned as usual.
 """
 import csv
 import itertools
@@ -30,35 +34,56 @@ __all__ = ["sweep", "SweepResults", "GRID_KEYS"]
 GRID_KEYS = ("lr", "batch_size", "optimizer", "scheduler", "loss", "epochs", "seed")
 
 
+def _failed(params, error, elapsed=math.nan):
+    """The row of a run that produced no result."""
+    return {**params, "final_loss": math.nan, "best_val_metric": math.nan, "time_s": elapsed,
+            "diverged": False, "error": error, "curve": []}
+
+
+def _describe(exc):
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _run_one(target, params, seed):
-    """One run (module level, so it pickles to a worker process)."""
+    """One run (module level, so it pickles to a worker process); never raises for an
+    error of the run itself: the row records it."""
+    start = time.perf_counter()
+    try:
+        with _random.isolated_rng(params.get("seed", seed)):
+            out = _call(target, params, seed)
+    except Exception as e:  # noqa: BLE001 - any failure of one configuration is recorded
+        return _failed(params, _describe(e), time.perf_counter() - start)
+    return {**out, "time_s": time.perf_counter() - start}
+
+
+def _call(target, params, seed):
     from .recipes import best_val_metric, run_config
 
-    _random.manual_seed(params.get("seed", seed))
-    start = time.perf_counter()
     if isinstance(target, dict):
         out = run_config({**target, "seed": seed, **params})
     else:
         out = target(**params)
-    elapsed = time.perf_counter() - start
     if isinstance(out, History):
         return {**params, "final_loss": out.final_loss, "best_val_metric": best_val_metric(out),
-                "time_s": elapsed, "diverged": out.diverged, "curve": list(out.loss)}
+                "diverged": out.diverged, "error": out.stop_reason if out.diverged else None,
+                "curve": list(out.loss)}
     if not isinstance(out, dict):
         raise TypeError(f"sweep: train_fn must return a History or a dict, got "
                         f"{type(out).__name__}")
     curve = list(out.get("curve", []))
     final = out.get("final_loss", curve[-1] if curve else math.nan)
-    return {**params, "final_loss": final, "best_val_metric": out.get("best_val_metric", math.nan),
-            "time_s": elapsed, "diverged": bool(out.get("diverged", not math.isfinite(final))),
-            "curve": curve}
+    diverged = bool(out.get("diverged", not math.isfinite(final)))
+    return {**params, "final_loss": final,
+            "best_val_metric": out.get("best_val_metric", math.nan), "diverged": diverged,
+            "error": out.get("error", "diverged" if diverged else None), "curve": curve}
 
 
 class SweepResults:
     """The sweep's rows (one dict per run: the grid values, final_loss, best_val_metric,
-    time_s, diverged, curve = per-iteration losses)."""
+    time_s, diverged, error = None or why the run failed or diverged, curve =
+    per-iteration losses)."""
 
-    COLUMNS = ("final_loss", "best_val_metric", "time_s", "diverged")
+    COLUMNS = ("final_loss", "best_val_metric", "time_s", "diverged", "error")
 
     def __init__(self, rows, keys):
         self.rows, self.keys = rows, list(keys)
@@ -74,14 +99,20 @@ class SweepResults:
 
     def best(self, by="best_val_metric"):
         """The run with the highest best_val_metric (by="final_loss": the lowest loss)."""
-        ok = [r for r in self.rows if not r["diverged"] and r[by] == r[by]]
+        ok = [r for r in self.rows if not r["diverged"] and not r.get("error")
+              and not math.isnan(r[by])]
         if not ok:
             return None
         return min(ok, key=lambda r: r[by]) if "loss" in by else max(ok, key=lambda r: r[by])
 
+    @property
+    def errors(self):
+        """The rows of the runs that failed or diverged."""
+        return [r for r in self.rows if r.get("error")]
+
     def table(self):
         head = self.keys + list(self.COLUMNS)
-        cells = [[_fmt(r[k]) for k in head] for r in self.rows]
+        cells = [[_fmt(r.get(k)) for k in head] for r in self.rows]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths))]
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
@@ -97,7 +128,7 @@ class SweepResults:
         with open(path, "w", newline="") as f:
             w = csv.writer(f)
             w.writerow(head)
-            w.writerows([[r[k] for k in head] for r in self.rows])
+            w.writerows([[r.get(k) for k in head] for r in self.rows])
         return path
 
     def plot(self, path=None, log=False):
@@ -112,7 +143,10 @@ class SweepResults:
 def _fmt(v):
     if isinstance(v, float):
         return f"{v:.4g}"
-    return str(v)
+    if v is None:
+        return "-"
+    text = str(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def sweep(train_fn, grid, executor=None, seed=0):
@@ -127,7 +161,11 @@ def sweep(train_fn, grid, executor=None, seed=0):
       (the workers import the script; notebooks need no guard).
     grid: {key: [values]} with keys from GRID_KEYS.
     executor: any concurrent.futures.Executor; None = a local ProcessPoolExecutor with 2
-      workers (see the module docstring for Dask).
+      workers; "serial" = one run after the other in this thread (see the module docstring
+      for Dask).
+    A run that raises or diverges is recorded with its error (see `SweepResults.errors`);
+    so is a task the executor itself loses (a worker process that died, a function that
+    cannot be pickled).
     """
     unknown = [k for k in grid if k not in GRID_KEYS]
     if unknown:
@@ -138,7 +176,17 @@ def sweep(train_fn, grid, executor=None, seed=0):
             raise TypeError(f"sweep: grid[{k!r}] must be a list of values, got {values!r}")
     keys = list(grid)
     points = [dict(zip(keys, combo)) for combo in itertools.product(*grid.values())]
+    if isinstance(executor, str):
+        if executor != "serial":
+            raise ValueError(f"sweep: executor must be an Executor, None or 'serial', got "
+                             f"{executor!r}")
+        return SweepResults([_run_one(train_fn, p, seed) for p in points], keys)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError(f"sweep: executor must be a concurrent.futures.Executor (with "
+                        f"submit), got {type(executor).__name__}")
     own = executor is None
+    if own or isinstance(executor, ProcessPoolExecutor):
+        _check_picklable(train_fn)
     if own:
         # fresh worker processes, not forks: forking a process whose Numba kernels have
         # started OpenMP threads is unsafe (and is refused by GNU OpenMP)
@@ -147,8 +195,28 @@ def sweep(train_fn, grid, executor=None, seed=0):
                                        mp_context=multiprocessing.get_context(method))
     try:
         futures = [executor.submit(_run_one, train_fn, p, seed) for p in points]
-        rows = [f.result() for f in futures]
+        rows = [_result(f, p) for f, p in zip(futures, points)]
     finally:
         if own:
             executor.shutdown()
     return SweepResults(rows, keys)
+
+
+def _check_picklable(train_fn):
+    import pickle
+
+    try:
+        pickle.dumps(train_fn)
+    except Exception as e:  # noqa: BLE001 - pickle raises several kinds
+        raise TypeError(f"sweep: a process pool must pickle train_fn to send it to its "
+                        f"workers, and {getattr(train_fn, '__name__', train_fn)!r} cannot be "
+                        f"({_describe(e)}); define it at module level, or pass "
+                        "executor='serial' or a thread pool") from None
+
+
+def _result(future, params):
+    """The run's row; a failure of the executor itself becomes that run's error."""
+    try:
+        return future.result()
+    except Exception as e:  # noqa: BLE001 - e.g. BrokenProcessPool, PicklingError
+        return _failed(params, f"the executor failed to run it: {_describe(e)}")
