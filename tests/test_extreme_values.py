@@ -83,6 +83,7 @@ def test_extreme_values_match_pytorch(name, scale, offset, dtype):
     if name in CANCELLING:  # x - mean keeps only eps * offset / spread of its digits
         tol *= max(1.0, offset / scale)
     for what, a, b in zip(("forward", "gradient"), ours, theirs):
+        a, b = a.astype(np.float64), b.astype(np.float64)
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.nanmax(np.abs(
             np.where(np.isfinite(b), b, 0)), initial=0)), equal_nan=True,
             err_msg=f"{name} {what} at scale {scale:g}, offset {offset:g}, {dtype}")

@@ -12,7 +12,8 @@ from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, s
 from .creation import (arange, empty, empty_like, eye, from_numpy, full, full_like,  # noqa: I001
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, zeros, zeros_like)
-from .random import manual_seed
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                     seed, set_rng_state)
 from . import autograd, data, kernels, nn, ops, optim, train, viz  # noqa: I001
 from .autograd import Function, detect_anomaly, gradcheck, gradgradcheck
 from .serialization import load, save
