@@ -1,12 +1,24 @@
-"""Shared test setup: every test starts with grad mode on and anomaly detection off, so a
-test that fails inside `no_grad()` or `detect_anomaly()` cannot break the tests after it."""
+"""Shared test setup: every test starts with grad mode on, anomaly detection off and the
+kernel switch as the environment set it (TINYGRAD_LR_REFERENCE), so a test that fails
+inside `no_grad()`, `detect_anomaly()` or `use_reference_kernels()` cannot break the tests
+after it. Only the public API is used, so the library may move its internals freely.
+
+tests/oracle.py (the PyTorch comparisons) and tests/strategies.py (Hypothesis strategies)
+are imported by the test files as `oracle` and `strategies`.
+"""
 import pytest
 
-from tinygrad_lr.graph.grad_mode import STATE
+import tinygrad_lr as tl
+from tinygrad_lr.autograd import detect_anomaly
+
+_REFERENCE_AT_START = tl.reference_kernels_enabled()
 
 
 @pytest.fixture(autouse=True)
-def _fresh_grad_mode():
-    STATE.grad_enabled, STATE.anomaly = True, False
-    yield
-    STATE.grad_enabled, STATE.anomaly = True, False
+def _fresh_modes():
+    tl.set_grad_enabled(True)
+    tl.use_reference_kernels(_REFERENCE_AT_START)
+    with detect_anomaly(check_nan=False):  # off for this test, whatever the last one left
+        yield
+    tl.set_grad_enabled(True)
+    tl.use_reference_kernels(_REFERENCE_AT_START)

@@ -1,6 +1,7 @@
 """Convolution and pooling layers against torch.nn in float64 (weights copied through the
-state dict): forward, input gradient, weight and bias gradients; gradcheck on tiny sizes;
-the errors.
+state dict): forward, input gradient, weight and bias gradients, by tests/oracle.py's
+check_module; non-contiguous inputs (a channels-last image seen as NCHW); gradcheck on tiny
+sizes; the errors.
 
 Tests whose name contains `nojit` are small enough to also run with NUMBA_DISABLE_JIT=1
 (`NUMBA_DISABLE_JIT=1 pytest tests/test_conv.py -k nojit`), which checks the kernels'
@@ -10,37 +11,16 @@ import math
 
 import numpy as np
 import pytest
+import strategies as S
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import check_module, check_state_dict
 
 import tinygrad_lr as tl
 import tinygrad_lr.nn.functional as F
 from tinygrad_lr import nn
 from tinygrad_lr.autograd import gradcheck
-
-
-def _compare(ours, theirs, x_shape, seed=0, tol=1e-10, x=None):
-    """Copy torch's parameters into ours, run both on the same float64 input and upstream
-    gradient, and compare output, input gradient and every parameter gradient."""
-    ours.double()
-    theirs.double()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(x_shape) if x is None else x
-    xo, xt = tl.Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    yo, yt = ours(xo), theirs(xt)
-    assert yo.shape == tuple(yt.shape)
-    assert yo.dtype == np.float64
-    np.testing.assert_allclose(yo.numpy(), yt.detach().numpy(), rtol=tol, atol=tol)
-    g = rng.standard_normal(yo.shape)
-    yo.backward(tl.Tensor(g))
-    yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-    named_theirs = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=tol,
-                                   atol=tol, err_msg=name)
-    return yo
-
 
 # ------------------------------------------------------------------ convolution
 CONV2D_CASES = [
@@ -60,7 +40,7 @@ CONV2D_CASES = [
 @pytest.mark.parametrize("kwargs", CONV2D_CASES)
 def test_conv2d_matches_torch(kwargs):
     torch.manual_seed(0)
-    _compare(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (2, kwargs["in_channels"], 9, 8))
+    check_module(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (2, kwargs["in_channels"], 9, 8))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -71,7 +51,7 @@ def test_conv2d_matches_torch(kwargs):
 ])
 def test_conv1d_matches_torch(kwargs):
     torch.manual_seed(1)
-    _compare(nn.Conv1d(**kwargs), torch.nn.Conv1d(**kwargs), (3, kwargs["in_channels"], 13))
+    check_module(nn.Conv1d(**kwargs), torch.nn.Conv1d(**kwargs), (3, kwargs["in_channels"], 13))
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -83,15 +63,14 @@ def test_conv1d_matches_torch(kwargs):
 ])
 def test_conv_transpose2d_matches_torch(kwargs):
     torch.manual_seed(2)
-    _compare(nn.ConvTranspose2d(**kwargs), torch.nn.ConvTranspose2d(**kwargs),
-             (2, kwargs["in_channels"], 5, 4))
+    check_module(nn.ConvTranspose2d(**kwargs), torch.nn.ConvTranspose2d(**kwargs),
+                 (2, kwargs["in_channels"], 5, 4))
 
 
 def test_conv2d_parameters_named_and_initialised_like_torch():
     tl.manual_seed(0)
     ours, theirs = nn.Conv2d(6, 8, (3, 5), groups=2), torch.nn.Conv2d(6, 8, (3, 5), groups=2)
-    shapes = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
-    assert {k: tuple(v.shape) for k, v in ours.state_dict().items()} == shapes
+    check_state_dict(ours, theirs)
     assert ours.weight.dtype == np.float32
     bound = 1 / math.sqrt(3 * 3 * 5)  # fan_in = in_channels/groups * kernel area
     for p in (ours.weight, ours.bias):
@@ -131,22 +110,22 @@ POOL_CASES = [
 
 @pytest.mark.parametrize("ours,theirs,kwargs", POOL_CASES)
 def test_pool2d_matches_torch(ours, theirs, kwargs):
-    _compare(ours(**kwargs), theirs(**kwargs), (2, 3, 7, 8))
+    check_module(ours(**kwargs), theirs(**kwargs), (2, 3, 7, 8))
 
 
 @pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
                                     dict(kernel_size=2, stride=3, dilation=2, ceil_mode=True)])
 def test_max_pool1d_matches_torch(kwargs):
-    _compare(nn.MaxPool1d(**kwargs), torch.nn.MaxPool1d(**kwargs), (2, 3, 11))
+    check_module(nn.MaxPool1d(**kwargs), torch.nn.MaxPool1d(**kwargs), (2, 3, 11))
 
 
 def test_max_pool_ties_send_gradient_to_first_maximum_nojit():
     x = np.zeros((1, 1, 4, 4))
     x[0, 0, 1, 1] = x[0, 0, 0, 1] = 2.0  # a tie inside the first window
     # overlapping windows share the tied maxima: gradients accumulate there
-    yo = _compare(nn.MaxPool2d(3, stride=1), torch.nn.MaxPool2d(3, stride=1), None, x=x)
+    yo = check_module(nn.MaxPool2d(3, stride=1), torch.nn.MaxPool2d(3, stride=1), x)
     assert yo.shape == (1, 1, 2, 2)
-    _compare(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), None, x=np.ones((2, 2, 4, 6)))
+    check_module(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), np.ones((2, 2, 4, 6)))
 
 
 def test_max_pool_nan_propagates_like_torch():
@@ -155,6 +134,7 @@ def test_max_pool_nan_propagates_like_torch():
     out = F.max_pool2d(tl.Tensor(x), 2).numpy()
     expected = torch.nn.functional.max_pool2d(torch.tensor(x), 2).numpy()
     np.testing.assert_array_equal(out, expected)
+    check_module(nn.MaxPool2d(2), torch.nn.MaxPool2d(2), x)  # and the gradient goes to the NaN
 
 
 # ------------------------------------------------------------------ a whole network
@@ -164,7 +144,7 @@ def test_small_cnn_matches_torch_end_to_end():
                             m.Conv2d(4, 6, 3, stride=2), m.ReLU(), m.AdaptiveAvgPool2d(2),
                             m.Flatten(), m.Linear(24, 3))
     torch.manual_seed(3)
-    _compare(build(nn), build(torch.nn), (4, 1, 12, 12))
+    check_module(build(nn), build(torch.nn), (4, 1, 12, 12))
 
 
 def test_float32_stays_float32():
@@ -174,6 +154,48 @@ def test_float32_stays_float32():
     assert y.dtype == np.float32
     y.sum().backward()
     assert x.grad.dtype == np.float32 and conv.weight.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (nn.Conv2d(2, 3, 3, padding=1, groups=1), torch.nn.Conv2d(2, 3, 3, padding=1)),
+    (nn.ConvTranspose2d(2, 3, 3, stride=2), torch.nn.ConvTranspose2d(2, 3, 3, stride=2)),
+    (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+    (nn.AvgPool2d(3, stride=2, padding=1), torch.nn.AvgPool2d(3, stride=2, padding=1)),
+], ids=["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"])
+def test_float32_matches_torch_float32(ours, theirs):
+    check_module(ours, theirs, (2, 2, 6, 6), dtype="float32")
+
+
+# ------------------------------------------------------------------ non-contiguous inputs
+LAYERS_2D = {
+    "conv2d": lambda: (nn.Conv2d(3, 4, 3, padding=1), torch.nn.Conv2d(3, 4, 3, padding=1)),
+    "conv2d_groups_stride": lambda: (nn.Conv2d(4, 2, 3, stride=2, groups=2),
+                                     torch.nn.Conv2d(4, 2, 3, stride=2, groups=2)),
+    "conv_transpose2d": lambda: (nn.ConvTranspose2d(3, 2, 2, stride=2),
+                                 torch.nn.ConvTranspose2d(3, 2, 2, stride=2)),
+    "max_pool2d": lambda: (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+    "avg_pool2d": lambda: (nn.AvgPool2d(2, stride=1), torch.nn.AvgPool2d(2, stride=1)),
+    "adaptive_avg_pool2d": lambda: (nn.AdaptiveAvgPool2d((2, 3)),
+                                    torch.nn.AdaptiveAvgPool2d((2, 3))),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(LAYERS_2D)), batch=st.integers(1, 2),
+       height=st.integers(4, 6), width=st.integers(4, 6))
+def test_2d_layers_on_noncontiguous_inputs(data, name, batch, height, width):
+    channels = 4 if name == "conv2d_groups_stride" else 3
+    x = data.draw(S.arrays((batch, channels, height, width), S.NONCONTIGUOUS), label="x")
+    check_module(*LAYERS_2D[name](), x)
+
+
+def test_channels_last_image_into_conv2d():
+    # an NHWC array seen as NCHW: the most common non-contiguous input of a CNN
+    nhwc = np.random.default_rng(8).standard_normal((2, 6, 5, 3))
+    check_module(nn.Conv2d(3, 4, 3, stride=2, padding=1), torch.nn.Conv2d(3, 4, 3, stride=2,
+                                                                          padding=1),
+                 nhwc.transpose(0, 3, 1, 2))
+    check_module(nn.Conv1d(3, 2, 2), torch.nn.Conv1d(3, 2, 2), nhwc[:, 0].transpose(0, 2, 1))
 
 
 # ------------------------------------------------------------------ gradcheck
@@ -274,19 +296,18 @@ class TestKernelsNojit:
         torch.manual_seed(5)
         kwargs = dict(in_channels=2, out_channels=4, kernel_size=3, stride=2, padding=1,
                       dilation=1, groups=2)
-        _compare(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (2, 2, 5, 4))
+        check_module(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (2, 2, 5, 4))
 
     def test_conv1d_dilated_nojit(self):
         torch.manual_seed(6)
-        _compare(nn.Conv1d(2, 3, 2, dilation=2, padding=1), torch.nn.Conv1d(2, 3, 2, dilation=2,
-                                                                              padding=1),
-                 (2, 2, 6))
+        check_module(nn.Conv1d(2, 3, 2, dilation=2, padding=1),
+                     torch.nn.Conv1d(2, 3, 2, dilation=2, padding=1), (2, 2, 6))
 
     def test_conv_transpose2d_nojit(self):
         torch.manual_seed(7)
         kwargs = dict(in_channels=2, out_channels=2, kernel_size=3, stride=2, output_padding=1)
-        _compare(nn.ConvTranspose2d(**kwargs), torch.nn.ConvTranspose2d(**kwargs), (1, 2, 3, 3))
+        check_module(nn.ConvTranspose2d(**kwargs), torch.nn.ConvTranspose2d(**kwargs), (1, 2, 3, 3))
 
     @pytest.mark.parametrize("ours,theirs,kwargs", [POOL_CASES[i] for i in (1, 3, 7, 8)])
     def test_pool2d_nojit(self, ours, theirs, kwargs):
-        _compare(ours(**kwargs), theirs(**kwargs), (1, 2, 5, 6))
+        check_module(ours(**kwargs), theirs(**kwargs), (1, 2, 5, 6))

@@ -1,14 +1,22 @@
 """Layers, nn.functional layer functions, nn.init and Module features against PyTorch.
 
-Every layer is compared in float64 with torch.nn: weights go ours -> state_dict -> numpy
--> torch.load_state_dict, then forward output, input gradient and every parameter gradient
-(for a random upstream gradient) must agree. Small sizes are gradchecked.
+Every layer is compared in float64 with torch.nn by tests/oracle.py's check_module: weights
+go through state_dict -> numpy -> load_state_dict (torch's into ours, or ours into torch
+where a test set ours by hand), then forward output, input gradient, every parameter
+gradient (for a random upstream gradient) and every buffer must agree. Small sizes are
+gradchecked; a property test feeds non-contiguous inputs.
 """
 import math
+from functools import partial
 
 import numpy as np
 import pytest
+import strategies as S
 import torch
+import torch.nn.functional as TF
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import check, check_module, check_state_dict, copy_like, copy_state
 
 import tinygrad_lr as tl
 import tinygrad_lr.nn.functional as F
@@ -16,7 +24,6 @@ from tinygrad_lr import nn
 from tinygrad_lr.autograd import gradcheck, gradgradcheck
 from tinygrad_lr.nn import init
 
-torch.set_default_dtype(torch.float64)
 RNG = np.random.default_rng(0)
 
 
@@ -24,65 +31,16 @@ def randn(*shape):
     return RNG.standard_normal(shape)
 
 
-def copy_to_torch(ours, theirs):
-    """ours.state_dict() -> numpy -> theirs.load_state_dict (strict: names must agree)."""
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy()))
-                            for k, v in ours.state_dict().items()})
-
-
-def copy_from_torch(theirs, ours):
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
-
-
-def check_against_torch(ours, theirs, *inputs, atol=1e-10, from_torch=False):
-    """Forward output, input gradients and parameter gradients of ours == theirs (float64)."""
-    ours.double()
-    theirs.double()
-    if from_torch:
-        copy_from_torch(theirs, ours)
-    else:
-        copy_to_torch(ours, theirs)
-    xs = [tl.Tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
-    ts = [torch.tensor(x, requires_grad=x.dtype.kind == "f") for x in inputs]
-    out, expected = ours(*xs), theirs(*ts)
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=atol, rtol=1e-8)
-    g = randn(*expected.shape)
-    out.backward(tl.Tensor(g))
-    expected.backward(torch.tensor(g))
-    for i, (x, t) in enumerate(zip(xs, ts)):
-        if t.requires_grad:
-            np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), atol=atol, rtol=1e-8,
-                                       err_msg=f"input {i} gradient")
-    theirs_params = dict(theirs.named_parameters())
-    ours_params = dict(ours.named_parameters())
-    assert ours_params.keys() == theirs_params.keys()
-    for name, p in ours_params.items():
-        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(),
-                                   atol=atol, rtol=1e-8, err_msg=f"gradient of {name}")
-    for name, b in theirs.named_buffers():
-        np.testing.assert_allclose(ours.state_dict()[name].numpy(), b.numpy(), atol=atol,
-                                   err_msg=f"buffer {name}")
-    return out
-
-
-def same_names_and_shapes(ours, theirs):
-    a = {k: tuple(v.shape) for k, v in ours.state_dict().items()}
-    b = {k: tuple(v.shape) for k, v in theirs.state_dict().items()}
-    assert list(a) == list(b) and a == b
-
-
 # ================================================================ Linear, Bilinear, ...
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("batch", [(5,), (2, 3), ()])
 def test_linear_matches_torch(bias, batch):
-    ours, theirs = nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias)
-    same_names_and_shapes(ours, theirs)
-    check_against_torch(ours, theirs, randn(*batch, 4))
+    check_module(nn.Linear(4, 3, bias=bias), torch.nn.Linear(4, 3, bias=bias), (*batch, 4))
 
 
 def test_linear_loads_torch_weights():
-    theirs = torch.nn.Linear(6, 2)
-    check_against_torch(nn.Linear(6, 2), theirs, randn(3, 6), from_torch=True)
+    check_module(nn.Linear(6, 2), torch.nn.Linear(6, 2), (3, 6), weights="torch")
+    check_module(nn.Linear(6, 2), torch.nn.Linear(6, 2), (3, 6), weights="ours")  # and back
 
 
 def test_linear_gradcheck_and_gradgradcheck():
@@ -120,10 +78,8 @@ def test_linear_default_init_follows_torch_scheme():
 @pytest.mark.parametrize("bias", [True, False])
 def test_bilinear_matches_torch(bias):
     ours, theirs = nn.Bilinear(3, 4, 2, bias=bias), torch.nn.Bilinear(3, 4, 2, bias=bias)
-    same_names_and_shapes(ours, theirs)
-    check_against_torch(ours, theirs, randn(5, 3), randn(5, 4))
-    ours, theirs = nn.Bilinear(3, 4, 2, bias=bias), torch.nn.Bilinear(3, 4, 2, bias=bias)
-    check_against_torch(ours, theirs, randn(2, 5, 3), randn(2, 5, 4))
+    check_module(ours, theirs, (5, 3), (5, 4))
+    check_module(ours, theirs, (2, 5, 3), (2, 5, 4))
 
 
 def test_bilinear_gradcheck_init_and_errors():
@@ -142,7 +98,7 @@ def test_identity_and_flatten():
     assert nn.Identity(54, unused=1)(tl.Tensor(x)).numpy() is not None
     np.testing.assert_array_equal(nn.Identity()(tl.Tensor(x)).numpy(), x)
     for args in [(), (0,), (1, 2), (2, -1), (-3, -2)]:
-        check_against_torch(nn.Flatten(*args), torch.nn.Flatten(*args), x)
+        check_module(nn.Flatten(*args), torch.nn.Flatten(*args), x)
         np.testing.assert_array_equal(F.flatten(tl.Tensor(x), *args).numpy(),
                                       torch.flatten(torch.tensor(x), *args).numpy())
     assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
@@ -171,9 +127,8 @@ ACTIVATIONS = [
 
 @pytest.mark.parametrize("ours,theirs", ACTIVATIONS, ids=[repr(a) for a, _ in ACTIVATIONS])
 def test_activation_modules_match_torch(ours, theirs):
-    x = randn(4, 5) * 3
-    check_against_torch(ours, theirs, x)
-    check_against_torch(ours, theirs, randn(2, 3, 4))
+    check_module(ours, theirs, randn(4, 5) * 3)
+    check_module(ours, theirs, (2, 3, 4))
     assert repr(ours) == repr(theirs)
     assert list(ours.parameters()) == []
 
@@ -184,33 +139,25 @@ def test_activation_gradcheck(ours, theirs):
     assert gradcheck(ours, (x,))
 
 
+@pytest.mark.filterwarnings("ignore:Implicit dimension choice")  # torch warns about it
 @pytest.mark.parametrize("ndim", [1, 2, 3, 4])
 def test_softmax_implicit_dim_like_torch(ndim):
-    import warnings
-
-    x = randn(*[3] * ndim)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch warns about the implicit dim
-        expected = torch.nn.Softmax()(torch.tensor(x)).numpy()
-        expected_log = torch.nn.LogSoftmax()(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(nn.Softmax()(tl.Tensor(x)).numpy(), expected, atol=1e-12)
-    np.testing.assert_allclose(nn.LogSoftmax()(tl.Tensor(x)).numpy(), expected_log, atol=1e-12)
+    check_module(nn.Softmax(), torch.nn.Softmax(), (3,) * ndim)
+    check_module(nn.LogSoftmax(), torch.nn.LogSoftmax(), (3,) * ndim)
 
 
-def test_functional_activations_match_torch():
-    x = randn(3, 4) * 2
-    tx = torch.tensor(x)
-    pairs = [(F.relu, torch.nn.functional.relu), (F.sigmoid, torch.sigmoid),
-             (F.tanh, torch.tanh), (lambda t: F.leaky_relu(t, 0.3),
-                                    lambda t: torch.nn.functional.leaky_relu(t, 0.3)),
-             (lambda t: F.elu(t, 2.0), lambda t: torch.nn.functional.elu(t, 2.0)),
-             (lambda t: F.gelu(t, approximate="tanh"),
-              lambda t: torch.nn.functional.gelu(t, approximate="tanh")),
-             (lambda t: F.softplus(t, 3.0, 2.0), lambda t: torch.nn.functional.softplus(t, 3.0, 2.0)),
-             (lambda t: F.softmax(t, 0), lambda t: torch.softmax(t, 0)),
-             (lambda t: F.log_softmax(t, 1), lambda t: torch.log_softmax(t, 1))]
-    for ours, theirs in pairs:
-        np.testing.assert_allclose(ours(tl.Tensor(x)).numpy(), theirs(tx).numpy(), atol=1e-12)
+@pytest.mark.parametrize("ours,theirs", [
+    (F.relu, TF.relu), (F.sigmoid, torch.sigmoid), (F.tanh, torch.tanh),
+    (lambda t: F.leaky_relu(t, 0.3), lambda t: TF.leaky_relu(t, 0.3)),
+    (lambda t: F.elu(t, 2.0), lambda t: TF.elu(t, 2.0)),
+    (lambda t: F.gelu(t, approximate="tanh"), lambda t: TF.gelu(t, approximate="tanh")),
+    (lambda t: F.softplus(t, 3.0, 2.0), lambda t: TF.softplus(t, 3.0, 2.0)),
+    (lambda t: F.softmax(t, 0), lambda t: torch.softmax(t, 0)),
+    (lambda t: F.log_softmax(t, 1), lambda t: torch.log_softmax(t, 1)),
+], ids=["relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu_tanh", "softplus", "softmax",
+        "log_softmax"])
+def test_functional_activations_match_torch(ours, theirs):
+    check(ours, [], theirs, arrays=[randn(3, 4) * 2])
 
 
 def test_gelu_bad_approximate():
@@ -292,8 +239,7 @@ def test_dropout_reproducible_with_manual_seed_and_gradient_is_the_mask():
 def test_embedding_matches_torch_with_repeated_indices():
     idx = np.array([[1, 2, 1], [4, 1, 0]])
     ours, theirs = nn.Embedding(5, 3), torch.nn.Embedding(5, 3)
-    same_names_and_shapes(ours, theirs)
-    check_against_torch(ours, theirs, idx)
+    check_module(ours, theirs, idx)
     # row 1 appears three times: its gradient is the sum of the three output gradients
     g = ours.weight.grad.numpy()
     assert np.abs(g[1]).sum() > 0 and np.all(g[3] == 0)
@@ -303,7 +249,7 @@ def test_embedding_padding_idx():
     idx = np.array([0, 2, 0, 3])
     ours, theirs = nn.Embedding(4, 2, padding_idx=0), torch.nn.Embedding(4, 2, padding_idx=0)
     assert np.all(ours.weight.numpy()[0] == 0)
-    check_against_torch(ours, theirs, idx)
+    check_module(ours, theirs, idx)
     assert np.all(ours.weight.grad.numpy()[0] == 0)
     neg = nn.Embedding(4, 2, padding_idx=-1)
     assert neg.padding_idx == 3 and repr(neg) == repr(torch.nn.Embedding(4, 2, padding_idx=-1))
@@ -339,15 +285,9 @@ def test_one_hot_and_normalize_match_torch():
         F.one_hot(tl.tensor([0.5]))
     x = randn(3, 4)
     x[1] = 0  # a zero row: eps keeps it finite, as in torch
-    for p, dim in [(2.0, 1), (1.0, 0), (3.0, -1)]:
-        xo = tl.Tensor(x, requires_grad=True)
-        xt = torch.tensor(x, requires_grad=True)
-        a, b = F.normalize(xo, p, dim), torch.nn.functional.normalize(xt, p, dim)
-        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-12)
-        g = randn(3, 4)
-        a.backward(tl.Tensor(g))
-        b.backward(torch.tensor(g))
-        np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-10)
+    for p, dim in [(2.0, 1), (1.0, 0), (3.0, -1)]:  # no finite differences at the zero row
+        check(partial(F.normalize, p=p, dim=dim), [], partial(TF.normalize, p=p, dim=dim),
+              arrays=[x], grad_check=False, gradgrad_check=False)
     assert gradcheck(lambda t: F.normalize(t, 2.0, 1), (tl.Tensor(randn(3, 4), requires_grad=True),))
 
 
@@ -361,22 +301,14 @@ BN_CONFIGS = [dict(), dict(affine=False), dict(bias=False), dict(momentum=None),
                                        ("BatchNorm2d", (4, 3, 2, 3))])
 def test_batchnorm_train_steps_then_eval_match_torch(cls, shape, kwargs):
     ours, theirs = getattr(nn, cls)(3, **kwargs), getattr(torch.nn, cls)(3, **kwargs)
-    same_names_and_shapes(ours, theirs)
     assert repr(ours) == repr(theirs)
-    for p in ours.parameters():  # non-trivial affine parameters
+    for p in ours.parameters():  # non-trivial affine parameters, copied into torch's
         p.data[...] = randn(3)
-    for step in range(3):  # running statistics after several steps (buffers compared)
-        for m in (ours, theirs):
-            m.zero_grad()
-        check_against_torch(ours, theirs, randn(*shape) * 2 + 1)
-        copy_to_torch(ours, theirs)
+    for _ in range(3):  # running statistics after several steps (buffers compared)
+        check_module(ours, theirs, randn(*shape) * 2 + 1, weights="ours")
     if ours.track_running_stats:
         assert int(ours.num_batches_tracked.item()) == 3
-    ours.eval()
-    theirs.eval()
-    for m in (ours, theirs):
-        m.zero_grad()
-    check_against_torch(ours, theirs, randn(*shape))
+    check_module(ours.eval(), theirs.eval(), shape, weights="ours")
     if ours.track_running_stats:
         assert int(ours.num_batches_tracked.item()) == 3  # eval does not count
 
@@ -429,12 +361,9 @@ def test_batchnorm_errors():
 
 def test_batchnorm_float32_matches_torch():
     x = randn(8, 4, 3, 3).astype(np.float32)
-    ours, theirs = nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4).float()
-    out = ours(tl.Tensor(x))
-    expected = theirs(torch.tensor(x))
+    out = check_module(nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4), x, dtype="float32",
+                       rtol=1e-6, atol=1e-6)  # running_var among the buffers
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(ours.running_var.numpy(), theirs.running_var.numpy(), rtol=1e-5)
 
 
 # ================================================================ LayerNorm
@@ -445,11 +374,10 @@ def test_batchnorm_float32_matches_torch():
 def test_layernorm_matches_torch(normalized_shape, shape, kwargs):
     ours = nn.LayerNorm(normalized_shape, **kwargs)
     theirs = torch.nn.LayerNorm(normalized_shape, **kwargs)
-    same_names_and_shapes(ours, theirs)
     assert repr(ours) == repr(theirs)
-    for p in ours.parameters():
+    for p in ours.parameters():  # non-trivial affine parameters, copied into torch's
         p.data[...] = randn(*p.shape)
-    check_against_torch(ours, theirs, randn(*shape) * 3 + 2)
+    check_module(ours, theirs, randn(*shape) * 3 + 2, weights="ours")
 
 
 def test_layernorm_gradcheck_and_errors():
@@ -535,19 +463,17 @@ def _torch_model():
 def test_model_repr_names_and_state_dict_match_torch():
     ours, theirs = _model(), _torch_model()
     assert repr(ours) == repr(theirs)
-    same_names_and_shapes(ours, theirs)
+    check_state_dict(ours, theirs)
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert len(list(ours.children())) == 5 and len(list(ours.modules())) == 6
-    copy_to_torch(ours, theirs)  # round trip ours -> torch -> ours
+    copy_state(ours, theirs)  # round trip ours -> torch -> ours
     fresh = _model()
-    copy_from_torch(theirs, fresh)
+    copy_state(theirs, fresh)
     for k, v in ours.state_dict().items():
         np.testing.assert_array_equal(fresh.state_dict()[k].numpy(), v.numpy())
-    x = randn(6, 3)
-    ours.eval(), theirs.eval(), fresh.eval()
-    np.testing.assert_allclose(fresh(tl.Tensor(x.astype(np.float32))).numpy(),
-                               theirs.float()(torch.tensor(x, dtype=torch.float32)).detach().numpy(),
-                               atol=1e-6)
+    # the round-tripped weights give torch's output and gradients (eval: no dropout)
+    check_module(fresh.eval(), theirs.eval(), randn(6, 3).astype(np.float32), dtype="float32",
+                 rtol=1e-7, atol=1e-6)
 
 
 def test_load_state_dict_errors_name_the_keys():
@@ -634,18 +560,9 @@ def _check_layer_norm_kernels(K):
 
 def test_layernorm_float32_and_non_contiguous_input_match_torch():
     x = randn(6, 5, 4).astype(np.float32).transpose(0, 2, 1)  # (6, 4, 5), not contiguous
-    ours, theirs = nn.LayerNorm(5), torch.nn.LayerNorm(5).float()
-    xo = tl.Tensor(x, requires_grad=True)
-    xt = torch.tensor(np.ascontiguousarray(x), requires_grad=True)
-    out, expected = ours(xo), theirs(xt)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-5)
-    g = randn(6, 4, 5).astype(np.float32)
-    out.backward(tl.Tensor(g))
-    expected.backward(torch.tensor(g))
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-4)
-    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-4)
-    assert ours.weight.grad.dtype == np.float32
+    ours = nn.LayerNorm(5)
+    out = check_module(ours, torch.nn.LayerNorm(5), x, dtype="float32", rtol=1e-6, atol=5e-6)
+    assert out.dtype == np.float32 and ours.weight.grad.dtype == np.float32
 
 
 def test_dropout_gradcheck_with_a_fixed_mask_and_seeded_layer_init():
@@ -717,6 +634,7 @@ def test_dtype_mismatch_errors_and_embedding_from_pretrained():
     theirs = torch.nn.Embedding.from_pretrained(torch.tensor(table))
     assert not emb.weight.requires_grad and repr(emb) == repr(theirs)
     np.testing.assert_array_equal(emb(tl.tensor([4, 0])).numpy(), table[[4, 0]])
+    check_module(emb, theirs, np.array([4, 0, 4]))  # frozen: no gradient on either side
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
 
 
@@ -748,3 +666,42 @@ def test_composite_layers_are_twice_differentiable():
     rm, rv = tl.Tensor(randn(2)), tl.Tensor(np.abs(randn(2)) + 0.5)
     assert gradgradcheck(lambda a: F.batch_norm(a, rm, rv, training=False) ** 2, (x1,))
     assert gradgradcheck(lambda a: F.normalize(a) * a, (x1,))
+
+
+# ================================================================ non-contiguous inputs
+LAYERS = {  # name: (ours and torch's layer, input shape)
+    "linear": (lambda: (nn.Linear(4, 3), torch.nn.Linear(4, 3)), (2, 3, 4)),
+    "layer_norm": (lambda: (nn.LayerNorm(4), torch.nn.LayerNorm(4)), (3, 2, 4)),
+    "layer_norm_2d": (lambda: (nn.LayerNorm((2, 4)), torch.nn.LayerNorm((2, 4))), (3, 2, 4)),
+    "batch_norm1d": (lambda: (nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)), (4, 3)),
+    "batch_norm1d_3d": (lambda: (nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)), (4, 3, 2)),
+    "batch_norm2d": (lambda: (nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3)), (2, 3, 2, 3)),
+    "batch_norm2d_eval": (lambda: (nn.BatchNorm2d(3).eval(), torch.nn.BatchNorm2d(3).eval()),
+                          (2, 3, 2, 3)),
+    "softmax": (lambda: (nn.Softmax(1), torch.nn.Softmax(1)), (3, 4, 2)),
+    "log_softmax": (lambda: (nn.LogSoftmax(-1), torch.nn.LogSoftmax(-1)), (3, 4)),
+    "gelu": (lambda: (nn.GELU(), torch.nn.GELU()), (3, 4)),
+    "elu": (lambda: (nn.ELU(), torch.nn.ELU()), (3, 4)),
+    "flatten": (lambda: (nn.Flatten(), torch.nn.Flatten()), (2, 3, 4)),
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(LAYERS)))
+def test_layers_on_noncontiguous_inputs(data, name):
+    make, shape = LAYERS[name]
+    check_module(*make(), data.draw(S.arrays(shape, S.NONCONTIGUOUS), label="x"))
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_bilinear_and_embedding_on_noncontiguous_inputs(data):
+    x1 = data.draw(S.arrays((3, 2, 3), S.NONCONTIGUOUS), label="x1")
+    x2 = data.draw(S.arrays((3, 2, 4), S.NONCONTIGUOUS), label="x2")
+    check_module(nn.Bilinear(3, 4, 2), torch.nn.Bilinear(3, 4, 2), x1, x2)
+    # integer indices 0..4 in a transposed, stepped or flipped array
+    spread = data.draw(S.arrays((3, 4), ("transposed", "strided", "flipped")), label="idx")
+    spread[...] = np.floor((spread + 2) * 1.2)  # in place: the view keeps its strides
+    idx = copy_like(spread, np.int64)
+    assert not idx.flags.c_contiguous
+    check_module(nn.Embedding(5, 2), torch.nn.Embedding(5, 2), idx)

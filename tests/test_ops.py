@@ -3,20 +3,22 @@
 One line per op: `check(fn, shapes)` from tests/oracle.py does all four. Every op here
 supports double backward; grad_check/gradgrad_check=False appear only where finite
 differences do not apply (ties, the zero vector, argmax's integer output) or to keep the
-property tests fast.
+property tests fast. The property tests draw shapes, broadcastable pairs and non-contiguous
+inputs (transposed, stepped, flipped, broadcast; or made with Tensor views) from
+tests/strategies.py.
 """
 import warnings
 
 import numpy as np
 import pytest
+import strategies as S
 import torch
 import torch.nn.functional as TF
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
+from oracle import check
 
 import tinygrad_lr as tl
-from oracle import check
 
 IDX = np.array([[0, 2, 1, 2], [1, 1, 0, 0], [2, 0, 2, 1]])  # for gather / scatter_add
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
@@ -384,16 +386,7 @@ def test_matmul(shapes):
 @pytest.mark.parametrize("sa,sb", [((2, 3, 0), (0, 4)), ((0, 3, 4), (4, 2)), ((2, 3, 4), (4, 0))])
 def test_batched_matmul_with_zero_sized_dims_matches_torch(sa, sb):
     """The leading dims are folded into one GEMM; with K == 0 or no rows it still works."""
-    rng = np.random.default_rng(0)
-    a = tl.tensor(rng.random(sa), requires_grad=True)
-    b = tl.tensor(rng.random(sb), requires_grad=True)
-    (a @ b).sum().backward()
-    ta, tb = torch.tensor(a.numpy(), requires_grad=True), torch.tensor(b.numpy(), requires_grad=True)
-    out = ta @ tb
-    out.sum().backward()
-    assert (a @ b).shape == tuple(out.shape)
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
-    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())
+    check(lambda x, y: x @ y, [sa, sb], grad_check=False, gradgrad_check=False)
 
 
 def test_dot_outer():
@@ -424,56 +417,73 @@ def test_einsum_errors():
 
 
 # ---------------------------------------------------------------- property tests
+# shapes and layouts come from tests/strategies.py; gradcheck is left to the cases above
 SETTINGS = settings(max_examples=25, deadline=None)
+FEW = settings(max_examples=15, deadline=None)  # the non-contiguous sweeps
 BINARY = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
           "div": lambda x, y: x / y, "pow": lambda x, y: x ** y,
           "maximum": lambda x, y: x.maximum(y) if isinstance(x, torch.Tensor) else tl.maximum(x, y)}
+UNARY = {  # op: ours (torch spells it the same) or (ours, torch's)
+    "exp": lambda x: x.exp(), "log": lambda x: x.log(), "sqrt": lambda x: x.sqrt(),
+    "tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid(), "sin": lambda x: x.sin(),
+    "abs": lambda x: x.abs(), "relu": lambda x: x.relu(), "square": lambda x: x.square(),
+    "reciprocal": lambda x: x.reciprocal(), "erf": lambda x: x.erf(),
+    "expm1": lambda x: x.expm1(), "clamp": lambda x: x.clamp(0.7, 1.5),
+    "pow_scalar": lambda x: x ** 1.5, "gelu": (lambda x: x.gelu(), TF.gelu),
+    "softplus": (lambda x: x.softplus(), TF.softplus),
+}
+REDUCE = ["sum", "mean", "amax", "amin", "logsumexp", "var", "std", "prod", "norm"]
+
+
+def _pair(op):
+    return op if isinstance(op, tuple) else (op, None)
+
+
+def _torch_prod(shape, dims, keepdim):
+    """torch's prod takes one dim: flatten the reduced dims into one."""
+    rest = [d for d in range(len(shape)) if d not in dims]
+    kept = tuple(1 if d in dims else n for d, n in enumerate(shape))
+
+    def prod(x):
+        flat = x.permute(rest + list(dims)).reshape([shape[d] for d in rest] + [-1]).prod(-1)
+        return flat.reshape(kept) if keepdim else flat
+    return prod
+
+
+def _reduction(op, shape, dims, keepdim):
+    """(ours, torch's) for reducing `op` over dims."""
+    if op == "norm":
+        return lambda x: x.norm(2, dims, keepdim), None
+    if op == "prod":
+        return lambda x: x.prod(dims, keepdim), _torch_prod(shape, dims, keepdim)
+    return lambda x: getattr(x, op)(dims, keepdim=keepdim), None
+
+
+def _no_single_element_variance(op, shape, dims):
+    # the unbiased variance of a single element is 0/0 (NaN, in torch too)
+    assume(op not in ("var", "std") or np.prod([shape[d] for d in dims]) > 1)
 
 
 @SETTINGS
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
-       op=st.sampled_from(sorted(BINARY)), seed=st.integers(0, 1000))
+@given(shapes=S.broadcastable_shapes(2), op=st.sampled_from(sorted(BINARY)),
+       seed=st.integers(0, 1000))
 def test_broadcasting_binary_ops(shapes, op, seed):
     # the oracle asserts gradient shape == input shape and values == torch
-    check(BINARY[op], shapes.input_shapes, positive=True, seed=seed, grad_check=False,
+    check(BINARY[op], shapes, positive=True, seed=seed, grad_check=False,
           gradgrad_check=False)
 
 
-@st.composite
-def shape_and_dims(draw):
-    shape = draw(array_shapes(min_dims=1, max_dims=4, max_side=3))
-    dims = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=len(shape),
-                         unique=True))
-    return shape, tuple(dims), draw(st.booleans())
-
-
 @SETTINGS
-@given(sdk=shape_and_dims(), op=st.sampled_from(["sum", "mean", "amax", "amin", "logsumexp",
-                                                 "var", "std", "prod", "norm"]),
-       seed=st.integers(0, 1000))
+@given(sdk=S.shape_and_dims(), op=st.sampled_from(REDUCE), seed=st.integers(0, 1000))
 def test_reductions_over_random_dims(sdk, op, seed):
     shape, dims, keepdim = sdk
-    # the unbiased variance of a single element is 0/0 (NaN, in torch too)
-    assume(op not in ("var", "std") or np.prod([shape[d] for d in dims]) > 1)
-    if op == "norm":
-        check(lambda x: x.norm(2, dims, keepdim), [shape], seed=seed, grad_check=False,
-              gradgrad_check=False)
-    elif op == "prod":  # torch's prod takes one dim: flatten the reduced dims into one
-        rest = [d for d in range(len(shape)) if d not in dims]
-        kept = tuple(1 if d in dims else n for d, n in enumerate(shape))
-
-        def torch_prod(x):
-            flat = x.permute(rest + list(dims)).reshape([shape[d] for d in rest] + [-1]).prod(-1)
-            return flat.reshape(kept) if keepdim else flat
-        check(lambda x: x.prod(dims, keepdim), [shape], torch_prod, seed=seed, grad_check=False,
-              gradgrad_check=False)
-    else:
-        check(lambda x: getattr(x, op)(dims, keepdim=keepdim), [shape], seed=seed,
-              grad_check=False, gradgrad_check=False)
+    _no_single_element_variance(op, shape, dims)
+    ours, theirs = _reduction(op, shape, dims, keepdim)
+    check(ours, [shape], theirs, seed=seed, grad_check=False, gradgrad_check=False)
 
 
 @SETTINGS
-@given(shape=array_shapes(min_dims=1, max_dims=4, max_side=4), data=st.data())
+@given(shape=S.shapes(min_dims=1), data=st.data())
 def test_shape_round_trips(shape, data):
     x = tl.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
     perm = data.draw(st.permutations(range(len(shape))))
@@ -485,3 +495,60 @@ def test_shape_round_trips(shape, data):
         np.testing.assert_array_equal(y.numpy(), x.numpy())
     check(lambda t: t.permute(perm), [shape], grad_check=False, gradgrad_check=False)
     check(lambda t: t.transpose(a, b).reshape(-1), [shape], grad_check=False, gradgrad_check=False)
+
+
+# ------------------------------------------------ the same ops on non-contiguous inputs
+# a transposed, stepped, flipped or broadcast (read-only) array as the leaf's storage
+@FEW
+@given(data=st.data(), shape=S.shapes(min_dims=1, max_dims=3), op=st.sampled_from(sorted(UNARY)))
+def test_elementwise_on_noncontiguous_inputs(data, shape, op):
+    ours, theirs = _pair(UNARY[op])
+    x = data.draw(S.arrays(shape, S.NONCONTIGUOUS, positive=True), label="x")
+    check(ours, [], theirs, arrays=[x], grad_check=False, gradgrad_check=False)
+
+
+@FEW
+@given(data=st.data(), shapes=S.broadcastable_shapes(2), op=st.sampled_from(sorted(BINARY)))
+def test_binary_ops_on_noncontiguous_inputs(data, shapes, op):
+    xs = [data.draw(S.arrays(s, S.NONCONTIGUOUS, positive=True), label=f"input {i}")
+          for i, s in enumerate(shapes)]
+    check(BINARY[op], [], arrays=xs, grad_check=False, gradgrad_check=False)
+
+
+@FEW
+@given(data=st.data(), sdk=S.shape_and_dims(), op=st.sampled_from(REDUCE))
+def test_reductions_on_noncontiguous_inputs(data, sdk, op):
+    shape, dims, keepdim = sdk
+    _no_single_element_variance(op, shape, dims)
+    ours, theirs = _reduction(op, shape, dims, keepdim)
+    x = data.draw(S.arrays(shape, S.NONCONTIGUOUS), label="x")
+    check(ours, [], theirs, arrays=[x], grad_check=False, gradgrad_check=False)
+
+
+@FEW
+@given(data=st.data(), sd=S.shape_and_dim(),
+       op=st.sampled_from(["softmax", "log_softmax", "cumsum", "max", "argmax"]))
+def test_dim_ops_on_noncontiguous_inputs(data, sd, op):
+    shape, dim = sd
+    x = data.draw(S.arrays(shape, layouts=("transposed", "strided", "flipped")), label="x")
+    check(lambda t: getattr(t, op)(dim), [], arrays=[x], backward=op != "argmax",
+          grad_check=False, gradgrad_check=False)
+
+
+@FEW
+@given(data=st.data(), shapes=S.matmul_shapes())
+def test_matmul_on_noncontiguous_inputs(data, shapes):
+    xs = [data.draw(S.arrays(s, S.NONCONTIGUOUS), label=f"input {i}") for i, s in enumerate(shapes)]
+    check(lambda a, b: a @ b, [], arrays=xs, grad_check=False, gradgrad_check=False)
+
+
+@FEW
+@given(data=st.data(), shape=S.shapes(min_dims=1, max_dims=3),
+       op=st.sampled_from(["exp", "sum", "softmax", "matmul", "mul_broadcast"]))
+def test_ops_on_tensor_views(data, shape, op):
+    # the view is made with Tensor ops, so its backward is checked as well
+    view = data.draw(S.tensor_views(shape), label="view")
+    fn = {"exp": lambda v: v.exp(), "sum": lambda v: v.sum(0), "softmax": lambda v: v.softmax(-1),
+          "matmul": lambda v: v @ v.transpose(-1, -2) if v.ndim > 1 else v @ v,
+          "mul_broadcast": lambda v: v * v[..., :1]}[op]
+    check(lambda t: fn(view(t)), [view.base_shape], grad_check=False, gradgrad_check=False)

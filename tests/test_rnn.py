@@ -1,6 +1,7 @@
 """RNN, LSTM, GRU and their cells against torch.nn in float64, weights copied through the
 state dict with numpy alone: outputs, final states, the gradients of the input, of the
-initial states and of every parameter; gradcheck on tiny sizes; the errors.
+initial states and of every parameter (tests/oracle.py's check_module); gradcheck on tiny
+sizes; non-contiguous inputs; the errors.
 
 Tests whose name contains `nojit` are small enough to also run with NUMBA_DISABLE_JIT=1
 (`NUMBA_DISABLE_JIT=1 pytest tests/test_rnn.py -k nojit`), which checks the kernels'
@@ -10,11 +11,14 @@ import math
 
 import numpy as np
 import pytest
+import strategies as S
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle import check_module, check_state_dict, copy_state
 
 import tinygrad_lr as tl
 from tinygrad_lr import nn
-from tinygrad_lr.autograd import gradcheck
 
 SEQ, BATCH, INPUT, HIDDEN = 5, 3, 4, 6
 
@@ -47,52 +51,13 @@ def _pair(table, kind, **kwargs):
     torch.manual_seed(0)
     theirs = torch_cls(INPUT, HIDDEN, **extra, **kwargs).double()
     ours = ours_cls(INPUT, HIDDEN, **extra, **kwargs).double()
-    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    copy_state(theirs, ours)
     return ours, theirs
 
 
-def _both(a, requires_grad=True):
-    return tl.Tensor(a, requires_grad=requires_grad), torch.tensor(a, requires_grad=requires_grad)
-
-
-def _as_list(states):
-    return list(states) if isinstance(states, tuple) else [states]
-
-
-def _check_against_torch(ours, theirs, x, initial=None, seed=1, tol=1e-10):
-    """Run both on x (and the initial states), backprop random upstream gradients from the
-    output and every final state, compare values and all gradients."""
-    rng = np.random.default_rng(seed)
-    xo, xt = _both(x)
-    init_o = init_t = None
-    if initial is not None:
-        pairs = [_both(s) for s in initial]
-        init_o, init_t = [p[0] for p in pairs], [p[1] for p in pairs]
-        if len(pairs) == 1:
-            init_o, init_t = init_o[0], init_t[0]
-        else:
-            init_o, init_t = tuple(init_o), tuple(init_t)
-    out_o, last_o = ours(xo, init_o)
-    out_t, last_t = theirs(xt, init_t)
-    results_o = [out_o] + _as_list(last_o)
-    results_t = [out_t] + _as_list(last_t)
-    loss_o, loss_t = 0, 0
-    for ro, rt in zip(results_o, results_t):
-        assert ro.shape == tuple(rt.shape)
-        np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=tol, atol=tol)
-        g = rng.standard_normal(ro.shape)
-        loss_o = loss_o + (ro * tl.Tensor(g)).sum()
-        loss_t = loss_t + (rt * torch.tensor(g)).sum()
-    loss_o.backward()
-    loss_t.backward()
-    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-    if initial is not None:
-        for so, st in zip(_as_list(init_o), _as_list(init_t)):
-            np.testing.assert_allclose(so.grad.numpy(), st.grad.numpy(), rtol=tol, atol=tol)
-    named_theirs = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=tol,
-                                   atol=tol, err_msg=name)
+def _hx(kind, states):
+    """The initial-state argument: (h0, c0) for an LSTM, h0 otherwise."""
+    return tuple(states) if kind == "lstm" else states[0]
 
 
 def _states(kind, num, batch_shape, rng):
@@ -108,7 +73,7 @@ def test_layer_matches_torch(kind, config):
     ours, theirs = _pair(LAYERS, kind, **kwargs)
     shape = (BATCH, SEQ, INPUT) if kwargs.get("batch_first") else (SEQ, BATCH, INPUT)
     x = np.random.default_rng(0).standard_normal(shape)
-    _check_against_torch(ours, theirs, x)
+    check_module(ours, theirs, x, seed=1)
 
 
 @pytest.mark.parametrize("kind", list(LAYERS))
@@ -116,7 +81,7 @@ def test_layer_with_initial_states_matches_torch(kind):
     ours, theirs = _pair(LAYERS, kind, num_layers=2, bidirectional=True)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((SEQ, BATCH, INPUT))
-    _check_against_torch(ours, theirs, x, _states(kind, 4, (BATCH,), rng))
+    check_module(ours, theirs, x, _hx(kind, _states(kind, 4, (BATCH,), rng)), seed=1)
 
 
 @pytest.mark.parametrize("kind", list(LAYERS))
@@ -124,34 +89,26 @@ def test_layer_unbatched_input_matches_torch(kind):
     ours, theirs = _pair(LAYERS, kind, num_layers=2, batch_first=True)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((SEQ, INPUT))  # (seq, feature), whatever batch_first says
-    _check_against_torch(ours, theirs, x, _states(kind, 2, (), rng))
+    check_module(ours, theirs, x, _hx(kind, _states(kind, 2, (), rng)), seed=1)
 
 
 def test_lstm_length_one_sequence_and_batch_one():
     ours, theirs = _pair(LAYERS, "lstm", bidirectional=True)
     x = np.random.default_rng(4).standard_normal((1, 1, INPUT))
-    _check_against_torch(ours, theirs, x)
+    check_module(ours, theirs, x, seed=1)
 
 
-def test_float32_forward_matches_torch():
+def test_float32_matches_torch():
     ours, theirs = _pair(LAYERS, "lstm", num_layers=2, batch_first=True)
-    ours.float()
-    theirs.float()
     x = np.random.default_rng(5).standard_normal((BATCH, SEQ, INPUT)).astype(np.float32)
-    out, (h_n, c_n) = ours(tl.Tensor(x))
-    out_t, (h_t, c_t) = theirs(torch.tensor(x))
+    out, (h_n, c_n) = check_module(ours, theirs, x, dtype="float32", rtol=1e-5, atol=1e-6)
     assert out.dtype == h_n.dtype == c_n.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(c_n.numpy(), c_t.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_dropout_between_layers():
     ours, theirs = _pair(LAYERS, "gru", num_layers=3, dropout=0.5)
     x = tl.Tensor(np.random.default_rng(6).standard_normal((SEQ, BATCH, INPUT)))
-    ours.eval()
-    theirs.eval()  # eval mode: no dropout, exactly torch's output
-    np.testing.assert_allclose(ours(x)[0].numpy(), theirs(torch.tensor(x.numpy()))[0].detach().numpy(),
-                               rtol=1e-10, atol=1e-10)
+    check_module(ours.eval(), theirs.eval(), x.numpy())  # no dropout: exactly torch's
     ours.train()
     tl.manual_seed(0)
     first = ours(x)[0].numpy()
@@ -159,6 +116,29 @@ def test_dropout_between_layers():
     again = ours(x)[0].numpy()
     np.testing.assert_array_equal(first, again)  # the masks come from the global generator
     assert not np.allclose(first, ours.eval()(x)[0].numpy())
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(sorted(LAYERS)), batch_first=st.booleans(),
+       with_state=st.booleans())
+def test_layer_on_noncontiguous_inputs(data, kind, batch_first, with_state):
+    # e.g. a (seq, batch, feature) array handed to a batch_first layer as x.transpose(1, 0, 2)
+    ours, theirs = _pair(LAYERS, kind, batch_first=batch_first, bidirectional=True)
+    shape = (BATCH, SEQ, INPUT) if batch_first else (SEQ, BATCH, INPUT)
+    x = data.draw(S.arrays(shape, S.NONCONTIGUOUS), label="x")
+    states = [data.draw(S.arrays((2, BATCH, HIDDEN), S.NONCONTIGUOUS), label="state")
+              for _ in range(2 if kind == "lstm" else 1)]
+    check_module(ours, theirs, x, *([_hx(kind, states)] if with_state else []))
+
+
+@settings(max_examples=8, deadline=None)
+@given(data=st.data(), kind=st.sampled_from(sorted(CELLS)))
+def test_cell_on_noncontiguous_inputs(data, kind):
+    ours, theirs = _pair(CELLS, kind)
+    x = data.draw(S.arrays((BATCH, INPUT), S.NONCONTIGUOUS), label="x")
+    states = [data.draw(S.arrays((BATCH, HIDDEN), S.NONCONTIGUOUS), label="state")
+              for _ in range(2 if kind == "lstm" else 1)]
+    check_module(ours, theirs, x, _hx(kind, states))
 
 
 def test_dropout_with_one_layer_warns():
@@ -172,28 +152,9 @@ def test_dropout_with_one_layer_warns():
 def test_cell_matches_torch(kind, bias):
     ours, theirs = _pair(CELLS, kind, bias=bias)
     rng = np.random.default_rng(7)
-    xo, xt = _both(rng.standard_normal((BATCH, INPUT)))
-    states = [_both(rng.standard_normal((BATCH, HIDDEN)))
-              for _ in range(2 if kind == "lstm" else 1)]
-    if kind == "lstm":
-        outs_o = ours(xo, (states[0][0], states[1][0]))
-        outs_t = theirs(xt, (states[0][1], states[1][1]))
-    else:
-        outs_o, outs_t = (ours(xo, states[0][0]),), (theirs(xt, states[0][1]),)
-    loss_o, loss_t = 0, 0
-    for ro, rt in zip(outs_o, outs_t):
-        np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-10)
-        g = rng.standard_normal(ro.shape)
-        loss_o = loss_o + (ro * tl.Tensor(g)).sum()
-        loss_t = loss_t + (rt * torch.tensor(g)).sum()
-    loss_o.backward()
-    loss_t.backward()
-    for (so, st) in [(xo, xt)] + states:
-        np.testing.assert_allclose(so.grad.numpy(), st.grad.numpy(), rtol=1e-10, atol=1e-10)
-    named_theirs = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), named_theirs[name].grad.numpy(), rtol=1e-10,
-                                   atol=1e-10, err_msg=name)
+    x = rng.standard_normal((BATCH, INPUT))
+    states = [rng.standard_normal((BATCH, HIDDEN)) for _ in range(2 if kind == "lstm" else 1)]
+    check_module(ours, theirs, x, _hx(kind, states), seed=7)
 
 
 @pytest.mark.parametrize("kind", list(CELLS))
@@ -201,11 +162,7 @@ def test_cell_without_state_and_unbatched(kind):
     ours, theirs = _pair(CELLS, kind)
     x = np.random.default_rng(8).standard_normal(INPUT)
     for inp in (x, x[None]):  # unbatched (input_size,) and a batch of one
-        out_o = _as_list(ours(tl.Tensor(inp)))
-        out_t = _as_list(theirs(torch.tensor(inp)))
-        for ro, rt in zip(out_o, out_t):
-            assert ro.shape == tuple(rt.shape)
-            np.testing.assert_allclose(ro.numpy(), rt.detach().numpy(), rtol=1e-10, atol=1e-10)
+        check_module(ours, theirs, inp)
 
 
 def test_cells_unrolled_equal_the_layer():
@@ -226,12 +183,8 @@ def test_cells_unrolled_equal_the_layer():
 def test_state_dict_names_shapes_and_order_are_torchs(kind):
     ours_cls, torch_cls, extra = LAYERS[kind]
     kwargs = dict(num_layers=2, bidirectional=True, **extra)
-    ours, theirs = ours_cls(3, 5, **kwargs), torch_cls(3, 5, **kwargs)
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-           [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
-    cell_ours, cell_theirs = CELLS[kind][0](3, 5, **extra), CELLS[kind][1](3, 5, **extra)
-    assert [(k, tuple(v.shape)) for k, v in cell_ours.state_dict().items()] == \
-           [(k, tuple(v.shape)) for k, v in cell_theirs.state_dict().items()]
+    check_state_dict(ours_cls(3, 5, **kwargs), torch_cls(3, 5, **kwargs))
+    check_state_dict(CELLS[kind][0](3, 5, **extra), CELLS[kind][1](3, 5, **extra))
 
 
 def test_default_init_is_uniform_within_one_over_sqrt_hidden():
@@ -263,35 +216,26 @@ def test_repr_is_torchs(kind):
 # ------------------------------------------------------------------ gradcheck
 @pytest.mark.parametrize("kind", list(LAYERS))
 def test_gradcheck_layer(kind):
-    tl.manual_seed(0)
-    ours_cls, _, extra = LAYERS[kind]
-    layer = ours_cls(2, 3, num_layers=2, bidirectional=True, **extra).double()
+    # input, initial states and every parameter; the values against torch's on the way
+    torch.manual_seed(0)
+    ours_cls, torch_cls, extra = LAYERS[kind]
     rng = np.random.default_rng(10)
-    x = tl.Tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
-    states = [tl.Tensor(s, requires_grad=True) for s in
-              [rng.standard_normal((4, 2, 3)) for _ in range(2 if kind == "lstm" else 1)]]
-
-    def fn(x, *states_and_params):
-        hx = states_and_params[0] if kind != "lstm" else tuple(states_and_params[:2])
-        out, last = layer(x, hx)
-        return (out, *_as_list(last))
-    assert gradcheck(fn, [x, *states, *layer.parameters()])
+    x = rng.standard_normal((3, 2, 2))
+    states = [rng.standard_normal((4, 2, 3)) for _ in range(2 if kind == "lstm" else 1)]
+    check_module(ours_cls(2, 3, num_layers=2, bidirectional=True, **extra),
+                 torch_cls(2, 3, num_layers=2, bidirectional=True, **extra),
+                 x, _hx(kind, states), grad_check=True)
 
 
 @pytest.mark.parametrize("kind", list(CELLS))
 def test_gradcheck_cell(kind):
-    tl.manual_seed(0)
-    ours_cls, _, extra = CELLS[kind]
-    cell = ours_cls(2, 3, **extra).double()
+    torch.manual_seed(0)
+    ours_cls, torch_cls, extra = CELLS[kind]
     rng = np.random.default_rng(11)
-    x = tl.Tensor(rng.standard_normal((2, 2)), requires_grad=True)
-    states = [tl.Tensor(rng.standard_normal((2, 3)), requires_grad=True)
-              for _ in range(2 if kind == "lstm" else 1)]
-
-    def fn(x, *states_and_params):
-        hx = states_and_params[0] if kind != "lstm" else tuple(states_and_params[:2])
-        return cell(x, hx)
-    assert gradcheck(fn, [x, *states, *cell.parameters()])
+    x = rng.standard_normal((2, 2))
+    states = [rng.standard_normal((2, 3)) for _ in range(2 if kind == "lstm" else 1)]
+    check_module(ours_cls(2, 3, **extra), torch_cls(2, 3, **extra), x, _hx(kind, states),
+                 grad_check=True)
 
 
 def test_double_backward_raises_a_clear_error():
@@ -443,7 +387,7 @@ def test_lstm_and_gru_tiny_match_torch_nojit():
         ours, theirs = _pair(LAYERS, kind, bidirectional=True)
         rng = np.random.default_rng(13)
         x = rng.standard_normal((2, 2, INPUT))
-        _check_against_torch(ours, theirs, x, _states(kind, 2, (2,), rng))
+        check_module(ours, theirs, x, _hx(kind, _states(kind, 2, (2,), rng)), seed=1)
 
 
 # ------------------------------------------------------------------ training
