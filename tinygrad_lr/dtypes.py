@@ -32,8 +32,7 @@ bool_ = np.dtype(np.bool_)  # exported as `tl.bool`; `bool` here would hide the 
 
 half, double, short, long = float16, float64, int16, int64
 # `tl.float`, `tl.int`, `tl.bool` shadow builtins, so the package sets them from here:
-ALIASES = {"float": float32, "int": int32, "bool": bool_, "half": half, "double": double,
-           "short": short, "long": long}
+ALIASES = {"float": float32, "int": int32, "bool": bool_}
 
 SUPPORTED = (float16, float32, float64, int8, int16, int32, int64, uint8, bool_)
 _SUPPORTED_TEXT = "float16, float32, float64, int8, int16, int32, int64, uint8 and bool"
