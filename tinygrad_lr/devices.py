@@ -112,7 +112,10 @@ def check_device(spec, where: str = "device"):
     if isinstance(spec, device):
         return CPU
     if isinstance(spec, str):
-        device(spec)  # raises for anything but the CPU
+        try:
+            device(spec)  # raises for anything but the CPU
+        except DeviceError as e:
+            raise DeviceError(f"{where}: " + str(e).removeprefix("device(): ")) from None
         return CPU
     raise device_error(spec, where)
 
