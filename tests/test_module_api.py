@@ -278,3 +278,30 @@ def test_missing_pytorch_module_methods_say_so():
         nn.Linear(1, 1).compile()
     with pytest.raises(AttributeError, match="'Linear' object has no attribute 'nope'"):
         nn.Linear(1, 1).nope  # noqa: B018
+
+
+LAYERS = [lambda lib, **kw: lib.Linear(2, 3, **kw), lambda lib, **kw: lib.Bilinear(2, 2, 3, **kw),
+          lambda lib, **kw: lib.Conv1d(1, 2, 3, **kw), lambda lib, **kw: lib.Conv2d(1, 2, 3, **kw),
+          lambda lib, **kw: lib.ConvTranspose2d(1, 2, 3, **kw),
+          lambda lib, **kw: lib.BatchNorm1d(3, **kw), lambda lib, **kw: lib.BatchNorm2d(3, **kw),
+          lambda lib, **kw: lib.LayerNorm(3, **kw), lambda lib, **kw: lib.Embedding(4, 2, **kw)]
+
+
+@pytest.mark.parametrize("build", LAYERS)
+def test_layers_take_device_and_dtype_and_follow_the_default_dtype(build):
+    ours = build(nn, device="cpu", dtype=dtypes.float64)
+    theirs = build(torch.nn, device="cpu", dtype=torch.float64)
+    assert [str(t.dtype) for t in ours.state_dict().values()] == \
+        [str(t.dtype).removeprefix("torch.") for t in theirs.state_dict().values()]
+    try:
+        dtypes.set_default_dtype("float64")
+        torch.set_default_dtype(torch.float64)
+        assert [str(t.dtype) for t in build(nn).state_dict().values()] == \
+            [str(t.dtype).removeprefix("torch.") for t in build(torch.nn).state_dict().values()]
+    finally:
+        dtypes.set_default_dtype("float32")
+        torch.set_default_dtype(torch.float32)
+    with pytest.raises(DeviceError, match="CPU only"):
+        build(nn, device="cuda")
+    with pytest.raises(TypeError, match="floating-point dtype"):
+        build(nn, dtype=dtypes.int64)
