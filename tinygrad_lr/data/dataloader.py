@@ -25,7 +25,8 @@ class DataLoader:
       `drop_last=True` (the last, smaller batch is dropped).
     - `shuffle=True` draws a new order every epoch. With `seed` the sequence of orders is
       repeatable for this loader; without it the orders come from the global generator,
-      so `tl.manual_seed(n)` makes them repeatable.
+      so `tl.manual_seed(n)` makes them repeatable. `generator=` (a tl.Generator, as
+      PyTorch's) draws the orders from that generator instead.
     - A TensorDataset (or a Subset of one) is batched by indexing its tensors with an
       array of row numbers: one numpy call per tensor and batch.
     - PyTorch's `num_workers`, `pin_memory` and `persistent_workers` are accepted so that
@@ -34,7 +35,7 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 collate_fn=None, *, num_workers=0, pin_memory=False,
+                 collate_fn=None, *, generator=None, num_workers=0, pin_memory=False,
                  persistent_workers=False):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
@@ -52,7 +53,10 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.seed = seed
         self.collate_fn = collate_fn or default_collate
-        self._rng = np.random.default_rng(seed) if seed is not None else None
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: give seed or generator, not both")
+        self._rng = _random.numpy_generator(generator) if generator is not None else \
+            np.random.default_rng(seed) if seed is not None else None
 
     def __len__(self):
         n = len(self.dataset)
