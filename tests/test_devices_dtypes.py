@@ -303,3 +303,16 @@ def test_as_torch_refuses_when_the_real_torch_is_loaded():
     with pytest.raises(RuntimeError, match="real PyTorch is already imported"):
         compat.as_torch()
     assert sys.modules["torch"] is torch
+
+
+@pytest.mark.xfail(strict=True, reason="tinygrad_lr/__init__.py does not re-export "
+                   "torch_namespace yet (the lead wires it, issue 10)")
+def test_the_package_has_pytorchs_top_level_names():
+    from tinygrad_lr import torch_namespace
+
+    for name in torch_namespace.__all__:
+        assert getattr(tl, name) is getattr(torch_namespace, name), name
+    for name in ("cuda", "cpu", "accelerator", "backends", "utils"):
+        assert getattr(tl, name).__name__ == f"tinygrad_lr.{name}"
+    with pytest.raises(compat.MissingAPIError, match="tinygrad_lr has no torch.compile"):
+        tl.compile  # noqa: B018
