@@ -11,6 +11,15 @@ from tinygrad_lr import compat, devices, dtypes, nn
 from tinygrad_lr.devices import DeviceError
 
 
+@pytest.fixture(autouse=True)
+def _torch_default_float32():
+    """PyTorch's defaults here (tests/test_layers.py makes float64 the session default)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(old)
+
+
 def pair(build):
     """The same model built with both libraries."""
     return build(nn), build(torch.nn)
