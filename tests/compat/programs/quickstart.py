@@ -88,10 +88,11 @@ for t in range(epochs):
     test(test_dataloader, model, loss_fn)
 print("Done!")
 
-path = os.path.join(tempfile.mkdtemp(), "model.pth")
-torch.save(model.state_dict(), path)
-model = NeuralNetwork().to(device)
-model.load_state_dict(torch.load(path, weights_only=True))
+with tempfile.TemporaryDirectory() as folder:
+    path = os.path.join(folder, "model.pth")
+    torch.save(model.state_dict(), path)
+    model = NeuralNetwork().to(device)
+    model.load_state_dict(torch.load(path, weights_only=True))
 model.eval()
 x, y = test_data[0][0], test_data[0][1]
 with torch.no_grad():
