@@ -186,7 +186,7 @@ def test_forward_hooks_as_torch(lib, t):
 def test_state_dict_is_detached_and_shares_storage():
     model = nn.Linear(2, 2)
     sd = model.state_dict()
-    assert not sd["weight"].requires_grad and type(sd["weight"]) is tl.Tensor
+    assert not sd["weight"].requires_grad
     sd["weight"] += 1  # in place on the detached alias changes the model, as in torch
     assert np.all(model.weight.numpy() == sd["weight"].numpy())
     assert model.state_dict(keep_vars=True)["weight"] is model.weight
@@ -197,6 +197,15 @@ def test_state_dict_is_detached_and_shares_storage():
     assert np.all(model.weight.numpy() == best["weight"].numpy())
     dest = {}
     assert model.state_dict(destination=dest) is dest and list(dest) == ["weight", "bias"]
+
+
+def test_what_is_computed_from_a_parameter_is_a_plain_tensor():
+    layer = nn.Embedding(3, 2)
+    w = layer.weight
+    for t in (layer.state_dict()["weight"], w.data, w.detach(), w * 2, w[0], w.reshape(6),
+              layer(tl.tensor([0, 1]))):
+        assert type(t) is tl.Tensor  # as in PyTorch
+    assert type(copy.deepcopy(w)) is nn.Parameter and type(w) is nn.Parameter
 
 
 def test_apply_visits_children_first_then_the_module():

@@ -34,12 +34,14 @@ def _preview_wiring(tl):
     for name in torch_namespace.__all__:
         setattr(tl, name, getattr(torch_namespace, name))
     lazy = ("cuda", "cpu", "accelerator", "backends", "utils", "dtypes", "devices", "compat")
-    original = tl.__getattr__
+    original = getattr(tl, "__getattr__", None)
 
     def __getattr__(name):
         if name in lazy:
             return importlib.import_module(f"tinygrad_lr.{name}")
         try:
+            if original is None:
+                raise AttributeError(name)
             return original(name)
         except AttributeError:
             raise compat.missing_attribute("torch", name, dir(tl)) from None
