@@ -254,3 +254,22 @@ def test_digits_load_offline():
     sklearn_datasets = pytest.importorskip("sklearn.datasets")
     ref = sklearn_datasets.load_digits()
     assert np.array_equal(X.numpy() * 16, ref.data) and np.array_equal(y.numpy(), ref.target)
+
+
+def test_generator_argument_as_torch():
+    ds = TensorDataset(tl.tensor(np.arange(20.0).reshape(10, 2)))
+    split = [random_split(ds, [6, 4], tl.random.Generator().manual_seed(5))[1].indices
+             for _ in range(2)]
+    np.testing.assert_array_equal(*split)
+    orders = [[b[0].numpy()[:, 0].tolist() for b in DataLoader(
+        ds, batch_size=5, shuffle=True, generator=tl.random.Generator().manual_seed(2))]
+        for _ in range(2)]
+    assert orders[0] == orders[1] and sorted(sum(orders[0], [])) == list(range(0, 20, 2))
+    with pytest.raises(ValueError, match="seed or generator, not both"):
+        random_split(ds, [5, 5], tl.random.Generator(), seed=1)
+    with pytest.raises(TypeError, match="generator must be a tl.Generator"):
+        random_split(ds, [5, 5], 3)
+    loader = DataLoader(ds, batch_size=4, num_workers=2, pin_memory=True)
+    assert len(list(loader)) == 3
+    with pytest.raises(ValueError, match="num_workers must be an integer >= 0"):
+        DataLoader(ds, num_workers=-1)

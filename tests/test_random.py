@@ -61,7 +61,7 @@ def test_generator_follows_torch_generator():
     y = a.numpy_generator.random(4)
     assert np.array_equal(x, b.numpy_generator.random(4))
     assert np.array_equal(y, b.set_state(state).numpy_generator.random(4))
-    with pytest.raises(ValueError, match="only the cpu device"):
+    with pytest.raises(RuntimeError, match="runs on the CPU only; device 'cuda'"):
         R.Generator("cuda")
     assert "initial_seed=1" in repr(a)
 

@@ -20,8 +20,10 @@ import threading
 
 import numpy as np
 
+from .devices import check_device
+
 __all__ = ["Generator", "default_generator", "generator", "get_rng_state", "initial_seed",
-           "isolated_rng", "manual_seed", "seed", "set_rng_state"]
+           "isolated_rng", "manual_seed", "numpy_generator", "seed", "set_rng_state"]
 
 
 class Generator:
@@ -31,8 +33,7 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
-            raise ValueError(f"Generator: only the cpu device exists, got {device!r}")
+        check_device(device, "Generator(): device")
         self.seed()
 
     def manual_seed(self, seed):
@@ -179,3 +180,14 @@ def isolated_rng(seed=None):
 def generator():
     """The numpy Generator to draw from now (the default one, or this thread's own)."""
     return _current().numpy_generator
+
+
+def numpy_generator(generator=None):
+    """The numpy Generator that a `generator=` argument means: the current default one for
+    None (see `generator()`), else the given tl.Generator's."""
+    if generator is None:
+        return _current().numpy_generator
+    if isinstance(generator, Generator):
+        return generator.numpy_generator
+    raise TypeError(f"generator must be a tl.Generator or None, got "
+                    f"{type(generator).__name__}")

@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .compat import missing_attribute
 from .graph.engine import accumulate_into_grad, run_backward
 from .graph.function import CopySlices, refresh_view, view_positions
 from .graph.grad_mode import STATE
@@ -59,6 +60,9 @@ class Tensor(TensorBase):
 
     __slots__ = ()
     __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
+
+    def __getattr__(self, name):  # only called for names that do not exist
+        raise missing_attribute("Tensor", name, dir(Tensor))
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self._data = _to_array(data, dtype)
@@ -957,14 +961,6 @@ def _compare(np_fn, a, b):
 
 
 # ================================================================ functions
-def tensor(data, requires_grad=False, dtype=None):
-    """A new tensor holding a copy of `data`, as torch.tensor (`Tensor(array)` and
-    `from_numpy` share the array instead)."""
-    if isinstance(data, np.ndarray):
-        data = data.copy()
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
 def where(cond, a, b):
     cond = cond if isinstance(cond, Tensor) else Tensor(cond)
     if cond.dtype != np.bool_:

@@ -11,8 +11,14 @@ from .anomaly import detect_anomaly
 from .functional import grad, hessian, hvp, jacobian, jvp, vjp
 from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradcheck_model,
                         gradcheck_report, gradgradcheck)
+from ..compat import missing_attribute
 
 __all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
            "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck",
            "gradcheck_report", "gradcheck_model", "GradcheckError", "GradcheckReport"]
+
+
+def __getattr__(name):
+    """A PyTorch name that tinygrad_lr does not have fails saying so."""
+    raise missing_attribute("torch.autograd", name, globals())

@@ -104,10 +104,14 @@ class DataLoader:
       stopped. This is what resumable training needs.
     - A TensorDataset (or a Subset of one) is batched by indexing its tensors with an
       array of row numbers: one numpy call per tensor and batch.
+    - PyTorch's `num_workers`, `pin_memory` and `persistent_workers` are accepted so that
+      PyTorch code runs unchanged; batches are always loaded in the main process (there
+      are no worker processes) and there is no device memory to pin.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 collate_fn=None, generator=None):
+                 collate_fn=None, generator=None, *, num_workers=0, pin_memory=False,
+                 persistent_workers=False):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
@@ -123,6 +127,12 @@ class DataLoader:
         if generator is not None and not isinstance(generator, _random.Generator):
             raise TypeError(f"DataLoader: generator must be a tinygrad_lr.random.Generator, "
                             f"got {type(generator).__name__}")
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)) \
+                or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an integer >= 0, got "
+                             f"{num_workers!r}")
+        self.num_workers, self.pin_memory = int(num_workers), bool(pin_memory)
+        self.persistent_workers = bool(persistent_workers)
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)

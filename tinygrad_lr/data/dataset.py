@@ -93,16 +93,19 @@ def _split_lengths(lengths, n):
     return counts
 
 
-def random_split(dataset, lengths, seed=None):
+def random_split(dataset, lengths, generator=None, *, seed=None):
     """Split `dataset` into non-overlapping random Subsets of the given lengths.
 
     `lengths` are sample counts adding up to len(dataset), or fractions adding up to 1
-    (e.g. `[0.8, 0.2]`). `seed` makes the split repeatable; without it the split draws from
-    the global generator (`tl.manual_seed`).
+    (e.g. `[0.8, 0.2]`). `seed` (or a tl.Generator, PyTorch's way) makes the split
+    repeatable; without either the split draws from the global generator (`tl.manual_seed`).
     """
     n = len(dataset)
     counts = _split_lengths(lengths, n)
-    rng = np.random.default_rng(seed) if seed is not None else _random.generator()
+    if seed is not None and generator is not None:
+        raise ValueError("random_split: give seed or generator, not both")
+    rng = np.random.default_rng(seed) if seed is not None else \
+        _random.numpy_generator(generator)
     order = rng.permutation(n)
     parts, start = [], 0
     for c in counts:

@@ -3,7 +3,13 @@ from . import functional, init, utils
 from .conv import *  # noqa: F401,F403  Conv1d, Conv2d, ConvTranspose2d, pooling
 from .layers import *  # noqa: F401,F403  Linear, Dropout, Embedding, activations, ...
 from .loss import *  # noqa: F401,F403  every loss module
-from .module import Module, ModuleDict, ModuleList, Sequential
+from .module import Module, ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .normalization import *  # noqa: F401,F403  BatchNorm1d/2d, LayerNorm
 from .parameter import Parameter
 from .rnn import *  # noqa: F401,F403  RNN, LSTM, GRU and their cells
+from ..compat import missing_attribute
+
+
+def __getattr__(name):
+    """A PyTorch name that tinygrad_lr does not have fails saying so."""
+    raise missing_attribute("torch.nn", name, globals())

@@ -2,6 +2,9 @@
 construction, naming the layer and the argument, not later as a numpy error."""
 import numbers
 
+from ..devices import check_device
+from ..dtypes import get_default_dtype, resolve_dtype
+
 
 def check_size(layer, what, value, minimum=0):
     """`value` as an int, if it is an integral number >= minimum (a bool is not a size)."""
@@ -17,3 +20,16 @@ def check_dropout(layer, what, p):
     if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
         raise ValueError(f"{layer}: {what} must be a probability in [0, 1), got {p!r}")
     return float(p)
+
+
+def factory_dtype(layer, device, dtype):
+    """The dtype of a new layer's parameters from PyTorch's `device=`/`dtype=` constructor
+    keywords: `dtype`, else the default dtype (tl.set_default_dtype). Only the CPU is a
+    device."""
+    check_device(device, f"{layer}: device")
+    dt = resolve_dtype(dtype, f"{layer}: dtype")
+    if dt is None:
+        return get_default_dtype()
+    if dt.kind != "f":
+        raise TypeError(f"{layer}: parameters need a floating-point dtype, got {dt}")
+    return dt

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import functional_conv as F
 from . import init
-from ._checks import check_size
+from ._checks import check_size, factory_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -28,7 +28,7 @@ class _ConvNd(Module):
     transposed = False
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                 bias, output_padding=0):
+                 bias, output_padding=0, device=None, dtype=None):
         super().__init__()
         layer, nd = type(self).__name__, self.nd
         in_channels = check_size(layer, "in_channels", in_channels, 1)
@@ -56,9 +56,10 @@ class _ConvNd(Module):
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
             shape = (out_channels, in_channels // groups) + self.kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=np.float32))
+        dtype = factory_dtype(layer, device, dtype)
+        self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=np.float32))
+            self.bias = Parameter(np.empty(out_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -88,9 +89,9 @@ class Conv1d(_ConvNd):
     nd = 1
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True):
+                 groups=1, bias=True, device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
+                         groups, bias, device=device, dtype=dtype)
 
     def forward(self, x):
         return F._conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
@@ -101,9 +102,9 @@ class Conv2d(_ConvNd):
     """Input (N, C_in, H, W) -> (N, C_out, H_out, W_out); weight (C_out, C_in // groups, kh, kw)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True):
+                 groups=1, bias=True, device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias)
+                         groups, bias, device=device, dtype=dtype)
 
     def forward(self, x):
         return F._conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
@@ -119,9 +120,9 @@ class ConvTranspose2d(_ConvNd):
     transposed = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1):
+                 output_padding=0, groups=1, bias=True, dilation=1, device=None, dtype=None):
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, output_padding)
+                         groups, bias, output_padding, device, dtype)
 
     def forward(self, x):
         return F._conv_transpose(x, self.weight, self.bias, self.stride, self.padding,

@@ -3,3 +3,9 @@ from .functional_conv import *  # noqa: F401,F403  conv1d, conv2d, conv_transpos
 from .functional_dropout import *  # noqa: F401,F403  dropout
 from .functional_layers import *  # noqa: F401,F403  linear, activations, dropout, norms, embedding
 from .loss_functions import *  # noqa: F401,F403  every loss, l1_penalty, l2_penalty
+from ..compat import missing_attribute
+
+
+def __getattr__(name):
+    """A PyTorch name that tinygrad_lr does not have fails saying so."""
+    raise missing_attribute("torch.nn.functional", name, globals())

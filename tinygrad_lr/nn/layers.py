@@ -8,7 +8,7 @@ import numpy as np
 from . import functional_layers as F
 from .functional_dropout import dropout
 from . import init
-from ._checks import check_dropout, check_size
+from ._checks import check_dropout, check_size, factory_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -16,20 +16,21 @@ __all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Dropout", "Embedding", 
            "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax"]
 
 
-def _empty(*shape):
-    return Parameter(np.empty(shape, dtype=np.float32))
+def _empty(dtype, *shape):
+    return Parameter(np.empty(shape, dtype=dtype))
 
 
 class Linear(Module):
     """y = x @ weight.T + bias, weight of shape (out_features, in_features)."""
 
-    def __init__(self, in_features, out_features, bias=True):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features = check_size("Linear", "in_features", in_features)
         self.out_features = check_size("Linear", "out_features", out_features)
-        self.weight = _empty(self.out_features, self.in_features)
+        dtype = factory_dtype("Linear", device, dtype)
+        self.weight = _empty(dtype, self.out_features, self.in_features)
         if bias:
-            self.bias = _empty(self.out_features)
+            self.bias = _empty(dtype, self.out_features)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -51,14 +52,16 @@ class Linear(Module):
 class Bilinear(Module):
     """y_k = x1 @ weight[k] @ x2 + bias[k], weight of shape (out, in1, in2)."""
 
-    def __init__(self, in1_features, in2_features, out_features, bias=True):
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
         super().__init__()
         self.in1_features = check_size("Bilinear", "in1_features", in1_features)
         self.in2_features = check_size("Bilinear", "in2_features", in2_features)
         self.out_features = check_size("Bilinear", "out_features", out_features)
-        self.weight = _empty(self.out_features, self.in1_features, self.in2_features)
+        dtype = factory_dtype("Bilinear", device, dtype)
+        self.weight = _empty(dtype, self.out_features, self.in1_features, self.in2_features)
         if bias:
-            self.bias = _empty(self.out_features)
+            self.bias = _empty(dtype, self.out_features)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -122,7 +125,8 @@ class Embedding(Module):
     """A lookup table: integer indices -> rows of weight (num_embeddings, embedding_dim),
     initialised N(0, 1) with the padding_idx row zero (it also never gets a gradient)."""
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, *, device=None,
+                 dtype=None):
         super().__init__()
         self.num_embeddings = check_size("Embedding", "num_embeddings", num_embeddings)
         self.embedding_dim = check_size("Embedding", "embedding_dim", embedding_dim)
@@ -132,7 +136,8 @@ class Embedding(Module):
                                  f"num_embeddings ({self.num_embeddings})")
             padding_idx = padding_idx % self.num_embeddings
         self.padding_idx = padding_idx
-        self.weight = _empty(self.num_embeddings, self.embedding_dim)
+        self.weight = _empty(factory_dtype("Embedding", device, dtype), self.num_embeddings,
+                             self.embedding_dim)
         self.reset_parameters()
 
     @classmethod

@@ -8,7 +8,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import functional_layers as F
 from . import init
-from ._checks import check_size
+from ._checks import check_size, factory_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -20,22 +20,23 @@ class _BatchNorm(Module):
     _expected = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, *, bias=True):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features = check_size(type(self).__name__, "num_features", num_features, 1)
+        dtype = factory_dtype(type(self).__name__, device, dtype)
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
-            self.weight = Parameter(np.ones(self.num_features, dtype=np.float32))
+            self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
         if affine and bias:
-            self.bias = Parameter(np.zeros(self.num_features, dtype=np.float32))
+            self.bias = Parameter(np.zeros(self.num_features, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, np.float32)))
-            self.register_buffer("running_var", Tensor(np.ones(self.num_features, np.float32)))
+            self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype)))
             self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.register_buffer("running_mean", None)
@@ -100,17 +101,19 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """Normalise over the trailing normalized_shape dims of each sample."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(check_size("LayerNorm", "normalized_shape", n, 1)
                                       for n in normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = factory_dtype("LayerNorm", device, dtype)
         if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=np.float32))
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
             if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=np.float32))
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype))
             else:
                 self.register_parameter("bias", None)
         else:

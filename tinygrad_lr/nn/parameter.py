@@ -13,5 +13,12 @@ class Parameter(Tensor):
         super().__init__(data._data if isinstance(data, Tensor) else data,
                          requires_grad=requires_grad)
 
+    @classmethod
+    def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
+        # what an op (or detach, .data) makes from a parameter is a plain Tensor, as in
+        # PyTorch: a result that stayed a Parameter would print as one and would register
+        # itself as a parameter when assigned to a module attribute
+        return Tensor._make(data, requires_grad, grad_fn, output_nr)
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()

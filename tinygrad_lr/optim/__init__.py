@@ -10,6 +10,12 @@ from .newton import Newton
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
+from ..compat import missing_attribute
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
            "Adamax", "Newton", "LBFGS", "lr_scheduler"]
+
+
+def __getattr__(name):
+    """A PyTorch name that tinygrad_lr does not have fails saying so."""
+    raise missing_attribute("torch.optim", name, globals())
