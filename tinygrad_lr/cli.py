@@ -75,11 +75,15 @@ def cmd_lr_find(args):
     ex = make_experiment(_config(args))
     result = lr_find(ex["model"], ex["loss_fn"], ex["optimizer"], ex["train_loader"],
                      start_lr=args.start_lr, end_lr=args.end_lr, num_iter=args.num_iter)
-    print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.2g} to "
-          f"{result.lrs[-1]:.2g}{' (stopped: loss diverged)' if result.diverged else ''}")
-    print(f"  suggested lr (lowest loss / 10): {result.suggested_lr:.3g}")
-    print(f"  lr at the lowest loss:           {result.min_loss_lr:.3g}")
-    print(f"  lr of the steepest fall:         {result.steepest_lr:.3g}")
+    print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to "
+          f"{result.lrs[-1]:.3g}{' (stopped: loss diverged)' if result.diverged else ''}")
+    lo, hi = result.considered
+    print(f"  suggestions read between {lo:.3g} and {hi:.3g} (the first "
+          f"{result.skip_start} and last {result.skip_end} steps are ignored)")
+    print(f"  suggested lr (steepest fall):    {result.suggested_lr:.3g}")
+    print(f"  valley rule (fastai):            {result.valley_lr:.3g}")
+    print(f"  lowest loss:                     {result.min_loss_lr:.3g} "
+          f"(/ 10 = {result.minimum_lr:.3g})")
     if args.plot:
         result.plot(path=args.plot)
         print(f"plot written to {args.plot}")

@@ -103,25 +103,43 @@ def plot_grad_norms(runs, path=None):
 
 
 def plot_lr_find(result, path=None):
-    """Smoothed loss against the learning rate (log scale) with the suggested lr marked."""
+    """The range test: raw and smoothed loss against the lr (log scale), the points the
+    suggestions ignore shaded, and the suggestions marked where they are read.
+
+    The smoothed curve is a moving average of past steps, so it lags the raw loss: its
+    minimum sits to the right of the raw loss's. Each suggestion is read at the lr its
+    smoothed point is centred on (the title says by how much that shifts it)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.plot(result.lrs, result.raw_losses, alpha=0.3, label="batch loss")
-    ax.plot(result.lrs, result.losses, label="smoothed loss")
-    ax.axvline(result.suggested_lr, color="tab:red", ls="--",
-               label=f"suggested lr {result.suggested_lr:.2g} (lowest loss / 10)")
-    ax.axvline(result.steepest_lr, color="tab:green", ls="-.",
-               label=f"steepest fall at {result.steepest_lr:.2g}")
-    ax.axvline(result.min_loss_lr, color="tab:gray", ls=":",
-               label=f"lowest loss at {result.min_loss_lr:.2g}")
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    lrs, raw, smooth = (np.asarray(v, dtype=np.float64) for v in
+                        (result.lrs, result.raw_losses, result.losses))
+    ax.plot(lrs, raw, color="tab:blue", alpha=0.35, lw=1, label="mini-batch loss (raw)")
+    ax.plot(lrs, smooth, color="tab:orange", lw=2,
+            label=f"smoothed: debiased moving average (factor {result.smoothing:g})")
+    lo_edge, hi_edge = result.considered
+    ax.axvspan(lrs[0], lo_edge, color="gray", alpha=0.12, lw=0)
+    ax.axvspan(hi_edge, lrs[-1], color="gray", alpha=0.12, lw=0,
+               label="ignored by the suggestions")
+    for lr, color, ls, text in (
+            (result.suggested_lr, "tab:red", "--", "suggested: steepest fall"),
+            (result.valley_lr, "tab:purple", "-.", "valley rule (fastai)"),
+            (result.min_loss_lr, "tab:gray", ":", "lowest loss")):
+        ax.axvline(lr, color=color, ls=ls, label=f"{text} at {lr:.3g}")
     ax.set_xscale("log")
-    best = int(np.argmin(result.losses))
-    lo = min(min(result.losses), min(result.raw_losses[:best + 1]))
-    hi = max(result.losses[0], min(result.losses) * 1.5)
-    ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.3 * (hi - lo) + 1e-12)
-    ax.set(xlabel="learning rate", ylabel="loss", title="Learning-rate range test")
+    # the y-range follows the useful part: from the lowest point to a bit above the start
+    window = slice(result.skip_start, len(lrs) - result.skip_end)
+    lo = min(smooth[window].min(), np.percentile(raw[window], 5))
+    hi = max(smooth[0], smooth[window].max() if not result.diverged else smooth[0])
+    pad = 0.1 * (hi - lo) + 1e-12
+    ax.set_ylim(lo - pad, hi + 3 * pad)
+    lag = result.lr_ratio ** result.lag_steps
+    ax.set(xlabel="learning rate (log scale)", ylabel="training loss",
+           title=f"Learning-rate range test, {len(lrs)} steps. The average lags "
+                 f"~{result.lag_steps:.3g} steps (x{lag:.3g} in lr):\nthe lines mark "
+                 "where the smoothed curve's points are centred")
+    ax.title.set_fontsize(10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
     return _finish(fig, path)
 
 
