@@ -42,7 +42,9 @@ class LRFinderResult:
         loss_w = np.array(losses[skip_start:stop])
         # a point of the smoothed curve at step i describes the raw losses around step
         # i - lag(i): the suggestions are read there, not where the average got to
-        at = lambda k: float(lrs[_centre(skip_start + k, smoothing)])  # noqa: E731
+        def at(k):
+            return float(lrs[_centre(skip_start + k, smoothing)])
+
         best = int(np.argmin(loss_w))
         self.min_loss_lr = at(best)
         self.minimum_lr = self.min_loss_lr / 10
