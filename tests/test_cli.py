@@ -3,6 +3,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import tinygrad_lr as tl
@@ -143,7 +144,30 @@ def test_bench_outside_a_checkout_says_so(monkeypatch, capsys):
 def test_demo_runs_quickly(tmp_path, capsys):
     assert cli.main(["demo", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "normal equation" in out and "diverging" in out and "test accuracy" in out
-    assert out.count("yes") >= 1  # the diverging learning rate is reported as diverged
-    if "loss curves written" in out:
+    assert "normal equation" in out and "test accuracy" in out
+    rows = {line.split(" (")[0]: line for line in out.splitlines()
+            if line.startswith(("0.01 (", "0.2 (", "0.4 (", "0.45 ("))}
+    assert "monotone" in rows["0.01"] and "monotone" in rows["0.2"]
+    assert "oscillating, damped" in rows["0.4"]
+    assert "diverging: zig-zag grows" in rows["0.45"]
+    assert "iterations per epoch" in out and "chance = 10%" in out
+    if "figures written" in out:
         assert (tmp_path / "loss_curves.png").exists()
+        assert (tmp_path / "gradient_descent.png").exists()
+
+
+def test_demo_tells_monotone_oscillating_and_diverging_apart():
+    from tinygrad_lr.demo import describe_path
+
+    steady = np.cumsum(np.full((10, 2), 0.1), axis=0)
+    assert describe_path(steady, [5.0, 1.0]) == "monotone"
+    zigzag = np.array([[(-0.5) ** k, 0.0] for k in range(12)])
+    assert describe_path(zigzag, [5.0, 1.0]).startswith("oscillating, damped (10 turns")
+    growing = np.array([[(-2.0) ** k, 0.0] for k in range(12)])
+    assert describe_path(growing, [5.0, 1e9]).startswith("diverging: zig-zag grows x1.02e+03")
+
+
+def test_demo_without_plots_writes_nothing(tmp_path, capsys):
+    out_dir = tmp_path / "figs"
+    assert cli.main(["demo", "--quick", "--no-plot", "--out", str(out_dir)]) == 0
+    assert not out_dir.exists() and "figures written" not in capsys.readouterr().out

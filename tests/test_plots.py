@@ -117,7 +117,7 @@ def test_loss_curves_clip_a_diverging_run_and_draw_the_reference(tmp_path):
                              path=tmp_path / "c.png", x="iteration")
     ax = fig.axes[0]
     assert ax.get_ylim() == (0, 2) and _png(tmp_path / "c.png")
-    assert any("diverging: diverged" in t.get_text() for t in ax.texts)
+    assert any("diverging: diverged (max 1e+06)" in t.get_text() for t in ax.texts)
     assert "exact minimum" in [t.get_text() for t in ax.get_legend().get_texts()]
 
 

@@ -133,19 +133,20 @@ def plot_loss_curves(runs, path=None, log=False, smooth=1, title="Training loss"
                                         _per_run(n_train, label))
         line, = ax.plot(xs, _smooth(losses, smooth), label=str(label))
         finite = losses[np.isfinite(losses)]
-        blew_up = len(losses) and (not np.isfinite(losses[-1]) or
-                                   (ylim is not None and finite.size and
-                                    finite.max() > ylim[1]))
-        if blew_up:
-            inside = np.nonzero(np.isfinite(losses) & (losses <= (ylim[1] if ylim else
-                                                                   np.inf)))[0]
-            at = xs[inside[-1]] if len(inside) else xs[0]
-            top = ylim[1] if ylim else finite.max() if finite.size else 1.0
-            ax.annotate(f"{label}: diverged" + (f" (max {finite.max():.3g})"
-                                                 if finite.size else ""),
-                        (at, top), xytext=(0, -14), textcoords="offset points",
-                        fontsize=8, color=line.get_color(), ha="center",
-                        arrowprops=dict(arrowstyle="->", color=line.get_color()))
+        top = ylim[1] if ylim is not None else np.inf
+        diverged = len(losses) > 0 and not np.isfinite(losses[-1])
+        above = np.nonzero(~np.isfinite(losses) | (losses > top))[0]
+        if diverged or len(above):
+            # an arrow where the curve leaves the view (or ends in NaN / inf)
+            at = above[0] if len(above) else len(losses) - 1
+            y_at = min(top, finite.max()) if finite.size else 1.0
+            text = "diverged" if diverged else "off the scale"
+            if finite.size:
+                text += f" (max {finite.max():.3g})"
+            ax.annotate(f"{label}: {text}", (xs[at], y_at), xytext=(10, -16),
+                        textcoords="offset points", fontsize=8, color=line.get_color(),
+                        ha="left", arrowprops={"arrowstyle": "->",
+                                               "color": line.get_color()})
     if reference is not None:
         value, text = reference
         ax.axhline(value, color="black", ls="--", lw=1, label=text)
