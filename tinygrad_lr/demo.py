@@ -131,19 +131,11 @@ def part_b(epochs=12, n_samples=None, seed=0, echo=print):
 
 
 # ------------------------------------------------------------------ figures
-def _until_outside(points, low, high):
-    """The points up to and including the first one outside the box [low, high] (a
-    diverging path is drawn until it leaves the view, not as a wall of lines across it)."""
-    points = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
-    outside = np.nonzero(np.any((points < low) | (points > high), axis=1))[0]
-    return points[:outside[0] + 1] if len(outside) else points
-
-
 def plot_gradient_descent(gd, path=None):
     """Four panels: the data with each fitted line, the loss curves (a readable scale,
     the diverging run clipped, the exact minimum as a reference), the (w, b) paths on the
     loss's contour map, and w step by step (monotone, zig-zag, growing zig-zag)."""
-    from .viz.plots import _finish, _plt, plot_loss_curves
+    from .viz.plots import _finish, _plt, plot_loss_curves, until_outside
 
     plt = _plt()
     X, y, runs = gd["X"][:, 0], gd["y"][:, 0], gd["runs"]
@@ -179,7 +171,7 @@ def plot_gradient_descent(gd, path=None):
     ax.contour(gw, gb, mse, levels=np.geomspace(gd["best"] * 1.02, mse.max(), 25),
                cmap="viridis", linewidths=0.6)
     for lr, run in reversed(runs.items()):  # the diverging path underneath the others
-        p = _until_outside(run["path"][:60], (-0.5, -1.0), (6.5, 7.5))
+        p = until_outside(run["path"][:60], (-0.5, -1.0), (6.5, 7.5))
         ax.plot(p[:, 0], p[:, 1], "o-", ms=2.5, lw=0.9, color=colors[lr],
                 label=f"lr={lr:g} ({run['label']})" + (": leaves the plot" if
                                                         run["diverged"] else ""))
@@ -192,7 +184,7 @@ def plot_gradient_descent(gd, path=None):
 
     ax = axes[1, 1]
     for lr, run in runs.items():
-        w = _until_outside(run["path"][:61, 0], -2, 9)[:, 0]
+        w = until_outside(run["path"][:61, 0], -2, 9)[:, 0]
         ax.plot(np.arange(len(w)), w, ".-", ms=3, lw=0.9, color=colors[lr],
                 label=f"lr={lr:g} ({run['label']})" + (": leaves the plot" if
                                                         run["diverged"] else ""))

@@ -19,8 +19,9 @@ class LRFinderResult:
       does: the running average divided by 1 - smoothing^(step+1), so the first points are
       not pulled towards 0). An average of past steps lags behind: once warmed up it is
       centred `lag_steps` = smoothing / (1 - smoothing) steps back, a factor
-      `lr_ratio ** lag_steps` in lr. Each suggestion is found on the smoothed curve and
-      read at the lr its point is centred on, so it is not shifted to the right.
+      `lr_ratio ** lag_steps` in lr. The steepest fall and the valley are found on the
+      smoothed curve and read at the lr their point is centred on, so they are not shifted
+      to the right.
     - The suggestions look only at `lrs[skip_start:len(lrs) - skip_end]`: the first points
       (the loss barely moves and the average has seen too little) and the last ones (where
       the loss blew up) are left out.
@@ -40,13 +41,14 @@ class LRFinderResult:
         self.lag_steps = smoothing / (1.0 - smoothing)
         stop = len(lrs) - skip_end
         loss_w = np.array(losses[skip_start:stop])
-        # a point of the smoothed curve at step i describes the raw losses around step
-        # i - lag(i): the suggestions are read there, not where the average got to
+        # on a slope, the smoothed point at step i describes the raw losses around step
+        # i - lag(i): the slope-based suggestions are read there
         def at(k):
             return float(lrs[_centre(skip_start + k, smoothing)])
 
-        best = int(np.argmin(loss_w))
-        self.min_loss_lr = at(best)
+        # the minimum is not moved: at a V-shaped bottom the average turns up as soon as the
+        # raw loss climbs back above it, much sooner than its lag on a steady slope
+        self.min_loss_lr = float(lrs[skip_start + int(np.argmin(loss_w))])
         self.minimum_lr = self.min_loss_lr / 10
         self.steepest_lr = at(_steepest(loss_w))
         self.valley_lr = at(_valley(loss_w))

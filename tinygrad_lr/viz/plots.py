@@ -9,7 +9,7 @@ __all__ = ["plot_history", "plot_loss_curves", "plot_lr_find", "plot_grad_norms"
            "loss_landscape", "plot_loss_landscape", "optimizer_paths", "plot_optimizer_paths",
            "lr_schedule", "plot_lr_schedule", "loss_axis", "plot_sweep",
            "parameter_grad_norms", "plot_layer_grad_norms", "plot_loss_function",
-           "plot_decision_boundary", "X_AXES"]
+           "plot_decision_boundary", "until_outside", "X_AXES"]
 
 X_AXES = ("iteration", "epoch", "samples", "time")
 
@@ -218,9 +218,9 @@ def plot_lr_find(result, path=None):
     """The range test: raw and smoothed loss against the lr (log scale), the points the
     suggestions ignore shaded, and the suggestions marked where they are read.
 
-    The smoothed curve is a moving average of past steps, so it lags the raw loss: its
-    minimum sits to the right of the raw loss's. Each suggestion is read at the lr its
-    smoothed point is centred on (the title says by how much that shifts it)."""
+    The smoothed curve is a moving average of past steps, so it lags the raw loss. The
+    steepest fall and the valley are read at the lr their smoothed point is centred on
+    (the title says by how much that shifts them)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     lrs, raw, smooth = (np.asarray(v, dtype=np.float64) for v in
@@ -247,8 +247,8 @@ def plot_lr_find(result, path=None):
     lag = result.lr_ratio ** result.lag_steps
     ax.set(xlabel="learning rate (log scale)", ylabel="training loss",
            title=f"Learning-rate range test, {len(lrs)} steps. The average lags "
-                 f"~{result.lag_steps:.3g} steps (x{lag:.3g} in lr):\nthe lines mark "
-                 "where the smoothed curve's points are centred")
+                 f"~{result.lag_steps:.3g} steps (x{lag:.3g} in lr) on a slope:\nsteepest "
+                 "fall and valley are read where their smoothed points are centred")
     ax.title.set_fontsize(10)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
@@ -373,17 +373,28 @@ def optimizer_paths(fn, optimizers, start, steps=50, diverge_at=1e6):
     return paths
 
 
+def until_outside(points, low, high):
+    """The points of a path up to and including the first one outside the box [low, high]:
+    a diverging path is drawn until it leaves the view, not as a wall of lines across it."""
+    points = np.asarray(points, dtype=np.float64).reshape(len(points), -1)
+    outside = np.nonzero(np.any((points < low) | (points > high), axis=1))[0]
+    return points[:outside[0] + 1] if len(outside) else points
+
+
 def plot_optimizer_paths(fn, optimizers, start, steps=50, xlim=(-2, 2), ylim=(-1, 3),
                          minimum=None, levels=30, log_levels=True, title=None, path=None,
-                         ax=None):
+                         ax=None, xlabel="x", ylabel="y", paths=None):
     """The paths of several optimizers from `start` drawn on the contour map of the 2-D
     function fn(x, y) (see `optimizer_paths`); `minimum` = (x, y) marks the optimum.
-    Contour levels are spaced logarithmically (`log_levels`) so a narrow valley shows."""
+    Contour levels are spaced logarithmically (`log_levels`) so a narrow valley shows; a
+    path that leaves the view is drawn up to where it leaves. `paths`: the result of an
+    earlier `optimizer_paths` call to draw instead of running the optimizers again."""
     from ..autograd.grad_mode import no_grad
     from ..tensor import Tensor
 
     plt = _plt()
-    paths = optimizer_paths(fn, optimizers, start, steps)
+    if paths is None:
+        paths = optimizer_paths(fn, optimizers, start, steps)
     fig, ax = (plt.subplots(figsize=(7, 5.2)) if ax is None else (ax.figure, ax))
     gx, gy = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
     with no_grad():
@@ -395,8 +406,10 @@ def plot_optimizer_paths(fn, optimizers, start, steps=50, xlim=(-2, 2), ylim=(-1
         lv = levels
     ax.contour(gx, gy, z, levels=lv, cmap="viridis", linewidths=0.6, alpha=0.8)
     for label, (pts, losses) in paths.items():
-        left = not np.all((pts[-1] >= [xlim[0], ylim[0]]) & (pts[-1] <= [xlim[1], ylim[1]]))
-        ax.plot(pts[:, 0], pts[:, 1], "o-", ms=2.5, lw=1.2,
+        shown = until_outside(pts, (xlim[0], ylim[0]), (xlim[1], ylim[1]))
+        left = len(shown) < len(pts) or not np.all((pts[-1] >= [xlim[0], ylim[0]]) &
+                                                    (pts[-1] <= [xlim[1], ylim[1]]))
+        ax.plot(shown[:, 0], shown[:, 1], "o-", ms=2.5, lw=1.2,
                 label=f"{label}: f = {losses[-1]:.3g} after {len(pts) - 1} steps"
                 + (" (left the plot)" if left else ""))
     ax.plot(*np.asarray(start, dtype=float), "ks", ms=6, label="start")
@@ -404,7 +417,7 @@ def plot_optimizer_paths(fn, optimizers, start, steps=50, xlim=(-2, 2), ylim=(-1
         ax.plot(*minimum, "r*", ms=13, label="minimum")
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    ax.set(xlabel="x", ylabel="y", title=title or f"Optimizer paths ({steps} steps)")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or f"Optimizer paths ({steps} steps)")
     ax.legend(fontsize=7.5, loc="best", framealpha=0.9)
     return _finish(fig, path)
 
