@@ -158,6 +158,11 @@ def test_sweep_plot_encodes_two_keys_by_colour_and_style(tmp_path):
     assert "colour: lr, line style: batch_size" in fig.axes[0].get_title()
     fig = P.plot_sweep(rows, color_by="batch_size", style_by="lr", x="epoch", n_train=64)
     assert fig.axes[0].get_xlabel() == "epoch"
+    assert fig.axes[0].lines[0].get_xdata()[-1] == 1.0
+    for r in rows:  # a sweep that records each iteration's epoch needs no n_train
+        r["curve_epoch"] = [1] * len(r["curve"])
+    fig = P.plot_sweep(rows, x="epoch")
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_xdata(), np.arange(1, 9) / 8)
 
 
 def test_layer_grad_norms_snapshot_and_series(tmp_path):

@@ -467,8 +467,8 @@ def plot_sweep(results, color_by=None, style_by=None, x="iteration", n_train=Non
     """Every run of a SweepResults (or a list of its rows) on one figure: one grid key by
     colour (`color_by`, default the first key), another by line style (`style_by`,
     default the second), against "iteration", "epoch" or "samples" seen (the rows'
-    `batch_size`, and `n_train` = the training-set size for exact epochs; see
-    `loss_axis`)."""
+    `batch_size`, and `n_train` = the training-set size for exact epochs, or rows that
+    carry `curve_epoch`, the epoch number of each iteration; see `loss_axis`)."""
     plt = _plt()
     rows = list(results)
     keys = list(getattr(results, "keys", [k for k in rows[0] if k not in (
@@ -487,9 +487,14 @@ def plot_sweep(results, color_by=None, style_by=None, x="iteration", n_train=Non
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     xlabel = x
     for r in rows:
-        xs, losses, xlabel = loss_axis(r.get("curve", []), x,
-                                       r.get("batch_size") if x != "iteration" else None,
-                                       n_train)
+        if x == "epoch" and n_train is None and "curve_epoch" in r:
+            # the epoch of every iteration, when the sweep recorded it
+            losses = np.asarray(r.get("curve", []), dtype=np.float64)
+            xs, xlabel = _epoch_of_iterations(r["curve_epoch"]), "epoch"
+        else:
+            xs, losses, xlabel = loss_axis(r.get("curve", []), x,
+                                           r.get("batch_size") if x != "iteration" else None,
+                                           n_train)
         parts = [f"{k}={r.get(k):g}" if isinstance(r.get(k), float) else f"{k}={r.get(k)}"
                  for k in (color_by, style_by) if k]
         parts += [f"{k}={r[k]}" for k in keys if k not in (color_by, style_by)]
