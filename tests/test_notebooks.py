@@ -7,6 +7,7 @@ fails here.
 """
 import glob
 import os
+import re
 import time
 
 import pytest
@@ -63,3 +64,9 @@ def test_notebook_runs_and_its_claim_holds(path, tmp_path):
         client.execute(env=env)
     except nbclient.exceptions.CellExecutionError as e:
         pytest.fail(f"{os.path.basename(path)}: a cell failed:\n{e}")
+    # what a reader sees: no memory addresses (a stray `<... at 0x7f...>` repr)
+    for k, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            text = out.get("text", "") + str(out.get("data", {}).get("text/plain", ""))
+            assert not re.search(r" at 0x[0-9a-fA-F]{6,}", text), \
+                f"{os.path.basename(path)} cell {k} prints a repr with an address: {text!r}"
