@@ -298,3 +298,19 @@ def test_demo_without_plots_writes_nothing(tmp_path, capsys):
     out_dir = tmp_path / "figs"
     assert cli.main(["demo", "--quick", "--no-plot", "--out", str(out_dir)]) == 0
     assert not out_dir.exists() and "figures written" not in capsys.readouterr().out
+
+
+def test_a_diverging_run_is_reported_in_plain_words(capsys):
+    code = cli.main(["train", "--dataset", "moons", "--n-samples", "100", "--optimizer", "sgd",
+                     "--lr", "1000", "--epochs", "2", "--progress", "none"])
+    captured = capsys.readouterr()
+    assert code == 1 and "stopped early: loss became nan" in captured.out
+    assert "Warning" not in captured.err and "Traceback" not in captured.err
+
+
+def test_lr_find_that_diverges_at_once_names_the_flag(capsys):
+    code = cli.main(["lr-find", "--dataset", "moons", "--n-samples", "100", "--optimizer",
+                     "sgd", "--start-lr", "1e4", "--end-lr", "1e6"])
+    err = capsys.readouterr().err
+    assert code == 2 and "the loss diverged after" in err and "lower --start-lr" in err
+    assert "Traceback" not in err

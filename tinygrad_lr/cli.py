@@ -6,6 +6,9 @@ import math
 import os
 import sys
 import time
+import warnings
+
+import numpy as np
 
 
 PROG = "python -m tinygrad_lr"
@@ -154,10 +157,14 @@ def cmd_train(args):
     cfg, model = ex["cfg"], ex["model"]
     print(_describe(ex), flush=True)
     start = time.perf_counter()
-    history = fit(model, ex["loss_fn"], ex["optimizer"], ex["train_loader"], cfg["epochs"],
-                  scheduler=ex["scheduler"], val_loader=ex["val_loader"],
-                  metrics=ex["metrics"], progress=progress == "bar",
-                  callbacks=[_epoch_printer()] if progress == "epochs" else ())
+    # a diverging run is reported once, in plain words, by the final report ("stopped
+    # early: ..."): not by fit's warning and numpy's overflow warnings with file paths
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+        warnings.filterwarnings("ignore", message="fit: loss became", category=RuntimeWarning)
+        history = fit(model, ex["loss_fn"], ex["optimizer"], ex["train_loader"],
+                      cfg["epochs"], scheduler=ex["scheduler"], val_loader=ex["val_loader"],
+                      metrics=ex["metrics"], progress=progress == "bar",
+                      callbacks=[_epoch_printer()] if progress == "epochs" else ())
     elapsed = time.perf_counter() - start
     print("\nfinal report")
     last = history.epochs[-1] if history.epochs else {}
@@ -227,8 +234,13 @@ def cmd_lr_find(args):
     print(f"range test of {ex['cfg']['model']} on {ex['cfg']['dataset']} with "
           f"{type(ex['optimizer']).__name__}, batch {ex['cfg']['batch_size']} "
           f"({len(ex['train_loader'])} iterations per epoch)", flush=True)
-    result = lr_find(ex["model"], ex["loss_fn"], ex["optimizer"], ex["train_loader"],
-                     start_lr=args.start_lr, end_lr=args.end_lr, num_iter=args.num_iter)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = lr_find(ex["model"], ex["loss_fn"], ex["optimizer"], ex["train_loader"],
+                             start_lr=args.start_lr, end_lr=args.end_lr,
+                             num_iter=args.num_iter)
+    except RuntimeError as e:  # the loss diverged at once: --start-lr is too high
+        raise CLIError(str(e).replace("lower start_lr", "lower --start-lr")) from None
     print(f"learning-rate range test: {len(result.lrs)} steps from {result.lrs[0]:.3g} to "
           f"{result.lrs[-1]:.3g}{' (stopped: loss diverged)' if result.diverged else ''}")
     lo, hi = result.considered
