@@ -531,13 +531,14 @@ def _per_parameter_series(source):
     (`param_grad_norms` attribute, or iterations keys "grad_norm/<name>")."""
     if isinstance(source, dict):
         return source
-    if hasattr(source, "param_grad_norms"):
-        return dict(source.param_grad_norms)
-    its = getattr(source, "iterations", {})
-    found = {k.split("/", 1)[1]: v for k, v in its.items() if k.startswith("grad_norm/")}
+    found = dict(getattr(source, "param_grad_norms", None) or {})
+    if not found:
+        its = getattr(source, "iterations", {})
+        found = {k.split("/", 1)[1]: v for k, v in its.items() if k.startswith("grad_norm/")}
     if not found:
         raise ValueError("plot_layer_grad_norms: this History has no per-parameter gradient "
-                         "norms; pass {name: [norm per iteration]} (e.g. collected with "
+                         "norms; train with fit(..., record_param_grad_norms=True) or pass "
+                         "{name: [norm per iteration]} (e.g. collected with "
                          "parameter_grad_norms(model) in a callback)")
     return found
 
