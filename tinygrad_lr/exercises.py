@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .autograd import Function, gradcheck_report
-from .autograd.grad_mode import no_grad
+from .autograd import Function, gradcheck_report, no_grad
 from .nn import functional as F
 from .tensor import Tensor
 

@@ -281,7 +281,7 @@ def loss_landscape(model, loss_fn, inputs, target, dims=1, span=1.0, steps=21, s
     Returns (alphas, losses) with losses of shape (steps,) or (steps, steps) (rows: d2).
     The weights are restored afterwards.
     """
-    from ..autograd.grad_mode import no_grad
+    from ..autograd import no_grad
 
     if dims not in (1, 2):
         raise ValueError(f"loss_landscape: dims must be 1 or 2, got {dims}")
@@ -389,7 +389,7 @@ def plot_optimizer_paths(fn, optimizers, start, steps=50, xlim=(-2, 2), ylim=(-1
     Contour levels are spaced logarithmically (`log_levels`) so a narrow valley shows; a
     path that leaves the view is drawn up to where it leaves. `paths`: the result of an
     earlier `optimizer_paths` call to draw instead of running the optimizers again."""
-    from ..autograd.grad_mode import no_grad
+    from ..autograd import no_grad
     from ..tensor import Tensor
 
     plt = _plt()
@@ -646,7 +646,7 @@ def plot_decision_boundary(model, X, y, resolution=200, padding=0.5, path=None, 
     X: (n, 2) points, y: (n,) labels. The model maps (m, 2) inputs to class scores (m, C)
     (prediction: argmax) or to one score per point ((m,) or (m, 1); prediction: score >
     0, i.e. a logit). It is evaluated in eval mode without gradients."""
-    from ..autograd.grad_mode import no_grad
+    from ..autograd import no_grad
     from ..tensor import Tensor
 
     Xa = np.asarray(X.numpy() if hasattr(X, "numpy") else X, dtype=np.float64)
