@@ -443,9 +443,9 @@ def test_lr_find_restores_model_and_optimizer():
     assert all(np.array_equal(before[k], after[k].numpy()) for k in before)
     assert opt.param_groups[0]["lr"] == 0.01 and not opt.state_dict()["state"]
     assert res.diverged and len(res.lrs) < 80  # 100 is far too high for Adam
-    assert res.suggested_lr == pytest.approx(res.min_loss_lr / 10)
-    assert 1e-5 <= res.steepest_lr <= res.min_loss_lr < 100
-    assert res.losses[res.lrs.index(res.min_loss_lr)] == min(res.losses)
+    assert res.suggested_lr == res.steepest_lr <= res.min_loss_lr < 100
+    assert res.minimum_lr == pytest.approx(res.min_loss_lr / 10)
+    assert res.lrs[res.skip_start] <= res.steepest_lr
     assert np.all(np.diff(res.lrs) > 0)
 
 
