@@ -27,6 +27,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from .. import random as _random
+from ..viz.plots import plot_sweep
 from .history import History
 
 __all__ = ["sweep", "SweepResults", "GRID_KEYS"]
@@ -66,7 +67,7 @@ def _call(target, params, seed):
     if isinstance(out, History):
         return {**params, "final_loss": out.final_loss, "best_val_metric": best_val_metric(out),
                 "diverged": out.diverged, "error": out.stop_reason if out.diverged else None,
-                "curve": list(out.loss)}
+                "curve": list(out.loss), "curve_epoch": list(out.iterations["epoch"])}
     if not isinstance(out, dict):
         raise TypeError(f"sweep: train_fn must return a History or a dict, got "
                         f"{type(out).__name__}")
@@ -131,13 +132,12 @@ class SweepResults:
             w.writerows([[r.get(k) for k in head] for r in self.rows])
         return path
 
-    def plot(self, path=None, log=False):
-        """The loss curves of every run on one figure."""
-        from ..viz.plots import plot_loss_curves
-
-        curves = {", ".join(f"{k}={_fmt(r[k])}" for k in self.keys): r["curve"]
-                  for r in self.rows}
-        return plot_loss_curves(curves, path=path, log=log)
+    def plot(self, path=None, log=False, color_by=None, style_by=None, x="iteration",
+             n_train=None):
+        """The loss curves of every run on one figure: one grid key by colour, another by
+        line style, against "iteration", "epoch" or "samples" (see viz.plot_sweep)."""
+        return plot_sweep(self, color_by=color_by, style_by=style_by, x=x, n_train=n_train,
+                          log=log, path=path)
 
 
 def _fmt(v):
