@@ -1,162 +1,292 @@
-"""Why kernels/conv.py uses im2col + BLAS and kernels/pool.py uses Numba loops: both
-candidates timed on the small-CNN shapes (batch 32, 1->8 channels on 28x28 and 8->16 on
-14x14, 3x3 kernels, padding 1), next to PyTorch's own kernels.
+"""Every Numba kernel against the numpy expression it replaces (its `*_reference`, beside it
+in tinygrad_lr/kernels/), on the shapes of the training steps the other benchmarks time:
+a kernel exists only because it wins this comparison. Columns: kernel / numpy (ratio < 1:
+the kernel is faster).
 
-The losing candidates live here, not in the package: direct Numba loops for the three
-convolution passes, and the numpy expression for 2x2 max pooling with argmax.
-
-Recorded on this 2-core machine (float32, median ms, the machine not idle; run
-`python benchmarks/bench_kernels.py` to measure again):
-
-    workload                           im2col+BLAS  direct loops  torch
-    conv 1->8 28x28 forward                   0.10          0.68   0.11
-    conv 1->8 28x28 grad input                0.11          0.60   1.38
-    conv 1->8 28x28 grad weight               0.05          0.72   0.11
-    conv 8->16 14x14 forward                  0.28          2.33   0.09
-    conv 8->16 14x14 grad input               0.30          2.45   0.17
-    conv 8->16 14x14 grad weight              0.16          2.80   0.18
-    max pool 2x2 8x28x28 forward + argmax: kernel 0.29, numpy 1.48, torch 0.42
+A second table keeps the design choice of kernels/conv.py honest: im2col + BLAS against
+direct Numba loops for the three convolution passes, with PyTorch's own kernels beside them
+(columns: ours / torch).
 """
 import os
 import sys
-import time
 
 import numba
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import median_ms, print_table, row, torch_or_none, write_json  # noqa: E402
+from common import compare, print_table, row, torch_or_none, write_json  # noqa: E402
+
+RNG = np.random.default_rng(0)
 
 
-# ------------------------------------------------------------ the direct-loop candidates
-@numba.njit(cache=True, parallel=True)
+def randn(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+# ------------------------------------------------------------------ kernel vs reference
+def conv_cases():
+    from tinygrad_lr.kernels import conv as K
+
+    for label, shape, k, pad in (("LeNet conv1 (64,1,28,28) k5 p2", (64, 1, 28, 28), 5, 2),
+                                 ("LeNet conv2 (64,6,14,14) k5", (64, 6, 14, 14), 5, 0),
+                                 ("conv-BN conv2 (32,32,16,16) k3 p1", (32, 32, 16, 16), 3, 1)):
+        x = randn(*shape)
+        args = ((k, k), (1, 1), (pad, pad), (1, 1))
+        cols = K.im2col(x, *args)
+        out_hw = (K.out_size(shape[2], k, 1, pad, 1), K.out_size(shape[3], k, 1, pad, 1))
+        back = (shape, (k, k), out_hw, (1, 1), (pad, pad), (1, 1))
+        yield (f"im2col {label}", lambda x=x, a=args: K.im2col(x, *a),
+               lambda x=x, a=args: K.im2col_reference(x, *a))
+        yield (f"col2im {label}", lambda c=cols, b=back: K.col2im(c, *b),
+               lambda c=cols, b=back: K.col2im_reference(c, *b))
+
+
+def pool_cases():
+    from tinygrad_lr.kernels import pool as P
+
+    for shape in ((64, 6, 28, 28), (32, 32, 32, 32)):
+        x = randn(*shape)
+        args = ((2, 2), (2, 2), (0, 0), (1, 1), (shape[2] // 2, shape[3] // 2))
+        out, argmax = P.max_pool2d_forward(x, *args)
+        g = randn(*out.shape)
+        yield (f"max pool 2x2 fwd {shape}", lambda x=x, a=args: P.max_pool2d_forward(x, *a),
+               lambda x=x, a=args: P.max_pool2d_forward_reference(x, *a))
+        yield (f"max pool 2x2 bwd {shape}",
+               lambda g=g, i=argmax, s=shape: P.max_pool2d_backward(g, i, s),
+               lambda g=g, i=argmax, s=shape: P.max_pool2d_backward_reference(g, i, s))
+    x = randn(64, 6, 28, 28)
+    args = ((3, 3), (2, 2), (1, 1), (1, 1), (14, 14))  # overlapping windows with padding
+    yield ("max pool 3x3 s2 p1 fwd (64,6,28,28)", lambda: P.max_pool2d_forward(x, *args),
+           lambda: P.max_pool2d_forward_reference(x, *args))
+    args = ((2, 2), (2, 2), (0, 0), (14, 14), True, None)
+    g = randn(64, 6, 14, 14)
+    yield ("avg pool 2x2 fwd (64,6,28,28)", lambda: P.avg_pool2d_forward(x, *args),
+           lambda: P.avg_pool2d_forward_reference(x, *args))
+    back = ((64, 6, 28, 28),) + args[:3] + args[4:]
+    yield ("avg pool 2x2 bwd (64,6,28,28)", lambda: P.avg_pool2d_backward(g, *back),
+           lambda: P.avg_pool2d_backward_reference(g, *back))
+
+
+def softmax_cases():
+    from tinygrad_lr.kernels import cross_entropy as CE
+    from tinygrad_lr.kernels import softmax as S
+
+    # below KERNEL_MIN (8192) elements the entry point runs the numpy expression itself
+    for n, c in ((64, 128), (256, 1000)):
+        x = randn(n, c)
+        yield (f"softmax ({n},{c})", lambda x=x: S.softmax(x, 1),
+               lambda x=x: S.softmax_reference(x, 1))
+        yield (f"log_softmax ({n},{c})", lambda x=x: S.log_softmax(x, 1),
+               lambda x=x: S.log_softmax_reference(x, 1))
+    for n, c in ((128, 10), (256, 100)):
+        x, t, w = randn(n, c), RNG.integers(0, c, n), np.ones(c, np.float32)
+        stats = CE.cross_entropy_forward(x, t, w, -100, 0.0)[2]
+        g = np.full(n, 1 / n, np.float32)
+        yield (f"cross_entropy fwd ({n},{c})",
+               lambda x=x, t=t, w=w: CE.cross_entropy_forward(x, t, w, -100, 0.0),
+               lambda x=x, t=t, w=w: CE.cross_entropy_forward_reference(x, t, w, -100, 0.0))
+        yield (f"cross_entropy bwd ({n},{c})",
+               lambda x=x, t=t, w=w, s=stats, g=g:
+               CE.cross_entropy_backward(x, s, t, w, -100, 0.0, g),
+               lambda x=x, t=t, w=w, s=stats, g=g:
+               CE.cross_entropy_backward_reference(x, s, t, w, -100, 0.0, g))
+
+
+def norm_cases():
+    from tinygrad_lr.kernels import norm as N
+
+    for shape in ((32, 32, 1024), (32, 64, 256), (128, 64, 1)):
+        x, g = randn(*shape), randn(*shape)
+        w, b = randn(shape[1]), randn(shape[1])
+        mean, var = N.batch_stats(x)
+        inv = 1.0 / np.sqrt(var + 1e-5)
+        yield (f"batch_stats {shape}", lambda x=x: N.batch_stats(x),
+               lambda x=x: N.batch_stats_reference(x))
+        yield (f"batch norm scale_shift {shape}",
+               lambda x=x, m=mean, i=inv, w=w, b=b: N.scale_shift(x, m, i, w, b),
+               lambda x=x, m=mean, i=inv, w=w, b=b: N.scale_shift_reference(x, m, i, w, b))
+        yield (f"batch_norm_backward {shape}",
+               lambda g=g, x=x, m=mean, i=inv, w=w: N.batch_norm_backward(g, x, m, i, w),
+               lambda g=g, x=x, m=mean, i=inv, w=w: N.batch_norm_backward_reference(g, x, m,
+                                                                                    i, w))
+    x, g, w, b = randn(512, 256), randn(512, 256), randn(256), randn(256)
+    _, mean, inv = N.layer_norm_rows(x, w, b, 1e-5)
+    yield ("layer_norm_rows (512,256)", lambda: N.layer_norm_rows(x, w, b, 1e-5),
+           lambda: N.layer_norm_rows_reference(x, w, b, 1e-5))
+    yield ("layer_norm_backward_rows (512,256)",
+           lambda: N.layer_norm_backward_rows(g, x, mean, inv, w),
+           lambda: N.layer_norm_backward_rows_reference(g, x, mean, inv, w))
+
+
+def rnn_cases():
+    from tinygrad_lr.kernels import rnn as R
+
+    b, h, half = 32, 64, np.float32(0.5)
+    act4, act3 = np.tanh(randn(b, 4 * h)), np.tanh(randn(b, 3 * h))
+    small = [randn(b, h) for _ in range(5)]
+    wide = [randn(b, 3 * h) for _ in range(2)]
+    out4, out3, out3b, out_h, out_h2 = (np.empty_like(act4), np.empty_like(act3),
+                                        np.empty_like(act3), np.empty_like(small[0]),
+                                        np.empty_like(small[0]))
+    cases = {
+        "lstm_cell_forward": (R.lstm_cell_forward, R.lstm_cell_forward_reference,
+                              (act4, small[0], out_h, half)),
+        "lstm_step_backward": (R.lstm_step_backward, R.lstm_step_backward_reference,
+                               (act4, *small, out4, out_h2)),
+        "gru_gates_forward": (R.gru_gates_forward, R.gru_gates_forward_reference,
+                              (act3, wide[0], wide[1], half)),
+        "gru_output": (R.gru_output, R.gru_output_reference, (act3, small[0], out_h)),
+        "gru_step_backward": (R.gru_step_backward, R.gru_step_backward_reference,
+                              (act3, wide[1], small[0], small[1], out3, out3b, out_h2)),
+    }
+    for name, (kernel, reference, args) in cases.items():
+        # the forward kernels overwrite act: time them on a fresh copy each call, both sides
+        fresh = name.endswith("forward")
+        yield (f"{name} (B=32, H=64)",
+               lambda k=kernel, a=args, f=fresh: k(a[0].copy() if f else a[0], *a[1:]),
+               lambda r=reference, a=args, f=fresh: r(a[0].copy() if f else a[0], *a[1:]))
+
+
+def special_cases():
+    from tinygrad_lr.kernels import special as SP
+
+    x = randn(128, 256)
+    yield ("erf (128,256)", lambda: SP.erf(x), lambda: SP.erf_reference(x))
+
+
+def optim_cases():
+    from tinygrad_lr.kernels import optim as O
+
+    scalars = dict(sgd=(0.01, 0.9, 1.0, 0.0, False, False, False),
+                   adagrad=(0.01, 0.0, 1e-10, False),
+                   adadelta=(1.0, 0.9, 0.1, 1e-6, 0.0, False),
+                   rmsprop=(0.01, 0.99, 0.01, 1e-8, 0.0, 0.0, False, False),
+                   adam=(0.001, 0.1, 0.999, 0.001, 1e-8, 0.03, 0.0, 1.0, False, False),
+                   adamax=(0.002, 0.1, 0.999, 1e-8, 0.0, False),
+                   nadam=(-0.002, -0.002, 0.1, 0.999, 0.001, 0.001, 1e-8, 0.0, 1.0, False))
+    n_arrays = dict(sgd=3, adagrad=3, adadelta=4, rmsprop=5, adam=5, adamax=4, nadam=4)
+    for size, label in ((48_000, "48k (LeNet fc1)"), (1_000_000, "1M")):
+        for name, args in scalars.items():
+            arrays = [np.abs(randn(size)) + 1 for _ in range(n_arrays[name])]
+            entry = getattr(O, name)
+            yield (f"optim.{name} update {label}", lambda e=entry, a=arrays, s=args: e(*a, *s),
+                   lambda e=entry, a=arrays, s=args: e.reference(*a, *s))
+
+
+def kernel_rows():
+    rows = []
+    for cases in (conv_cases, pool_cases, softmax_cases, norm_cases, rnn_cases, special_cases,
+                  optim_cases):
+        for label, kernel, reference in cases():
+            kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
+                                          pause=False)
+            rows.append(row(label, kernel_ms, numpy_ms, target=1.0))
+    return rows
+
+
+# ------------------------------------------------------------------ conv: the candidates
+@numba.njit(cache=True)
 def direct_forward(x, w, pad, out):
     n, c, h, wd = x.shape
     o, _, kh, kw = w.shape
     ho, wo = out.shape[2], out.shape[3]
-    for no in numba.prange(n * o):
-        b, oc = no // o, no % o
-        out[b, oc] = 0.0
-        for ch in range(c):
-            for i in range(kh):
-                for j in range(kw):
-                    wv = w[oc, ch, i, j]
-                    for oh in range(ho):
-                        ih = oh - pad + i
-                        if 0 <= ih < h:
-                            for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
-                                out[b, oc, oh, ow] += wv * x[b, ch, ih, ow - pad + j]
+    for b in range(n):
+        for oc in range(o):
+            out[b, oc] = 0.0
+            for ch in range(c):
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[oc, ch, i, j]
+                        for oh in range(ho):
+                            ih = oh - pad + i
+                            if 0 <= ih < h:
+                                for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
+                                    out[b, oc, oh, ow] += wv * x[b, ch, ih, ow - pad + j]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def direct_grad_input(g, w, pad, dx):
     n, c, h, wd = dx.shape
     o, _, kh, kw = w.shape
     ho, wo = g.shape[2], g.shape[3]
-    for nc in numba.prange(n * c):
-        b, ch = nc // c, nc % c
-        dx[b, ch] = 0.0
-        for oc in range(o):
-            for i in range(kh):
-                for j in range(kw):
-                    wv = w[oc, ch, i, j]
-                    for oh in range(ho):
-                        ih = oh - pad + i
-                        if 0 <= ih < h:
-                            for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
-                                dx[b, ch, ih, ow - pad + j] += wv * g[b, oc, oh, ow]
+    for b in range(n):
+        for ch in range(c):
+            dx[b, ch] = 0.0
+            for oc in range(o):
+                for i in range(kh):
+                    for j in range(kw):
+                        wv = w[oc, ch, i, j]
+                        for oh in range(ho):
+                            ih = oh - pad + i
+                            if 0 <= ih < h:
+                                for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
+                                    dx[b, ch, ih, ow - pad + j] += wv * g[b, oc, oh, ow]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def direct_grad_weight(g, x, pad, dw):
     n, c, h, wd = x.shape
     o, _, kh, kw = dw.shape
     ho, wo = g.shape[2], g.shape[3]
-    for oc_ch in numba.prange(o * c):
-        oc, ch = oc_ch // c, oc_ch % c
-        for i in range(kh):
-            for j in range(kw):
-                s = 0.0
-                for b in range(n):
-                    for oh in range(ho):
-                        ih = oh - pad + i
-                        if 0 <= ih < h:
-                            for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
-                                s += g[b, oc, oh, ow] * x[b, ch, ih, ow - pad + j]
-                dw[oc, ch, i, j] = s
+    for oc in range(o):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    s = 0.0
+                    for b in range(n):
+                        for oh in range(ho):
+                            ih = oh - pad + i
+                            if 0 <= ih < h:
+                                for ow in range(max(0, pad - j), min(wo, wd + pad - j)):
+                                    s += g[b, oc, oh, ow] * x[b, ch, ih, ow - pad + j]
+                    dw[oc, ch, i, j] = s
 
 
-def numpy_max_pool_2x2(x):
-    """The numpy alternative to kernels/pool.py for 2x2/stride 2: max and argmax."""
-    n, c, h, w = x.shape
-    windows = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5)
-    windows = windows.reshape(n, c, h // 2, w // 2, 4)
-    arg = windows.argmax(axis=-1)
-    return np.take_along_axis(windows, arg[..., None], -1)[..., 0], arg
-
-
-# ------------------------------------------------------------ the measurements
-def idle():
-    """Let the last library's worker threads stop spinning (OpenMP keeps them busy-waiting
-    for a while after a parallel region) so they do not steal the 2 cores from the next."""
-    time.sleep(0.3)
-
-
-def main():
+def conv_candidate_rows(torch):
     from tinygrad_lr.kernels import conv as K
-    from tinygrad_lr.kernels import pool as P
 
-    torch = torch_or_none()
-    rng = np.random.default_rng(0)
     rows = []
-    for cin, cout, hw in ((1, 8, 28), (8, 16, 14)):
-        x = rng.standard_normal((32, cin, hw, hw)).astype(np.float32)
-        w = rng.standard_normal((cout, cin, 3, 3)).astype(np.float32)
-        g = rng.standard_normal((32, cout, hw, hw)).astype(np.float32)
+    for batch, cin, cout, hw in ((64, 1, 6, 28), (32, 32, 64, 16)):
+        x, w, g = randn(batch, cin, hw, hw), randn(cout, cin, 3, 3), randn(batch, cout, hw, hw)
         args = ((1, 1), (1, 1), (1, 1), 1)
         out, dx, dw = np.empty_like(g), np.empty_like(x), np.empty_like(w)
         _, cols = K.conv2d_forward(x, w, *args)
-        cases = {
-            "forward": (lambda: K.conv2d_forward(x, w, *args),
-                        lambda: direct_forward(x, w, 1, out)),
-            "grad input": (lambda: K.conv2d_backward_input(g, w, x.shape, *args),
-                           lambda: direct_grad_input(g, w, 1, dx)),
-            # the layer keeps cols from its forward pass, so the product alone is timed
-            "grad weight": (lambda: K.conv2d_backward_weight(g, cols, w.shape, 1),
-                            lambda: direct_grad_weight(g, x, 1, dw)),
-        }
-        # the two candidates must agree before their speed means anything
-        direct_forward(x, w, 1, out)
-        np.testing.assert_allclose(out, K.conv2d_forward(x, w, *args)[0], rtol=1e-4, atol=1e-4)
+        direct_forward(x, w, 1, out)  # the candidates must agree before their speed counts
+        np.testing.assert_allclose(out, K.conv2d_forward(x, w, *args)[0], rtol=1e-4, atol=1e-3)
+        cases = {"forward": (lambda: K.conv2d_forward(x, w, *args),
+                             lambda: direct_forward(x, w, 1, out)),
+                 "grad input": (lambda: K.conv2d_backward_input(g, w, x.shape, *args),
+                                lambda: direct_grad_input(g, w, 1, dx)),
+                 # the layer keeps cols from its forward pass, so the product alone is timed
+                 "grad weight": (lambda: K.conv2d_backward_weight(g, cols, w.shape, 1),
+                                 lambda: direct_grad_weight(g, x, 1, dw))}
+        theirs = dict.fromkeys(cases)
         if torch is not None:
             xt, wt, gt = (torch.from_numpy(a) for a in (x, w, g))
-            conv_input = torch.nn.grad.conv2d_input
-            conv_weight = torch.nn.grad.conv2d_weight
-            reference = {"forward": lambda: torch.nn.functional.conv2d(xt, wt, padding=1),
-                         "grad input": lambda: conv_input(xt.shape, wt, gt, padding=1),
-                         "grad weight": lambda: conv_weight(xt, wt.shape, gt, padding=1)}
+            theirs = {"forward": lambda: torch.nn.functional.conv2d(xt, wt, padding=1),
+                      "grad input": lambda: torch.nn.grad.conv2d_input(xt.shape, wt, gt,
+                                                                       padding=1),
+                      "grad weight": lambda: torch.nn.grad.conv2d_weight(xt, wt.shape, gt,
+                                                                         padding=1)}
         for name, (im2col_fn, direct_fn) in cases.items():
-            torch_ms = median_ms(reference[name], 100) if torch is not None else None
-            idle()
-            label = f"conv {cin}->{cout} {hw}x{hw} {name}"
-            rows.append(row(label + " im2col+BLAS", median_ms(im2col_fn, 100), torch_ms))
-            idle()
-            rows.append(row(label + " direct loops", median_ms(direct_fn, 100), torch_ms))
-
-    x = rng.standard_normal((32, 8, 28, 28)).astype(np.float32)
-    torch_ms = None
-    if torch is not None:
-        xt = torch.from_numpy(x)
-        torch_ms = median_ms(lambda: torch.nn.functional.max_pool2d(xt, 2, return_indices=True))
-        idle()
-    kernel = lambda: P.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0), (1, 1), (14, 14))  # noqa
-    np.testing.assert_array_equal(kernel()[0], numpy_max_pool_2x2(x)[0])
-    rows.append(row("max pool 2x2 8x28x28 fwd+argmax kernel", median_ms(kernel), torch_ms))
-    rows.append(row("max pool 2x2 8x28x28 fwd+argmax numpy",
-                    median_ms(lambda: numpy_max_pool_2x2(x)), torch_ms))
-    print_table(rows, "Convolution and pooling kernels (batch 32, float32), ms")
-    write_json(rows, "bench_kernels")
+            im2col_ms, direct_ms, torch_ms = compare(im2col_fn, direct_fn, theirs[name],
+                                                     repeats=10)
+            label = f"conv {cin}->{cout} {hw}x{hw} b{batch} 3x3 {name}"
+            rows.append(row(label + ": im2col+BLAS", im2col_ms, torch_ms))
+            rows.append(row(label + ": direct loops", direct_ms, torch_ms))
     return rows
+
+
+def main():
+    rows = kernel_rows()
+    print_table(rows, "Kernels vs the numpy expressions they replace (float32, median ms; "
+                      "ratio = kernel / numpy)", columns=("kernel", "numpy"))
+    write_json(rows, "kernels", columns=("kernel", "numpy"))
+    candidates = conv_candidate_rows(torch_or_none())
+    print_table(candidates, "Convolution: im2col + BLAS (the package) vs direct Numba loops, "
+                            "beside PyTorch (median ms)")
+    write_json(candidates, "kernels_conv_candidates")
+    return rows + candidates
 
 
 if __name__ == "__main__":

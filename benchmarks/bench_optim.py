@@ -9,23 +9,17 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import median_ms, print_table, row, torch_or_none, write_json  # noqa: E402
+from common import compare, print_table, row, torch_or_none, write_json  # noqa: E402
 
 N = 1_000_000
 REPEATS = 50
-
-
-def best_median_ms(fn, rounds=3):
-    """The lowest of a few medians: the machine is shared, and a step that shares its two
-    cores with another process measures the other process, not the step."""
-    return min(median_ms(fn, repeats=REPEATS, warmup=3) for _ in range(rounds))
 
 
 # a small MLP's parameters (64 -> 128 -> 10): per-step overhead, not bandwidth
 MLP_SHAPES = [(128, 64), (128,), (10, 128), (10,)]
 
 
-def ours_step_ms(name, kwargs, shapes=((N,),)):
+def ours_step(name, kwargs, shapes=((N,),)):
     import numpy as np
 
     import tinygrad_lr as tl
@@ -37,11 +31,10 @@ def ours_step_ms(name, kwargs, shapes=((N,),)):
         p = tl.Tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
         p.grad = tl.Tensor(rng.standard_normal(shape).astype(np.float32))
         params.append(p)
-    opt = getattr(optim, name)(params, **kwargs)
-    return best_median_ms(opt.step)
+    return getattr(optim, name)(params, **kwargs).step
 
 
-def numpy_adam_ms():
+def numpy_adam():
     """The best numpy can do: Adam as a chain of in-place ufuncs (the code a kernel replaces)."""
     import numpy as np
 
@@ -61,17 +54,16 @@ def numpy_adam_ms():
         np.add(denom, eps, out=denom)
         np.subtract(p, (lr / (1 - b1 ** step[0])) * m / denom, out=p)
 
-    return best_median_ms(adam_step)
+    return adam_step
 
 
-def torch_step_ms(torch, name, kwargs, shapes=((N,),)):
+def torch_step(torch, name, kwargs, shapes=((N,),)):
     params = []
     for shape in shapes:
         p = torch.randn(shape, requires_grad=True)
         p.grad = torch.randn(shape)
         params.append(p)
-    opt = getattr(torch.optim, name)(params, **kwargs)
-    return best_median_ms(opt.step)
+    return getattr(torch.optim, name)(params, **kwargs).step
 
 
 def main():
@@ -80,20 +72,23 @@ def main():
     for label, name, kwargs in [("Adam", "Adam", dict(lr=1e-3)),
                                 ("AdamW", "AdamW", dict(lr=1e-3)),
                                 ("SGD momentum=0.9", "SGD", dict(lr=1e-2, momentum=0.9))]:
-        ours = ours_step_ms(name, kwargs)
-        default = torch_step_ms(torch, name, kwargs) if torch else None
-        fused = torch_step_ms(torch, name, dict(kwargs, fused=True)) if torch else None
+        theirs = (torch_step(torch, name, kwargs),
+                  torch_step(torch, name, dict(kwargs, fused=True))) if torch else (None, None)
+        ours, default, fused = compare(ours_step(name, kwargs), *theirs, repeats=REPEATS)
         rows.append(row(f"{label} step, 1M float32 vs torch default (foreach)", ours, default))
         rows.append(row(f"{label} step, 1M float32 vs torch fused=True", ours, fused,
                         target=1.0))
+        if name == "Adam":
+            numpy_ms, = compare(numpy_adam(), repeats=REPEATS)
+            numpy_row = row("Adam step as numpy in-place ufuncs (in the 'ours' column) vs "
+                            "torch fused", numpy_ms, fused)
     for label, name, kwargs in [("Adam", "Adam", dict(lr=1e-3)),
                                 ("SGD momentum=0.9", "SGD", dict(lr=1e-2, momentum=0.9))]:
-        ours = ours_step_ms(name, kwargs, MLP_SHAPES)
-        default = torch_step_ms(torch, name, kwargs, MLP_SHAPES) if torch else None
+        theirs = torch_step(torch, name, kwargs, MLP_SHAPES) if torch else None
+        ours, default = compare(ours_step(name, kwargs, MLP_SHAPES), theirs, repeats=REPEATS)
         rows.append(row(f"{label} step, MLP 64-128-10 (4 params) vs torch default", ours,
                         default, target=1.0))
-    rows.append(row("Adam step as numpy in-place ufuncs (reference) vs torch fused",
-                    numpy_adam_ms(), rows[1]["torch"]))
+    rows.append(numpy_row)
     print_table(rows, "Optimizer step (lower is better; ratio = ours / PyTorch)")
     print("json:", write_json(rows, "optim"))
     return rows

@@ -1,9 +1,15 @@
 """Numba kernels on plain numpy arrays: no Tensor, no autograd.
 
-Each module compiles lazily (first call) with `cache=True`. Each kernel exists because it
-beats the numpy expression it replaces; `benchmarks/bench_kernels.py` shows the numbers.
-With NUMBA_DISABLE_JIT=1 the same functions run as plain Python, which is how their
-meaning is tested.
+Each module compiles lazily (first call) with `cache=True`, serial, as
+`threading_policy.py` says (the one place for how kernels are compiled and threaded). Each
+kernel exists because it beats the numpy expression it replaces; `benchmarks/bench_kernels.py`
+times every kernel against that expression. With NUMBA_DISABLE_JIT=1 the same functions run
+as plain Python, which is how their meaning is tested.
+
+Beside every kernel, in the same module, is its numpy reference (`<name>_reference`): the
+formula with no tricks, written to be read. The public entry points run the reference
+instead of the kernel when `reference_kernels_enabled()`; tests/test_kernel_references.py
+checks kernel == reference for each of them.
 
 Every fast path has a plain reference: the formula written with numpy (beside the kernel)
 or with Tensor ops (beside the fused op). `use_reference_kernels(True)` - or the

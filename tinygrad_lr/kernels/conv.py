@@ -10,61 +10,100 @@ matrix product w[g] @ cols[n, g]. The two backward passes are products with the 
 matrices transposed; the input gradient folds its columns back with `col2im` (the adjoint
 of im2col: overlapping windows add up).
 
-Why im2col and not direct loops: benchmarks/bench_kernels.py times both on the small
-CNN shapes (1->8 and 8->16 channels, 28x28, batch 32); im2col + BLAS is faster for the
-forward pass and for both gradients there, see its table. Why one small product per sample
-(a batched matmul) rather than one big GEMM over the whole batch: it needs no transposed
-copies, and small products stay on one BLAS thread, which on a 2-core machine shared with
-Numba's threads avoids the multi-millisecond stalls of two thread pools spinning against
-each other. Padding is never materialised: im2col writes zeros where a window hangs over
-the border, col2im skips those positions.
+Why im2col and not direct loops, and why one small product per sample (a batched matmul)
+rather than one big GEMM over the whole batch: benchmarks/bench_kernels.py times the
+candidates. The per-sample products need no transposed copies and are small enough for
+BLAS to run each on one thread. Padding is never materialised: im2col writes zeros where a
+window hangs over the border, col2im skips those positions. The two kernels are serial
+(kernels/threading_policy.py); `im2col_reference` and `col2im_reference` are the same
+maps in numpy slicing, and `conv2d_reference` is the convolution's formula itself.
 """
-import numba
 import numpy as np
+
+from . import reference_kernels_enabled
+from .threading_policy import jit
 
 
 def out_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-@numba.njit(cache=True, parallel=True)
+@jit
 def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
     n, c, h, w = x.shape
-    for nc in numba.prange(n * c):  # each (sample, channel) plane is independent
-        b, ch = nc // c, nc % c
-        for i in range(kh):
-            for j in range(kw):
-                for oh in range(ho):
-                    ih = oh * sh - ph + i * dh
-                    if ih < 0 or ih >= h:
+    for b in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for oh in range(ho):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h:
+                            for ow in range(wo):
+                                cols[b, ch, i, j, oh, ow] = 0.0
+                            continue
                         for ow in range(wo):
-                            cols[b, ch, i, j, oh, ow] = 0.0
-                        continue
-                    for ow in range(wo):
-                        iw = ow * sw - pw + j * dw
-                        cols[b, ch, i, j, oh, ow] = x[b, ch, ih, iw] if 0 <= iw < w else 0.0
+                            iw = ow * sw - pw + j * dw
+                            # the explicit 0 <= iw test (not a clipped range) lets LLVM
+                            # vectorize: it proves the index needs no wraparound
+                            cols[b, ch, i, j, oh, ow] = x[b, ch, ih, iw] if 0 <= iw < w else 0.0
 
 
-@numba.njit(cache=True, parallel=True)
+@jit
 def _col2im(cols, sh, sw, ph, pw, dh, dw, dx):
     n, c, kh, kw, ho, wo = cols.shape
     h, w = dx.shape[2], dx.shape[3]
-    for nc in numba.prange(n * c):  # each plane of dx is written by one thread only
-        b, ch = nc // c, nc % c
-        for i in range(kh):
-            for j in range(kw):
-                for oh in range(ho):
-                    ih = oh * sh - ph + i * dh
-                    if ih < 0 or ih >= h:
-                        continue
-                    for ow in range(wo):
-                        iw = ow * sw - pw + j * dw
-                        if 0 <= iw < w:
-                            dx[b, ch, ih, iw] += cols[b, ch, i, j, oh, ow]
+    for b in range(n):
+        for ch in range(c):
+            for i in range(kh):
+                for j in range(kw):
+                    for oh in range(ho):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h:
+                            continue
+                        for ow in range(wo):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= iw < w:
+                                dx[b, ch, ih, iw] += cols[b, ch, i, j, oh, ow]
+
+
+def _padded_window(xp, i, j, ho, wo, stride, dilation):
+    """The (N, C, Ho, Wo) view of the padded input that kernel offset (i, j) sees."""
+    (sh, sw), (dh, dw) = stride, dilation
+    return xp[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+
+
+def im2col_reference(x, kernel, stride, padding, dilation):
+    """cols[n, c, i, j, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw], by slicing."""
+    n, c, h, w = x.shape
+    (kh, kw), (ph, pw) = kernel, padding
+    ho = out_size(h, kh, stride[0], ph, dilation[0])
+    wo = out_size(w, kw, stride[1], pw, dilation[1])
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = _padded_window(xp, i, j, ho, wo, stride, dilation)
+    return cols.reshape(n, c * kh * kw, ho * wo)
+
+
+def col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation):
+    """The adjoint of im2col: each column entry is added back to the input position it was
+    copied from (positions in the padding are dropped)."""
+    n, c, h, w = x_shape
+    (kh, kw), (ho, wo), (ph, pw) = kernel, out_hw, padding
+    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            # one offset's window never touches a position twice, so += is exact
+            _padded_window(dxp, i, j, ho, wo, stride, dilation)[...] += cols[:, :, i, j]
+    return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
 
 
 def im2col(x, kernel, stride, padding, dilation):
     """x (N, C, H, W) -> cols (N, C*kh*kw, Ho*Wo)."""
+    if reference_kernels_enabled():
+        return im2col_reference(x, kernel, stride, padding, dilation)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = out_size(h, kh, sh, ph, dh), out_size(w, kw, sw, pw, dw)
@@ -75,7 +114,9 @@ def im2col(x, kernel, stride, padding, dilation):
 
 def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation):
     """The adjoint of im2col: cols (N, C*kh*kw, Ho*Wo) -> dx (N, C, H, W), overlaps summed."""
-    n, c, h, w = x_shape
+    if reference_kernels_enabled():
+        return col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
+    n, c = x_shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
     dx = np.zeros(x_shape, dtype=cols.dtype)
     _col2im(np.ascontiguousarray(cols).reshape(n, c, kh, kw, ho, wo),
@@ -112,5 +153,32 @@ def conv2d_backward_weight(g, cols, w_shape, groups):
     k = cols.shape[1] // groups
     gg = g.reshape(n, groups, o // groups, ho * wo)
     cc = cols.reshape(n, groups, k, ho * wo)
-    # one product per (sample, group), then the sum over the batch
-    return np.matmul(gg, cc.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w_shape)
+    # one product per (sample, group), then the sum over the batch; cols @ g^T (then a
+    # transpose of the small result) runs faster in OpenBLAS than g @ cols^T
+    dw_t = np.matmul(cc, gg.transpose(0, 1, 3, 2)).sum(axis=0)
+    return dw_t.transpose(0, 2, 1).reshape(w_shape)
+
+
+def conv2d_reference(x, w, stride, padding, dilation, groups):
+    """The convolution's formula, one kernel offset at a time (what im2col + GEMM computes):
+
+        out[n, o, oh, ow] = sum over c, i, j of
+                            w[o, c, i, j] * x_padded[n, g*C/groups + c, oh*sh + i*dh, ow*sw + j*dw]
+
+    where g = o // (O/groups) is the group of output channel o.
+    """
+    n, _, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    (ph, pw), og = padding, o // groups
+    ho = out_size(h, kh, stride[0], ph, dilation[0])
+    wo = out_size(wd, kw, stride[1], pw, dilation[1])
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    out = np.zeros((n, o, ho, wo), dtype=np.result_type(x, w))
+    for i in range(kh):
+        for j in range(kw):
+            window = _padded_window(xp, i, j, ho, wo, stride, dilation)
+            for g in range(groups):
+                out[:, g * og:(g + 1) * og] += np.einsum(
+                    "oc,nchw->nohw", w[g * og:(g + 1) * og, :, i, j],
+                    window[:, g * cg:(g + 1) * cg])
+    return out

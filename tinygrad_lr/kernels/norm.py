@@ -3,21 +3,25 @@
 numpy needs a temporary per step (mean, x - mean, square, mean, divide, scale, shift);
 these kernels read the input once for the statistics and once to write the output, with
 float64 accumulators. Batch norm works on an (N, C, L) view in memory order with
-per-channel accumulators; layer norm works on (M, D) rows. They are serial on purpose:
-on 2 shared cores `parallel=True` measured up to 50x slower whenever other processes
-competed for the CPU (threads wait for each other), while the serial kernels still beat
-numpy 2-5x. fastmath is limited to reassociation and fused multiply-add, which lets the
-sums use SIMD; NaN and Inf keep their IEEE meaning. `benchmarks/bench_kernels_norm.py`
-measures them against the numpy expressions.
+per-channel accumulators; layer norm works on (M, D) rows. They are serial, as every
+kernel is: a parallel form measured far slower whenever other processes competed for the
+CPU (threads wait for each other at the barrier), while the serial kernels still beat
+numpy several times over (kernels/threading_policy.py). fastmath is limited to
+reassociation and fused multiply-add, which lets the sums use SIMD; NaN and Inf keep their
+IEEE meaning. Each entry point has its numpy expression beside it (`*_reference`), run
+instead when `reference_kernels_enabled()`; `benchmarks/bench_kernels_norm.py` times the
+kernels against them.
 """
-import numba
 import numpy as np
+
+from . import reference_kernels_enabled
+from .threading_policy import jit
 
 
 # ---------------------------------------------------------------- batch norm, (N, C, L)
 # Loops run in memory order (n, then c, then l) with per-channel accumulators. For (N, C)
 # inputs (L = 1) the channel loop is innermost, so it is contiguous and vectorises.
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+@jit(fastmath={"reassoc", "contract"})
 def _batch_stats(x, mean, var):
     """Per-channel mean and biased variance, two passes for accuracy."""
     n, c, length = x.shape
@@ -52,7 +56,7 @@ def _batch_stats(x, mean, var):
     var /= n * length
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+@jit(fastmath={"reassoc", "contract"})
 def _scale_shift(x, scale, shift, out):
     """out = x * scale + shift, per channel."""
     n, c, length = x.shape
@@ -69,7 +73,7 @@ def _scale_shift(x, scale, shift, out):
                 out[i, j, k] = x[i, j, k] * a + b
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+@jit(fastmath={"reassoc", "contract"})
 def _batch_norm_backward(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias):
     """Gradients of y = xhat * w + b with xhat computed from the batch's own statistics:
     dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), per channel."""
@@ -114,8 +118,37 @@ def _batch_norm_backward(g, x, mean, invstd, weight, grad_x, grad_weight, grad_b
                 grad_x[i, j, k] = scale * (g[i, j, k] - mg - xhat * mgx)
 
 
+def batch_stats_reference(x):
+    """mean = average of x over N and L; var = average of (x - mean)^2 (biased), float64."""
+    mean = x.mean(axis=(0, 2), dtype=np.float64)
+    var = ((x - mean[:, None]) ** 2).mean(axis=(0, 2), dtype=np.float64)
+    return mean, var
+
+
+def scale_shift_reference(x, mean, invstd, weight, bias):
+    """y = (x - mean) * invstd * weight + bias, per channel c of x[:, c, :]."""
+    # (C,) -> (C, 1): each channel's number broadcasts over L
+    y = (x - mean[:, None]) * invstd[:, None] * weight[:, None] + bias[:, None]
+    return y.astype(x.dtype)
+
+
+def batch_norm_backward_reference(g, x, mean, invstd, weight):
+    """With xhat = (x - mean) * invstd and sums over N and L per channel:
+    dweight = sum(g * xhat), dbias = sum(g),
+    dx = weight * invstd * (g - mean(g) - xhat * mean(g * xhat))."""
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    grad_bias = g.sum(axis=(0, 2), dtype=np.float64)
+    grad_weight = (g * xhat).sum(axis=(0, 2), dtype=np.float64)
+    count = x.shape[0] * x.shape[2]
+    grad_x = (weight * invstd)[:, None] * (g - (grad_bias / count)[:, None]
+                                           - xhat * (grad_weight / count)[:, None])
+    return grad_x.astype(x.dtype), grad_weight, grad_bias
+
+
 def batch_stats(x):
     """(mean, biased variance) per channel of an (N, C, L) array, in float64."""
+    if reference_kernels_enabled():
+        return batch_stats_reference(x)
     c = x.shape[1]
     mean = np.empty(c, dtype=np.float64)
     var = np.empty(c, dtype=np.float64)
@@ -125,6 +158,8 @@ def batch_stats(x):
 
 def scale_shift(x, mean, invstd, weight, bias):
     """(x - mean) * invstd * weight + bias per channel of an (N, C, L) array."""
+    if reference_kernels_enabled():
+        return scale_shift_reference(x, mean, invstd, weight, bias)
     scale = invstd * weight
     out = np.empty_like(x)
     _scale_shift(x, scale, bias - mean * scale, out)
@@ -132,6 +167,10 @@ def scale_shift(x, mean, invstd, weight, bias):
 
 
 def batch_norm_backward(g, x, mean, invstd, weight):
+    """(grad_x, grad_weight, grad_bias) of batch_norm_backward_reference's formula; the
+    parameter gradients in float64."""
+    if reference_kernels_enabled():
+        return batch_norm_backward_reference(g, x, mean, invstd, weight)
     grad_x = np.empty_like(x)
     c = x.shape[1]
     grad_weight = np.empty(c, dtype=np.float64)
@@ -143,10 +182,9 @@ def batch_norm_backward(g, x, mean, invstd, weight):
 # ---------------------------------------------------------------- layer norm, (M, D)
 # The row statistics are float64; the per-element loops run in the input's dtype, with the
 # statistics passed through `scalars`, a 2-element array of that dtype. A float64 scalar in
-# a float32 loop makes Numba convert every element to float64 and back: the loops over
-# 1-D row views in the input's dtype took (512, 256) forward 76 -> 42 us, backward
-# 130 -> 80 us.
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+# a float32 loop makes Numba convert every element to float64 and back (the loops over
+# 1-D row views in the input's dtype run nearly twice as fast; benchmarks/README.md).
+@jit(fastmath={"reassoc", "contract"})
 def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd, scalars):
     m, d = x.shape
     for i in range(m):
@@ -168,7 +206,7 @@ def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd, scalars):
             out_row[k] = (row[k] - mu_x) * inv_x * weight[k] + bias[k]
 
 
-@numba.njit(cache=True, fastmath={"reassoc", "contract"})
+@jit(fastmath={"reassoc", "contract"})
 def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, grad_bias,
                               scalars, xhat):
     """Per row: dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
@@ -194,8 +232,31 @@ def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, g
             gx_row[k] = inv * (g_row[k] * weight[k] - mean_gw - xhat[k] * mean_gw_xhat)
 
 
+def layer_norm_rows_reference(x, weight, bias, eps):
+    """Per row: mean, invstd = 1 / sqrt(mean((x - mean)^2) + eps) (float64), and
+    y = (x - mean) * invstd * weight + bias."""
+    mean = x.mean(axis=1, dtype=np.float64)
+    invstd = 1.0 / np.sqrt(((x - mean[:, None]) ** 2).mean(axis=1, dtype=np.float64) + eps)
+    out = (x - mean[:, None]) * invstd[:, None] * weight + bias
+    return out.astype(x.dtype), mean, invstd
+
+
+def layer_norm_backward_rows_reference(g, x, mean, invstd, weight):
+    """Per row, with xhat = (x - mean) * invstd and gw = g * weight:
+    dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat));
+    dweight = sum over rows of g * xhat, dbias = sum over rows of g (float64)."""
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    gw = g * weight
+    grad_x = invstd[:, None] * (gw - gw.mean(axis=1, keepdims=True)
+                                - xhat * (gw * xhat).mean(axis=1, keepdims=True))
+    return (grad_x.astype(x.dtype), (g * xhat).sum(axis=0, dtype=np.float64),
+            g.sum(axis=0, dtype=np.float64))
+
+
 def layer_norm_rows(x, weight, bias, eps):
     """Normalised rows times weight plus bias, and each row's mean and 1/std."""
+    if reference_kernels_enabled():
+        return layer_norm_rows_reference(x, weight, bias, eps)
     out = np.empty_like(x)
     mean = np.empty(x.shape[0], dtype=np.float64)
     invstd = np.empty(x.shape[0], dtype=np.float64)
@@ -205,6 +266,8 @@ def layer_norm_rows(x, weight, bias, eps):
 
 def layer_norm_backward_rows(g, x, mean, invstd, weight):
     """(grad_x, grad_weight, grad_bias); the parameter gradients in float64."""
+    if reference_kernels_enabled():
+        return layer_norm_backward_rows_reference(g, x, mean, invstd, weight)
     grad_x = np.empty_like(g)
     grad_weight = np.zeros(g.shape[1], dtype=np.float64)
     grad_bias = np.zeros(g.shape[1], dtype=np.float64)

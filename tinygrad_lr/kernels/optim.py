@@ -3,52 +3,74 @@
 numpy would spell an Adam step as ~10 expressions, each allocating and re-reading a full
 temporary; these kernels read param, grad and state once and write them back once.
 Every kernel follows the element order of torch.optim's update formulas (same lerp, same
-eps placement), so results match PyTorch step for step. Arrays are 1-D (flattened views),
-float32 or float64. Scalars (bias corrections, step sizes, 1 - beta) are computed once per
-step by the caller and cast to the parameter's dtype: a literal such as `1.0 - beta` inside
-the loop would promote float32 arithmetic to float64 and stop LLVM from vectorizing it.
-Loops run in parallel only for large parameters. In isolation the parallel kernel wins
-from ~1000 elements on, but in a training step its OpenMP threads keep spinning after the
-update and fight numpy's BLAS threads in the next matmul on a 2-core machine (an MLP step
-went from 0.24 ms to 12 ms). From 2**18 elements the update itself is long enough to pay.
+eps placement), so results match PyTorch step for step; each docstring gives the formula
+exactly as the loop computes it, and the numpy reference beside each kernel
+(`<name>_reference`, same arguments) is that formula as whole-array expressions. The
+public functions (`sgd`, `adam`, ...) run the reference when `reference_kernels_enabled()`.
+
+Arrays are 1-D (flattened views), float32 or float64. Scalars (bias corrections, step
+sizes, 1 - beta) are computed once per step by the caller and cast to the parameter's
+dtype: a literal such as `1.0 - beta` inside the loop would promote float32 arithmetic to
+float64 and stop LLVM from vectorizing it. Large parameters use a parallel twin of each
+kernel (kernels/threading_policy.py says when and why).
 """
-import types
-
-import numba
 import numpy as np
+from numba import prange
 
-# Below this many elements a serial loop is faster than waking the thread pool, once the
-# BLAS threads of the surrounding training step are counted (see the module docstring).
-PARALLEL_MIN = 1 << 18
-
-
-def _kernel(fn):
-    """Compile `fn` twice: serial for small arrays, parallel (prange) for large ones."""
-    serial = numba.njit(cache=True)(fn)
-    # a renamed copy, so that the on-disk caches of the two compilations do not collide
-    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel")
-    twin.__qualname__ = fn.__qualname__ + "_parallel"
-    parallel = numba.njit(cache=True, parallel=True)(twin)
-
-    def run(param, *args):
-        scalar = param.dtype.type
-        # numbers (not flags, not arrays) in the parameter's dtype: one compiled signature
-        args = [scalar(a) if isinstance(a, (int, float)) and not isinstance(a, bool) else a
-                for a in args]
-        (parallel if param.size >= PARALLEL_MIN else serial)(param, *args)
-
-    run.__name__ = fn.__name__
-    run.__doc__ = fn.__doc__
-    run.py_func = fn  # the plain-Python meaning, for tests and for reading
-    return run
+from . import reference_kernels_enabled
+from .threading_policy import PARALLEL_MIN, core_free, jit_with_parallel_twin
 
 
-@_kernel
+def _update(reference):
+    """Decorator: compile the kernel it decorates (serial and parallel twins) and return
+    the entry point, which runs `reference` instead when reference kernels are enabled."""
+    def wrap(fn):
+        serial, parallel = jit_with_parallel_twin(fn)
+
+        def run(param, *args):
+            scalar = param.dtype.type
+            # numbers (not flags, not arrays) in the parameter's dtype: one compiled signature
+            args = [scalar(a) if isinstance(a, (int, float)) and not isinstance(a, bool)
+                    else a for a in args]
+            if reference_kernels_enabled():
+                reference(param, *args)
+            elif param.size >= PARALLEL_MIN and core_free():  # kernels/threading_policy.py
+                run.parallel(param, *args)
+            else:
+                run.serial(param, *args)
+
+        run.serial, run.parallel = serial, parallel
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        run.py_func = fn  # the kernel's plain-Python meaning, for tests and for reading
+        run.reference = reference
+        return run
+    return wrap
+
+
+def _direction(param, grad, weight_decay, maximize):
+    """d = -g (maximize) or g, plus weight_decay * p (L2 regularisation)."""
+    d = -grad if maximize else grad
+    return d + weight_decay * param if weight_decay != 0 else d
+
+
+# ------------------------------------------------------------------ SGD
+def sgd_reference(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+                  maximize, first_step):
+    d = _direction(param, grad, weight_decay, maximize)
+    if momentum != 0:
+        buf[...] = d if first_step else buf * momentum + one_minus_dampening * d
+        d = d + momentum * buf if nesterov else buf
+    param[...] = param - lr * d
+
+
+@_update(sgd_reference)
 def sgd(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov, maximize,
         first_step):
-    """d = g + wd*p; buf = d (first step) or momentum*buf + (1-dampening)*d;
-    p -= lr * (d + momentum*buf if nesterov else buf)."""
-    for i in numba.prange(param.size):
+    """d = g + wd*p (-g with maximize); with momentum:
+    buf = d (first step) or momentum*buf + (1-dampening)*d, d = d + momentum*buf (nesterov)
+    or buf; p = p - lr*d."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = d + weight_decay * param[i]
@@ -59,10 +81,17 @@ def sgd(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, neste
         param[i] = param[i] - lr * d
 
 
-@_kernel
+# ------------------------------------------------------------------ Adagrad
+def adagrad_reference(param, grad, state_sum, clr, weight_decay, eps, maximize):
+    d = _direction(param, grad, weight_decay, maximize)
+    state_sum += d * d
+    param[...] = param - clr * (d / (np.sqrt(state_sum) + eps))
+
+
+@_update(adagrad_reference)
 def adagrad(param, grad, state_sum, clr, weight_decay, eps, maximize):
-    """sum += g^2; p -= clr * g / (sqrt(sum) + eps)."""
-    for i in numba.prange(param.size):
+    """d = g + wd*p; sum = sum + d^2; p = p - clr * d / (sqrt(sum) + eps)."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = d + weight_decay * param[i]
@@ -71,11 +100,23 @@ def adagrad(param, grad, state_sum, clr, weight_decay, eps, maximize):
         param[i] = param[i] - clr * (d / (np.sqrt(s) + eps))
 
 
-@_kernel
+# ------------------------------------------------------------------ Adadelta
+def adadelta_reference(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps,
+                       weight_decay, maximize):
+    d = _direction(param, grad, weight_decay, maximize)
+    square_avg[...] = square_avg * rho + one_minus_rho * d * d
+    delta = np.sqrt(acc_delta + eps) / np.sqrt(square_avg + eps) * d
+    acc_delta[...] = acc_delta * rho + one_minus_rho * delta * delta
+    param[...] = param - lr * delta
+
+
+@_update(adadelta_reference)
 def adadelta(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, weight_decay,
              maximize):
-    """Zeiler's Adadelta: the step is scaled by RMS(past steps) / RMS(gradients)."""
-    for i in numba.prange(param.size):
+    """Zeiler's Adadelta: d = g + wd*p; sq = rho*sq + (1-rho)*d^2;
+    delta = sqrt(acc + eps) / sqrt(sq + eps) * d; acc = rho*acc + (1-rho)*delta^2;
+    p = p - lr*delta."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = d + weight_decay * param[i]
@@ -86,11 +127,30 @@ def adadelta(param, grad, square_avg, acc_delta, lr, rho, one_minus_rho, eps, we
         param[i] = param[i] - lr * delta
 
 
-@_kernel
+# ------------------------------------------------------------------ RMSprop
+def rmsprop_reference(param, grad, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, eps,
+                      weight_decay, momentum, centered, maximize):
+    d = _direction(param, grad, weight_decay, maximize)
+    square_avg[...] = square_avg * alpha + one_minus_alpha * d * d
+    if centered:
+        grad_avg[...] = grad_avg + one_minus_alpha * (d - grad_avg)
+        denom = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        denom = np.sqrt(square_avg) + eps
+    if momentum > 0:
+        buf[...] = buf * momentum + d / denom
+        param[...] = param - lr * buf
+    else:
+        param[...] = param - lr * (d / denom)
+
+
+@_update(rmsprop_reference)
 def rmsprop(param, grad, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, eps,
             weight_decay, momentum, centered, maximize):
-    """sq = alpha*sq + (1-alpha)*g^2; denom = sqrt(sq - mean_g^2 if centered else sq) + eps."""
-    for i in numba.prange(param.size):
+    """d = g + wd*p; sq = alpha*sq + (1-alpha)*d^2; centered: ga = ga + (1-alpha)*(d - ga),
+    denom = sqrt(sq - ga^2) + eps, else denom = sqrt(sq) + eps; with momentum
+    buf = momentum*buf + d/denom, p = p - lr*buf; without, p = p - lr * d/denom."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = d + weight_decay * param[i]
@@ -110,13 +170,33 @@ def rmsprop(param, grad, square_avg, grad_avg, buf, lr, alpha, one_minus_alpha, 
             param[i] = param[i] - lr * (d / denom)
 
 
-@_kernel
+# ------------------------------------------------------------------ Adam, AdamW
+def adam_reference(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size,
+                   one_minus_beta1, beta2, one_minus_beta2, eps, bias_correction2_sqrt,
+                   weight_decay, decay_factor, amsgrad, maximize):
+    p = param * decay_factor
+    d = _direction(p, grad, weight_decay, maximize)
+    exp_avg[...] = exp_avg + one_minus_beta1 * (d - exp_avg)
+    exp_avg_sq[...] = exp_avg_sq * beta2 + one_minus_beta2 * d * d
+    v = exp_avg_sq
+    if amsgrad:
+        max_exp_avg_sq[...] = np.maximum(max_exp_avg_sq, exp_avg_sq)
+        v = max_exp_avg_sq
+    denom = np.sqrt(v) / bias_correction2_sqrt + eps
+    param[...] = p - step_size * (exp_avg / denom)
+
+
+@_update(adam_reference)
 def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, one_minus_beta1, beta2,
          one_minus_beta2, eps, bias_correction2_sqrt, weight_decay, decay_factor, amsgrad,
          maximize):
-    """Adam, and AdamW when decay_factor = 1 - lr*wd shrinks p before the step (then the
-    caller passes weight_decay = 0, so the gradient itself is not decayed)."""
-    for i in numba.prange(param.size):
+    """Adam (AdamW when decay_factor = 1 - lr*wd and weight_decay = 0), step t:
+        p = p * decay_factor;  d = g + weight_decay * p
+        m = m + (1 - b1) * (d - m)          (= b1*m + (1-b1)*d, written as torch's lerp)
+        v = b2 * v + (1 - b2) * d^2;  with amsgrad v_max = max(v_max, v) is used as v
+        p = p - step_size * m / (sqrt(v) / bias_correction2_sqrt + eps)
+    with step_size = lr / (1 - b1^t) and bias_correction2_sqrt = sqrt(1 - b2^t)."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         p = param[i] * decay_factor
         if weight_decay != 0:
@@ -132,11 +212,21 @@ def adam(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step_size, one_minus_
         param[i] = p - step_size * (m / denom)
 
 
-@_kernel
+# ------------------------------------------------------------------ Adamax
+def adamax_reference(param, grad, exp_avg, exp_inf, clr, one_minus_beta1, beta2, eps,
+                     weight_decay, maximize):
+    d = _direction(param, grad, weight_decay, maximize)
+    exp_avg[...] = exp_avg + one_minus_beta1 * (d - exp_avg)
+    exp_inf[...] = np.maximum(exp_inf * beta2, np.abs(d) + eps)
+    param[...] = param - clr * (exp_avg / exp_inf)
+
+
+@_update(adamax_reference)
 def adamax(param, grad, exp_avg, exp_inf, clr, one_minus_beta1, beta2, eps, weight_decay,
            maximize):
-    """Adam with the infinity norm: u = max(beta2*u, |g| + eps); p -= clr * m / u."""
-    for i in numba.prange(param.size):
+    """Adam with the infinity norm: d = g + wd*p; m = m + (1-b1)*(d - m);
+    u = max(b2*u, |d| + eps); p = p - clr * m/u, clr = lr / (1 - b1^t)."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         if weight_decay != 0:
             d = d + weight_decay * param[i]
@@ -147,12 +237,26 @@ def adamax(param, grad, exp_avg, exp_inf, clr, one_minus_beta1, beta2, eps, weig
         param[i] = param[i] - clr * (m / u)
 
 
-@_kernel
+# ------------------------------------------------------------------ NAdam
+def nadam_reference(param, grad, exp_avg, exp_avg_sq, grad_coef, avg_coef, one_minus_beta1,
+                    beta2, one_minus_beta2, bias_correction2, eps, weight_decay, decay_factor,
+                    maximize):
+    p = param * decay_factor
+    d = _direction(p, grad, weight_decay, maximize)
+    exp_avg[...] = exp_avg + one_minus_beta1 * (d - exp_avg)
+    exp_avg_sq[...] = exp_avg_sq * beta2 + one_minus_beta2 * d * d
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
+    param[...] = p + grad_coef * (d / denom) + avg_coef * (exp_avg / denom)
+
+
+@_update(nadam_reference)
 def nadam(param, grad, exp_avg, exp_avg_sq, grad_coef, avg_coef, one_minus_beta1, beta2,
           one_minus_beta2, bias_correction2, eps, weight_decay, decay_factor, maximize):
-    """Adam with Nesterov momentum: p += grad_coef*g/denom + avg_coef*m/denom (the
-    coefficients carry the mu schedule, computed by the caller); decay_factor as in adam."""
-    for i in numba.prange(param.size):
+    """Adam with Nesterov momentum: p = p * decay_factor; d = g + wd*p;
+    m = m + (1-b1)*(d - m); v = b2*v + (1-b2)*d^2; denom = sqrt(v / (1 - b2^t)) + eps;
+    p = p + grad_coef * d/denom + avg_coef * m/denom (the coefficients carry the mu
+    schedule, computed by the caller)."""
+    for i in prange(param.size):
         d = -grad[i] if maximize else grad[i]
         p = param[i] * decay_factor
         if weight_decay != 0:

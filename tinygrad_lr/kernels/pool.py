@@ -1,22 +1,23 @@
-"""2-D max and average pooling on (N, C, H, W) arrays, one (sample, channel) plane per
-`prange` iteration.
+"""2-D max and average pooling on (N, C, H, W) arrays.
 
 Max pooling stores, per output, the flat index (ih * W + iw) of the winning input - the
-same `indices` PyTorch returns - so backward is a scatter-add of the output gradient
-to those positions. Ties go to the first maximum in scan order and NaN wins, as in PyTorch.
+same `indices` PyTorch returns - so backward is a scatter-add of the output gradient to
+those positions. Ties go to the first maximum in scan order and NaN wins, as in PyTorch.
 Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode windows
 clipped to the padded input).
 
-`prange` (here and in kernels/conv.py) halves the kernels' time on an idle 2-core machine
-(max pool 8x28x28, batch 32: 0.30 ms vs 0.60 ms serial); when other processes hold the
-cores the two cost about the same per training step, so the parallel form stays.
-Whole CNN training step (benchmarks/bench_models.py shapes, 2026-11-28, idle machine):
-3.5-3.7 ms with prange on Numba's OpenMP layer, 4.0-4.3 ms with NUMBA_NUM_THREADS=1,
-4.7 ms with OMP_WAIT_POLICY=PASSIVE, 5.9-6.6 ms on the workqueue layer. (The 6 ms steps
-seen before were page faults, not threads: see tinygrad_lr/_malloc.py.)
+Each kernel walks one (sample, channel) plane at a time as a flat row of H*W values, so the
+index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the pooling
+of nearly every small CNN) has its own unrolled loop: with the window size known the
+compiler keeps the running maximum in registers, where the general loop's short inner loops
+over the window cost several times more per output (benchmarks/bench_kernels.py).
+Every entry point has a numpy reference beside it (`*_reference`), which runs instead when
+`reference_kernels_enabled()`.
 """
-import numba
 import numpy as np
+
+from . import reference_kernels_enabled
+from .threading_policy import jit
 
 
 def pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
@@ -28,47 +29,125 @@ def pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+# ------------------------------------------------------------------ max pooling
+@jit
+def _wins(v, best):
+    """PyTorch's rule for the running maximum: a larger value wins, and so does NaN."""
+    return v > best or v != v
+
+
+@jit
 def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, argmax):
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for nc in numba.prange(n * c):
-        b, ch = nc // c, nc % c
+    planes, out_planes, arg_planes = (x.reshape(n * c, h * w), out.reshape(n * c, ho * wo),
+                                      argmax.reshape(n * c, ho * wo))
+    common = (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
+              and dh == 1 and dw == 1 and 2 * ho <= h and 2 * wo <= w)
+    for p in range(n * c):
+        xp, op, ap = planes[p], out_planes[p], arg_planes[p]
+        if common:  # 2x2 windows, stride 2, all inside the input
+            for oh in range(ho):
+                for ow in range(wo):
+                    k = oh * 2 * w + ow * 2
+                    best, best_k = xp[k], k
+                    if _wins(xp[k + 1], best):
+                        best, best_k = xp[k + 1], k + 1
+                    if _wins(xp[k + w], best):
+                        best, best_k = xp[k + w], k + w
+                    if _wins(xp[k + w + 1], best):
+                        best, best_k = xp[k + w + 1], k + w + 1
+                    op[oh * wo + ow] = best
+                    ap[oh * wo + ow] = best_k
+            continue
         for oh in range(ho):
-            hstart = oh * sh - ph
             for ow in range(wo):
-                wstart = ow * sw - pw
-                best = -np.inf
-                best_idx = -1
+                best, best_k = xp[0], -1
                 for i in range(kh):
-                    ih = hstart + i * dh
+                    ih = oh * sh - ph + i * dh
                     if ih < 0 or ih >= h:
                         continue
                     for j in range(kw):
-                        iw = wstart + j * dw
+                        iw = ow * sw - pw + j * dw
                         if iw < 0 or iw >= w:
                             continue
-                        v = x[b, ch, ih, iw]
-                        if best_idx < 0 or v > best or np.isnan(v):
-                            best = v
-                            best_idx = ih * w + iw
-                out[b, ch, oh, ow] = best
-                argmax[b, ch, oh, ow] = best_idx
+                        v = xp[ih * w + iw]
+                        if best_k < 0 or _wins(v, best):
+                            best, best_k = v, ih * w + iw
+                op[oh * wo + ow] = best
+                ap[oh * wo + ow] = best_k
 
 
-@numba.njit(cache=True, parallel=True)
+@jit
 def _max_pool_backward(g, argmax, dx):
     n, c, ho, wo = g.shape
-    w = dx.shape[3]
-    for nc in numba.prange(n * c):  # scatter within one plane: no two threads collide
-        b, ch = nc // c, nc % c
-        for oh in range(ho):
-            for ow in range(wo):
-                idx = argmax[b, ch, oh, ow]
-                dx[b, ch, idx // w, idx % w] += g[b, ch, oh, ow]
+    h, w = dx.shape[2], dx.shape[3]
+    g_planes, arg_planes = g.reshape(n * c, ho * wo), argmax.reshape(n * c, ho * wo)
+    dx_planes = dx.reshape(n * c, h * w)
+    for p in range(n * c):
+        gp, ap, dp = g_planes[p], arg_planes[p], dx_planes[p]
+        for k in range(ho * wo):
+            dp[ap[k]] += gp[k]
 
 
-@numba.njit(cache=True)
+def _window_positions(out_size, stride, padding, offset, size):
+    """Input positions o*stride - padding + offset for o in range(out_size), and which of
+    them fall inside [0, size)."""
+    pos = np.arange(out_size) * stride - padding + offset
+    return pos, (pos >= 0) & (pos < size)
+
+
+def max_pool2d_forward_reference(x, kernel, stride, padding, dilation, out_hw):
+    """out[n, c, oh, ow] = the maximum of x over the window of output (oh, ow), and argmax
+    its flat position ih * W + iw; windows are scanned offset by offset, keeping the first
+    maximum (a strictly larger value replaces it, and so does NaN)."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = kernel, stride, padding, dilation, out_hw
+    out = np.zeros((n, c, ho, wo), dtype=x.dtype)
+    argmax = np.full((n, c, ho, wo), -1, dtype=np.int64)
+    for i in range(kh):
+        rows, row_ok = _window_positions(ho, sh, ph, i * dh, h)
+        for j in range(kw):
+            cols, col_ok = _window_positions(wo, sw, pw, j * dw, w)
+            v = x[:, :, rows.clip(0, h - 1)][:, :, :, cols.clip(0, w - 1)]
+            inside = row_ok[:, None] & col_ok[None, :]
+            better = inside & ((argmax < 0) | (v > out) | np.isnan(v))
+            out = np.where(better, v, out)
+            argmax = np.where(better, rows[:, None] * w + cols[None, :], argmax)
+    return out, argmax
+
+
+def max_pool2d_backward_reference(g, argmax, x_shape):
+    """dx[n, c] at position argmax[n, c, oh, ow] receives g[n, c, oh, ow] (summed where
+    windows overlap)."""
+    n, c, h, w = x_shape
+    dx = np.zeros((n * c, h * w), dtype=g.dtype)
+    np.add.at(dx, (np.arange(n * c)[:, None], argmax.reshape(n * c, -1)), g.reshape(n * c, -1))
+    return dx.reshape(x_shape)
+
+
+def max_pool2d_forward(x, kernel, stride, padding, dilation, out_hw):
+    """Returns (out, argmax) with argmax the flat input index of each output's maximum."""
+    if reference_kernels_enabled():
+        return max_pool2d_forward_reference(x, kernel, stride, padding, dilation, out_hw)
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
+    argmax = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
+    _max_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
+                      padding[0], padding[1], dilation[0], dilation[1], out, argmax)
+    return out, argmax
+
+
+def max_pool2d_backward(g, argmax, x_shape):
+    if reference_kernels_enabled():
+        return max_pool2d_backward_reference(g, argmax, x_shape)
+    dx = np.zeros(x_shape, dtype=g.dtype)
+    _max_pool_backward(np.ascontiguousarray(g), np.ascontiguousarray(argmax), dx)
+    return dx
+
+
+# ------------------------------------------------------------------ average pooling
+@jit
 def _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     """Input rows [hs, he) and columns [ws, we) of one output, and its divisor."""
     h0, w0 = oh * sh - ph, ow * sw - pw
@@ -83,54 +162,93 @@ def _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor
     return hs, he, ws, we, div
 
 
-@numba.njit(cache=True, parallel=True)
+@jit
 def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
     n, c, h, w = x.shape
-    for nc in numba.prange(n * c):
-        b, ch = nc // c, nc % c
-        for oh in range(out.shape[2]):
-            for ow in range(out.shape[3]):
+    ho, wo = out.shape[2], out.shape[3]
+    planes, out_planes = x.reshape(n * c, h * w), out.reshape(n * c, ho * wo)
+    for p in range(n * c):
+        xp, op = planes[p], out_planes[p]
+        for oh in range(ho):
+            for ow in range(wo):
                 hs, he, ws, we, div = _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw,
                                                   count_include_pad, divisor_override)
                 s = 0.0
                 for ih in range(hs, he):
                     for iw in range(ws, we):
-                        s += x[b, ch, ih, iw]
-                out[b, ch, oh, ow] = s / div
+                        s += xp[ih * w + iw]
+                op[oh * wo + ow] = s / div
 
 
-@numba.njit(cache=True, parallel=True)
+@jit
 def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, dx):
     n, c, h, w = dx.shape
-    for nc in numba.prange(n * c):
-        b, ch = nc // c, nc % c
-        for oh in range(g.shape[2]):
-            for ow in range(g.shape[3]):
+    ho, wo = g.shape[2], g.shape[3]
+    g_planes, dx_planes = g.reshape(n * c, ho * wo), dx.reshape(n * c, h * w)
+    for p in range(n * c):
+        gp, dp = g_planes[p], dx_planes[p]
+        for oh in range(ho):
+            for ow in range(wo):
                 hs, he, ws, we, div = _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw,
                                                   count_include_pad, divisor_override)
-                share = g[b, ch, oh, ow] / div
+                share = gp[oh * wo + ow] / div
                 for ih in range(hs, he):
                     for iw in range(ws, we):
-                        dx[b, ch, ih, iw] += share
+                        dp[ih * w + iw] += share
 
 
-def max_pool2d_forward(x, kernel, stride, padding, dilation, out_hw):
-    """Returns (out, argmax) with argmax the flat input index of each output's maximum."""
-    n, c = x.shape[:2]
-    out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
-    argmax = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
-    _max_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
-                      padding[0], padding[1], dilation[0], dilation[1], out, argmax)
-    return out, argmax
+def _avg_divisors(x_hw, out_hw, kernel, stride, padding, count_include_pad, divisor):
+    """(Ho, Wo) divisors: divisor_override, or the window's size in the padded input
+    (count_include_pad), or the number of its elements inside the input."""
+    if divisor:
+        return np.full(out_hw, divisor)
+    sizes = []
+    for size, out, k, s, p in zip(x_hw, out_hw, kernel, stride, padding):
+        start = np.arange(out) * s - p
+        stop = np.minimum(start + k, size + p)  # clipped to the padded input
+        inside = np.minimum(stop, size) - np.maximum(start, 0)
+        sizes.append(stop - start if count_include_pad else inside)
+    return sizes[0][:, None] * sizes[1][None, :]
 
 
-def max_pool2d_backward(g, argmax, x_shape):
+def avg_pool2d_forward_reference(x, kernel, stride, padding, out_hw, count_include_pad,
+                                 divisor):
+    """out[n, c, oh, ow] = (sum of x over the window inside the input) / divisor."""
+    n, c, h, w = x.shape
+    (kh, kw), (sh, sw), (ph, pw), (ho, wo) = kernel, stride, padding, out_hw
+    total = np.zeros((n, c, ho, wo), dtype=np.float64)
+    for i in range(kh):
+        rows, row_ok = _window_positions(ho, sh, ph, i, h)
+        for j in range(kw):
+            cols, col_ok = _window_positions(wo, sw, pw, j, w)
+            v = x[:, :, rows.clip(0, h - 1)][:, :, :, cols.clip(0, w - 1)]
+            total += np.where(row_ok[:, None] & col_ok[None, :], v, 0)
+    div = _avg_divisors((h, w), out_hw, kernel, stride, padding, count_include_pad, divisor)
+    return (total / div).astype(x.dtype)
+
+
+def avg_pool2d_backward_reference(g, x_shape, kernel, stride, padding, count_include_pad,
+                                  divisor):
+    """Each input position of an output's window receives g[n, c, oh, ow] / divisor."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (ho, wo) = kernel, stride, padding, g.shape[2:]
+    share = g / _avg_divisors((h, w), (ho, wo), kernel, stride, padding, count_include_pad,
+                              divisor)
     dx = np.zeros(x_shape, dtype=g.dtype)
-    _max_pool_backward(np.ascontiguousarray(g), argmax, dx)
+    for i in range(kh):
+        rows, row_ok = _window_positions(ho, sh, ph, i, h)
+        for j in range(kw):
+            cols, col_ok = _window_positions(wo, sw, pw, j, w)
+            # for one window offset no two outputs share an input position, so += is exact
+            dx[np.ix_(range(n), range(c), rows[row_ok], cols[col_ok])] += \
+                share[np.ix_(range(n), range(c), row_ok.nonzero()[0], col_ok.nonzero()[0])]
     return dx
 
 
 def avg_pool2d_forward(x, kernel, stride, padding, out_hw, count_include_pad, divisor):
+    if reference_kernels_enabled():
+        return avg_pool2d_forward_reference(x, kernel, stride, padding, out_hw,
+                                            count_include_pad, divisor)
     n, c = x.shape[:2]
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
     _avg_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
@@ -139,6 +257,9 @@ def avg_pool2d_forward(x, kernel, stride, padding, out_hw, count_include_pad, di
 
 
 def avg_pool2d_backward(g, x_shape, kernel, stride, padding, count_include_pad, divisor):
+    if reference_kernels_enabled():
+        return avg_pool2d_backward_reference(g, x_shape, kernel, stride, padding,
+                                             count_include_pad, divisor)
     dx = np.zeros(x_shape, dtype=g.dtype)
     _avg_pool_backward(np.ascontiguousarray(g), kernel[0], kernel[1], stride[0], stride[1],
                        padding[0], padding[1], count_include_pad, divisor or 0, dx)

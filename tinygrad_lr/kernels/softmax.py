@@ -1,53 +1,97 @@
 """Fused, numerically stable softmax / log-softmax rows.
 
-numpy needs five passes and three temporaries (max, subtract, exp, sum, divide); the
-kernel does one row at a time in cache. It is serial on purpose: the rows of a training
-batch are short, and a parallel region's spinning threads slow the next BLAS matmul.
-Rows are the last axis;
-other axes are moved there first.
+Both are computed in shift-invariant form: with m the row maximum,
+
+    log_softmax(x)_j = (x_j - m) - log(sum_k exp(x_k - m))
+    softmax(x)_j     = exp(x_j - m) / sum_k exp(x_k - m)
+
+so a common offset of the logits (1e4, 1e30) changes nothing: it cancels in x - m before
+anything is rounded. (Writing x - (m + log sum) instead loses the log-sum term once m is
+large.) numpy needs five passes and three temporaries for this (max, subtract, exp, sum,
+divide). Here numpy does what it is best at - the subtraction and exp over the whole block,
+with SIMD, where a Numba loop would call scalar libm exp per element (on rows of 1000
+classes that was ten times slower than numpy), and the row maxima - and one Numba pass per
+row, in cache, does the float64 sum and the normalisation. Rows are the last axis;
+other axes are moved there first. `softmax_reference` / `log_softmax_reference` are
+the numpy expressions, run instead when `reference_kernels_enabled()`.
 """
-import numba
 import numpy as np
 
+from . import reference_kernels_enabled
+from .threading_policy import jit
 
-@numba.njit(cache=True)
-def _softmax_rows(x, out, log):
-    n, m = x.shape
+KERNEL_MIN = 8192  # elements; smaller inputs run the numpy expression (see above)
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _normalize_rows(z, e, log, scalar):
+    """From z = x - max and e = exp(z), per row with s = sum(e) (a float64 sum): in place,
+    z becomes z - log(s) (log) or e becomes e / s. `scalar` (one element of z's dtype)
+    carries log(s) or 1/s, so the loop over the row stays in that dtype."""
+    n, c = z.shape
     for i in range(n):
-        mx = -np.inf
-        for j in range(m):
-            if x[i, j] > mx:
-                mx = x[i, j]
-        if not np.isfinite(mx):
-            mx = 0.0  # an all -inf row: keep -inf/0 rather than NaN from inf - inf
+        e_row = e[i]
         s = 0.0
-        for j in range(m):
-            s += np.exp(x[i, j] - mx)
+        for j in range(c):
+            s += e_row[j]
         if log:
-            ls = np.log(s)
-            for j in range(m):
-                out[i, j] = (x[i, j] - mx) - ls  # not x - (mx + ls): that cancels near 0
+            z_row = z[i]
+            scalar[0] = np.log(s)
+            ls = scalar[0]
+            for j in range(c):
+                z_row[j] = z_row[j] - ls
         else:
-            inv = 1.0 / s
-            for j in range(m):
-                out[i, j] = np.exp(x[i, j] - mx) * inv
+            scalar[0] = 1.0 / s
+            inv = scalar[0]
+            for j in range(c):
+                e_row[j] = e_row[j] * inv
+
+
+def _shifted(x, dim):
+    """x - max along dim (a max of +-inf counts as 0, as in the kernel)."""
+    m = np.max(x, axis=dim, keepdims=True)
+    return x - np.where(np.isfinite(m), m, 0)
+
+
+def softmax_reference(x, dim):
+    """exp(x - m) / sum(exp(x - m)) along dim, m the maximum."""
+    if x.ndim == 0:
+        return np.ones_like(x)
+    if not x.size:
+        return np.empty_like(x)
+    e = np.exp(_shifted(x, dim))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def log_softmax_reference(x, dim):
+    """(x - m) - log(sum(exp(x - m))) along dim, m the maximum."""
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    if not x.size:
+        return np.empty_like(x)
+    z = _shifted(x, dim)
+    return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
 
 
 def _rows(x, dim, log):
-    if x.ndim == 0:
-        return np.zeros_like(x) if log else np.ones_like(x)
     moved = np.moveaxis(x, dim, -1)
-    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1]) if moved.size else None
-    if rows is None:
-        return np.empty_like(x)
-    out = np.empty_like(rows)
-    _softmax_rows(rows, out, log)
-    return np.moveaxis(out.reshape(moved.shape), -1, dim)
+    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
+    mx = rows.max(axis=1, keepdims=True)
+    if not np.isfinite(mx).all():  # a row of -inf (or with +inf): no inf - inf = NaN
+        mx[~np.isfinite(mx)] = 0
+    z = rows - mx
+    e = np.exp(z) if log else np.exp(z, out=z)  # softmax needs no z after this
+    _normalize_rows(z, e, log, np.empty(1, dtype=z.dtype))
+    return np.moveaxis((z if log else e).reshape(moved.shape), -1, dim)
 
 
 def softmax(x, dim):
+    if reference_kernels_enabled() or x.size < KERNEL_MIN:
+        return softmax_reference(x, dim)
     return _rows(x, dim, False)
 
 
 def log_softmax(x, dim):
+    if reference_kernels_enabled() or x.size < KERNEL_MIN:
+        return log_softmax_reference(x, dim)
     return _rows(x, dim, True)

@@ -1,0 +1,463 @@
+"""Every Numba kernel against the plain numpy reference beside it, and the switch that makes
+the entry points run the references.
+
+Each case builds random inputs (float32 and float64, odd sizes, non-contiguous where the
+entry point accepts them) and returns two callables: the public entry point and the
+reference, each returning the arrays it produces (in-place kernels work on copies).
+`test_*_nojit` also run in CI with NUMBA_DISABLE_JIT=1, where the kernels are their
+plain-Python source.
+"""
+import numpy as np
+import pytest
+
+import tinygrad_lr as tl
+from tinygrad_lr.kernels import conv as C
+from tinygrad_lr.kernels import cross_entropy as CE
+from tinygrad_lr.kernels import norm as N
+from tinygrad_lr.kernels import optim as O
+from tinygrad_lr.kernels import pool as P
+from tinygrad_lr.kernels import rnn as R
+from tinygrad_lr.kernels import softmax as S
+from tinygrad_lr.kernels import special as SP
+
+DTYPES = [np.float32, np.float64]
+CASES = {}  # name -> (module, names of the Numba kernels the entry point calls, builder)
+
+
+def case(name, module, kernels):
+    def register(builder):
+        CASES[name] = (module, kernels, builder)
+        return builder
+    return register
+
+
+def randn(rng, shape, dtype):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+def non_contiguous(a):
+    """The same values in a transposed-twice, strided layout."""
+    padded = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), dtype=a.dtype)
+    padded[..., ::2] = a
+    view = padded[..., ::2]
+    assert not view.flags.c_contiguous
+    return view
+
+
+def copies(*arrays):
+    return [a.copy() for a in arrays]
+
+
+# ------------------------------------------------------------------ conv
+CONV_ARGS = [((3, 2), (2, 1), (1, 0), (1, 2)), ((3, 3), (1, 1), (1, 1), (1, 1)),
+             ((1, 2), (1, 3), (0, 1), (1, 1))]
+
+
+@case("im2col", C, ["_im2col"])
+def _(rng, dtype, k=0):
+    kernel, stride, padding, dilation = CONV_ARGS[k]
+    x = non_contiguous(randn(rng, (2, 3, 7, 6), dtype))
+    return (lambda: (C.im2col(x, kernel, stride, padding, dilation),),
+            lambda: (C.im2col_reference(x, kernel, stride, padding, dilation),))
+
+
+@case("col2im", C, ["_col2im"])
+def _(rng, dtype, k=0):
+    kernel, stride, padding, dilation = CONV_ARGS[k]
+    x_shape = (2, 3, 7, 6)
+    ho = C.out_size(7, kernel[0], stride[0], padding[0], dilation[0])
+    wo = C.out_size(6, kernel[1], stride[1], padding[1], dilation[1])
+    cols = randn(rng, (2, 3 * kernel[0] * kernel[1], ho * wo), dtype)
+    args = (x_shape, kernel, (ho, wo), stride, padding, dilation)
+    return lambda: (C.col2im(cols, *args),), lambda: (C.col2im_reference(cols, *args),)
+
+
+@case("max_pool2d_forward", P, ["_max_pool_forward"])
+def _(rng, dtype, k=0):
+    kernel, stride, padding, dilation = [((2, 2), (2, 2), (0, 0), (1, 1)),
+                                         ((3, 2), (2, 1), (1, 1), (2, 1)),
+                                         ((3, 3), (1, 2), (1, 0), (1, 1))][k]
+    x = randn(rng, (2, 3, 9, 7), dtype)
+    x[0, 0, 1, 1], x[1, 2, :2, :2] = np.nan, 1.0  # NaN wins; ties keep the first
+    x = non_contiguous(x)
+    out_hw = tuple(P.pool_out_size(s, kk, st, p, d, True) for s, kk, st, p, d in
+                   zip((9, 7), kernel, stride, padding, dilation))
+    args = (kernel, stride, padding, dilation, out_hw)
+    return (lambda: P.max_pool2d_forward(x, *args),
+            lambda: P.max_pool2d_forward_reference(x, *args))
+
+
+@case("max_pool2d_backward", P, ["_max_pool_backward"])
+def _(rng, dtype, k=0):
+    x = randn(rng, (2, 3, 9, 7), dtype)
+    kernel = [(2, 2), (3, 3), (3, 2)][k]  # stride (1, 2), padding 1: windows overlap
+    out_hw = tuple(P.pool_out_size(s, kk, st, 1, 1, False) for s, kk, st in
+                   zip((9, 7), kernel, (1, 2)))
+    _, argmax = P.max_pool2d_forward_reference(x, kernel, (1, 2), (1, 1), (1, 1), out_hw)
+    g = non_contiguous(randn(rng, argmax.shape, dtype))
+    return (lambda: (P.max_pool2d_backward(g, argmax, x.shape),),
+            lambda: (P.max_pool2d_backward_reference(g, argmax, x.shape),))
+
+
+AVG_ARGS = [((2, 2), (2, 2), (0, 0), True, None), ((3, 3), (2, 1), (1, 1), False, None),
+            ((3, 2), (2, 2), (1, 1), True, 5)]
+
+
+def _avg_out(kernel, stride, padding):
+    return tuple(P.pool_out_size(s, kk, st, p, 1, True) for s, kk, st, p in
+                 zip((9, 7), kernel, stride, padding))
+
+
+@case("avg_pool2d_forward", P, ["_avg_pool_forward"])
+def _(rng, dtype, k=0):
+    kernel, stride, padding, include_pad, divisor = AVG_ARGS[k]
+    x = non_contiguous(randn(rng, (2, 3, 9, 7), dtype))
+    args = (kernel, stride, padding, _avg_out(kernel, stride, padding), include_pad, divisor)
+    return (lambda: (P.avg_pool2d_forward(x, *args),),
+            lambda: (P.avg_pool2d_forward_reference(x, *args),))
+
+
+@case("avg_pool2d_backward", P, ["_avg_pool_backward"])
+def _(rng, dtype, k=0):
+    kernel, stride, padding, include_pad, divisor = AVG_ARGS[k]
+    g = non_contiguous(randn(rng, (2, 3) + _avg_out(kernel, stride, padding), dtype))
+    args = ((2, 3, 9, 7), kernel, stride, padding, include_pad, divisor)
+    return (lambda: (P.avg_pool2d_backward(g, *args),),
+            lambda: (P.avg_pool2d_backward_reference(g, *args),))
+
+
+# ------------------------------------------------------------------ softmax, cross-entropy
+@case("softmax", S, ["_normalize_rows"])
+def _(rng, dtype, k=0):
+    x = randn(rng, (5, 3, 7), dtype) * 10
+    x[1, 2, :] = [-np.inf, 1000.0, -1000.0, -np.inf, 0, 0, 1][:7]  # extremes in one row
+    x = non_contiguous(x)
+    dim = [-1, 0, 1][k]
+    return lambda: (S.softmax(x, dim),), lambda: (S.softmax_reference(x, dim),)
+
+
+@case("log_softmax", S, ["_normalize_rows"])
+def _(rng, dtype, k=0):
+    x = non_contiguous(randn(rng, (5, 3, 7), dtype) * 10 + [0, 1e4, 1e30][k])
+    dim = [-1, 0, 1][k]
+    return lambda: (S.log_softmax(x, dim),), lambda: (S.log_softmax_reference(x, dim),)
+
+
+CE_ARGS = [(-100, 0.0), (2, 0.0), (1, 0.3)]  # (ignore_index, label_smoothing)
+
+
+def _ce_inputs(rng, dtype, k):
+    ignore_index, smoothing = CE_ARGS[k]
+    x = randn(rng, (9, 5), dtype) * 3 + [0, 1e6, -1e8][k]
+    target = rng.integers(0, 5, 9)
+    weight = (rng.random(5) + 0.5).astype(dtype)
+    return non_contiguous(x), target, weight, ignore_index, smoothing
+
+
+@case("cross_entropy_forward", CE, ["_first_bad_target", "_row_max", "_losses_from_exp"])
+def _(rng, dtype, k=0):
+    args = _ce_inputs(rng, dtype, k)
+    def flat(result):  # losses, row weights, then the two row statistics
+        losses, row_weight, (m, log_s), _ = result
+        return losses, row_weight, m, log_s
+    return (lambda: flat(CE.cross_entropy_forward(*args)),
+            lambda: flat(CE.cross_entropy_forward_reference(*args)))
+
+
+@case("cross_entropy_backward", CE, ["_grad_from_softmax"])
+def _(rng, dtype, k=0):
+    x, target, weight, ignore_index, smoothing = _ce_inputs(rng, dtype, k)
+    stats = CE.cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing)[2]
+    g_rows = randn(rng, 9, dtype)
+    args = (np.ascontiguousarray(x), stats, target, weight, ignore_index, smoothing, g_rows)
+    return (lambda: (CE.cross_entropy_backward(*args),),
+            lambda: (CE.cross_entropy_backward_reference(*args),))
+
+
+# ------------------------------------------------------------------ norms
+def _bn_inputs(rng, dtype, k):
+    shape = [(5, 3, 7), (6, 4, 1), (2, 3, 11)][k]
+    x, g = randn(rng, shape, dtype), randn(rng, shape, dtype)
+    w, b = randn(rng, shape[1], dtype), randn(rng, shape[1], dtype)
+    mean, var = N.batch_stats_reference(x)
+    return x, g, w, b, mean, 1.0 / np.sqrt(var + 1e-5)
+
+
+@case("batch_stats", N, ["_batch_stats"])
+def _(rng, dtype, k=0):
+    x = _bn_inputs(rng, dtype, k)[0]
+    return lambda: N.batch_stats(x), lambda: N.batch_stats_reference(x)
+
+
+@case("scale_shift", N, ["_scale_shift"])
+def _(rng, dtype, k=0):
+    x, _, w, b, mean, invstd = _bn_inputs(rng, dtype, k)
+    return (lambda: (N.scale_shift(x, mean, invstd, w, b),),
+            lambda: (N.scale_shift_reference(x, mean, invstd, w, b),))
+
+
+@case("batch_norm_backward", N, ["_batch_norm_backward"])
+def _(rng, dtype, k=0):
+    x, g, w, _, mean, invstd = _bn_inputs(rng, dtype, k)
+    return (lambda: N.batch_norm_backward(g, x, mean, invstd, w),
+            lambda: N.batch_norm_backward_reference(g, x, mean, invstd, w))
+
+
+def _ln_inputs(rng, dtype, k):
+    m, d = [(7, 5), (1, 13), (4, 3)][k]
+    return (randn(rng, (m, d), dtype), randn(rng, (m, d), dtype), randn(rng, d, dtype),
+            randn(rng, d, dtype))
+
+
+@case("layer_norm_rows", N, ["_layer_norm_rows"])
+def _(rng, dtype, k=0):
+    x, _, w, b = _ln_inputs(rng, dtype, k)
+    return (lambda: N.layer_norm_rows(x, w, b, 1e-5),
+            lambda: N.layer_norm_rows_reference(x, w, b, 1e-5))
+
+
+@case("layer_norm_backward_rows", N, ["_layer_norm_backward_rows"])
+def _(rng, dtype, k=0):
+    x, g, w, b = _ln_inputs(rng, dtype, k)
+    _, mean, invstd = N.layer_norm_rows_reference(x, w, b, 1e-5)
+    return (lambda: N.layer_norm_backward_rows(g, x, mean, invstd, w),
+            lambda: N.layer_norm_backward_rows_reference(g, x, mean, invstd, w))
+
+
+# ------------------------------------------------------------------ RNN cells
+def _rnn_sizes(k):
+    return [(3, 5), (1, 7), (4, 1)][k]  # (batch, hidden)
+
+
+@case("lstm_cell_forward", R, ["_lstm_cell_forward"])
+def _(rng, dtype, k=0):
+    b, h = _rnn_sizes(k)
+    act, c_prev = np.tanh(randn(rng, (b, 4 * h), dtype)), randn(rng, (b, h), dtype)
+    half = dtype(0.5)
+
+    def run(fn):
+        a, c = act.copy(), np.empty_like(c_prev)
+        fn(a, c_prev, c, half)
+        return a, c
+    return lambda: run(R.lstm_cell_forward), lambda: run(R.lstm_cell_forward_reference)
+
+
+@case("lstm_step_backward", R, ["_lstm_step_backward"])
+def _(rng, dtype, k=0):
+    b, h = _rnn_sizes(k)
+    act = rng.random((b, 4 * h)).astype(dtype)
+    rest = [randn(rng, (b, h), dtype) for _ in range(5)]  # tanh_c, c_prev, grad_h/out/c
+
+    def run(fn):
+        d_gates, grad_c_prev = np.empty_like(act), np.empty_like(rest[0])
+        fn(act, *rest, d_gates, grad_c_prev)
+        return d_gates, grad_c_prev
+    return lambda: run(R.lstm_step_backward), lambda: run(R.lstm_step_backward_reference)
+
+
+@case("gru_gates_forward", R, ["_gru_gates_forward"])
+def _(rng, dtype, k=0):
+    b, h = _rnn_sizes(k)
+    act = np.tanh(randn(rng, (b, 3 * h), dtype))
+    pre, h_gates = randn(rng, (b, 3 * h), dtype), randn(rng, (b, 3 * h), dtype)
+
+    def run(fn):
+        a = act.copy()
+        fn(a, pre, h_gates, dtype(0.5))
+        return (a,)
+    return lambda: run(R.gru_gates_forward), lambda: run(R.gru_gates_forward_reference)
+
+
+@case("gru_output", R, ["_gru_output"])
+def _(rng, dtype, k=0):
+    b, h = _rnn_sizes(k)
+    act, h_prev = rng.random((b, 3 * h)).astype(dtype), randn(rng, (b, h), dtype)
+
+    def run(fn):
+        out = np.empty_like(h_prev)
+        fn(act, h_prev, out)
+        return (out,)
+    return lambda: run(R.gru_output), lambda: run(R.gru_output_reference)
+
+
+@case("gru_step_backward", R, ["_gru_step_backward"])
+def _(rng, dtype, k=0):
+    b, h = _rnn_sizes(k)
+    act, h_gates = rng.random((b, 3 * h)).astype(dtype), randn(rng, (b, 3 * h), dtype)
+    h_prev, grad_h = randn(rng, (b, h), dtype), randn(rng, (b, h), dtype)
+
+    def run(fn):
+        d_x, d_h, g_prev = np.empty_like(act), np.empty_like(act), np.empty_like(h_prev)
+        fn(act, h_gates, h_prev, grad_h, d_x, d_h, g_prev)
+        return d_x, d_h, g_prev
+    return lambda: run(R.gru_step_backward), lambda: run(R.gru_step_backward_reference)
+
+
+@case("erf", SP, ["_erf_flat"])
+def _(rng, dtype, k=0):
+    x = non_contiguous(randn(rng, (3, 5), dtype) * [1, 3, 0.01][k])
+    return lambda: (SP.erf(x),), lambda: (SP.erf_reference(x),)
+
+
+# ------------------------------------------------------------------ optimizer updates
+OPTIM_SCALARS = {  # the scalars after the arrays, as the optimizers pass them
+    "sgd": [(0.1, 0.9, 0.7, 0.01, True, False, False), (0.1, 0.9, 1.0, 0.0, False, True, True),
+            (0.1, 0.0, 1.0, 0.0, False, False, False)],
+    "adagrad": [(0.1, 0.01, 1e-8, True), (0.1, 0.0, 1e-10, False), (0.5, 0.1, 1e-3, False)],
+    "adadelta": [(1.0, 0.9, 0.1, 1e-6, 0.01, False), (0.5, 0.5, 0.5, 1e-3, 0.0, True),
+                 (1.0, 0.99, 0.01, 1e-6, 0.0, False)],
+    "rmsprop": [(0.01, 0.9, 0.1, 1e-8, 0.01, 0.5, True, True),
+                (0.01, 0.99, 0.01, 1e-8, 0.0, 0.0, False, False),
+                (0.1, 0.9, 0.1, 1e-6, 0.0, 0.9, False, True)],
+    "adam": [(0.1, 0.1, 0.999, 0.001, 1e-8, 0.3, 0.0, 0.99, True, True),
+             (0.01, 0.1, 0.999, 0.001, 1e-8, 0.5, 0.01, 1.0, False, False),
+             (0.01, 0.2, 0.9, 0.1, 1e-3, 0.9, 0.0, 1.0, True, False)],
+    "adamax": [(0.1, 0.1, 0.999, 1e-8, 0.01, False), (0.1, 0.1, 0.9, 1e-3, 0.0, True),
+               (0.01, 0.5, 0.5, 1e-8, 0.0, False)],
+    "nadam": [(-0.1, -0.2, 0.1, 0.999, 0.001, 0.02, 1e-8, 0.01, 1.0, False),
+              (-0.01, -0.02, 0.1, 0.9, 0.1, 0.5, 1e-8, 0.0, 0.99, True),
+              (-0.1, -0.2, 0.2, 0.999, 0.001, 0.002, 1e-3, 0.0, 1.0, False)],
+}
+OPTIM_ARRAYS = dict(sgd=3, adagrad=3, adadelta=4, rmsprop=5, adam=5, adamax=4, nadam=4)
+
+
+def _optim_case(name):
+    @case(f"optim.{name}", O, [])
+    def _(rng, dtype, k=0):
+        # param, grad, then state; positive, and RMSprop's running mean of the gradient
+        # small enough that the centered variance stays positive
+        arrays = [(1 + np.abs(rng.standard_normal(11))).astype(dtype)
+                  for _ in range(OPTIM_ARRAYS[name])]
+        if name == "rmsprop":
+            arrays[3] *= 0.1
+        entry = getattr(O, name)
+
+        def run(fn):
+            state = copies(*arrays)
+            fn(*state, *OPTIM_SCALARS[name][k])
+            return state
+        return lambda: run(entry), lambda: run(entry.reference)
+
+
+for _name in OPTIM_SCALARS:
+    _optim_case(_name)
+
+
+# ------------------------------------------------------------------ the tests
+def _tolerance(dtype):
+    return dict(rtol=2e-5, atol=2e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+
+
+def _assert_all_close(got, expected, dtype):
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        a, b = np.asarray(a), np.asarray(b)
+        assert a.shape == b.shape
+        if a.dtype.kind == "f":
+            assert b.dtype == a.dtype or b.dtype == np.float64
+        np.testing.assert_allclose(a, b, equal_nan=True, **_tolerance(dtype))
+
+
+@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_kernel_equals_reference_nojit(name, dtype, variant, monkeypatch):
+    monkeypatch.setattr(S, "KERNEL_MIN", 0)  # the softmax kernel also for these small inputs
+    _, _, build = CASES[name]
+    entry, reference = build(np.random.default_rng(variant), dtype, variant)
+    _assert_all_close(entry(), reference(), dtype)
+
+
+def _forbid(monkeypatch, module, kernels, name):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel ran although reference kernels are enabled")
+    if name.startswith("optim."):
+        entry = getattr(O, name.split(".")[1])
+        monkeypatch.setattr(entry, "serial", refuse)
+        monkeypatch.setattr(entry, "parallel", refuse)
+    for kernel in kernels:
+        monkeypatch.setattr(module, kernel, refuse)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_switch_runs_the_reference(name, monkeypatch):
+    """With use_reference_kernels the entry point calls no kernel and returns exactly what
+    the reference returns."""
+    module, kernels, build = CASES[name]
+    monkeypatch.setattr(S, "KERNEL_MIN", 0)
+    entry, reference = build(np.random.default_rng(0), np.float32)
+    with tl.use_reference_kernels():
+        _forbid(monkeypatch, module, kernels, name)
+        got = entry()
+    for a, b in zip(got, reference()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_every_kernel_has_a_case():
+    """A new Numba kernel in kernels/ must be added here (and get a reference)."""
+    covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
+    helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.pool", "_avg_window")}
+    for module in (C, CE, N, P, R, S, SP):
+        for attr, value in vars(module).items():
+            is_kernel = hasattr(value, "py_func") and callable(value) and \
+                getattr(value, "__module__", "") == module.__name__
+            if is_kernel and (module.__name__, attr) not in helpers:
+                assert (module.__name__, attr) in covered, f"{module.__name__}.{attr}"
+    optim_entries = {a for a, v in vars(O).items() if hasattr(v, "reference")}
+    assert optim_entries == set(OPTIM_SCALARS)
+
+
+# ------------------------------------------------------------------ conv: the formula
+@pytest.mark.parametrize("groups", [1, 3])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k", range(len(CONV_ARGS)))
+def test_conv2d_equals_its_formula_nojit(k, dtype, groups):
+    """conv2d_forward (im2col + batched GEMM) against the sum written out, and its two
+    backward passes against the adjoint identities <conv(x, w), g> = <x, dx> = <w, dw>."""
+    kernel, stride, padding, dilation = CONV_ARGS[k]
+    rng = np.random.default_rng(k)
+    x = non_contiguous(randn(rng, (2, 6, 7, 6), dtype))
+    w = randn(rng, (9, 6 // groups) + kernel, dtype)
+    out, cols = C.conv2d_forward(x, w, stride, padding, dilation, groups)
+    np.testing.assert_allclose(out, C.conv2d_reference(x, w, stride, padding, dilation, groups),
+                               **_tolerance(dtype))
+    g = randn(rng, out.shape, dtype)
+    dx = C.conv2d_backward_input(g, w, x.shape, stride, padding, dilation, groups)
+    dw = C.conv2d_backward_weight(g, cols, w.shape, groups)
+    inner = float((out.astype(np.float64) * g).sum())
+    rtol = 1e-4 if dtype == np.float32 else 1e-12
+    assert np.isclose(inner, float((x.astype(np.float64) * dx).sum()), rtol=rtol)
+    assert np.isclose(inner, float((w.astype(np.float64) * dw).sum()), rtol=rtol)
+
+
+# ------------------------------------------------------------------ optimizers end to end
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("AdamW", dict(lr=0.01)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01)),
+    ("Adadelta", dict(lr=1.0, weight_decay=0.01)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+    ("Adamax", dict(lr=0.01, maximize=True)),
+    ("NAdam", dict(lr=0.01, decoupled_weight_decay=True, weight_decay=0.1)),
+])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optimizer_step_equals_reference(name, kwargs, dtype):
+    """Three steps of an optimizer with its kernels and with the references agree."""
+    rng = np.random.default_rng(0)
+    start = [randn(rng, shape, dtype) for shape in ((4, 3), (3,), (1,))]
+    grads = [[randn(rng, a.shape, dtype) for a in start] for _ in range(3)]
+
+    def train(reference):
+        params = [tl.tensor(a.copy(), requires_grad=True) for a in start]
+        opt = getattr(tl.optim, name)(params, **kwargs)
+        with tl.use_reference_kernels(reference):
+            for step_grads in grads:
+                for p, g in zip(params, step_grads):
+                    p.grad = tl.tensor(g)
+                opt.step()
+        return [p.numpy() for p in params]
+
+    for a, b in zip(train(False), train(True)):
+        assert a.dtype == dtype
+        np.testing.assert_allclose(a, b, **_tolerance(dtype))
