@@ -10,8 +10,6 @@ import os
 import sys
 import tempfile
 
-import nbclient
-import nbformat
 from PIL import Image  # matplotlib's own dependency
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -20,6 +18,9 @@ OUT = os.path.join(HERE, "course")
 
 
 def gallery_images(path, workdir):
+    import nbclient  # the dev extra; make_chain_rule_figures.py uses save_small without it
+    import nbformat
+
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH",
                                                                             "")]))

@@ -588,7 +588,8 @@ def cmd_bench(args):
     spec = importlib.util.spec_from_file_location("run_all", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    ok = module.main()  # True when every benchmark ran
+    flags = (["--busy"] if args.busy else []) + (["--only", *args.only] if args.only else [])
+    ok = module.main(flags)  # True when every benchmark ran
     return 0 if ok or ok is None else 1
 
 
@@ -701,6 +702,12 @@ def build_parser():
     _add_gradcheck_parser(sub)
 
     p = sub.add_parser("bench", help="run the benchmarks (ours vs PyTorch), from a checkout")
+    p.add_argument("--busy", action="store_true",
+                   help="also time the conv nets and the LSTM with one core kept busy by a "
+                        "second process (quiet and busy ratios)")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="run only the benchmarks whose file name contains a NAME, e.g. "
+                        "--only networks scaling")
     p.set_defaults(run=cmd_bench)
     return parser
 
