@@ -522,6 +522,11 @@ def test_reductions_on_noncontiguous_inputs(data, sdk, op):
     _no_single_element_variance(op, shape, dims)
     ours, theirs = _reduction(op, shape, dims, keepdim)
     x = data.draw(S.arrays(shape, S.NONCONTIGUOUS), label="x")
+    if op in ("var", "std"):
+        # a group of equal values has std 0 (gradient 0, as torch's formula says) but its
+        # rounding in float64 may not: the two libraries then round differently
+        spread = np.ptp(np.asarray(x, dtype=np.float64), axis=dims) if x.size else np.ones(1)
+        assume(np.all(spread > 1e-6))
     check(ours, [], theirs, arrays=[x], grad_check=False, gradgrad_check=False)
 
 

@@ -8,9 +8,12 @@ import math
 
 import numpy as np
 
-from .. import nn
+from .. import nn, optim
 from .. import random as _random
 from ..data import DataLoader, TensorDataset, datasets, random_split
+from ..nn.loss_functions import l1_penalty
+from ..optim import lr_scheduler as S
+from .fit import fit
 
 MODELS = ("mlp", "cnn", "rnn", "linear")
 DATASETS = ("digits", "moons", "spirals", "sine", "linear", "house-prices")
@@ -43,8 +46,6 @@ DEFAULTS = {"model": "mlp", "dataset": "digits", "optimizer": "adam", "lr": 1e-3
 def optimizers():
     """{lowercase name: class} of the optimizers in tinygrad_lr.optim that `fit` can drive
     (LBFGS and Newton need a closure per step, so they are left out)."""
-    from .. import optim
-
     return {name.lower(): cls for name, cls in vars(optim).items()
             if isinstance(cls, type) and issubclass(cls, optim.Optimizer)
             and cls is not optim.Optimizer and name not in ("LBFGS", "Newton")}
@@ -168,8 +169,6 @@ class L1Penalized(nn.Module):
         self._weights = [p for p in model.parameters() if p.ndim >= 2]
 
     def forward(self, pred, target):
-        from ..nn.loss_functions import l1_penalty
-
         loss = self.loss(pred, target)
         if self._model[0].training and self._weights:
             loss = loss + self.l1 * l1_penalty(self._weights)
@@ -240,8 +239,6 @@ def build_scheduler(name, optimizer, epochs, steps_per_epoch, **params):
     params = schedule_params(name, params)
     if name == "none":
         return None
-    from ..optim import lr_scheduler as S
-
     lr = optimizer.param_groups[0]["lr"]
     if name == "step":
         step_size = params["step_size"] or max(epochs // 3, 1)
@@ -300,16 +297,14 @@ def make_experiment(config):
     scheduler = build_scheduler(cfg["scheduler"], optimizer, int(cfg["epochs"]),
                                 len(train_loader), **given)
     metrics = ("accuracy",) if info["task"] == "classification" else ("r2",)
-    return dict(cfg=cfg, info=info, model=model, loss_fn=loss_fn, optimizer=optimizer,
-                train_loader=train_loader, val_loader=val_loader, scheduler=scheduler,
-                metrics=metrics)
+    return {"cfg": cfg, "info": info, "model": model, "loss_fn": loss_fn,
+            "optimizer": optimizer, "train_loader": train_loader, "val_loader": val_loader,
+            "scheduler": scheduler, "metrics": metrics}
 
 
 def run_config(config, progress=False):
     """Train one configuration; returns its History (the model is not returned, so the
     result pickles small when it comes back from another process)."""
-    from .fit import fit
-
     ex = make_experiment(config)
     return fit(ex["model"], ex["loss_fn"], ex["optimizer"], ex["train_loader"],
                ex["cfg"]["epochs"], scheduler=ex["scheduler"], val_loader=ex["val_loader"],
@@ -319,7 +314,7 @@ def run_config(config, progress=False):
 def best_val_metric(history):
     """The best val_accuracy or val_r2 of a History (NaN when none was computed)."""
     for key in ("val_accuracy", "val_r2"):
-        values = [v for v in history.epoch_values(key) if v == v]
+        values = [v for v in history.epoch_values(key) if not math.isnan(v)]
         if values:
             return max(values)
     return float(np.nan)
