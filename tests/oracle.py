@@ -186,7 +186,7 @@ def check(fn, shapes=(), torch_fn=None, *, arrays=None, low=-2.0, high=2.0, posi
         rng = np.random.default_rng(seed + 1)
         pairs = [(o, t) for o, t in zip(outs, touts) if t.requires_grad]
         assert pairs, "no output requires grad"
-        for o, t in pairs:
+        for o, _ in pairs:
             assert o.requires_grad, "torch's output requires grad, ours does not"
         ups = _upstream(rng, pairs, dtype)
         tgrads = torch.autograd.grad([t for _, t in pairs], theirs,

@@ -16,8 +16,13 @@ from tinygrad_lr import nn, optim
 from tinygrad_lr.data import DataLoader, TensorDataset, datasets
 from tinygrad_lr.optim import lr_scheduler
 from tinygrad_lr.random import Generator
-from tinygrad_lr.train import (EarlyStopping, LambdaCallback, ModelCheckpoint,
-                               TrainingCheckpoint, fit)
+from tinygrad_lr.train import (
+    EarlyStopping,
+    LambdaCallback,
+    ModelCheckpoint,
+    TrainingCheckpoint,
+    fit,
+)
 
 EPOCHS = 6
 

@@ -5,8 +5,19 @@ import torch
 import torch.autograd.functional as TAF
 
 import tinygrad_lr as tl
-from tinygrad_lr.autograd import (Function, GradcheckError, grad, gradcheck, gradcheck_report,
-                                  gradgradcheck, hessian, hvp, jacobian, jvp, vjp)
+from tinygrad_lr.autograd import (
+    Function,
+    GradcheckError,
+    grad,
+    gradcheck,
+    gradcheck_report,
+    gradgradcheck,
+    hessian,
+    hvp,
+    jacobian,
+    jvp,
+    vjp,
+)
 
 
 def f64(values, requires_grad=True):

@@ -16,8 +16,13 @@ from tinygrad_lr.data import DataLoader, TensorDataset, datasets
 from tinygrad_lr.optim import lr_scheduler
 from tinygrad_lr.random import Generator
 from tinygrad_lr.serialization import load_metadata
-from tinygrad_lr.train import (EarlyStopping, LambdaCallback, ModelCheckpoint,
-                               TrainingCheckpoint, fit)
+from tinygrad_lr.train import (
+    EarlyStopping,
+    LambdaCallback,
+    ModelCheckpoint,
+    TrainingCheckpoint,
+    fit,
+)
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "resumable_training_script.py")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

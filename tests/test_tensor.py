@@ -249,7 +249,7 @@ def test_broadcasting_error_names_both_shapes():
         with pytest.raises(ValueError, match=r"shapes \(3, 4\) and \(2, 4\) cannot be broadcast"):
             op(tl.ones(3, 4), tl.ones(2, 4))
     with pytest.raises(ValueError, match=r"\(3,\) and \(4,\) cannot be broadcast"):
-        tl.ones(3) < tl.ones(4)
+        _ = tl.ones(3) < tl.ones(4)
     with pytest.raises(ValueError, match="where: shapes"):
         tl.where(tl.ones(3) > 0, tl.ones(2), 0.0)
 

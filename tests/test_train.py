@@ -8,10 +8,22 @@ import pytest
 import tinygrad_lr as tl
 from tinygrad_lr import nn, optim
 from tinygrad_lr.data import DataLoader, TensorDataset, datasets
-from tinygrad_lr.train import (EarlyStopping, History, LambdaCallback, ModelCheckpoint,
-                               accuracy, confusion_matrix, f1_score, fit, lr_find,
-                               linear_regression_normal_equation, precision, r2_score,
-                               recall, sweep)
+from tinygrad_lr.train import (
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    ModelCheckpoint,
+    accuracy,
+    confusion_matrix,
+    f1_score,
+    fit,
+    linear_regression_normal_equation,
+    lr_find,
+    precision,
+    r2_score,
+    recall,
+    sweep,
+)
 from tinygrad_lr.train.recipes import make_experiment
 
 skm = pytest.importorskip("sklearn.metrics")
@@ -594,8 +606,12 @@ def test_gru_learns_sine_next_step():
 # ------------------------------------------------------------------ viz
 def test_plots_write_pngs_and_landscape_restores_weights(tmp_path):
     pytest.importorskip("matplotlib")
-    from tinygrad_lr.viz import (loss_landscape, plot_grad_norms, plot_loss_curves,
-                                 plot_loss_landscape)
+    from tinygrad_lr.viz import (
+        loss_landscape,
+        plot_grad_norms,
+        plot_loss_curves,
+        plot_loss_landscape,
+    )
 
     loader, val = _line_problem()
     model = nn.Sequential(nn.Linear(1, 4), nn.Tanh(), nn.Linear(4, 1))

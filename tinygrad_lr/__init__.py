@@ -5,18 +5,41 @@ arrays) -> graph (grad mode, nodes, the backward walk) -> ops (one Function per 
 tensor -> autograd, nn, optim, data -> train, viz, cli. The names here follow the torch
 namespace: `import tinygrad_lr as torch` reads like PyTorch code (see `as_torch()`).
 """
-from . import _malloc
+from . import (  # noqa: I001
+    _malloc,
+    accelerator,
+    autograd,
+    backends,
+    compat,
+    cpu,
+    cuda,
+    data,
+    devices,
+    dtypes,
+    kernels,
+    nn,
+    ops,
+    optim,
+    train,
+    utils,
+    viz,
+)
+from .autograd import Function, detect_anomaly, gradcheck, gradgradcheck
 from .functions import *  # noqa: F403  tl.exp(t), tl.sum(t, dim), ...: functions.__all__
 from .graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .kernels import reference_kernels_enabled, use_reference_kernels
-from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, where
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
-                     seed, set_rng_state)
-from .torch_namespace import *  # noqa: F403  devices, dtypes (tl.float32, tl.long), factories
-from . import (accelerator, autograd, backends, compat, cpu, cuda, data, devices,  # noqa: I001
-               dtypes, kernels, nn, ops, optim, train, utils, viz)
-from .autograd import Function, detect_anomaly, gradcheck, gradgradcheck
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import load, save
+from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, where
+from .torch_namespace import *  # noqa: F403  devices, dtypes (tl.float32, tl.long), factories
 
 __version__ = "0.1.0"
 

@@ -10,7 +10,6 @@ import warnings
 
 import numpy as np
 
-
 PROG = "python -m tinygrad_lr"
 
 

@@ -355,7 +355,8 @@ class Tensor(TensorBase):
         if base is None:
             np.copyto(self._data, new._data)
             if new._requires_grad:
-                self.grad_fn, self._output_nr, self._requires_grad = new.grad_fn, new._output_nr, True
+                self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
+                self._requires_grad = True
         else:  # the base takes the new values at the view's positions, then the view follows
             positions = view_positions(self._data, base._data)
             old_base = base._make(base._data, base._requires_grad, base.grad_fn,
@@ -618,7 +619,8 @@ class Tensor(TensorBase):
         e = normalize_dim(end_dim, self.ndim, "flatten")
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape(self.shape[:s] + (-1 if self._data.size else int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:])
+        merged = -1 if self._data.size else int(np.prod(self.shape[s:e + 1]))
+        return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1:])
 
     def squeeze(self, dim=None):
         if dim is None:
@@ -691,9 +693,7 @@ class Tensor(TensorBase):
             raise ValueError(f"repeat: give at least {self.ndim} repeat counts for a tensor "
                              f"of shape {self.shape}, got {sizes}")
         x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
-        inter = []
-        for r, n in zip(sizes, x.shape):
-            inter += [1, n]
+        inter = [v for n in x.shape for v in (1, n)]
         expanded = [v for r, n in zip(sizes, x.shape) for v in (r, n)]
         return x.reshape(inter).expand(expanded).reshape(
             tuple(r * n for r, n in zip(sizes, x.shape)))
@@ -710,7 +710,8 @@ class Tensor(TensorBase):
         if isinstance(split_size_or_sections, int):
             if split_size_or_sections <= 0:
                 raise ValueError("split: split_size must be positive")
-            sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+            step = split_size_or_sections
+            sizes = [min(step, n - s) for s in range(0, n, step)]
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
@@ -974,7 +975,7 @@ def where(cond, a, b):
         b = b.astype(_scalar_dtype(b.dtype, a))
     else:
         a = Tensor(a)
-    shapes = [np.shape(arr_) for arr_ in (cond._data, getattr(a, "_data", a), getattr(b, "_data", b))]
+    shapes = [np.shape(getattr(v, "_data", v)) for v in (cond, a, b)]
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:

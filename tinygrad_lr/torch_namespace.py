@@ -6,20 +6,77 @@ devices, dtypes, factories, generators and process-wide switches.
 PyTorch's meaning (`tl.float` is float32 and `tl.int` int32, as in PyTorch, not Python's
 float and int).
 """
-from .backends import (are_deterministic_algorithms_enabled, get_float32_matmul_precision,
-                       is_deterministic_algorithms_warn_only_enabled,
-                       set_float32_matmul_precision, use_deterministic_algorithms)
+from .backends import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from .compat import MissingAPIError, MissingModuleError, as_torch
-from .creation import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor,
-                       HalfTensor, IntTensor, LongTensor, ShortTensor, arange, as_tensor,
-                       bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, logspace, multinomial, normal, ones, ones_like, rand,
-                       rand_like, randint, randint_like, randn, randn_like, randperm,
-                       scalar_tensor, tensor, zeros, zeros_like)
+from .creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    scalar_tensor,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .devices import DeviceError, device, get_default_device, set_default_device
-from .dtypes import (ALIASES, bool_, can_cast, double, dtype, finfo, float16, float32, float64,
-                     get_default_dtype, half, iinfo, int8, int16, int32, int64, is_complex,
-                     is_floating_point, long, promote_types, set_default_dtype, short, uint8)
+from .dtypes import (
+    ALIASES,
+    bool_,
+    can_cast,
+    double,
+    dtype,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    is_complex,
+    is_floating_point,
+    long,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint8,
+)
 from .random import Generator
 from .tensor import Tensor
 

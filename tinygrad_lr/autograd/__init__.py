@@ -4,14 +4,20 @@ gradcheck, gradgradcheck and detect_anomaly.
 The graph machinery itself (nodes, the backward walk, grad mode) lives one layer below the
 ops, in `tinygrad_lr/graph/`; this package holds the tools built on tensors.
 """
+from ..compat import missing_attribute
 from ..graph.function import Function, Node, once_differentiable
 from ..graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from . import functional
 from .anomaly import detect_anomaly
 from .functional import grad, hessian, hvp, jacobian, jvp, vjp
-from .gradcheck import (GradcheckError, GradcheckReport, gradcheck, gradcheck_model,
-                        gradcheck_report, gradgradcheck)
-from ..compat import missing_attribute
+from .gradcheck import (
+    GradcheckError,
+    GradcheckReport,
+    gradcheck,
+    gradcheck_model,
+    gradcheck_report,
+    gradgradcheck,
+)
 
 __all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
            "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",

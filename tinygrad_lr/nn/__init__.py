@@ -1,4 +1,5 @@
 """Neural-network building blocks with PyTorch's names, defaults and state_dict layout."""
+from ..compat import missing_attribute
 from . import functional, init, utils
 from .conv import *  # noqa: F401,F403  Conv1d, Conv2d, ConvTranspose2d, pooling
 from .layers import *  # noqa: F401,F403  Linear, Dropout, Embedding, activations, ...
@@ -7,7 +8,6 @@ from .module import Module, ModuleDict, ModuleList, ParameterDict, ParameterList
 from .normalization import *  # noqa: F401,F403  BatchNorm1d/2d, LayerNorm
 from .parameter import Parameter
 from .rnn import *  # noqa: F401,F403  RNN, LSTM, GRU and their cells
-from ..compat import missing_attribute
 
 
 def __getattr__(name):

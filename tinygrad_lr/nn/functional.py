@@ -1,9 +1,11 @@
-"""nn.functional: the function form of every layer and loss (`import tinygrad_lr.nn.functional as F`)."""
+"""nn.functional: the function form of every layer and loss.
+
+`import tinygrad_lr.nn.functional as F`, as in PyTorch."""
+from ..compat import missing_attribute
 from .functional_conv import *  # noqa: F401,F403  conv1d, conv2d, conv_transpose2d, pooling
 from .functional_dropout import *  # noqa: F401,F403  dropout
 from .functional_layers import *  # noqa: F401,F403  linear, activations, dropout, norms, embedding
 from .loss_functions import *  # noqa: F401,F403  every loss, l1_penalty, l2_penalty
-from ..compat import missing_attribute
 
 
 def __getattr__(name):

@@ -7,10 +7,10 @@ and `embedding` (ops/movement.py). Their plain Tensor-op versions are in nn/refe
 """
 import numpy as np
 
-from ..ops.linalg import Matmul
-from ..ops.movement import Embedding
 from ..kernels import reference_kernels_enabled
 from ..ops._util import normalize_dim
+from ..ops.linalg import Matmul
+from ..ops.movement import Embedding
 from ..ops.norm import BatchNorm, LayerNorm, batch_statistics
 from ..tensor import Tensor, einsum
 from . import reference as R

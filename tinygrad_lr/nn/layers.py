@@ -6,9 +6,9 @@ import math
 import numpy as np
 
 from . import functional_layers as F
-from .functional_dropout import dropout
 from . import init
 from ._checks import check_dropout, check_size, factory_dtype
+from .functional_dropout import dropout
 from .module import Module
 from .parameter import Parameter
 

@@ -16,9 +16,16 @@ import math
 
 import numpy as np
 
-from ..ops.losses import (BinaryCrossEntropy, BinaryCrossEntropyWithLogits, CrossEntropyIndices,
-                          HuberError, SquaredError, ZeroOne, check_class_range)
 from ..kernels import reference_kernels_enabled
+from ..ops.losses import (
+    BinaryCrossEntropy,
+    BinaryCrossEntropyWithLogits,
+    CrossEntropyIndices,
+    HuberError,
+    SquaredError,
+    ZeroOne,
+    check_class_range,
+)
 from ..tensor import Tensor, maximum, minimum, where
 from . import reference as R
 

@@ -85,7 +85,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
            padding: Size | str = 0, dilation: Size = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation, as unfold then matmul:
 
-        out[n, o, y, x] = b[o] + sum_{c, i, j} w[o, c, i, j] * xp[n, g C_g + c, y s + i d, x s + j d]
+        out[n, o, y, x] = b[o]
+                          + sum_{c, i, j} w[o, c, i, j] * xp[n, g C_g + c, y s + i d, x s + j d]
 
     xp the zero-padded input, C_g = C_in / groups the channels of output o's group g.
     """

@@ -20,10 +20,10 @@ from ..kernels import reference_kernels_enabled
 from ..ops.rnn import GRURecurrence, LSTMRecurrence, RNNRecurrence
 from ..tensor import Tensor, cat, stack
 from . import functional_layers as F
-from .functional_dropout import dropout
 from . import init
 from . import reference as R
 from ._checks import check_dropout, check_size
+from .functional_dropout import dropout
 from .module import Module
 from .parameter import Parameter
 

@@ -15,8 +15,12 @@ import numpy as np
 
 from ..graph.function import Function
 from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
-from ..kernels.pool import (avg_pool2d_backward, avg_pool2d_forward, max_pool2d_backward,
-                            max_pool2d_forward)
+from ..kernels.pool import (
+    avg_pool2d_backward,
+    avg_pool2d_forward,
+    max_pool2d_backward,
+    max_pool2d_forward,
+)
 from ._util import as_tensors
 
 
@@ -119,7 +123,8 @@ class AvgPool2d(_KernelOp):
 
 
 def adaptive_bins(size, out):
-    """PyTorch's adaptive windows: output i averages input [floor(i*size/out), ceil((i+1)*size/out))."""
+    """PyTorch's adaptive windows: output i averages the input over
+    [floor(i * size / out), ceil((i + 1) * size / out))."""
     return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
 
 

@@ -111,5 +111,8 @@ def _diagonal_index(sub, letters, size):
     """Index arrays selecting, for subscripts like "iij", the elements where equal letters
     have equal indices, laid out over the distinct letters ("ij")."""
     axes = {c: k for k, c in enumerate(letters)}
-    return tuple(np.arange(size[c]).reshape([-1 if k == axes[c] else 1 for k in range(len(letters))])
-                 for c in sub)
+
+    def along(c):
+        return np.arange(size[c]).reshape([-1 if k == axes[c] else 1 for k in range(len(letters))])
+
+    return tuple(along(c) for c in sub)

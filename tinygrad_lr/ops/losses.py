@@ -144,7 +144,8 @@ class BinaryCrossEntropyWithLogits(Function):
             log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
             grad_input = g * ((1 - target) - log_weight * (-input).sigmoid())
         if ctx.needs_input_grad[1]:
-            softplus_term = 0 if pos_weight is None else (pos_weight - 1) * (-input).softplus(1.0, float("inf"))
+            softplus_term = (0 if pos_weight is None
+                             else (pos_weight - 1) * (-input).softplus(1.0, float("inf")))
             grad_target = g * (softplus_term - input)
         return grad_input, grad_target, None, None, None
 

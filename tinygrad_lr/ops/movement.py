@@ -172,7 +172,8 @@ class Pad(_Op):
     def forward(ctx, a, widths, value):
         if any(lo < 0 or hi < 0 for lo, hi in widths):
             # negative padding crops, as in PyTorch
-            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(widths, a.shape))
+            crop = tuple(slice(max(-lo, 0), n - max(-hi, 0))
+                         for (lo, hi), n in zip(widths, a.shape))
             data = a._data[crop]
             widths = tuple((max(lo, 0), max(hi, 0)) for lo, hi in widths)
         else:

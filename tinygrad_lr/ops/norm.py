@@ -5,8 +5,13 @@ plain version of each, written with Tensor ops, is in nn/reference.py.
 import numpy as np
 
 from ..graph.function import Function
-from ..kernels.norm import (batch_norm_backward, batch_stats, layer_norm_backward_rows,
-                            layer_norm_rows, scale_shift)
+from ..kernels.norm import (
+    batch_norm_backward,
+    batch_stats,
+    layer_norm_backward_rows,
+    layer_norm_rows,
+    scale_shift,
+)
 
 
 def batch_statistics(x):

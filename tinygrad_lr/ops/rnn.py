@@ -11,8 +11,13 @@ Tensor ops, one step at a time - is in nn/reference.py.
 import numpy as np
 
 from ..graph.function import Function
-from ..kernels.rnn import (gru_gates_forward, gru_output, gru_step_backward, lstm_cell_forward,
-                           lstm_step_backward)
+from ..kernels.rnn import (
+    gru_gates_forward,
+    gru_output,
+    gru_step_backward,
+    lstm_cell_forward,
+    lstm_step_backward,
+)
 
 
 def _time_steps(length, reverse):
@@ -84,7 +89,8 @@ class RNNRecurrence(Function):
             else:
                 d_pre[t] = g * (out[t] > 0)
             grad_h = d_pre[t] @ w
-        grad_w, grad_b = _weight_grads(ctx, grad_out._make, d_pre, _previous(out, ctx.h0, ctx.reverse))
+        previous = _previous(out, ctx.h0, ctx.reverse)
+        grad_w, grad_b = _weight_grads(ctx, grad_out._make, d_pre, previous)
         return grad_out._make(d_pre), grad_w, grad_b, grad_out._make(grad_h), None, None
 
 
@@ -144,7 +150,8 @@ class LSTMRecurrence(Function):
                                grad_c, d_gates[t], grad_c_prev)
             grad_h = d_gates[t] @ w
             grad_c, grad_c_prev = grad_c_prev, grad_c
-        grad_w, grad_b = _weight_grads(ctx, grad_out._make, d_gates, _previous(ctx.out, ctx.h0, ctx.reverse))
+        previous = _previous(ctx.out, ctx.h0, ctx.reverse)
+        grad_w, grad_b = _weight_grads(ctx, grad_out._make, d_gates, previous)
         return (grad_out._make(d_gates), grad_w, grad_b, grad_out._make(grad_h),
                 grad_out._make(grad_c), None)
 

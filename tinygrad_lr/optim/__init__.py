@@ -1,4 +1,5 @@
 """Optimizers (PyTorch's names and update rules) and learning-rate schedulers."""
+from ..compat import missing_attribute
 from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad
@@ -10,7 +11,6 @@ from .newton import Newton
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
-from ..compat import missing_attribute
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
            "Adamax", "Newton", "LBFGS", "lr_scheduler"]

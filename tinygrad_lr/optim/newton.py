@@ -8,8 +8,8 @@ hence the size limit.
 """
 import numpy as np
 
-from ..autograd.functional import grad as autograd_grad
 from ..autograd import enable_grad, no_grad
+from ..autograd.functional import grad as autograd_grad
 from ..tensor import Tensor, cat
 from .optimizer import Optimizer, check_hyperparameter
 

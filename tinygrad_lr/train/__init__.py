@@ -1,8 +1,7 @@
 """Training: the fit loop, History, callbacks, metrics, lr_find, sweep and the
 closed-form reference for linear regression."""
 from . import metrics
-from .callbacks import (Callback, EarlyStopping, LambdaCallback, ModelCheckpoint,
-                        TrainingCheckpoint)
+from .callbacks import Callback, EarlyStopping, LambdaCallback, ModelCheckpoint, TrainingCheckpoint
 from .fit import TrainState, evaluate, fit, global_grad_norm
 from .history import History
 from .lr_find import LRFinderResult, lr_find
