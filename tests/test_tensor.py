@@ -11,7 +11,7 @@ from tinygrad_lr import Function, Tensor
     (1.5, np.float32), ([1.0, 2.0], np.float32), ([[1, 2], [3, 4]], np.int64), (3, np.int64),
     (True, np.bool_), ([True, False], np.bool_), (np.array([1.0, 2.0]), np.float64),
     (np.array([1.0], np.float32), np.float32), (np.array([1, 2], np.int32), np.int64),
-    (np.float64(2.0), np.float64), (np.array([1.0], np.float16), np.float32),
+    (np.float64(2.0), np.float64), (np.array([1.0], np.float16), np.float16),
 ])
 def test_construction_dtype(data, dtype):
     t = Tensor(data)
@@ -65,7 +65,7 @@ def test_unsupported_data_is_a_clear_error():
     (lambda: Tensor([1.0]) * 2.0, np.float32),
     (lambda: Tensor([1.0]) * np.float64(2.0), np.float32),
     (lambda: Tensor(np.array([1.0])) * 2, np.float64),
-    (lambda: Tensor([1.0]) @ Tensor(np.array([[1.0]])), np.float64),
+    (lambda: Tensor(np.array([1.0])) @ Tensor(np.array([[1.0]])), np.float64),
     (lambda: tl.cat([Tensor([1.0]), Tensor(np.array([2.0]))]), np.float64),
     (lambda: Tensor([True, False]).sum(), np.int64),
     (lambda: Tensor([1, 2]).sum(), np.int64),

@@ -26,7 +26,14 @@ from . import (  # noqa: I001
 )
 from .autograd import Function, detect_anomaly, gradcheck, gradgradcheck
 from .functions import *  # noqa: F403  tl.exp(t), tl.sum(t, dim), ...: functions.__all__
-from .graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .graph.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .kernels import reference_kernels_enabled, use_reference_kernels
 from .random import (
     Generator,
@@ -38,7 +45,20 @@ from .random import (
     set_rng_state,
 )
 from .serialization import load, save
-from .tensor import Tensor, cat, dot, einsum, matmul, maximum, minimum, outer, stack, where
+from .tensor import (
+    Tensor,
+    cat,
+    dot,
+    einsum,
+    get_printoptions,
+    matmul,
+    maximum,
+    minimum,
+    outer,
+    set_printoptions,
+    stack,
+    where,
+)
 from .torch_namespace import *  # noqa: F403  devices, dtypes (tl.float32, tl.long), factories
 
 __version__ = "0.1.0"

@@ -1,10 +1,10 @@
 """The function forms of the Tensor methods, as in the torch namespace: `tl.exp(t)` is
 `t.exp()`, `tl.sum(t, dim)` is `t.sum(dim)`. Numbers, lists and arrays are made tensors first.
 
-(This module's `sum`, `max`, `min`, `abs` and `pow` shadow Python's built-ins on purpose, as
-torch's do; the library itself never imports them by name.)
+(This module's `sum`, `max`, `min`, `abs`, `pow`, `round`, `all` and `any` shadow Python's
+built-ins on purpose, as torch's do; the library itself never imports them by name.)
 """
-from .tensor import Tensor
+from .tensor import Tensor, allclose, equal, isclose, write_out
 
 __all__ = [
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
@@ -13,11 +13,23 @@ __all__ = [
     "var", "std", "norm", "logsumexp", "softmax", "log_softmax", "cumsum", "reshape", "flatten",
     "squeeze", "unsqueeze", "transpose", "permute", "expand", "broadcast_to", "repeat", "split",
     "chunk", "pad", "gather", "scatter_add", "masked_fill", "flip", "clip",
+    "mm", "bmm", "mv", "addmm", "t", "add", "sub", "mul", "div", "true_divide", "floor_divide",
+    "remainder", "fmod", "neg", "floor", "ceil", "round", "trunc", "frac", "nan_to_num",
+    "clamp_min", "clamp_max", "addcmul", "addcdiv", "lerp", "eq", "ne", "lt", "le", "gt", "ge",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite",
+    "isposinf", "isneginf", "all", "any", "count_nonzero", "cumprod", "std_mean", "var_mean",
+    "sort", "argsort", "msort", "topk", "trace", "roll", "tril", "triu", "diag", "diagonal",
+    "movedim", "index_select", "narrow", "unbind", "masked_select", "nonzero",
+    "allclose", "isclose", "equal",
 ]
 
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _out(result, out, name):
+    return result if out is None else write_out(result, out, name)
 
 
 
@@ -242,3 +254,256 @@ def flip(input, dims):
 
 
 clip = clamp
+
+
+# ------------------------------------------------------------ matrix products
+def mm(input, mat2, *, out=None):
+    return _out(_t(input).mm(mat2), out, "mm")
+
+
+def bmm(input, mat2, *, out=None):
+    return _out(_t(input).bmm(mat2), out, "bmm")
+
+
+def mv(input, vec, *, out=None):
+    return _out(_t(input).mv(vec), out, "mv")
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    return _t(input).addmm(mat1, mat2, beta=beta, alpha=alpha)
+
+
+def t(input):
+    return _t(input).t()
+
+
+# ------------------------------------------------------------ arithmetic and rounding
+def add(input, other, *, alpha=1, out=None):
+    return _out(_t(input).add(other, alpha=alpha), out, "add")
+
+
+def sub(input, other, *, alpha=1, out=None):
+    return _out(_t(input).sub(other, alpha=alpha), out, "sub")
+
+
+def mul(input, other, *, out=None):
+    return _out(_t(input).mul(other), out, "mul")
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    return _out(_t(input).div(other, rounding_mode=rounding_mode), out, "div")
+
+
+def true_divide(input, other):
+    return _t(input) / other
+
+
+def floor_divide(input, other):
+    return _t(input) // other
+
+
+def remainder(input, other):
+    return _t(input) % other
+
+
+def fmod(input, other):
+    return _t(input).fmod(other)
+
+
+def neg(input):
+    return _t(input).neg()
+
+
+def floor(input):
+    return _t(input).floor()
+
+
+def ceil(input):
+    return _t(input).ceil()
+
+
+def round(input, *, decimals=0):
+    return _t(input).round(decimals)
+
+
+def trunc(input):
+    return _t(input).trunc()
+
+
+def frac(input):
+    return _t(input).frac()
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    return _t(input).nan_to_num(nan, posinf, neginf)
+
+
+def clamp_min(input, min):
+    return _t(input).clamp_min(min)
+
+
+def clamp_max(input, max):
+    return _t(input).clamp_max(max)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    return _t(input).addcmul(tensor1, tensor2, value)
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    return _t(input).addcdiv(tensor1, tensor2, value)
+
+
+def lerp(input, end, weight):
+    return _t(input).lerp(end, weight)
+
+
+# ------------------------------------------------------------ comparisons and tests
+def eq(input, other):
+    return _t(input) == other
+
+
+def ne(input, other):
+    return _t(input) != other
+
+
+def lt(input, other):
+    return _t(input) < other
+
+
+def le(input, other):
+    return _t(input) <= other
+
+
+def gt(input, other):
+    return _t(input) > other
+
+
+def ge(input, other):
+    return _t(input) >= other
+
+
+def logical_and(input, other):
+    return _t(input).logical_and(other)
+
+
+def logical_or(input, other):
+    return _t(input).logical_or(other)
+
+
+def logical_xor(input, other):
+    return _t(input).logical_xor(other)
+
+
+def logical_not(input):
+    return _t(input).logical_not()
+
+
+def isnan(input):
+    return _t(input).isnan()
+
+
+def isinf(input):
+    return _t(input).isinf()
+
+
+def isfinite(input):
+    return _t(input).isfinite()
+
+
+def isposinf(input):
+    return _t(input).isposinf()
+
+
+def isneginf(input):
+    return _t(input).isneginf()
+
+
+def all(input, dim=None, keepdim=False):
+    return _t(input).all(dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    return _t(input).any(dim, keepdim)
+
+
+def count_nonzero(input, dim=None):
+    return _t(input).count_nonzero(dim)
+
+
+# ------------------------------------------------------------ reductions and sorting
+def cumprod(input, dim):
+    return _t(input).cumprod(dim)
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return _t(input).std_mean(dim, unbiased, keepdim, correction)
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return _t(input).var_mean(dim, unbiased, keepdim, correction)
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    return _t(input).sort(dim, descending, stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    return _t(input).argsort(dim, descending, stable)
+
+
+def msort(input):
+    return _t(input).msort()
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    return _t(input).topk(k, dim, largest, sorted)
+
+
+def trace(input):
+    return _t(input).trace()
+
+
+# ------------------------------------------------------------ shape and selection
+def roll(input, shifts, dims=None):
+    return _t(input).roll(shifts, dims)
+
+
+def tril(input, diagonal=0):
+    return _t(input).tril(diagonal)
+
+
+def triu(input, diagonal=0):
+    return _t(input).triu(diagonal)
+
+
+def diag(input, diagonal=0):
+    return _t(input).diag(diagonal)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    return _t(input).diagonal(offset, dim1, dim2)
+
+
+def movedim(input, source, destination):
+    return _t(input).movedim(source, destination)
+
+
+def index_select(input, dim, index):
+    return _t(input).index_select(dim, index)
+
+
+def narrow(input, dim, start, length):
+    return _t(input).narrow(dim, start, length)
+
+
+def unbind(input, dim=0):
+    return _t(input).unbind(dim)
+
+
+def masked_select(input, mask):
+    return _t(input).masked_select(mask)
+
+
+def nonzero(input, *, as_tuple=False):
+    return _t(input).nonzero(as_tuple)

@@ -32,6 +32,7 @@ import zipfile
 
 import numpy as np
 
+from .devices import check_device
 from .tensor import Tensor
 
 __all__ = ["MAX_DEPTH", "MAX_STRUCTURE_BYTES", "load", "load_metadata", "save"]
@@ -230,11 +231,17 @@ class _Invalid(Exception):
     """Internal: the file does not have the expected layout (message says why)."""
 
 
-def load(f):
+def load(f, map_location=None, weights_only=None):
     """Load what `save` wrote from a path or a binary file. Arrays saved from Tensors come
     back as Tensors (dtype kept), numpy arrays as numpy arrays. A file that is not a
     tinygrad_lr checkpoint (corrupt, truncated, another format, a zip bomb, beyond the
-    limits in this module's docstring) raises ValueError naming the file and the problem."""
+    limits in this module's docstring) raises ValueError naming the file and the problem.
+
+    PyTorch's `map_location` (only the CPU, or a callable/dict, which has nothing to map
+    here) and `weights_only` are accepted: the format holds only arrays and plain values
+    and never runs code, so every load is "weights only"."""
+    if isinstance(map_location, str) or hasattr(map_location, "type"):
+        check_device(map_location, "load(): map_location")
     return _open_and(f, _load_archive)
 
 

@@ -11,6 +11,8 @@ from collections import namedtuple
 import numpy as np
 
 from .compat import missing_attribute
+from .devices import CPU, check_device, device_error, parse_to
+from .dtypes import get_default_dtype, resolve_dtype, type_name
 from .graph.engine import accumulate_into_grad, run_backward
 from .graph.function import CopySlices, refresh_view, view_positions
 from .graph.grad_mode import STATE
@@ -21,8 +23,7 @@ from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
 from .ops._util import normalize_dim, normalize_dims
-
-_FLOAT_DEFAULT = np.dtype(np.float32)
+from .random import numpy_generator
 
 
 def _to_array(data, dtype=None):
@@ -41,11 +42,11 @@ def _to_array(data, dtype=None):
             raise ValueError("Tensor: nested lists of different lengths; every row must have "
                              "the same length") from None
         if arr.dtype.kind == "f":
-            arr = arr.astype(_FLOAT_DEFAULT)  # Python floats -> float32, like torch
+            arr = arr.astype(get_default_dtype())  # Python floats -> float32, like torch
     if arr.dtype.kind in "iu" and arr.dtype != np.int64:
         arr = arr.astype(np.int64)
-    elif arr.dtype.kind == "f" and arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float32)
+    elif arr.dtype.kind == "f" and arr.dtype not in (np.float16, np.float32, np.float64):
+        arr = arr.astype(get_default_dtype())  # long double
     elif arr.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: cannot make a tensor from data of dtype {arr.dtype}")
     return arr
@@ -82,6 +83,39 @@ class Tensor(TensorBase):
 
     def numel(self):
         return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        """Bytes per element (4 for float32)."""
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def stride(self, dim=None):
+        """Steps in elements (not numpy's bytes) from one index to the next, per dim."""
+        steps = tuple(s // self._data.itemsize for s in self._data.strides)
+        return steps if dim is None else steps[normalize_dim(dim, self.ndim, "stride")]
+
+    def is_contiguous(self):
+        return self._data.flags.c_contiguous
+
+    # ------------------------------------------------------------ device
+    # tinygrad_lr runs on the CPU: every tensor is there, and asking for another device
+    # raises one error (devices.py)
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+    is_cpu = True
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        raise device_error("cuda" if device is None else device, "Tensor.cuda()")
 
     def dim(self):
         return self._data.ndim
@@ -146,7 +180,62 @@ class Tensor(TensorBase):
     def bool(self):
         return self.astype(np.bool_)
 
-    to = astype
+    def half(self):
+        return self.astype(np.float16)
+
+    def short(self):
+        return self.astype(np.int16)
+
+    def char(self):
+        return self.astype(np.int8)
+
+    def byte(self):
+        return self.astype(np.uint8)
+
+    def to(self, *args, **kwargs):
+        """PyTorch's `.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(other)`; the
+        device must be the CPU. Returns self when nothing changes (unless copy=True)."""
+        dtype, _, copy = parse_to(args, kwargs, "Tensor.to()")
+        if dtype is None or dtype == self._data.dtype:
+            return self.clone() if copy else self
+        return E.Cast.apply(self, dtype)
+
+    def type(self, dtype=None, non_blocking=False):
+        """type() -> the legacy type name ('torch.FloatTensor'); type(d) -> converted to d
+        (a dtype, tl.FloatTensor or its name)."""
+        if dtype is None:
+            return type_name(self._data.dtype)
+        return self.astype(resolve_dtype(dtype, "Tensor.type(): dtype"))
+
+    def type_as(self, other):
+        return self.astype(other.dtype)
+
+    # ------------------------------------------------------------ new tensors like this one
+    # same dtype (unless given) and device, no history
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        dt = self._new_dtype("new_tensor", dtype, device)
+        return Tensor._make(_to_array(data, dt)).requires_grad_(requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        dt = self._new_dtype("new_zeros", dtype, device)
+        return Tensor._make(np.zeros(_shape_arg(size), dt)).requires_grad_(requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        dt = self._new_dtype("new_ones", dtype, device)
+        return Tensor._make(np.ones(_shape_arg(size), dt)).requires_grad_(requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        dt = self._new_dtype("new_empty", dtype, device)
+        return Tensor._make(np.empty(_shape_arg(size), dt)).requires_grad_(requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        dt = self._new_dtype("new_full", dtype, device)
+        return Tensor._make(np.full(_shape_arg((size,)), fill_value, dt)).requires_grad_(
+            requires_grad)
+
+    def _new_dtype(self, name, dtype, device):
+        check_device(device, f"Tensor.{name}(): device")
+        return resolve_dtype(dtype, f"Tensor.{name}(): dtype") or self._data.dtype
 
     # ------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
@@ -182,7 +271,7 @@ class Tensor(TensorBase):
 
     # ------------------------------------------------------------ printing
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(", **_PRINT)
         extra = ""
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
             extra += f", dtype={self._data.dtype}"
@@ -191,6 +280,12 @@ class Tensor(TensorBase):
         elif self._requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def __format__(self, spec):
+        """f"{t}": a 0-d tensor formats as its number (f"{loss:.3f}"), as in PyTorch."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
 
     __hash__ = object.__hash__
 
@@ -225,11 +320,23 @@ class Tensor(TensorBase):
     def __rpow__(self, other):
         return _binary(E.Pow, other, self)
 
+    def __floordiv__(self, other):
+        return _integer_division(E.FloorDivide, "floor_divide", self, other)
+
+    def __rfloordiv__(self, other):
+        return _integer_division(E.FloorDivide, "floor_divide", other, self)
+
+    def __mod__(self, other):
+        return _integer_division(E.Remainder, "remainder", self, other)
+
+    def __rmod__(self, other):
+        return _integer_division(E.Remainder, "remainder", other, self)
+
     def __matmul__(self, other):
-        return matmul(self, other)
+        return _matmul(self, other)
 
     def __rmatmul__(self, other):
-        return matmul(other, self)
+        return _matmul(other, self)
 
     def __neg__(self):
         return E.Neg.apply(self)
@@ -273,8 +380,103 @@ class Tensor(TensorBase):
             raise TypeError("~ is defined for boolean tensors only")
         return Tensor._make(~self._data)
 
+    def add(self, other, alpha=1):
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1):
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, rounding_mode=None):
+        """self / other; rounding_mode "trunc" rounds the quotient towards zero, "floor"
+        down (both give integers for integer tensors, as in PyTorch)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == "floor":
+            return _integer_division(E.FloorDivide, "div", self, other, zero_grad=True)
+        if rounding_mode == "trunc":
+            return _trunc_divide(self, other)
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                         f"{rounding_mode!r}")
+
+    true_divide = __truediv__
+    multiply, subtract, divide = mul, sub, div
+
+    def floor_divide(self, other):
+        return self // other
+
+    def remainder(self, other):
+        return self % other
+
+    def fmod(self, other):
+        return _integer_division(E.Fmod, "fmod", self, other)
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    def where(self, condition, other):
+        """self where condition holds, other elsewhere (torch's Tensor.where)."""
+        return where(condition, self, other)
+
     def eq(self, other):
         return self == other
+
+    def ne(self, other):
+        return self != other
+
+    def lt(self, other):
+        return self < other
+
+    def le(self, other):
+        return self <= other
+
+    def gt(self, other):
+        return self > other
+
+    def ge(self, other):
+        return self >= other
+
+    def equal(self, other):
+        """True if both have the same shape and values (torch.equal; dtypes may differ)."""
+        return equal(self, other)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return allclose(self, other, rtol, atol, equal_nan)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return isclose(self, other, rtol, atol, equal_nan)
+
+    def logical_and(self, other):
+        return _compare(np.logical_and, self, other)
+
+    def logical_or(self, other):
+        return _compare(np.logical_or, self, other)
+
+    def logical_xor(self, other):
+        return _compare(np.logical_xor, self, other)
+
+    def logical_not(self):
+        return Tensor._make(np.logical_not(self._data))
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._make(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self._data))
+
+    def isposinf(self):
+        return Tensor._make(np.isposinf(self._data))
+
+    def isneginf(self):
+        return Tensor._make(np.isneginf(self._data))
 
     def any(self, dim=None, keepdim=False):
         return Tensor._make(np.any(self._data, axis=_axes(dim, self), keepdims=keepdim))
@@ -420,6 +622,133 @@ class Tensor(TensorBase):
     def zero_(self):
         return self.fill_(0)
 
+    def _inplace_op(self, name, compute, *operands):
+        """self <- compute(self) in place: the in-place twin of an out-of-place method,
+        recorded in the graph as that method when a gradient is involved (see above)."""
+        if self._records_inplace(*operands):
+            return self._record_inplace(name, compute)
+        self._check_writable(name)
+        new = compute(self)
+        if new.shape != self.shape:
+            raise ValueError(f"in-place {name}: the result has shape {new.shape}, which "
+                             f"cannot be written into the tensor's shape {self.shape}")
+        if not np.can_cast(new.dtype, self.dtype, "same_kind"):
+            raise TypeError(f"in-place {name}: result type {new.dtype} can't be cast to the "
+                            f"tensor's dtype {self.dtype}")
+        np.copyto(self._data, new._data, casting="same_kind")
+        self._version[0] += 1
+        return self
+
+    def __ifloordiv__(self, other):
+        return self._inplace_op("//=", lambda t: t // other, other)
+
+    def __imod__(self, other):
+        return self._inplace_op("%=", lambda t: t % other, other)
+
+    def __ipow__(self, other):
+        return self._inplace_op("**=", lambda t: t ** other, other)
+
+    def floor_divide_(self, other):
+        return self._inplace_op("floor_divide_", lambda t: t // other, other)
+
+    def remainder_(self, other):
+        return self._inplace_op("remainder_", lambda t: t % other, other)
+
+    def fmod_(self, other):
+        return self._inplace_op("fmod_", lambda t: t.fmod(other), other)
+
+    def pow_(self, exponent):
+        return self._inplace_op("pow_", lambda t: t ** exponent, exponent)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace_op("clamp_", lambda t: t.clamp(min, max), min, max)
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self.clamp_(min=min)
+
+    def clamp_max_(self, max):
+        return self.clamp_(max=max)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace_op("masked_fill_", lambda t: t.masked_fill(mask, value), value)
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        return self._inplace_op("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value),
+                                tensor1, tensor2)
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        return self._inplace_op("addcdiv_", lambda t: t.addcdiv(tensor1, tensor2, value),
+                                tensor1, tensor2)
+
+    def lerp_(self, end, weight):
+        return self._inplace_op("lerp_", lambda t: t.lerp(end, weight), end, weight)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace_op("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
+
+    def leaky_relu_(self, negative_slope=0.01):
+        return self._inplace_op("leaky_relu_", lambda t: t.leaky_relu(negative_slope))
+
+    def round_(self, decimals=0):
+        return self._inplace_op("round_", lambda t: t.round(decimals))
+
+    # the in-place twins of the functions of one variable
+    def abs_(self): return self._inplace_op("abs_", Tensor.abs)
+    def neg_(self): return self._inplace_op("neg_", Tensor.neg)
+    def exp_(self): return self._inplace_op("exp_", Tensor.exp)
+    def log_(self): return self._inplace_op("log_", Tensor.log)
+    def log1p_(self): return self._inplace_op("log1p_", Tensor.log1p)
+    def expm1_(self): return self._inplace_op("expm1_", Tensor.expm1)
+    def sqrt_(self): return self._inplace_op("sqrt_", Tensor.sqrt)
+    def rsqrt_(self): return self._inplace_op("rsqrt_", Tensor.rsqrt)
+    def sin_(self): return self._inplace_op("sin_", Tensor.sin)
+    def cos_(self): return self._inplace_op("cos_", Tensor.cos)
+    def tan_(self): return self._inplace_op("tan_", Tensor.tan)
+    def tanh_(self): return self._inplace_op("tanh_", Tensor.tanh)
+    def sigmoid_(self): return self._inplace_op("sigmoid_", Tensor.sigmoid)
+    def relu_(self): return self._inplace_op("relu_", Tensor.relu)
+    def sign_(self): return self._inplace_op("sign_", Tensor.sign)
+    def erf_(self): return self._inplace_op("erf_", Tensor.erf)
+    def reciprocal_(self): return self._inplace_op("reciprocal_", Tensor.reciprocal)
+    def square_(self): return self._inplace_op("square_", Tensor.square)
+    def floor_(self): return self._inplace_op("floor_", Tensor.floor)
+    def ceil_(self): return self._inplace_op("ceil_", Tensor.ceil)
+    def trunc_(self): return self._inplace_op("trunc_", Tensor.trunc)
+    def frac_(self): return self._inplace_op("frac_", Tensor.frac)
+
+    # random fills (nn.init uses them under no_grad), from the generator tl.manual_seed seeds
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        values = numpy_generator(generator).random(self.shape, dtype=np.float64) * (b - a) + a
+        return self._fill_with("uniform_", values)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        values = numpy_generator(generator).standard_normal(self.shape) * std + mean
+        return self._fill_with("normal_", values)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        values = numpy_generator(generator).random(self.shape) < _array_or_number(p)
+        return self._fill_with("bernoulli_", values)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        values = numpy_generator(generator).exponential(1.0 / lambd, self.shape)
+        return self._fill_with("exponential_", values)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        """Integers uniform in [from_, to); without `to`, [0, from_) if given, else
+        [0, 2**24) for float32 (every integer a float32 holds exactly)."""
+        low, high = (0, from_) if to is None and from_ else (from_, to)
+        if high is None:
+            high = 2 ** (np.finfo(self.dtype).nmant + 1) if self.is_floating_point() else \
+                np.iinfo(self.dtype).max
+        values = numpy_generator(generator).integers(low, high, self.shape)
+        return self._fill_with("random_", values)
+
+    def _fill_with(self, name, values):
+        src = Tensor._make(np.asarray(values).astype(self.dtype))
+        return self._inplace_op(name, lambda old: _overwrite(old, src))
+
     def __setitem__(self, idx, value):
         idx = _convert_index(idx)
         if self._records_inplace(value):
@@ -452,6 +781,35 @@ class Tensor(TensorBase):
     def erf(self): return E.Erf.apply(_floatify(self))
     def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
     def neg(self): return E.Neg.apply(self)
+
+    # rounding: integer tensors are already whole numbers and come back as they are
+    def floor(self): return self if _is_integral(self) else E.Floor.apply(self)
+    def ceil(self): return self if _is_integral(self) else E.Ceil.apply(self)
+    def trunc(self): return self if _is_integral(self) else E.Trunc.apply(self)
+    def frac(self): return E.Frac.apply(_float_only(self, "frac"))
+
+    def round(self, decimals=0):
+        return self if _is_integral(self) and decimals >= 0 else \
+            E.Round.apply(self, operator.index(decimals))
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the dtype's largest
+        and smallest finite values)."""
+        if _is_integral(self):
+            return self.clone()
+        return E.NanToNum.apply(self, nan, posinf, neginf)
+
+    def addcmul(self, tensor1, tensor2, value=1):
+        """self + value * tensor1 * tensor2."""
+        return self + value * tensor1 * tensor2
+
+    def addcdiv(self, tensor1, tensor2, value=1):
+        """self + value * tensor1 / tensor2."""
+        return self + value * tensor1 / tensor2
+
+    def lerp(self, end, weight):
+        """self + weight * (end - self): the point `weight` of the way towards end."""
+        return self + weight * (end - self)
 
     def square(self):
         return self * self
@@ -491,6 +849,12 @@ class Tensor(TensorBase):
         return E.Clamp.apply(self, min, max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
 
     def masked_fill(self, mask, value):
         mask = mask if isinstance(mask, Tensor) else Tensor(mask)
@@ -595,6 +959,52 @@ class Tensor(TensorBase):
 
     def cumsum(self, dim):
         return R.Cumsum.apply(self, normalize_dim(dim, self.ndim, "cumsum"))
+
+    def cumprod(self, dim):
+        x = self.long() if _is_integral(self) else self  # int and bool multiply in int64
+        return R.Cumprod.apply(x, normalize_dim(dim, self.ndim, "cumprod"))
+
+    def std_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        """(std, mean) over dim, in one call (torch.std_mean)."""
+        return (self.std(dim, unbiased, keepdim, correction), self.mean(dim, keepdim))
+
+    def var_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+        """(var, mean) over dim, in one call (torch.var_mean)."""
+        return (self.var(dim, unbiased, keepdim, correction), self.mean(dim, keepdim))
+
+    # ------------------------------------------------------------ sorting
+    def sort(self, dim=-1, descending=False, stable=False):
+        """(values, indices) sorted along dim; ties keep their order (a stable sort)."""
+        indices = self.argsort(dim, descending)
+        if self.ndim == 0:
+            return Sorted(self, indices)
+        return Sorted(M.Gather.apply(self, normalize_dim(dim, self.ndim, "sort"),
+                                     indices._data), indices)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort the tensor along dim (the order of ties is kept)."""
+        d = normalize_dim(dim, self.ndim, "argsort")
+        if self.ndim == 0:
+            return Tensor._make(np.zeros((), np.int64))
+        x = self._data
+        if descending:  # a stable descending order: sort the negation (not for bools)
+            x = ~x if x.dtype == np.bool_ else -x.astype(np.result_type(x, np.int8))
+        return Tensor._make(np.argsort(x, axis=d, kind="stable").astype(np.int64))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The k largest (or smallest) values along dim and their indices."""
+        d = normalize_dim(dim, self.ndim, "topk")
+        n = self.shape[d] if self.ndim else 1
+        if not 0 <= k <= n:
+            raise IndexError(f"topk: k ({k}) is out of range for dim {d} of size {n}")
+        idx = self.argsort(d, descending=largest)
+        if self.ndim == 0:
+            return TopK(self, idx)
+        idx = idx[(slice(None),) * d + (slice(0, k),)]
+        return TopK(M.Gather.apply(self, d, idx._data), idx)
+
+    def msort(self):
+        return self.sort(0).values
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -701,6 +1111,137 @@ class Tensor(TensorBase):
     def contiguous(self):
         return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
 
+    def t(self):
+        """The transpose of a matrix (a tensor of at most 2 dims comes back as it is)."""
+        if self.ndim > 2:
+            raise ValueError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
+                             f"shape {self.shape}; use transpose(dim0, dim1) or .mT")
+        return self.T
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def roll(self, shifts, dims=None):
+        """Shift elements along dims, wrapping around; dims None rolls the flattened
+        tensor."""
+        shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+        if dims is None:
+            if len(shifts) != 1:
+                raise ValueError(f"roll: without dims, give one shift, got {shifts}")
+            return M.Roll.apply(self, shifts, None)
+        dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same "
+                             "length")
+        dims = tuple(normalize_dim(d, self.ndim, "roll") for d in dims)
+        return M.Roll.apply(self, tuple(int(s) for s in shifts), dims)
+
+    def tril(self, diagonal=0):
+        """The lower triangle of the last two dims: on and below `diagonal` (0 the main
+        one, >0 above it, <0 below), zeros elsewhere."""
+        return M.Tril.apply(self._matrices("tril"), operator.index(diagonal))
+
+    def triu(self, diagonal=0):
+        """The upper triangle of the last two dims: on and above `diagonal`."""
+        return M.Triu.apply(self._matrices("triu"), operator.index(diagonal))
+
+    def _matrices(self, name):
+        if self.ndim < 2:
+            raise ValueError(f"{name}: input tensor must have at least 2 dimensions, got "
+                             f"shape {self.shape}")
+        return self
+
+    def diag(self, diagonal=0):
+        """1-D input: a square matrix with it on diagonal `diagonal`; 2-D input: that
+        diagonal of it, as a 1-D tensor."""
+        k = operator.index(diagonal)
+        if self.ndim == 1:
+            n = self.shape[0] + abs(k)
+            rows = np.arange(self.shape[0]) + max(-k, 0)
+            return M.IndexAdd.apply(self, (n, n), (rows, rows + k))
+        if self.ndim == 2:
+            return self.diagonal(k)
+        raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """The diagonal `offset` of the matrices in dims dim1, dim2, as the last dim."""
+        a = normalize_dim(dim1, self.ndim, "diagonal")
+        b = normalize_dim(dim2, self.ndim, "diagonal")
+        if a == b:
+            raise ValueError(f"diagonal: dim1 and dim2 cannot be the same dim ({a})")
+        x = self.movedim((a, b), (-2, -1))
+        k = operator.index(offset)
+        n = max(0, min(x.shape[-2] + min(k, 0), x.shape[-1] - max(k, 0)))
+        rows = np.arange(n) + max(-k, 0)
+        return x[(Ellipsis, rows, rows + k)]
+
+    def trace(self):
+        """The sum of the main diagonal of a matrix."""
+        if self.ndim != 2:
+            raise ValueError(f"trace: expects a matrix (2-D), got shape {self.shape}")
+        return self.diagonal().sum()
+
+    def movedim(self, source, destination):
+        src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+        dst = (destination,) if isinstance(destination, (int, np.integer)) else \
+            tuple(destination)
+        if len(src) != len(dst):
+            raise ValueError(f"movedim: source {src} and destination {dst} must have the "
+                             "same length")
+        src = tuple(normalize_dim(d, self.ndim, "movedim") for d in src)
+        dst = tuple(normalize_dim(d, self.ndim, "movedim") for d in dst)
+        rest = iter(d for d in range(self.ndim) if d not in src)
+        where_from = dict(zip(dst, src))
+        return self.permute(tuple(where_from[i] if i in where_from else next(rest)
+                                  for i in range(self.ndim)))
+
+    def index_select(self, dim, index):
+        d = normalize_dim(dim, self.ndim, "index_select")
+        idx = _index_array(index, "index_select")
+        if idx.ndim > 1:
+            raise ValueError(f"index_select: index must be 0-D or 1-D, got shape {idx.shape}")
+        _check_range(idx, self.shape[d], "index_select", d)
+        return self[(slice(None),) * d + (idx.reshape(-1),)]
+
+    def narrow(self, dim, start, length):
+        d = normalize_dim(dim, self.ndim, "narrow")
+        start = operator.index(start)
+        if start < 0:
+            start += self.shape[d]
+        if not 0 <= start <= start + length <= self.shape[d]:
+            raise IndexError(f"narrow: start {start} + length {length} exceeds dim {d} of "
+                             f"size {self.shape[d]}")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def unbind(self, dim=0):
+        d = normalize_dim(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def masked_select(self, mask):
+        mask = mask if isinstance(mask, Tensor) else Tensor(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"masked_select: mask must be a boolean tensor, got {mask.dtype}")
+        shape = _broadcast_or_none(mask.shape, self.shape)
+        if shape is None:
+            raise ValueError(f"masked_select: mask of shape {mask.shape} does not broadcast "
+                             f"with the tensor's shape {self.shape}")
+        return self.expand(shape)[np.broadcast_to(mask._data, shape)]
+
+    def nonzero(self, as_tuple=False):
+        """The indices of the non-zero elements: a (n, ndim) int64 tensor, or with
+        as_tuple=True one 1-D tensor per dim."""
+        if as_tuple:
+            found = np.nonzero(np.atleast_1d(self._data))
+            return tuple(Tensor._make(i.astype(np.int64)) for i in found)
+        return Tensor._make(np.argwhere(self._data).astype(np.int64))
+
+    def count_nonzero(self, dim=None):
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=_axes(dim, self)),
+                                       dtype=np.int64))
+
     def flip(self, dims):
         return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
 
@@ -781,9 +1322,83 @@ class Tensor(TensorBase):
     def outer(self, other):
         return outer(self, other)
 
+    def mm(self, mat2):
+        return mm(self, mat2)
 
-# what max(dim) / min(dim) return: a tuple that also has torch's .values and .indices
+    def bmm(self, mat2):
+        return bmm(self, mat2)
+
+    def mv(self, vec):
+        return mv(self, vec)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+
+# what max(dim) / min(dim), sort and topk return: a tuple that also has torch's .values
+# and .indices
 MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def _return_type(name):
+    """A (values, indices) namedtuple that prints as PyTorch's torch.return_types.<name>."""
+    def __repr__(self):
+        return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    base = namedtuple(name, ["values", "indices"])
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+Sorted = _return_type("sort")
+TopK = _return_type("topk")
+
+
+# ================================================================ printing
+_PRINT_PROFILES = {"default": {"precision": 8, "threshold": 1000, "edgeitems": 3,
+                               "max_line_width": 75},
+                   "short": {"precision": 2, "threshold": 1000, "edgeitems": 2,
+                             "max_line_width": 80},
+                   "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3,
+                            "max_line_width": 80}}
+# how Tensor.__repr__ prints: array2string's options set by set_printoptions (numpy's own
+# print options for the rest)
+_PRINT = {}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print, as torch.set_printoptions: digits after the point, the size from
+    which the middle is elided, the items kept at each edge, the line width; a profile
+    ("default", "short", "full") first sets all of them. sci_mode True prints every float
+    in scientific notation, False never, None (the default) as numpy chooses."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of "
+                             f"{sorted(_PRINT_PROFILES)}, got {profile!r}")
+        _PRINT.clear()
+        _PRINT.update(_PRINT_PROFILES[profile])
+    for key, value in (("precision", precision), ("threshold", threshold),
+                       ("edgeitems", edgeitems), ("max_line_width", linewidth)):
+        if value is not None:
+            _PRINT[key] = value
+    if sci_mode is not None:
+        _PRINT.pop("suppress_small", None)
+        _PRINT.pop("formatter", None)
+        if sci_mode:
+            digits = _PRINT.get("precision", np.get_printoptions()["precision"])
+            _PRINT["formatter"] = {"float_kind": lambda x: f"{x:.{digits}e}"}
+        else:
+            _PRINT["suppress_small"] = True
+
+
+def get_printoptions():
+    """The current print options (precision, threshold, edgeitems, linewidth, sci_mode)."""
+    current = {**np.get_printoptions(), **_PRINT}
+    return {"precision": current["precision"], "threshold": current["threshold"],
+            "edgeitems": current["edgeitems"], "linewidth": current.get("max_line_width",
+                                                                        current["linewidth"]),
+            "sci_mode": True if "formatter" in _PRINT else
+            False if _PRINT.get("suppress_small") else None}
 
 
 # ================================================================ helpers
@@ -850,8 +1465,18 @@ def _convert_index_part(i):
     return i
 
 
+def _array_or_number(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _float_only(t, name):
+    if t.dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating-point tensor, got {t.dtype}")
+    return t
+
+
 def _floatify(t):
-    return t if t.dtype.kind == "f" else t.astype(_FLOAT_DEFAULT)
+    return t if t.dtype.kind == "f" else t.astype(get_default_dtype())
 
 
 def _result_dtype(a, b):
@@ -885,7 +1510,7 @@ def _scalar_dtype(t, s):
     if isinstance(s, (bool, np.bool_)):
         return t
     if isinstance(s, (float, np.floating)) and t.kind != "f":
-        return _FLOAT_DEFAULT
+        return get_default_dtype()
     if isinstance(s, (int, np.integer)) and t.kind == "b":
         return np.dtype(np.int64)
     return t
@@ -898,7 +1523,7 @@ def _binary(op, a, b, true_div=False):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dt = _pair_dtype(a, b)
         if true_div and dt.kind != "f":
-            dt = _FLOAT_DEFAULT
+            dt = get_default_dtype()
         if a._data.dtype != dt:
             a = a.astype(dt)
         if b._data.dtype != dt:
@@ -917,12 +1542,71 @@ def _binary(op, a, b, true_div=False):
         return NotImplemented
     dt = _scalar_dtype(t._data.dtype, s)
     if true_div and dt.kind != "f":
-        dt = _FLOAT_DEFAULT
+        dt = get_default_dtype()
     if t._data.dtype != dt:
         t = t.astype(dt)
     if isinstance(s, np.generic):
         s = s.item()
     return op.apply(t, s) if tensor_first else op.apply(s, t)
+
+
+def _is_integral(x):
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind in "biu"
+    return isinstance(x, (int, np.integer, np.bool_))
+
+
+def _integer_division(op, name, a, b, zero_grad=False):
+    """a // b, a % b, fmod(a, b) with the dtypes of every binary op; an integer divisor of
+    zero raises, as in PyTorch (numpy would give 0 and a warning)."""
+    if _is_integral(a) and _is_integral(b) and np.any(np.asarray(getattr(b, "_data", b)) == 0):
+        raise RuntimeError(f"{name}: ZeroDivisionError (an integer divided by zero)")
+    if zero_grad:  # div(rounding_mode="floor"): PyTorch sends a zero gradient
+        return _binary(E.DivFloor, a, b)
+    return _binary(op, a, b)
+
+
+def _trunc_divide(a, b):
+    """a / b rounded towards zero (div(rounding_mode="trunc"))."""
+    if not (_is_integral(a) and _is_integral(b)):
+        return (a / b).trunc()
+    q = _integer_division(E.FloorDivide, "div", a, b)
+    r = _integer_division(E.Remainder, "div", a, b)
+    return where((r != 0) & (q < 0), q + 1, q)  # floor went one past zero's side
+
+
+# PyTorch's names of the scalar types, as its dtype errors print them
+_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                 "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+                 "bool": "Bool"}
+_C_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+            "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+            "uint8": "unsigned char", "bool": "bool"}
+
+
+def _scalar_name(dt):
+    return _SCALAR_NAMES[str(dt)]
+
+
+def equal(a, b):
+    """True if a and b have the same shape and the same values (dtypes may differ)."""
+    a, b = _t(a), _t(b)
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b| elementwise; a and b must have one dtype (PyTorch)."""
+    a, b = _t(a), _t(b)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"isclose: {_scalar_name(a.dtype)} did not match "
+                           f"{_scalar_name(b.dtype)}")
+    _check_broadcast(type("isclose", (), {}), a.shape, b.shape)
+    return Tensor._make(np.isclose(a._data, b._data, rtol, atol, equal_nan))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """True if every element is close (isclose), a Python bool."""
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
 
 
 def _overwrite(old, src):
@@ -996,7 +1680,12 @@ def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def matmul(a, b):
+def matmul(a, b, *, out=None):
+    """a @ b: matrix products of 1-D to N-D tensors, batch dims broadcast; out= as PyTorch."""
+    return _matmul(a, b) if out is None else write_out(_matmul(a, b), out, "matmul")
+
+
+def _matmul(a, b):
     a, b = _t(a), _t(b)
     da, db = a._data, b._data
     if da.ndim == 2 and db.ndim == 2 and da.shape[1] == db.shape[0] and da.dtype == db.dtype:
@@ -1015,8 +1704,7 @@ def matmul(a, b):
         except ValueError:
             raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be "
                              "broadcast together") from None
-    dt = _result_dtype(a.dtype, b.dtype)
-    a, b = a.astype(dt), b.astype(dt)
+    _check_same_dtype(a, b)
     a2 = a.unsqueeze(0) if a.ndim == 1 else a
     b2 = b.unsqueeze(-1) if b.ndim == 1 else b
     out = L.Matmul.apply(a2, b2, None, False)
@@ -1025,6 +1713,88 @@ def matmul(a, b):
     if a.ndim == 1:
         out = out.squeeze(-2 if b.ndim > 1 else -1)
     return out
+
+
+def write_out(result, out, name):
+    """PyTorch's `out=` argument: the result copied into `out`, which is returned. As in
+    PyTorch it cannot be part of a graph, and its dtype must hold the result's."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    if STATE.grad_enabled and (result._requires_grad or out._requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad")
+    if out.shape != result.shape:
+        raise ValueError(f"{name}(): out has shape {out.shape}, the result {result.shape}")
+    if not np.can_cast(result.dtype, out.dtype, "same_kind"):
+        raise TypeError(f"{name}(): result type {result.dtype} can't be cast to out's dtype "
+                        f"{out.dtype}")
+    return out.copy_(result)
+
+
+def _check_same_dtype(a, b, op="matmul"):
+    """Matrix products do not promote, as in PyTorch: a mixed pair raises its error."""
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return
+    if op == "mm" or (op == "matmul" and a.ndim == 2 and b.ndim == 2):
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES[str(da)]} != {_C_NAMES[str(db)]}")
+    if a.ndim == 1 and b.ndim == 1:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{_scalar_name(da)} and {_scalar_name(db)}")
+    raise RuntimeError(f"{op}: expected scalar type {_scalar_name(da)} but found "
+                       f"{_scalar_name(db)} (tensors of shapes {a.shape} and {b.shape}; "
+                       "convert one with .to(other.dtype))")
+
+
+def mm(input, mat2):
+    """The product of two matrices (no broadcasting, unlike matmul)."""
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: both arguments must be matrices (2-D), got shapes {a.shape} "
+                         f"and {b.shape}")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"mm: mat1 and mat2 shapes cannot be multiplied "
+                         f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+    _check_same_dtype(a, b, "mm")
+    return L.Matmul.apply(a, b, None, False)
+
+
+def bmm(input, mat2):
+    """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p), no broadcasting."""
+    a, b = _t(input), _t(mat2)
+    if a.ndim != 3 or b.ndim != 3:
+        raise ValueError(f"bmm: both arguments must be 3-D (batch, rows, cols), got shapes "
+                         f"{a.shape} and {b.shape}")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise ValueError(f"bmm: shapes {a.shape} and {b.shape} do not fit: expected mat2 "
+                         f"to start with [{a.shape[0]}, {a.shape[2]}]")
+    _check_same_dtype(a, b, "bmm")
+    return L.Matmul.apply(a, b, None, False)
+
+
+def mv(input, vec):
+    """Matrix times vector: (n, m) @ (m,) -> (n,)."""
+    a, v = _t(input), _t(vec)
+    if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
+        raise ValueError(f"mv: expected a matrix and a vector that fit, got shapes "
+                         f"{a.shape} and {v.shape}")
+    _check_same_dtype(a, v, "mv")
+    return matmul(a, v)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
+    bias, product = _t(input), mm(mat1, mat2)
+    if _broadcast_or_none(bias.shape, product.shape) != product.shape:
+        raise ValueError(f"addmm: input of shape {bias.shape} does not broadcast to the "
+                         f"product's shape {product.shape}")
+    if bias.dtype != product.dtype:
+        raise RuntimeError(f"addmm: expected input of dtype {product.dtype}, got "
+                           f"{bias.dtype}")
+    if beta == 1 and alpha == 1 and bias.shape == product.shape[1:]:
+        return L.Matmul.apply(_t(mat1), _t(mat2), bias, False)  # one node, as nn.Linear's
+    return (bias if beta == 1 else bias * beta) + (product if alpha == 1 else product * alpha)
 
 
 def dot(a, b):

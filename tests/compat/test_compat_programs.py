@@ -30,19 +30,13 @@ RTOL, ATOL = 2e-3, 1e-5
 
 # program -> the first PyTorch call that fails under tinygrad_lr (for the lead's core work)
 NOT_YET = {
-    "autograd_basics.py": "Tensor.t()",
-    "devices_dtypes.py": "Tensor.device",
+    "devices_dtypes.py": "nn.MSELoss()(float32 prediction, int64 target) is a float64 loss "
+                         "(PyTorch: float32)",
     "graph_walk.py": "grad_fn names and order as PyTorch's: MSELoss is MseLossBackward0 (here "
                      "SquaredErrorBackward0); Linear is AddmmBackward0 with next_functions "
                      "(bias AccumulateGrad, input, TBackward0 of the weight)",
-    "inplace_and_versions.py": "Tensor.relu_()",
-    "module_api.py": "torch.allclose",
     "ngram_embeddings.py": "grad_fn names as PyTorch's: t[i] is SelectBackward0 (here "
                            "IndexBackward0)",
-    "quickstart.py": "Tensor.to(device)",
-    "rnn_names.py": "Tensor.topk",
-    "tensors_basics.py": "Tensor.device",
-    "tensors_surface.py": "Tensor.t()",
 }
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")

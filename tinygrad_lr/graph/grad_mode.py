@@ -13,6 +13,7 @@ class _State(threading.local):
     # class attributes are each new thread's starting values
     grad_enabled = True
     anomaly = False  # set by autograd.detect_anomaly
+    inference = False  # inside inference_mode
 
 
 STATE = _State()
@@ -80,3 +81,36 @@ class no_grad(_GradModeContext):
 class enable_grad(_GradModeContext):
     """Re-enable graph recording inside a `no_grad` block."""
     mode = True
+
+
+class inference_mode(_GradModeContext):
+    """torch.inference_mode: `with tl.inference_mode():` or `@tl.inference_mode()` records
+    nothing, as no_grad (tinygrad_lr has no separate inference tensors, so this is all it
+    does); `inference_mode(False)` leaves grad mode as it is."""
+
+    def __init__(self, mode=True):
+        self.enabled = bool(mode)
+
+    def __enter__(self):
+        self.prev = STATE.grad_enabled, STATE.inference
+        if self.enabled:
+            STATE.grad_enabled, STATE.inference = False, True
+        return self
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled, STATE.inference = self.prev
+        return False
+
+    def __call__(self, fn):
+        enabled = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(enabled):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled():
+    return STATE.inference

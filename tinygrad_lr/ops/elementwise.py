@@ -453,3 +453,155 @@ def where(cond, a, b):
     """where(cond, a, b) inside backward formulas: cond a boolean tensor, a and b tensors
     of one dtype or Python numbers (the public tl.where checks and promotes first)."""
     return Where.apply(cond, a, b)
+
+
+# ---------------------------------------------------------------- division with rounding
+class FloorDivide(_Op):
+    """a // b, the quotient rounded down. PyTorch defines no derivative for it, so backward
+    raises (an integer result has no gradient at all and records nothing)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.floor_divide(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("the derivative for floor_divide is not implemented (as in "
+                           "PyTorch); compute it under no_grad() or from detached tensors")
+
+
+class Remainder(_Op):
+    """a % b with the sign of b (Python's %, torch.remainder): a = b * floor(a / b) + r, so
+    dr/da = 1 and dr/db = -floor(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        ctx.node_name = "RemainderBackward1" if isinstance(b, TensorBase) else \
+            "RemainderBackward0"
+        return np.remainder(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _rounded_quotient_grads(ctx, g, np.floor)
+
+
+class Fmod(_Op):
+    """C's fmod: a % b with the sign of a (torch.fmod): a = b * trunc(a / b) + r, so
+    dr/da = 1 and dr/db = -trunc(a / b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        _save_operands(ctx, a, b)
+        ctx.node_name = "FmodBackward1" if isinstance(b, TensorBase) else "FmodBackward0"
+        return np.fmod(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _rounded_quotient_grads(ctx, g, np.trunc)
+
+
+def _save_operands(ctx, a, b):
+    """Save the tensor operands (versioned) and keep the Python numbers as they are."""
+    ctx.save_for_backward(*(x for x in (a, b) if isinstance(x, TensorBase)))
+    ctx.numbers = tuple(None if isinstance(x, TensorBase) else x for x in (a, b))
+
+
+def _rounded_quotient_grads(ctx, g, rounding):
+    saved = iter(ctx.saved_tensors)
+    a, b = (next(saved) if x is None else x for x in ctx.numbers)
+    na, nb = ctx.needs_input_grad
+    ga = unbroadcast(g, _shape(a)) if na else None
+    gb = None
+    if nb:  # the rounded quotient is piecewise constant: a constant of the graph
+        quotient = g._make(rounding(np.true_divide(arr(a), arr(b))).astype(g.dtype))
+        gb = unbroadcast(-g * quotient, b.shape)
+    return ga, gb
+
+
+# ---------------------------------------------------------------- rounding: zero gradient
+# Piecewise-constant functions: their gradient is zero wherever it exists, and PyTorch sends
+# zero everywhere.
+class Floor(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        return np.floor(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0
+
+
+class Ceil(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        return np.ceil(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0
+
+
+class Trunc(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        return np.trunc(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0
+
+
+class Round(_Op):
+    """Round half to even, as PyTorch and numpy do (round(2.5) = 2); `decimals` places."""
+
+    @staticmethod
+    def forward(ctx, a, decimals):
+        ctx.node_name = "RoundBackward0" if decimals == 0 else "RoundBackward1"
+        return np.round(a._data, decimals)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0, None
+
+
+class Frac(_Op):
+    """x - trunc(x): the gradient passes through unchanged."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a._data - np.trunc(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class NanToNum(_Op):
+    """nan, +inf and -inf replaced by finite numbers (by default 0 and the dtype's largest
+    and smallest). Only the values kept get a gradient: the replaced ones are constants."""
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.finite = np.isfinite(a._data)
+        return np.nan_to_num(a._data, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return where(g._make(ctx.finite), g, 0.0), None, None, None
+
+
+class DivFloor(FloorDivide):
+    """div(a, b, rounding_mode="floor"): the values of a // b, but, as in PyTorch, a zero
+    gradient instead of floor_divide's error."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.shapes = (_shape(a), _shape(b))
+        return np.floor_divide(arr(a), arr(b))
+
+    @staticmethod
+    def backward(ctx, g):
+        zero = g * 0.0
+        return tuple(unbroadcast(zero, s) if need else None
+                     for s, need in zip(ctx.shapes, ctx.needs_input_grad))

@@ -249,3 +249,44 @@ class Embedding(Function):
             keep = (ctx.indices != ctx.padding_idx)[..., None]
             g = g * g._make(keep.astype(g.dtype))
         return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None
+
+
+class Roll(_Op):
+    """Elements shifted along dims, wrapping around (dims None: over the flattened tensor,
+    then the shape restored). Backward rolls the gradient back."""
+
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return np.roll(a._data, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+
+class Tril(_Op):
+    """The lower triangle of the last two dims (on and below diagonal `k`), zeros above.
+    The gradient is the same triangle of the upstream gradient."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return np.tril(a._data, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Tril.apply(g, ctx.k), None
+
+
+class Triu(_Op):
+    """The upper triangle of the last two dims (on and above diagonal `k`), zeros below."""
+
+    @staticmethod
+    def forward(ctx, a, k):
+        ctx.k = k
+        return np.triu(a._data, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Triu.apply(g, ctx.k), None

@@ -276,3 +276,38 @@ class Cumsum(_Op):
         # each input element feeds every later output: a reversed cumulative sum
         d = ctx.dim
         return g.flip(d).cumsum(d).flip(d), None
+
+
+class Cumprod(_Op):
+    """out_i = x_0 * x_1 * ... * x_i along `dim`.
+
+    backward: dL/dx_k = sum_{i >= k} g_i * out_i / x_k - a reversed cumulative sum divided
+    by x_k, when no x is zero. A zero makes that 0/0, so slices with a zero take the
+    definition itself: dL/dx_k = sum_{i >= k} g_i * (product of x_j, j <= i, j != k), the
+    cumulative product of x with x_k replaced by 1, one row per k (n^2 values per slice).
+    """
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(a)
+        return np.cumprod(a._data, axis=dim) if a.ndim else a._data.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        d = ctx.dim
+        if a.ndim == 0:
+            return g, None
+        if not (a._data == 0).any():
+            out = Cumprod.apply(a, d)
+            return (g * out).flip(d).cumsum(d).flip(d) / a, None
+        x, gl = a.transpose(d, -1), g.transpose(d, -1)  # the product's dim last: (..., n)
+        n = x.shape[-1]
+        eye = np.eye(n, dtype=bool)
+        # rows[..., k, j] = x_j, with 1 at j == k
+        rows = where(a._make(eye), 1.0, x.unsqueeze(-2).expand(x.shape[:-1] + (n, n)))
+        products = Cumprod.apply(rows, rows.ndim - 1)  # [..., k, i]: prod_{j <= i, j != k}
+        upper = a._make(np.triu(np.ones((n, n), dtype=a.dtype)))  # keeps i >= k
+        grad = (products * upper * gl.unsqueeze(-2)).sum(dim=-1)
+        return grad.transpose(d, -1), None
