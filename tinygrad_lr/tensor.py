@@ -688,9 +688,6 @@ class Tensor(TensorBase):
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
         return self._inplace_op("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
 
-    def leaky_relu_(self, negative_slope=0.01):
-        return self._inplace_op("leaky_relu_", lambda t: t.leaky_relu(negative_slope))
-
     def round_(self, decimals=0):
         return self._inplace_op("round_", lambda t: t.round(decimals))
 

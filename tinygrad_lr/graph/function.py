@@ -117,8 +117,9 @@ class Node:
         op is about to overwrite an input that this node saved (`c.mul_(d)` saves old c)."""
         saved, versions = [], []
         for t, v in zip(self._saved, self._saved_versions):
-            if t is tensor:
-                t, v = tensor._make(tensor._data.copy()), 0
+            if t is tensor:  # the copy keeps the history, for a second derivative
+                t, v = tensor._make(tensor._data.copy(), tensor._requires_grad,
+                                    tensor.grad_fn, tensor._output_nr), 0
             saved.append(t)
             versions.append(v)
         self._saved, self._saved_versions = tuple(saved), versions

@@ -511,6 +511,9 @@ def _rounded_quotient_grads(ctx, g, rounding):
     saved = iter(ctx.saved_tensors)
     a, b = (next(saved) if x is None else x for x in ctx.numbers)
     na, nb = ctx.needs_input_grad
+    if nb and ctx.numbers[0] is not None:
+        raise RuntimeError("the derivative for remainder of a number by a tensor is not "
+                           "implemented (as in PyTorch)")
     ga = unbroadcast(g, _shape(a)) if na else None
     gb = None
     if nb:  # the rounded quotient is piecewise constant: a constant of the graph
