@@ -1113,7 +1113,7 @@ class Tensor(TensorBase):
         if self.ndim > 2:
             raise ValueError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
                              f"shape {self.shape}; use transpose(dim0, dim1) or .mT")
-        return self.T
+        return M.T.apply(self, (1, 0)) if self.ndim == 2 else self
 
     def view_as(self, other):
         return self.view(other.shape)

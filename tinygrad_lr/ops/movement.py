@@ -43,6 +43,10 @@ class Permute(_ViewOp):
         return g.permute(tuple(np.argsort(ctx.dims))), None
 
 
+class T(Permute):
+    """t(): the transpose of a matrix, a permute that PyTorch names TBackward0."""
+
+
 class Expand(_ViewOp):
     @staticmethod
     def forward(ctx, a, shape):
