@@ -547,3 +547,161 @@ def test_function_forms_exist_for_the_methods():
                  "remainder", "fmod", "inference_mode", "set_printoptions", "all", "any"):
         assert callable(getattr(tl, name)), name
     assert tl.all(tl.tensor([True, True])).item() and not tl.any(tl.tensor([0, 0])).item()
+
+
+# ================================================================ more of the surface
+@pytest.mark.parametrize("name,kw", [
+    ("log2", {"positive": True}), ("log10", {"positive": True}), ("exp2", {}),
+    ("asin", {"low": -0.9, "high": 0.9}), ("acos", {"low": -0.9, "high": 0.9}),
+    ("atan", {}), ("sinh", {}), ("cosh", {}), ("asinh", {}),
+    ("acosh", {"low": 1.2, "high": 3.0}), ("atanh", {"low": -0.9, "high": 0.9}),
+    ("deg2rad", {}), ("rad2deg", {}), ("absolute", {}), ("negative", {}),
+    ("arctan", {}), ("positive", {}),
+])
+def test_more_functions_of_one_variable(name, kw):
+    check(lambda x: getattr(x, name)(), [(3, 4)], **kw)
+    check(lambda x: getattr(torch_or_tl(x), name)(x), [(4,)], **kw)
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda a, b: a.atan2(b), [(3, 4), (4,)]),
+    (lambda a, b: torch_or_tl(a).atan2(a, b), [(3, 1), (1, 4)]),
+    (lambda a, b: a.hypot(b), [(3, 4), (4,)]),
+    (lambda a, b: torch_or_tl(a).logaddexp(a, b), [(3, 4), (3, 1)]),
+    (lambda a, b: a.dist(b), [(3, 4), (4,)]),
+    (lambda a, b: a.dist(b, p=1), [(3, 4), (3, 4)]),
+    (lambda c, m, v: c.addmv(m, v, beta=0.5, alpha=2), [(3,), (3, 4), (4,)]),
+    (lambda c, a, b: torch_or_tl(c).baddbmm(c, a, b), [(2, 3, 5), (2, 3, 4), (2, 4, 5)]),
+    (lambda a, b: torch_or_tl(a).tensordot(a, b, dims=([1, 0], [0, 2])), [(3, 4, 2), (4, 5, 3)]),
+    (lambda a, b: torch_or_tl(a).tensordot(a, b), [(2, 3, 4), (3, 4, 5)]),
+    (lambda a, b: torch_or_tl(a).hstack([a, b]), [(3, 2), (3, 4)]),
+    (lambda a, b: torch_or_tl(a).vstack([a, b]), [(4,), (2, 4)]),
+    (lambda a, b: torch_or_tl(a).broadcast_tensors(a, b), [(3, 1), (4,)]),
+    (lambda a, b: torch_or_tl(a).meshgrid(a, b, indexing="ij"), [(3,), (4,)]),
+    (lambda a, b: torch_or_tl(a).meshgrid(a, b, indexing="xy"), [(3,), (4,)]),
+])
+def test_more_functions_of_two_tensors(fn, shapes):
+    check(fn, shapes)
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x: x.scatter(1, torch_or_tl(x).tensor([[2, 0], [1, 3], [0, 0]])[:, :1], 7.0),
+     [(3, 4)]),
+    (lambda x, s: x.scatter(0, torch_or_tl(x).tensor([[2, 0, 1, 0]]), s), [(3, 4), (1, 4)]),
+    (lambda x, s: (x * 1.0).scatter_(1, torch_or_tl(x).tensor([[0], [2], [3]]), s),
+     [(3, 4), (3, 1)]),
+    (lambda x, s: x.index_add(0, torch_or_tl(x).tensor([0, 2, 0]), s), [(3, 4), (3, 4)]),
+    (lambda x, s: (x * 1.0).index_add_(1, torch_or_tl(x).tensor([1, 1]), s, alpha=2),
+     [(3, 4), (3, 2)]),
+    (lambda x: x.index_fill(1, torch_or_tl(x).tensor([0, 3]), -1.0), [(3, 4)]),
+    (lambda x: x.repeat_interleave(2), [(2, 3)]),
+    (lambda x: x.repeat_interleave(torch_or_tl(x).tensor([1, 0, 2]), dim=0), [(3, 2)]),
+    (lambda x: x.tile((2, 1, 3)), [(2, 3)]),
+    (lambda x: x.diff(), [(3, 5)]),
+    (lambda x: torch_or_tl(x).diff(x, n=2, dim=0), [(5, 2)]),
+    (lambda x, p: x.diff(dim=1, prepend=p), [(3, 4), (3, 1)]),
+    (lambda x: x.flipud(), [(3, 4)]),
+    (lambda x: x.fliplr(), [(3, 4)]),
+    (lambda x: x.rot90(), [(3, 4)]),
+    (lambda x: x.rot90(2, (1, 2)), [(2, 3, 4)]),
+    (lambda x: torch_or_tl(x).rot90(x, -1, (0, 1)), [(3, 4)]),
+    (lambda x: x.unfold(1, 2, 1), [(3, 5)]),
+    (lambda x: x.unfold(0, 3, 2), [(7, 2)]),
+    (lambda x: x.median(), [(3, 4)]),
+    (lambda x: x.median(dim=1), [(3, 4)]),
+    (lambda x: torch_or_tl(x).median(x, 0, keepdim=True), [(4, 3)]),
+    (lambda x: x.cummax(1), [(3, 4)]),
+    (lambda x: torch_or_tl(x).cummin(x, 0), [(3, 4)]),
+])
+def test_selection_and_layout(fn, shapes):
+    check(fn, shapes)
+
+
+def test_scatter_from_a_larger_src_takes_its_corner():
+    src = tl.arange(8.0).reshape(2, 4)
+    out = tl.zeros(3, 4).scatter(0, tl.tensor([[2, 0, 1, 0]]), src)
+    assert out.tolist() == torch.zeros(3, 4).scatter(
+        0, torch.tensor([[2, 0, 1, 0]]), torch.arange(8.0).reshape(2, 4)).tolist()
+    assert tl.sgn(tl.tensor([-2.0, 0.0, 3.0])).tolist() == [-1.0, 0.0, 1.0]
+
+
+def test_cummax_ties_take_the_last_index_and_one_hot_by_scatter():
+    for ours, theirs in [(tl.tensor([1.0, 3.0, 3.0, 2.0]).cummax(0),
+                          torch.tensor([1.0, 3.0, 3.0, 2.0]).cummax(0)),
+                         (tl.tensor([2, 1, 1, 5]).cummin(0), torch.tensor([2, 1, 1, 5]).cummin(0))]:
+        assert ours.values.tolist() == theirs.values.tolist()
+        assert ours.indices.tolist() == theirs.indices.tolist()
+    y = tl.tensor([2, 0, 1])
+    assert tl.zeros(3, 3).scatter_(1, y.unsqueeze(1), 1.0).tolist() == np.eye(3)[[2, 0, 1]].tolist()
+    assert tl.tensor([4.0, 1.0, 3.0, 2.0]).median().item() == 2.0  # the lower of the middle two
+    with pytest.raises(RuntimeError, match="expected self.dtype to be equal to src.dtype"):
+        tl.zeros(2, 2).scatter(0, tl.tensor([[0, 1]]), tl.ones(1, 2, dtype=tl.float64))
+    with pytest.raises(TypeError, match="give one of src"):
+        tl.zeros(2).scatter(0, tl.tensor([0]))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("pads", [(1, 2), (2, 1, 1, 0)])
+def test_functional_pad(mode, pads):
+    check(lambda x: torch_or_tl(x).nn.functional.pad(x, pads, mode=mode), [(2, 3, 4)])
+
+
+def test_cosine_similarity_and_pairwise_distance():
+    check(lambda a, b: torch_or_tl(a).nn.functional.cosine_similarity(a, b), [(3, 4), (3, 4)])
+    check(lambda a, b: torch_or_tl(a).nn.functional.cosine_similarity(a, b, dim=-1),
+          [(2, 3, 4), (4,)])
+    check(lambda a, b: torch_or_tl(a).nn.functional.pairwise_distance(a, b), [(3, 4), (3, 4)])
+    with pytest.raises(ValueError, match="reflect padding"):
+        tl.nn.functional.pad(tl.ones(1, 2), (2, 0), mode="reflect")
+
+
+def test_counting_and_searching_match_torch():
+    seq, vals = [1, 3, 5, 7], [0, 3, 4, 8]
+    for right in (False, True):
+        assert tl.searchsorted(tl.tensor(seq), tl.tensor(vals), right=right).tolist() == \
+            torch.searchsorted(torch.tensor(seq), torch.tensor(vals), right=right).tolist()
+        assert tl.bucketize(tl.tensor(vals), tl.tensor(seq), right=right).tolist() == \
+            torch.bucketize(torch.tensor(vals), torch.tensor(seq), right=right).tolist()
+    rows = [[1, 2, 3], [2, 4, 6]]
+    assert tl.searchsorted(tl.tensor(rows), tl.tensor([[2], [5]])).tolist() == \
+        torch.searchsorted(torch.tensor(rows), torch.tensor([[2], [5]])).tolist()
+    x = [3, 1, 3, 2, 0, 3]
+    assert tl.bincount(tl.tensor(x)).tolist() == torch.bincount(torch.tensor(x)).tolist()
+    w = [0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+    ours = tl.bincount(tl.tensor(x), tl.tensor(w), minlength=6)
+    theirs = torch.bincount(torch.tensor(x), torch.tensor(w), minlength=6)
+    assert ours.tolist() == theirs.tolist() and ours.dtype.name == str(theirs.dtype)[6:]
+    h = [1.0, 2.0, 1.0, 2.5, 0.2]
+    for kw in ({"bins": 4, "min": 0, "max": 3}, {"bins": 3}):
+        assert tl.histc(tl.tensor(h), **kw).tolist() == torch.histc(torch.tensor(h), **kw).tolist()
+    ours = tl.unique(tl.tensor(x), return_inverse=True, return_counts=True)
+    theirs = torch.unique(torch.tensor(x), return_inverse=True, return_counts=True)
+    assert [t.tolist() for t in ours] == [t.tolist() for t in theirs]
+    for fn in ("tril_indices", "triu_indices"):
+        for args in ((3, 3), (3, 4, 1), (4, 3, -1)):
+            assert getattr(tl, fn)(*args).tolist() == getattr(torch, fn)(*args).tolist()
+    with pytest.raises(ValueError, match="non-negative integers"):
+        tl.bincount(tl.tensor([-1, 2]))
+
+
+def test_size_result_type_broadcast_shapes():
+    assert tl.Size([2, 3]) == (2, 3) == tl.ones(2, 3).shape and tl.Size([2, 3]).numel() == 6
+    assert repr(tl.Size([4])) == "torch.Size([4])"
+    assert tl.broadcast_shapes((3, 1), (4,), ()) == (3, 4)
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        tl.broadcast_shapes((2,), (3,))
+    cases = [(tl.ones(2), 1.0), (tl.tensor([1]), 1.0), (tl.tensor([1]), tl.ones(1)),
+             (tl.ones(2, dtype=tl.float16), tl.tensor(1.0, dtype=tl.float64)), (1, 2.5)]
+    for a, b in cases:
+        ta = torch.from_numpy(a.numpy()) if isinstance(a, tl.Tensor) else a
+        tb = torch.from_numpy(b.numpy()) if isinstance(b, tl.Tensor) else b
+        assert tl.result_type(a, b).name == str(torch.result_type(ta, tb))[6:], (a, b)
+
+
+def test_memory_addresses():
+    x = tl.arange(6.0).reshape(2, 3)
+    assert x.data_ptr() == x.view(-1).data_ptr() == x[0].data_ptr()
+    assert x[1].storage_offset() == 3 and x.storage_offset() == 0
+    assert x.clone().data_ptr() != x.data_ptr()
+    assert x.stride() == (3, 1) and x.t().stride() == (1, 3) and x.t().stride(0) == 1
+    assert x.is_contiguous() and not x.t().is_contiguous()

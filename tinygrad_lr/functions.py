@@ -4,7 +4,23 @@
 (This module's `sum`, `max`, `min`, `abs`, `pow`, `round`, `all` and `any` shadow Python's
 built-ins on purpose, as torch's do; the library itself never imports them by name.)
 """
-from .tensor import Tensor, allclose, equal, isclose, write_out
+import numpy as np
+
+from .dtypes import get_default_dtype
+from .tensor import (
+    Tensor,
+    allclose,
+    broadcast_shapes,
+    broadcast_tensors,
+    equal,
+    hstack,
+    isclose,
+    meshgrid,
+    result_type,
+    tensordot,
+    vstack,
+    write_out,
+)
 
 __all__ = [
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
@@ -20,7 +36,13 @@ __all__ = [
     "isposinf", "isneginf", "all", "any", "count_nonzero", "cumprod", "std_mean", "var_mean",
     "sort", "argsort", "msort", "topk", "trace", "roll", "tril", "triu", "diag", "diagonal",
     "movedim", "index_select", "narrow", "unbind", "masked_select", "nonzero",
-    "allclose", "isclose", "equal",
+    "allclose", "isclose", "equal", "log2", "log10", "exp2", "asin", "acos", "atan", "sinh",
+    "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "atan2", "arctan2", "hypot",
+    "logaddexp", "deg2rad", "rad2deg", "signbit", "absolute", "negative", "sgn", "positive",
+    "scatter", "index_add", "index_fill", "repeat_interleave", "tile", "diff", "flipud",
+    "fliplr", "rot90", "median", "cummax", "cummin", "addmv", "baddbmm", "dist", "hstack", "vstack",
+    "broadcast_shapes", "broadcast_tensors", "meshgrid", "tensordot", "result_type",
+    "tril_indices", "triu_indices", "searchsorted", "bucketize", "bincount", "histc", "unique",
 ]
 
 
@@ -507,3 +529,220 @@ def masked_select(input, mask):
 
 def nonzero(input, *, as_tuple=False):
     return _t(input).nonzero(as_tuple)
+
+
+# ------------------------------------------------------------ more functions of x
+def log2(input):
+    return _t(input).log2()
+
+
+def log10(input):
+    return _t(input).log10()
+
+
+def exp2(input):
+    return _t(input).exp2()
+
+
+def asin(input):
+    return _t(input).asin()
+
+
+def acos(input):
+    return _t(input).acos()
+
+
+def atan(input):
+    return _t(input).atan()
+
+
+def sinh(input):
+    return _t(input).sinh()
+
+
+def cosh(input):
+    return _t(input).cosh()
+
+
+def asinh(input):
+    return _t(input).asinh()
+
+
+def acosh(input):
+    return _t(input).acosh()
+
+
+def atanh(input):
+    return _t(input).atanh()
+
+
+arcsin, arccos, arctan = asin, acos, atan
+
+
+def atan2(input, other):
+    return _t(input).atan2(other)
+
+
+arctan2 = atan2
+
+
+def hypot(input, other):
+    return _t(input).hypot(other)
+
+
+def logaddexp(input, other):
+    return _t(input).logaddexp(other)
+
+
+def deg2rad(input):
+    return _t(input).deg2rad()
+
+
+def rad2deg(input):
+    return _t(input).rad2deg()
+
+
+def signbit(input):
+    return _t(input).signbit()
+
+
+absolute, negative, sgn = abs, neg, sign
+
+
+def positive(input):
+    return _t(input)
+
+
+# ------------------------------------------------------------ selection and layout
+def scatter(input, dim, index, src=None, *, value=None):
+    return _t(input).scatter(dim, index, src, value)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    return _t(input).index_add(dim, index, source, alpha)
+
+
+def index_fill(input, dim, index, value):
+    return _t(input).index_fill(dim, index, value)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    return _t(input).repeat_interleave(repeats, dim)
+
+
+def tile(input, dims):
+    return _t(input).tile(dims)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    return _t(input).diff(n, dim, prepend, append)
+
+
+def flipud(input):
+    return _t(input).flipud()
+
+
+def fliplr(input):
+    return _t(input).fliplr()
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    return _t(input).rot90(k, dims)
+
+
+def median(input, dim=None, keepdim=False):
+    return _t(input).median(dim, keepdim)
+
+
+def cummax(input, dim):
+    return _t(input).cummax(dim)
+
+
+def cummin(input, dim):
+    return _t(input).cummin(dim)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    return _t(input).addmv(mat, vec, beta=beta, alpha=alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    return _t(input).baddbmm(batch1, batch2, beta=beta, alpha=alpha)
+
+
+def dist(input, other, p=2):
+    return _t(input).dist(other, p)
+
+
+# ------------------------------------------------------------ counting and searching
+# integer results, no gradient: numpy computes them directly
+def tril_indices(row, col, offset=0, *, dtype=None):
+    """The (2, n) row and column indices of the lower triangle of a row x col matrix."""
+    return Tensor._make(np.stack(np.tril_indices(row, offset, col)).astype(dtype or np.int64))
+
+
+def triu_indices(row, col, offset=0, *, dtype=None):
+    """The (2, n) row and column indices of the upper triangle of a row x col matrix."""
+    return Tensor._make(np.stack(np.triu_indices(row, offset, col)).astype(dtype or np.int64))
+
+
+def searchsorted(sorted_sequence, input, *, right=False, side=None):
+    """Where each value would go in the sorted last dim to keep it sorted (int64)."""
+    seq, values = _t(sorted_sequence)._data, _t(input)._data
+    side = side or ("right" if right else "left")
+    if seq.ndim == 1:
+        return Tensor._make(np.searchsorted(seq, values, side=side).astype(np.int64))
+    if seq.shape[:-1] != values.shape[:-1]:
+        raise ValueError(f"searchsorted: sorted_sequence {seq.shape} and input "
+                         f"{values.shape} must agree in every dim but the last")
+    rows = [np.searchsorted(s, v, side=side) for s, v in
+            zip(seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1]))]
+    return Tensor._make(np.stack(rows).reshape(values.shape).astype(np.int64))
+
+
+def bucketize(input, boundaries, *, right=False):
+    """The bucket of each value between the 1-D sorted boundaries (int64)."""
+    bounds = _t(boundaries)
+    if bounds.ndim != 1:
+        raise ValueError(f"bucketize: boundaries must be 1-D, got shape {bounds.shape}")
+    return searchsorted(bounds, input, right=right)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, ... occurs in a 1-D non-negative integer tensor (summing
+    `weights` instead of counting, when given)."""
+    x = _t(input)
+    if x.ndim != 1 or x.dtype.kind not in "iub" or (x.numel() and x._data.min() < 0):
+        raise ValueError(f"bincount: input must be a 1-D tensor of non-negative integers, "
+                         f"got {x.dtype} of shape {x.shape}")
+    w = None if weights is None else _t(weights)._data
+    counts = np.bincount(x._data, w, minlength)
+    dt = np.int64 if w is None else (w.dtype if w.dtype.kind == "f" else np.float64)
+    return Tensor._make(counts.astype(dt))
+
+
+def histc(input, bins=100, min=0, max=0):
+    """A histogram of `bins` equal bins over [min, max] (the data's range when both are 0);
+    values outside are ignored."""
+    x = _t(input)
+    lo, hi = (float(min), float(max)) if (min, max) != (0, 0) else \
+        ((float(x._data.min()), float(x._data.max())) if x.numel() else (0.0, 0.0))
+    if lo == hi:  # PyTorch widens an empty range by 1 either side
+        lo, hi = lo - 1, hi + 1
+    counts, _ = np.histogram(x._data, bins=bins, range=(lo, hi))
+    return Tensor._make(counts.astype(x.dtype if x.dtype.kind == "f" else get_default_dtype()))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values, sorted; optionally where each input element went
+    (return_inverse) and how often each value occurs (return_counts)."""
+    x = _t(input)
+    found = np.unique(x._data, return_inverse=True, return_counts=True, axis=dim)
+    values, inverse, counts = found
+    out = [Tensor._make(values)]
+    if return_inverse:
+        shape = x.shape if dim is None else (x.shape[dim],)
+        out.append(Tensor._make(inverse.reshape(shape).astype(np.int64)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)

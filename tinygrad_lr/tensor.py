@@ -714,6 +714,15 @@ class Tensor(TensorBase):
     def ceil_(self): return self._inplace_op("ceil_", Tensor.ceil)
     def trunc_(self): return self._inplace_op("trunc_", Tensor.trunc)
     def frac_(self): return self._inplace_op("frac_", Tensor.frac)
+    def log2_(self): return self._inplace_op("log2_", Tensor.log2)
+    def log10_(self): return self._inplace_op("log10_", Tensor.log10)
+    def exp2_(self): return self._inplace_op("exp2_", Tensor.exp2)
+    def asin_(self): return self._inplace_op("asin_", Tensor.asin)
+    def acos_(self): return self._inplace_op("acos_", Tensor.acos)
+    def atan_(self): return self._inplace_op("atan_", Tensor.atan)
+    def sinh_(self): return self._inplace_op("sinh_", Tensor.sinh)
+    def cosh_(self): return self._inplace_op("cosh_", Tensor.cosh)
+    def atanh_(self): return self._inplace_op("atanh_", Tensor.atanh)
 
     # random fills (nn.init uses them under no_grad), from the generator tl.manual_seed seeds
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
@@ -778,6 +787,46 @@ class Tensor(TensorBase):
     def erf(self): return E.Erf.apply(_floatify(self))
     def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
     def neg(self): return E.Neg.apply(self)
+    def log2(self): return E.Log2.apply(_floatify(self))
+    def log10(self): return E.Log10.apply(_floatify(self))
+    def exp2(self): return E.Exp2.apply(_floatify(self))
+    def asin(self): return E.Asin.apply(_floatify(self))
+    def acos(self): return E.Acos.apply(_floatify(self))
+    def atan(self): return E.Atan.apply(_floatify(self))
+    def sinh(self): return E.Sinh.apply(_floatify(self))
+    def cosh(self): return E.Cosh.apply(_floatify(self))
+    def asinh(self): return E.Asinh.apply(_floatify(self))
+    def acosh(self): return E.Acosh.apply(_floatify(self))
+    def atanh(self): return E.Atanh.apply(_floatify(self))
+    def signbit(self): return Tensor._make(np.signbit(self._data))
+
+    absolute, negative, sgn = abs, neg, sign
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def positive(self):
+        return self
+
+    def atan2(self, other):
+        a, b = _t(self), _t(other)
+        dt = _pair_dtype(a, b)
+        dt = dt if dt.kind == "f" else get_default_dtype()
+        return E.Atan2.apply(*(_broadcast_pair(a.astype(dt), b.astype(dt), "atan2")))
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """sqrt(self² + other²)."""
+        return (self * self + other * other).sqrt()
+
+    def logaddexp(self, other):
+        """log(exp(self) + exp(other)), without overflow: max + log1p(exp(-|self - other|))."""
+        return maximum(self, other) + (-(self - other).abs()).exp().log1p()
+
+    def deg2rad(self):
+        return _floatify(self) * (math.pi / 180)
+
+    def rad2deg(self):
+        return _floatify(self) * (180 / math.pi)
 
     # rounding: integer tensors are already whole numbers and come back as they are
     def floor(self): return self if _is_integral(self) else E.Floor.apply(self)
@@ -1309,6 +1358,172 @@ class Tensor(TensorBase):
         _check_range(idx, self.shape[d], "scatter_add", d)
         return M.ScatterAdd.apply(self, d, idx, src)
 
+    def scatter(self, dim, index, src=None, value=None):
+        """A copy with src's values (or the number `value`) written at index along dim:
+        out[i][index[i][j]] = src[i][j] for dim 1. `t.zeros(n, C).scatter(1, y[:, None], 1.0)`
+        is a one-hot encoding."""
+        if (src is None) == (value is None):
+            raise TypeError("scatter: give one of src (a tensor or a number) and value")
+        d = normalize_dim(dim, self.ndim, "scatter")
+        idx = _index_array(index, "scatter")
+        fill = src if src is not None else value
+        if isinstance(fill, Tensor):
+            if fill.ndim != self.ndim or any(i > n for i, n in zip(idx.shape, fill.shape)):
+                raise ValueError(f"scatter: index {idx.shape} must have the input's rank and "
+                                 f"fit inside src {fill.shape}")
+            if fill.dtype != self.dtype:
+                raise RuntimeError(f"scatter(): expected self.dtype to be equal to src.dtype "
+                                   f"({self.dtype} != {fill.dtype})")
+        if idx.ndim != self.ndim or any(
+                i > n for k, (i, n) in enumerate(zip(idx.shape, self.shape)) if k != d):
+            raise ValueError(f"scatter: index of shape {idx.shape} does not fit the input "
+                             f"{self.shape} outside dim {d}")
+        _check_range(idx, self.shape[d], "scatter", d)
+        return M.Scatter.apply(self, d, idx, fill)
+
+    def scatter_(self, dim, index, src=None, value=None):
+        return self._inplace_op("scatter_", lambda t: t.scatter(dim, index, src, value), src)
+
+    def scatter_add_(self, dim, index, src):
+        return self._inplace_op("scatter_add_", lambda t: t.scatter_add(dim, index, src), src)
+
+    def index_add(self, dim, index, source, alpha=1):
+        """A copy with source's slices added at index along dim (repeats add up)."""
+        d = normalize_dim(dim, self.ndim, "index_add")
+        idx = _index_array(index, "index_add").reshape(-1)
+        _check_range(idx, self.shape[d], "index_add", d)
+        source = _t(source)
+        expected = self.shape[:d] + (len(idx),) + self.shape[d + 1:]
+        if source.shape != expected:
+            raise ValueError(f"index_add: source must have shape {expected}, got "
+                             f"{source.shape}")
+        source = source if alpha == 1 else source * alpha
+        return self + M.IndexAdd.apply(source.astype(self.dtype), self.shape,
+                                       (slice(None),) * d + (idx,))
+
+    def index_add_(self, dim, index, source, alpha=1):
+        return self._inplace_op("index_add_", lambda t: t.index_add(dim, index, source, alpha),
+                                source)
+
+    def index_fill(self, dim, index, value):
+        d = normalize_dim(dim, self.ndim, "index_fill")
+        idx = _index_array(index, "index_fill").reshape(-1)
+        _check_range(idx, self.shape[d], "index_fill", d)
+        mask = np.zeros(self.shape, dtype=bool)
+        mask[(slice(None),) * d + (idx,)] = True
+        return self.masked_fill(Tensor._make(mask), value)
+
+    def index_fill_(self, dim, index, value):
+        return self._inplace_op("index_fill_", lambda t: t.index_fill(dim, index, value), value)
+
+    def repeat_interleave(self, repeats, dim=None):
+        """Each element (or slice along dim) repeated `repeats` times in place:
+        [1, 2] -> [1, 1, 2, 2]; without dim the tensor is flattened first."""
+        x, d = (self.reshape(-1), 0) if dim is None else \
+            (self, normalize_dim(dim, self.ndim, "repeat_interleave"))
+        counts = repeats._data if isinstance(repeats, Tensor) else repeats
+        try:
+            idx = np.repeat(np.arange(x.shape[d]), counts)
+        except ValueError:
+            raise ValueError(f"repeat_interleave: repeats {np.shape(counts)} must be one "
+                             f"number or one per element of dim {d} (size {x.shape[d]})") \
+                from None
+        return x[(slice(None),) * d + (idx,)]
+
+    def tile(self, *dims):
+        dims = _shape_arg(dims)
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """Differences of neighbours along dim, n times: x[1:] - x[:-1]."""
+        d = normalize_dim(dim, self.ndim, "diff")
+        x = cat([t for t in (prepend, self, append) if t is not None], d) \
+            if prepend is not None or append is not None else self
+        for _ in range(n):
+            m = x.shape[d]
+            x = x.narrow(d, 1, m - 1) - x.narrow(d, 0, m - 1) if x.dtype != np.bool_ else \
+                x.narrow(d, 1, m - 1) ^ x.narrow(d, 0, m - 1)
+        return x
+
+    def flipud(self):
+        return self.flip(0)
+
+    def fliplr(self):
+        if self.ndim < 2:
+            raise ValueError(f"fliplr: input must have at least 2 dims, got {self.shape}")
+        return self.flip(1)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        """Rotated by 90 degrees k times, from the first of dims towards the second."""
+        a, b = (normalize_dim(d, self.ndim, "rot90") for d in dims)
+        if a == b:
+            raise ValueError(f"rot90: dims must be two different dims, got {dims}")
+        k %= 4
+        if k == 1:
+            return self.flip(b).transpose(a, b)
+        if k == 2:
+            return self.flip((a, b))
+        if k == 3:
+            return self.flip(a).transpose(a, b)
+        return self
+
+    def unfold(self, dimension, size, step):
+        """Every window of `size` elements along dimension, `step` apart, as a new last dim."""
+        d = normalize_dim(dimension, self.ndim, "unfold")
+        n = self.shape[d] if self.ndim else 1
+        if size > n or step <= 0:
+            raise ValueError(f"unfold: size {size} must be at most the dim's size {n}, and "
+                             f"step ({step}) positive")
+        starts = np.arange(0, n - size + 1, step)
+        windows = self[(slice(None),) * d + (starts[:, None] + np.arange(size),)]
+        return windows.movedim(d + 1, -1)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median (of the flattened tensor, or (values, indices) along dim)."""
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat.shape[0] == 0:
+                return Tensor._make(np.array(np.nan, self.dtype))
+            order = flat.argsort()._data
+            return flat[int(order[(flat.shape[0] - 1) // 2])]
+        d = normalize_dim(dim, self.ndim, "median")
+        order = self.argsort(d)._data
+        idx = np.take(order, [(self.shape[d] - 1) // 2], axis=d)
+        values = M.Gather.apply(self, d, idx)
+        if not keepdim:
+            values, idx = values.squeeze(d), idx.squeeze(d)
+        return Median(values, Tensor._make(idx))
+
+    def cummax(self, dim):
+        return self._cumulative_extreme(dim, np.maximum, Cummax)
+
+    def cummin(self, dim):
+        return self._cumulative_extreme(dim, np.minimum, Cummin)
+
+    def _cumulative_extreme(self, dim, ufunc, result):
+        d = normalize_dim(dim, self.ndim, ufunc.__name__)
+        if self.ndim == 0:
+            return result(self, Tensor._make(np.zeros((), np.int64)))
+        running = ufunc.accumulate(self._data, axis=d)
+        # the index of the last element that equals the running extreme so far
+        positions = np.arange(self.shape[d]).reshape([-1 if k == d else 1
+                                                      for k in range(self.ndim)])
+        hit = np.where(self._data == running, positions, 0)
+        idx = np.maximum.accumulate(hit, axis=d)
+        return result(M.Gather.apply(self, d, idx), Tensor._make(idx.astype(np.int64)))
+
+    # ------------------------------------------------------------ memory
+    def data_ptr(self):
+        """The address of the first element: equal for tensors that share memory there."""
+        return self._data.ctypes.data
+
+    def storage_offset(self):
+        """How many elements after the start of its memory block this tensor starts."""
+        root = self._data
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        return (self._data.ctypes.data - root.ctypes.data) // self._data.itemsize
+
     # ------------------------------------------------------------ linear algebra
     def matmul(self, other):
         return matmul(self, other)
@@ -1331,6 +1546,20 @@ class Tensor(TensorBase):
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
         return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        product = mv(mat, vec)
+        return (self if beta == 1 else self * beta) + (product if alpha == 1 else
+                                                       product * alpha)
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        product = bmm(batch1, batch2)
+        return (self if beta == 1 else self * beta) + (product if alpha == 1 else
+                                                       product * alpha)
+
+    def dist(self, other, p=2):
+        """The p-norm of self - other."""
+        return (self - other).norm(p)
+
 
 # what max(dim) / min(dim), sort and topk return: a tuple that also has torch's .values
 # and .indices
@@ -1348,6 +1577,9 @@ def _return_type(name):
 
 Sorted = _return_type("sort")
 TopK = _return_type("topk")
+Median = _return_type("median")
+Cummax = _return_type("cummax")
+Cummin = _return_type("cummin")
 
 
 # ================================================================ printing
@@ -1460,6 +1692,12 @@ def _convert_index_part(i):
     if isinstance(i, list):
         return np.asarray(i) if i else np.zeros(0, np.int64)  # [] is an empty int index
     return i
+
+
+def _broadcast_pair(a, b, name):
+    if a.shape != b.shape and _broadcast_or_none(a.shape, b.shape) is None:
+        raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+    return a, b
 
 
 def _array_or_number(x):
@@ -1865,6 +2103,89 @@ def cat(tensors, dim=0):
     for t in tensors[1:]:
         dt = _result_dtype(dt, t.dtype)
     return M.Cat.apply(d, *[t.astype(dt) for t in tensors])
+
+
+def hstack(tensors):
+    """Side by side: along dim 1 (dim 0 for 1-D tensors)."""
+    tensors = [_t(t).reshape(-1) if _t(t).ndim == 0 else _t(t) for t in tensors]
+    return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """One above the other: 1-D tensors become rows, then cat along dim 0."""
+    return cat([_t(t).reshape(1, -1) if _t(t).ndim < 2 else _t(t) for t in tensors], 0)
+
+
+def broadcast_shapes(*shapes):
+    """The shape these shapes broadcast to (ValueError if they do not)."""
+    shapes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"broadcast_shapes: shapes {shapes} cannot be broadcast together") \
+            from None
+
+
+def broadcast_tensors(*tensors):
+    """Every tensor expanded to the shape they broadcast to together."""
+    tensors = [_t(t) for t in tensors]
+    shape = broadcast_shapes(*[t.shape for t in tensors])
+    return tuple(t.expand(shape) for t in tensors)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors: indexing "ij" (matrix, PyTorch's default) or "xy"
+    (Cartesian: the first two dims swapped)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    tensors = [_t(t) for t in tensors]
+    if any(t.ndim > 1 for t in tensors):
+        raise ValueError(f"meshgrid: expects 0-D or 1-D tensors, got shapes "
+                         f"{[t.shape for t in tensors]}")
+    swap = indexing == "xy" and len(tensors) > 1
+    if swap:
+        tensors[0], tensors[1] = tensors[1], tensors[0]
+    sizes = tuple(t.numel() for t in tensors)
+    grids = [t.reshape(tuple(-1 if k == i else 1 for k in range(len(sizes)))).expand(sizes)
+             for i, t in enumerate(tensors)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def tensordot(a, b, dims=2):
+    """Sum of products over dims: the last `dims` of a with the first of b, or the lists
+    ([dims of a], [dims of b])."""
+    a, b = _t(a), _t(b)
+    if isinstance(dims, (int, np.integer)):
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
+    da = [normalize_dim(d, a.ndim, "tensordot") for d in da]
+    db = [normalize_dim(d, b.ndim, "tensordot") for d in db]
+    if [a.shape[d] for d in da] != [b.shape[d] for d in db]:
+        raise ValueError(f"tensordot: contracted dims of {a.shape} ({da}) and {b.shape} "
+                         f"({db}) differ in size")
+    keep_a = [d for d in range(a.ndim) if d not in da]
+    keep_b = [d for d in range(b.ndim) if d not in db]
+    k = math.prod(a.shape[d] for d in da)
+    left = a.permute(keep_a + da).reshape(math.prod(a.shape[d] for d in keep_a), k)
+    right = b.permute(db + keep_b).reshape(k, math.prod(b.shape[d] for d in keep_b))
+    return _matmul(left, right).reshape(tuple(a.shape[d] for d in keep_a) +
+                                        tuple(b.shape[d] for d in keep_b))
+
+
+def result_type(tensor1, tensor2):
+    """The dtype of an arithmetic op between the two (tensors or numbers), by PyTorch's
+    promotion rules."""
+    if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
+        return _pair_dtype(tensor1, tensor2)
+    if isinstance(tensor1, Tensor) or isinstance(tensor2, Tensor):
+        t, s = (tensor1, tensor2) if isinstance(tensor1, Tensor) else (tensor2, tensor1)
+        return _scalar_dtype(t.dtype, s)
+    return _pair_dtype(Tensor(tensor1), Tensor(tensor2))
 
 
 def stack(tensors, dim=0):

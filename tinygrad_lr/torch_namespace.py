@@ -6,6 +6,9 @@ devices, dtypes, factories, generators and process-wide switches.
 PyTorch's meaning (`tl.float` is float32 and `tl.int` int32, as in PyTorch, not Python's
 float and int).
 """
+import math
+import operator
+
 from .backends import (
     are_deterministic_algorithms_enabled,
     get_float32_matmul_precision,
@@ -81,6 +84,19 @@ from .random import Generator
 from .tensor import Tensor
 
 
+class Size(tuple):
+    """torch.Size: a tuple of sizes (a tensor's `.shape` is a plain tuple, equal to it)."""
+
+    def __new__(cls, sizes=()):
+        return super().__new__(cls, (operator.index(s) for s in sizes))
+
+    def numel(self) -> int:
+        return math.prod(self)
+
+    def __repr__(self):
+        return f"torch.Size([{', '.join(str(s) for s in self)}])"
+
+
 def is_tensor(obj) -> bool:
     """True if obj is a tinygrad_lr Tensor (a Parameter included)."""
     return isinstance(obj, Tensor)
@@ -109,7 +125,7 @@ __all__ = [  # noqa: RUF022  grouped by kind, not sorted
     "Generator", "set_float32_matmul_precision", "get_float32_matmul_precision",
     "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled", "as_torch", "MissingAPIError",
-    "MissingModuleError", "is_tensor", "numel",
+    "MissingModuleError", "is_tensor", "numel", "Size",
     "float", "int", "bool",
 ]
 # last, so nothing above sees the builtins shadowed: tl.float is float32, tl.int int32

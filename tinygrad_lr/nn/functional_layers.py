@@ -17,7 +17,8 @@ from . import reference as R
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
            "softplus", "softmax", "log_softmax", "batch_norm", "layer_norm",
-           "embedding", "one_hot", "normalize", "flatten"]
+           "embedding", "one_hot", "normalize", "flatten", "pad", "cosine_similarity",
+           "pairwise_distance"]
 
 
 def _tensor(x, name, fn):
@@ -227,3 +228,52 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last dims: `pad` is (left, right) for the last dim, then (top, bottom) for
+    the one before, ... (PyTorch's order). mode "constant" fills with `value` (0); "reflect"
+    mirrors without repeating the edge, "replicate" repeats the edge, "circular" wraps."""
+    input = _tensor(input, "input", "pad")
+    if mode == "constant":
+        return input.pad(pad, 0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                         f"'circular', got {mode!r}")
+    pad = tuple(pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim or any(p < 0 for p in pad):
+        raise ValueError(f"pad: mode {mode!r} needs non-negative (before, after) pairs for at "
+                         f"most {input.ndim} dims, got {pad}")
+    out = input
+    for i in range(len(pad) // 2):  # the positions each output element reads, per dim
+        d, (lo, hi) = input.ndim - 1 - i, pad[2 * i: 2 * i + 2]
+        n = out.shape[d]
+        pos = np.arange(-lo, n + hi)
+        if mode == "reflect":
+            if lo >= n or hi >= n:
+                raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than "
+                                 f"the dim's size {n}")
+            pos = np.abs(pos)
+            pos = np.where(pos >= n, 2 * (n - 1) - pos, pos)
+        elif mode == "replicate":
+            pos = np.clip(pos, 0, n - 1)
+        else:
+            if lo > n or hi > n:
+                raise ValueError(f"pad: circular padding ({lo}, {hi}) must be at most the "
+                                 f"dim's size {n}")
+            pos = pos % n
+        out = out[(slice(None),) * d + (pos,)]
+    return out
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """The cosine of the angle between x1 and x2 along dim (broadcast): each is divided by
+    its norm (at least eps), then the products summed."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p along the last dim, row by row."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim)

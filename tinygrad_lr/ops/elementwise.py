@@ -608,3 +608,153 @@ class DivFloor(FloorDivide):
         zero = g * 0.0
         return tuple(unbroadcast(zero, s) if need else None
                      for s, need in zip(ctx.shapes, ctx.needs_input_grad))
+
+
+# ---------------------------------------------------------------- more functions of x
+class Log2(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log2(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a * math.log(2))
+
+
+class Log10(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log10(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (a * math.log(10))
+
+
+class Exp2(_Op):
+    keep_output = True
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.exp2(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved_output * math.log(2)
+
+
+class Asin(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arcsin(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (1 - a * a).rsqrt()
+
+
+class Acos(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arccos(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return -g * (1 - a * a).rsqrt()
+
+
+class Atan(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctan(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (1 + a * a)
+
+
+class Sinh(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sinh(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.cosh()
+
+
+class Cosh(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cosh(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * a.sinh()
+
+
+class Asinh(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arcsinh(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (a * a + 1).rsqrt()
+
+
+class Acosh(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arccosh(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g * (a * a - 1).rsqrt()
+
+
+class Atanh(_Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.arctanh(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        return g / (1 - a * a)
+
+
+class Atan2(_Op):
+    """atan2(a, b): the angle of the point (b, a). d/da = b / (a² + b²), d/db = -a / (a² + b²)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.arctan2(a._data, b._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        na, nb = ctx.needs_input_grad
+        r2 = a * a + b * b
+        return (unbroadcast(g * b / r2, a.shape) if na else None,
+                unbroadcast(-g * a / r2, b.shape) if nb else None)

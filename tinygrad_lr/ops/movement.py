@@ -228,6 +228,31 @@ class ScatterAdd(_Op):
         return ga, None, None, gs
 
 
+class Scatter(_Op):
+    """out = a with src (a tensor, or one number) written at index along dim. The gradient
+    of a is zero where it was overwritten; src's is the gradient gathered at index."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src):
+        ctx.dim, ctx.index = dim, index
+        ctx.src_shape = src.shape if hasattr(src, "_data") else None
+        out = a._data.copy()
+        values = src._data[tuple(slice(0, n) for n in index.shape)] if ctx.src_shape else src
+        out[_coordinates(index, dim)] = values
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        ga = Scatter.apply(g, ctx.dim, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
+        gs = None
+        if ctx.src_shape is not None and ctx.needs_input_grad[3]:
+            gs = Gather.apply(g, ctx.dim, ctx.index)
+            if gs.shape != ctx.src_shape:
+                gs = Pad.apply(gs, tuple((0, s - n) for s, n in zip(ctx.src_shape, gs.shape)),
+                               0.0)
+        return ga, None, None, gs
+
+
 def _coordinates(index, dim):
     """gather/scatter index of full rank -> one coordinate array per axis. Unlike
     np.take_along_axis, index may be smaller than the input along the other axes (torch)."""
