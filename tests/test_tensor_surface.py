@@ -386,6 +386,27 @@ def test_binary_promotion_is_pytorch_s(op, zero_d_b):
     assert not mismatches, mismatches
 
 
+@pytest.mark.parametrize("zero_d_b", [False, True])
+@pytest.mark.parametrize("op", ["-", "&", "|", "^"])
+def test_bool_subtraction_and_bitwise_ops_are_pytorch_s(op, zero_d_b):
+    fn = {"-": lambda a, b: a - b, "&": lambda a, b: a & b, "|": lambda a, b: a | b,
+          "^": lambda a, b: a ^ b}[op]
+    for da, db in itertools.product(DTYPES, DTYPES):
+        try:
+            expected = str(fn(*_pair(torch, da, db, zero_d_b)).dtype).removeprefix("torch.")
+        except RuntimeError:  # PyTorch refuses: so must we
+            with pytest.raises(TypeError):
+                fn(*_pair(tl, da, db, zero_d_b))
+            continue
+        assert fn(*_pair(tl, da, db, zero_d_b)).dtype.name == expected, (da, op, db)
+    assert (tl.tensor([5, 3]) & 1).tolist() == [1, 1] and (~tl.tensor([5])).tolist() == [-6]
+    assert (tl.tensor([True, False]) | tl.tensor([False, False])).tolist() == [True, False]
+    with pytest.raises(TypeError, match="on a bool tensor is not supported"):
+        -tl.tensor([True])
+    with pytest.raises(TypeError, match="bitwise not"):
+        ~tl.ones(2)
+
+
 @pytest.mark.parametrize("scalar", [2, 2.5, True])
 @pytest.mark.parametrize("op", ["+", "*", "/", "//", "%"])
 def test_scalar_promotion_is_pytorch_s(op, scalar):

@@ -297,9 +297,13 @@ class Tensor(TensorBase):
         return _binary(E.Add, other, self)
 
     def __sub__(self, other):
+        if self._data.dtype == np.bool_ or getattr(other, "dtype", None) == np.bool_:
+            raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, self, other)
 
     def __rsub__(self, other):
+        if self._data.dtype == np.bool_:
+            raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, other, self)
 
     def __mul__(self, other):
@@ -339,6 +343,9 @@ class Tensor(TensorBase):
         return _matmul(other, self)
 
     def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise TypeError("negation, the `-` operator, on a bool tensor is not supported; "
+                            "use ~ or logical_not() to invert a mask")
         return E.Neg.apply(self)
 
     def __pos__(self):
@@ -366,19 +373,32 @@ class Tensor(TensorBase):
     def __ge__(self, other):
         return _compare(np.greater_equal, self, other)
 
+    # &, |, ^, ~: logical on bool tensors, bitwise on integers (as in PyTorch)
     def __and__(self, other):
-        return _compare(np.logical_and, self, other)
+        return _bitwise(np.bitwise_and, "&", self, other)
+
+    def __rand__(self, other):
+        return _bitwise(np.bitwise_and, "&", self, other)
 
     def __or__(self, other):
-        return _compare(np.logical_or, self, other)
+        return _bitwise(np.bitwise_or, "|", self, other)
+
+    def __ror__(self, other):
+        return _bitwise(np.bitwise_or, "|", self, other)
 
     def __xor__(self, other):
-        return _compare(np.logical_xor, self, other)
+        return _bitwise(np.bitwise_xor, "^", self, other)
+
+    def __rxor__(self, other):
+        return _bitwise(np.bitwise_xor, "^", self, other)
 
     def __invert__(self):
-        if self.dtype != np.bool_:
-            raise TypeError("~ is defined for boolean tensors only")
-        return Tensor._make(~self._data)
+        if self.dtype.kind not in "biu":
+            raise TypeError(f"~ (bitwise not) is defined for bool and integer tensors, got "
+                            f"{self.dtype}")
+        return Tensor._make(np.invert(self._data))
+
+    bitwise_and, bitwise_or, bitwise_xor, bitwise_not = __and__, __or__, __xor__, __invert__
 
     def add(self, other, alpha=1):
         return self + (other if alpha == 1 else other * alpha)
@@ -1868,6 +1888,25 @@ def _check_broadcast(op, sa, sb):
     except ValueError:
         raise ValueError(f"{op.__name__.lower()}: shapes {sa} and {sb} cannot be broadcast "
                          "together") from None
+
+
+_BOOL_SUB = ("subtraction, the `-` operator, with a bool tensor is not supported; use ~ or "
+             "logical_not() to invert a mask, or convert with .int() first")
+
+
+def _bitwise(np_fn, symbol, a, b):
+    """a & b, a | b, a ^ b on bool and integer tensors, with the dtype of a binary op."""
+    b_dtype = b.dtype if isinstance(b, Tensor) else np.result_type(b)
+    if a.dtype.kind not in "biu" or b_dtype.kind not in "biu":
+        raise TypeError(f"{symbol} (bitwise) is defined for bool and integer tensors, got "
+                        f"{a.dtype} and {b_dtype}")
+    if isinstance(b, Tensor):
+        dt = _pair_dtype(a, b)
+        if a.shape != b.shape:
+            _check_broadcast(type("bitwise", (), {}), a.shape, b.shape)
+        return Tensor._make(np_fn(a._data.astype(dt, copy=False), b._data.astype(dt, copy=False)))
+    dt = _scalar_dtype(a.dtype, b)
+    return Tensor._make(np_fn(a._data.astype(dt, copy=False), b).astype(dt, copy=False))
 
 
 def _compare(np_fn, a, b):
