@@ -10,7 +10,7 @@ from tinygrad_lr import Function, Tensor
 @pytest.mark.parametrize("data,dtype", [
     (1.5, np.float32), ([1.0, 2.0], np.float32), ([[1, 2], [3, 4]], np.int64), (3, np.int64),
     (True, np.bool_), ([True, False], np.bool_), (np.array([1.0, 2.0]), np.float64),
-    (np.array([1.0], np.float32), np.float32), (np.array([1, 2], np.int32), np.int64),
+    (np.array([1.0], np.float32), np.float32), (np.array([1, 2], np.int32), np.int32),
     (np.float64(2.0), np.float64), (np.array([1.0], np.float16), np.float16),
 ])
 def test_construction_dtype(data, dtype):

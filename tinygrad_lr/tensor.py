@@ -1,8 +1,10 @@
 """The user-facing Tensor: a numpy array plus what autograd needs to know about it.
 
 Every method forwards to an op in `ops/` (or composes ops); nothing here computes a
-gradient itself. dtype rules follow PyTorch: Python floats are float32, float64 arrays stay
-float64, integers are int64, and no op silently changes dtype.
+gradient itself. dtype rules follow PyTorch: Python floats have the default dtype (float32),
+Python ints are int64, numpy arrays keep their dtype (float16 and int32 too), binary ops
+promote as PyTorch does (`_binary`), matrix products refuse mixed dtypes, and no op silently
+changes dtype.
 """
 import math
 import operator
@@ -25,6 +27,9 @@ from .ops import reduce as R
 from .ops._util import normalize_dim, normalize_dims
 from .random import numpy_generator
 
+_STORED_INTEGERS = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
+                    np.dtype(np.int64), np.dtype(np.uint8))
+
 
 def _to_array(data, dtype=None):
     if isinstance(data, Tensor):
@@ -43,8 +48,8 @@ def _to_array(data, dtype=None):
                              "the same length") from None
         if arr.dtype.kind == "f":
             arr = arr.astype(get_default_dtype())  # Python floats -> float32, like torch
-    if arr.dtype.kind in "iu" and arr.dtype != np.int64:
-        arr = arr.astype(np.int64)
+    if arr.dtype.kind in "iu" and arr.dtype not in _STORED_INTEGERS:
+        arr = arr.astype(np.int64)  # uint16/32/64, which tinygrad_lr does not store
     elif arr.dtype.kind == "f" and arr.dtype not in (np.float16, np.float32, np.float64):
         arr = arr.astype(get_default_dtype())  # long double
     elif arr.dtype.kind not in "biuf":
@@ -992,12 +997,12 @@ class Tensor(TensorBase):
             raise ValueError(f"{op}: cannot reduce over an empty dimension {d}")
         idx = np.expand_dims(argfn(self._data, axis=d), d) if self.ndim else np.zeros((), np.int64)
         if not self.ndim:
-            return MinMax(self, Tensor._make(idx))
+            return _EXTREMES[op](self, Tensor._make(idx))
         values = M.Gather.apply(self, d, idx)
         if not keepdim:
             values = values.squeeze(d)
             idx = idx.squeeze(d)
-        return MinMax(values, Tensor._make(idx.astype(np.int64)))
+        return _EXTREMES[op](values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
         return _arg_extreme(self, dim, keepdim, np.argmax)
@@ -1581,10 +1586,8 @@ class Tensor(TensorBase):
         return (self - other).norm(p)
 
 
-# what max(dim) / min(dim), sort and topk return: a tuple that also has torch's .values
+# what max(dim) / min(dim), sort, topk, ... return: a tuple that also has torch's .values
 # and .indices
-MinMax = namedtuple("MinMax", ["values", "indices"])
-
 
 def _return_type(name):
     """A (values, indices) namedtuple that prints as PyTorch's torch.return_types.<name>."""
@@ -1600,6 +1603,7 @@ TopK = _return_type("topk")
 Median = _return_type("median")
 Cummax = _return_type("cummax")
 Cummin = _return_type("cummin")
+_EXTREMES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
 # ================================================================ printing
