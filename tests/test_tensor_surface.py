@@ -726,3 +726,42 @@ def test_memory_addresses():
     assert x.clone().data_ptr() != x.data_ptr()
     assert x.stride() == (3, 1) and x.t().stride() == (1, 3) and x.t().stride(0) == 1
     assert x.is_contiguous() and not x.t().is_contiguous()
+
+
+def test_pytorch_spellings_of_old_and_numpy_style_code():
+    x = tl.arange(6.0).reshape(2, 3)
+    assert x.sum(axis=0).tolist() == [3.0, 5.0, 7.0] and x.mean(axis=1).tolist() == [1.0, 4.0]
+    assert x.std(axis=0).shape == (3,) and x.prod(axis=1).tolist() == [0.0, 60.0]
+    with pytest.raises(TypeError, match="dim or axis"):
+        x.sum(0, axis=0)
+    assert x.ndimension() == 2 and x.itemsize == 4 and x.nbytes == 24 and x.real is x
+    assert x.H.tolist() == x.T.tolist() and x.mH.shape == (3, 2)
+    assert [t.tolist() for t in tl.where(x > 3)] == [[1, 1], [1, 2]]
+    assert tl.argwhere(x > 3).tolist() == [[1, 1], [1, 2]]
+    v = tl.autograd.Variable(x, requires_grad=True)
+    assert v.requires_grad and v.is_leaf and v.data_ptr() == x.data_ptr()
+    assert not tl.autograd.Variable(x).requires_grad
+    with pytest.raises(TypeError, match="legacy constructor from sizes"):
+        tl.Tensor(2, 3)
+    coin = tl.full((4000,), 0.3).bernoulli()
+    assert abs(coin.mean().item() - 0.3) < 0.05
+
+
+def test_no_grad_and_inference_mode_as_bare_decorators():
+    @tl.no_grad
+    def a():
+        return tl.is_grad_enabled()
+
+    @tl.inference_mode
+    def b():
+        return tl.is_grad_enabled()
+
+    assert a() is False and b() is False and tl.is_grad_enabled()
+
+
+def test_functional_relu_in_place():
+    x = tl.tensor([-1.0, 2.0])
+    assert tl.nn.functional.relu(x, inplace=True) is x and x.tolist() == [0.0, 2.0]
+    check(lambda t: torch_or_tl(t).nn.functional.relu(t * 1.0, inplace=True), [(3, 4)])
+    check(lambda t: torch_or_tl(t).nn.functional.leaky_relu(t * 1.0, 0.2, inplace=True),
+          [(3, 4)])

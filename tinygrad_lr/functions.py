@@ -35,7 +35,7 @@ __all__ = [
     "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf", "isfinite",
     "isposinf", "isneginf", "all", "any", "count_nonzero", "cumprod", "std_mean", "var_mean",
     "sort", "argsort", "msort", "topk", "trace", "roll", "tril", "triu", "diag", "diagonal",
-    "movedim", "index_select", "narrow", "unbind", "masked_select", "nonzero",
+    "movedim", "index_select", "narrow", "unbind", "masked_select", "nonzero", "argwhere",
     "allclose", "isclose", "equal", "log2", "log10", "exp2", "asin", "acos", "atan", "sinh",
     "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos", "arctan", "atan2", "arctan2", "hypot",
     "logaddexp", "deg2rad", "rad2deg", "signbit", "absolute", "negative", "sgn", "positive",
@@ -529,6 +529,10 @@ def masked_select(input, mask):
 
 def nonzero(input, *, as_tuple=False):
     return _t(input).nonzero(as_tuple)
+
+
+def argwhere(input):
+    return _t(input).nonzero()
 
 
 # ------------------------------------------------------------ more functions of x

@@ -71,6 +71,10 @@ class Tensor(TensorBase):
         raise missing_attribute("Tensor", name, dir(Tensor))
 
     def __init__(self, data, requires_grad=False, dtype=None):
+        if type(requires_grad) is int and requires_grad not in (0, 1):
+            raise TypeError(f"Tensor({data}, {requires_grad}, ...): PyTorch's legacy "
+                            "constructor from sizes is not supported; use tl.empty(*sizes) or "
+                            "tl.zeros(*sizes) (and tl.tensor(data) for values)")
         self._data = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
@@ -90,6 +94,21 @@ class Tensor(TensorBase):
         return self._data.size
 
     nelement = numel
+
+    def ndimension(self):
+        return self._data.ndim
+
+    @property
+    def itemsize(self):
+        return self._data.itemsize
+
+    @property
+    def nbytes(self):
+        return self._data.nbytes
+
+    @property
+    def real(self):  # every tinygrad_lr tensor is real: its real part is itself
+        return self
 
     def element_size(self):
         """Bytes per element (4 for float32)."""
@@ -758,6 +777,13 @@ class Tensor(TensorBase):
         values = numpy_generator(generator).standard_normal(self.shape) * std + mean
         return self._fill_with("normal_", values)
 
+    def bernoulli(self, *, generator=None):
+        """0 or 1 for each element, 1 with the element's value as probability."""
+        if not ((self._data >= 0) & (self._data <= 1)).all():
+            raise ValueError("bernoulli: every probability must be in [0, 1]")
+        draws = numpy_generator(generator).random(self.shape) < self._data
+        return Tensor._make(draws.astype(self.dtype))
+
     def bernoulli_(self, p=0.5, *, generator=None):
         values = numpy_generator(generator).random(self.shape) < _array_or_number(p)
         return self._fill_with("bernoulli_", values)
@@ -937,13 +963,15 @@ class Tensor(TensorBase):
         return where(mask, value, self)
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None):
+        dim = _dim_or_axis(dim, axis)
         x = self.astype(dtype) if dtype is not None else self
         if x.dtype == np.bool_:
             x = x.long()
         return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis(dim, axis)
         if self.dtype.kind != "f":
             raise TypeError(f"mean: needs a floating-point tensor, got {self.dtype}; "
                             "use .float() first")
@@ -953,11 +981,13 @@ class Tensor(TensorBase):
         n = math.prod(self.shape[d] for d in dims)  # the plain version: sum, times 1/n
         return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
 
-    def var(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return self._spread(R.Var, "var", dim, unbiased, keepdim, correction)
+    def var(self, dim=None, unbiased=True, keepdim=False, correction=None, *, axis=None):
+        return self._spread(R.Var, "var", _dim_or_axis(dim, axis), unbiased, keepdim,
+                            correction)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, correction=None):
-        return self._spread(R.Std, "std", dim, unbiased, keepdim, correction)
+    def std(self, dim=None, unbiased=True, keepdim=False, correction=None, *, axis=None):
+        return self._spread(R.Std, "std", _dim_or_axis(dim, axis), unbiased, keepdim,
+                            correction)
 
     def _spread(self, op, name, dim, unbiased, keepdim, correction):
         if self.dtype.kind != "f":
@@ -967,7 +997,8 @@ class Tensor(TensorBase):
         ddof = (1 if unbiased else 0) if correction is None else correction
         return op.apply(self, dims, ddof, keepdim)
 
-    def prod(self, dim=None, keepdim=False):
+    def prod(self, dim=None, keepdim=False, *, axis=None):
+        dim = _dim_or_axis(dim, axis)
         return R.Prod.apply(self, normalize_dims(dim, self.ndim, "prod"), keepdim)
 
     def amax(self, dim=None, keepdim=False):
@@ -1143,6 +1174,10 @@ class Tensor(TensorBase):
     @property
     def mT(self):
         return self.transpose(-1, -2)
+
+    # the conjugate transposes of real tensors are the transposes
+    H = T
+    mH = mT
 
     def expand(self, *shape):
         shape = _shape_arg(shape)
@@ -1677,6 +1712,15 @@ def _resolve_shape(shape, size):
     return shape
 
 
+def _dim_or_axis(dim, axis):
+    """numpy's spelling `axis=`, which PyTorch's reductions accept too."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("give dim or axis, not both")
+        return axis
+    return dim
+
+
 def _axes(dim, t):
     return None if dim is None else normalize_dims(dim, t.ndim, "reduce")
 
@@ -1924,8 +1968,14 @@ def _compare(np_fn, a, b):
 
 
 # ================================================================ functions
-def where(cond, a, b):
+def where(cond, a=None, b=None):
+    """Elements of a where cond holds, of b elsewhere; where(cond) alone is
+    cond.nonzero(as_tuple=True)."""
     cond = cond if isinstance(cond, Tensor) else Tensor(cond)
+    if a is None and b is None:
+        return cond.nonzero(as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b, or neither")
     if cond.dtype != np.bool_:
         cond = cond != 0
     if isinstance(a, Tensor) and isinstance(b, Tensor):

@@ -7,6 +7,7 @@ ops, in `tinygrad_lr/graph/`; this package holds the tools built on tensors.
 from ..compat import missing_attribute
 from ..graph.function import Function, Node, once_differentiable
 from ..graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ..tensor import Tensor
 from . import functional
 from .anomaly import detect_anomaly
 from .functional import grad, hessian, hvp, jacobian, jvp, vjp
@@ -22,7 +23,16 @@ from .gradcheck import (
 __all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
            "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck",
-           "gradcheck_report", "gradcheck_model", "GradcheckError", "GradcheckReport"]
+           "gradcheck_report", "gradcheck_model", "GradcheckError", "GradcheckReport",
+           "Variable"]
+
+
+def Variable(data, requires_grad=False, volatile=False):
+    """PyTorch's deprecated `Variable(t, requires_grad=...)`, as old tutorials write it:
+    since PyTorch 0.4 a Variable is a tensor, so this is the tensor (a leaf sharing data's
+    storage), requiring grad if asked."""
+    out = data.detach() if isinstance(data, Tensor) else Tensor(data)
+    return out.requires_grad_(True) if requires_grad else out
 
 
 def __getattr__(name):

@@ -53,6 +53,13 @@ class set_grad_enabled:
 class _GradModeContext:
     mode = True
 
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments")
+        return cls()(orig_func)  # the bare decorator `@tl.no_grad`, as PyTorch allows
+
     def __enter__(self):
         self.prev = STATE.grad_enabled
         STATE.grad_enabled = self.mode
@@ -87,6 +94,11 @@ class inference_mode(_GradModeContext):
     """torch.inference_mode: `with tl.inference_mode():` or `@tl.inference_mode()` records
     nothing, as no_grad (tinygrad_lr has no separate inference tensors, so this is all it
     does); `inference_mode(False)` leaves grad mode as it is."""
+
+    def __new__(cls, mode=True):
+        if callable(mode):  # the bare decorator `@tl.inference_mode`
+            return cls()(mode)
+        return super().__new__(cls)
 
     def __init__(self, mode=True):
         self.enabled = bool(mode)

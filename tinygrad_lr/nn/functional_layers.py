@@ -72,11 +72,13 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 # ---------------------------------------------------------------- activations
-def relu(input):
-    return input.relu()
+def relu(input, inplace=False):
+    return input.relu_() if inplace else input.relu()
 
 
-def leaky_relu(input, negative_slope=0.01):
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return input._inplace_op("leaky_relu_", lambda t: t.leaky_relu(negative_slope))
     return input.leaky_relu(negative_slope)
 
 
