@@ -765,3 +765,14 @@ def test_functional_relu_in_place():
     check(lambda t: torch_or_tl(t).nn.functional.relu(t * 1.0, inplace=True), [(3, 4)])
     check(lambda t: torch_or_tl(t).nn.functional.leaky_relu(t * 1.0, 0.2, inplace=True),
           [(3, 4)])
+
+
+def test_num_threads():
+    n = tl.get_num_threads()
+    tl.set_num_threads(1)
+    try:
+        assert tl.get_num_threads() == 1
+    finally:
+        tl.set_num_threads(n)
+    with pytest.raises(ValueError, match="positive integer"):
+        tl.set_num_threads(0)

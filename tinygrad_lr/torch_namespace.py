@@ -6,8 +6,11 @@ devices, dtypes, factories, generators and process-wide switches.
 PyTorch's meaning (`tl.float` is float32 and `tl.int` int32, as in PyTorch, not Python's
 float and int).
 """
+import builtins
 import math
 import operator
+
+import numba
 
 from .backends import (
     are_deterministic_algorithms_enabled,
@@ -97,6 +100,21 @@ class Size(tuple):
         return f"torch.Size([{', '.join(str(s) for s in self)}])"
 
 
+def get_num_threads() -> int:
+    """The threads a parallel Numba kernel may use (torch.get_num_threads). Most kernels
+    run on the calling thread (kernels/threading_policy.py); BLAS keeps its own threads."""
+    return numba.get_num_threads()
+
+
+def set_num_threads(n: int) -> None:
+    """Limit the parallel Numba kernels to n threads (at most the cores Numba started
+    with), as torch.set_num_threads; BLAS's threads follow OPENBLAS_NUM_THREADS instead."""
+    # builtins.: this module's `int` and `bool` are PyTorch's dtypes (see the end)
+    if isinstance(n, builtins.bool) or not isinstance(n, builtins.int) or n < 1:
+        raise ValueError(f"set_num_threads(): expects a positive integer, got {n!r}")
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
 def is_tensor(obj) -> bool:
     """True if obj is a tinygrad_lr Tensor (a Parameter included)."""
     return isinstance(obj, Tensor)
@@ -125,7 +143,7 @@ __all__ = [  # noqa: RUF022  grouped by kind, not sorted
     "Generator", "set_float32_matmul_precision", "get_float32_matmul_precision",
     "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
     "is_deterministic_algorithms_warn_only_enabled", "as_torch", "MissingAPIError",
-    "MissingModuleError", "is_tensor", "numel", "Size",
+    "MissingModuleError", "is_tensor", "numel", "Size", "get_num_threads", "set_num_threads",
     "float", "int", "bool",
 ]
 # last, so nothing above sees the builtins shadowed: tl.float is float32, tl.int int32
