@@ -776,3 +776,15 @@ def test_num_threads():
         tl.set_num_threads(n)
     with pytest.raises(ValueError, match="positive integer"):
         tl.set_num_threads(0)
+
+
+def test_shape_changes_in_place():
+    x = tl.arange(6.0).reshape(2, 3)
+    data = x.numpy()
+    assert x.unsqueeze_(0) is x and x.shape == (1, 2, 3)
+    assert x.squeeze_().shape == (2, 3) and x.t_().shape == (3, 2)
+    assert x.transpose_(0, 1).shape == (2, 3) and np.shares_memory(x.numpy(), data)
+    x[0, 0] = 10.0
+    assert data[0, 0] == 10.0
+    with pytest.raises(RuntimeError, match="use the out-of-place unsqueeze"):
+        tl.ones(2, requires_grad=True).unsqueeze_(0)

@@ -321,12 +321,13 @@ class Tensor(TensorBase):
         return _binary(E.Add, other, self)
 
     def __sub__(self, other):
-        if self._data.dtype == np.bool_ or getattr(other, "dtype", None) == np.bool_:
+        if self._data.dtype.kind == "b" or (isinstance(other, Tensor)
+                                            and other._data.dtype.kind == "b"):
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, self, other)
 
     def __rsub__(self, other):
-        if self._data.dtype == np.bool_:
+        if self._data.dtype.kind == "b":
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, other, self)
 
@@ -1223,6 +1224,26 @@ class Tensor(TensorBase):
             raise ValueError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
                              f"shape {self.shape}; use transpose(dim0, dim1) or .mT")
         return M.T.apply(self, (1, 0)) if self.ndim == 2 else self
+
+    # shape changes in place: the same memory seen with another shape
+    def unsqueeze_(self, dim):
+        return self._reshape_inplace("unsqueeze_", self.unsqueeze(dim))
+
+    def squeeze_(self, dim=None):
+        return self._reshape_inplace("squeeze_", self.squeeze(dim))
+
+    def t_(self):
+        return self._reshape_inplace("t_", self.t())
+
+    def transpose_(self, dim0, dim1):
+        return self._reshape_inplace("transpose_", self.transpose(dim0, dim1))
+
+    def _reshape_inplace(self, name, new):
+        if self._records_inplace():
+            raise RuntimeError(f"{name} on a tensor that requires grad is not supported; use "
+                               f"the out-of-place {name[:-1]}() (it returns a view)")
+        self._data = new._data
+        return self
 
     def view_as(self, other):
         return self.view(other.shape)
