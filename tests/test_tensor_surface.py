@@ -788,3 +788,18 @@ def test_shape_changes_in_place():
     assert data[0, 0] == 10.0
     with pytest.raises(RuntimeError, match="use the out-of-place unsqueeze"):
         tl.ones(2, requires_grad=True).unsqueeze_(0)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: x.sort().values, lambda x: x.topk(2).values, lambda x: x.median(1).values,
+    lambda x: x.cummax(1).values, lambda x: x.cummin(0).values, lambda x: x.cumprod(1),
+    lambda x: x.tril(), lambda x: x.triu(1), lambda x: x.t(), lambda x: x.roll(1, 0),
+    lambda x: x % 2, lambda x: x % x, lambda x: x.fmod(2), lambda x: x.fmod(x),
+    lambda x: x.floor(), lambda x: x.ceil(), lambda x: x.trunc(), lambda x: x.frac(),
+    lambda x: x.round(), lambda x: x.round(decimals=1), lambda x: x.nan_to_num(),
+    lambda x: x.log2(), lambda x: x.exp2(), lambda x: x.asin(), lambda x: x.atan2(x),
+    lambda x: x.cosh(), lambda x: x.mm(x.t()),
+])
+def test_new_nodes_are_named_as_pytorch_names_them(fn):
+    ours = fn(tl.tensor(np.full((3, 4), 0.5), requires_grad=True)).grad_fn.name()
+    assert ours == fn(torch.full((3, 4), 0.5, dtype=torch.float64, requires_grad=True)).grad_fn.name()

@@ -1081,8 +1081,8 @@ class Tensor(TensorBase):
         indices = self.argsort(dim, descending)
         if self.ndim == 0:
             return Sorted(self, indices)
-        return Sorted(M.Gather.apply(self, normalize_dim(dim, self.ndim, "sort"),
-                                     indices._data), indices)
+        return Sorted(M.Sort.apply(self, normalize_dim(dim, self.ndim, "sort"), indices._data),
+                      indices)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort the tensor along dim (the order of ties is kept)."""
@@ -1104,7 +1104,7 @@ class Tensor(TensorBase):
         if self.ndim == 0:
             return TopK(self, idx)
         idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return TopK(M.Gather.apply(self, d, idx._data), idx)
+        return TopK(M.Topk.apply(self, d, idx._data), idx)
 
     def msort(self):
         return self.sort(0).values
@@ -1570,18 +1570,16 @@ class Tensor(TensorBase):
         d = normalize_dim(dim, self.ndim, "median")
         order = self.argsort(d)._data
         idx = np.take(order, [(self.shape[d] - 1) // 2], axis=d)
-        values = M.Gather.apply(self, d, idx)
-        if not keepdim:
-            values, idx = values.squeeze(d), idx.squeeze(d)
-        return Median(values, Tensor._make(idx))
+        values = M.Median.apply(self, d, idx, keepdim)
+        return Median(values, Tensor._make(idx if keepdim else idx.squeeze(d)))
 
     def cummax(self, dim):
-        return self._cumulative_extreme(dim, np.maximum, Cummax)
+        return self._cumulative_extreme(dim, np.maximum, M.Cummax, Cummax)
 
     def cummin(self, dim):
-        return self._cumulative_extreme(dim, np.minimum, Cummin)
+        return self._cumulative_extreme(dim, np.minimum, M.Cummin, Cummin)
 
-    def _cumulative_extreme(self, dim, ufunc, result):
+    def _cumulative_extreme(self, dim, ufunc, op, result):
         d = normalize_dim(dim, self.ndim, ufunc.__name__)
         if self.ndim == 0:
             return result(self, Tensor._make(np.zeros((), np.int64)))
@@ -1591,7 +1589,7 @@ class Tensor(TensorBase):
                                                       for k in range(self.ndim)])
         hit = np.where(self._data == running, positions, 0)
         idx = np.maximum.accumulate(hit, axis=d)
-        return result(M.Gather.apply(self, d, idx), Tensor._make(idx.astype(np.int64)))
+        return result(op.apply(self, d, idx), Tensor._make(idx.astype(np.int64)))
 
     # ------------------------------------------------------------ memory
     def data_ptr(self):

@@ -206,6 +206,41 @@ class Gather(_Op):
         return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
 
 
+# The values of sort, topk, median(dim), cummax and cummin are the input's elements at the
+# indices found: a gather, in a node named as PyTorch names it.
+class Sort(Gather):
+    pass
+
+
+class Topk(Gather):
+    pass
+
+
+class Median(Gather):
+    """The median element along dim (its index found by the caller), dim kept or dropped."""
+
+    node_name = "MedianBackward1"  # PyTorch's name for median along a dim
+
+    @staticmethod
+    def forward(ctx, a, dim, index, keepdim):
+        ctx.keepdim = keepdim
+        out = Gather.forward(ctx, a, dim, index)
+        return out if keepdim else out.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Gather.backward(ctx, g if ctx.keepdim else g.unsqueeze(ctx.dim))[0], None, \
+            None, None
+
+
+class Cummax(Gather):
+    pass
+
+
+class Cummin(Gather):
+    pass
+
+
 class ScatterAdd(_Op):
     """out = a with src added at index along dim (repeated indices accumulate)."""
 
