@@ -803,3 +803,10 @@ def test_shape_changes_in_place():
 def test_new_nodes_are_named_as_pytorch_names_them(fn):
     ours = fn(tl.tensor(np.full((3, 4), 0.5), requires_grad=True)).grad_fn.name()
     assert ours == fn(torch.full((3, 4), 0.5, dtype=torch.float64, requires_grad=True)).grad_fn.name()
+
+
+def test_legacy_new():
+    x = tl.ones(2, dtype=tl.float64)
+    assert x.new([1, 2]).dtype == np.float64 and x.new([1, 2]).tolist() == [1.0, 2.0]
+    assert x.new(2, 3).shape == (2, 3) and x.new((4,)).shape == (4,) and x.new().shape == (0,)
+    assert x.new(2).dtype == torch.ones(1, dtype=torch.float64).new(2).numpy().dtype

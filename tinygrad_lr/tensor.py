@@ -257,6 +257,13 @@ class Tensor(TensorBase):
         return Tensor._make(np.full(_shape_arg((size,)), fill_value, dt)).requires_grad_(
             requires_grad)
 
+    def new(self, *args):
+        """The legacy `t.new(data)` / `t.new(*sizes)` / `t.new()`: a tensor of t's dtype
+        holding data, uninitialised of those sizes, or empty."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, tuple)):
+            return self.new_tensor(args[0])
+        return self.new_empty(*args) if args else self.new_empty(0)
+
     def _new_dtype(self, name, dtype, device):
         check_device(device, f"Tensor.{name}(): device")
         return resolve_dtype(dtype, f"Tensor.{name}(): dtype") or self._data.dtype
