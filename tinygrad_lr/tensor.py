@@ -1676,7 +1676,7 @@ _PRINT_PROFILES = {"default": {"precision": 8, "threshold": 1000, "edgeitems": 3
                             "max_line_width": 80}}
 # how Tensor.__repr__ prints: array2string's options set by set_printoptions (numpy's own
 # print options for the rest)
-_PRINT = {}
+_PRINT: dict = {}
 
 
 def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,

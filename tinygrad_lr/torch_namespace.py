@@ -112,7 +112,7 @@ def set_num_threads(n: int) -> None:
     # builtins.: this module's `int` and `bool` are PyTorch's dtypes (see the end)
     if isinstance(n, builtins.bool) or not isinstance(n, builtins.int) or n < 1:
         raise ValueError(f"set_num_threads(): expects a positive integer, got {n!r}")
-    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def is_tensor(obj) -> bool:

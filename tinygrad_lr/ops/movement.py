@@ -219,10 +219,9 @@ class Topk(Gather):
 class Median(Gather):
     """The median element along dim (its index found by the caller), dim kept or dropped."""
 
-    node_name = "MedianBackward1"  # PyTorch's name for median along a dim
-
     @staticmethod
     def forward(ctx, a, dim, index, keepdim):
+        ctx.node_name = "MedianBackward1"  # PyTorch's name for median along a dim
         ctx.keepdim = keepdim
         out = Gather.forward(ctx, a, dim, index)
         return out if keepdim else out.squeeze(dim)
