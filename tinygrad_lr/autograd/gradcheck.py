@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._format import fmt_number
+from .._format import fmt_distinct, fmt_number
 from ..graph.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 from .anomaly import detect_anomaly
@@ -254,9 +254,10 @@ def _report(fn, inputs, diff, names, eps, atol, rtol, samples, seed, nondet_tol)
         again = _flat(_outputs(fn, inputs))
     if not np.allclose(base, again, rtol=0, atol=nondet_tol, equal_nan=True):
         k = int(np.nanargmax(np.abs(base - again)))
+        first, second = fmt_distinct(base[k], again[k])
         report.diagnoses.append(
             f"the function is not deterministic: two calls on the same inputs returned "
-            f"different outputs ({fmt_number(base[k])} and {fmt_number(again[k])} at output "
+            f"different outputs ({first} and {second} at output "
             f"element {k}), so finite differences measure noise. A random op (Dropout in "
             "training mode, added noise) is inside: call model.eval(), or draw the "
             "randomness once outside the function.")
