@@ -12,6 +12,7 @@ An op without an entry is shown by its class name with the numbers of its backwa
 `operands` lists the arguments drawn as inputs; the others (dims, slopes, reductions) are
 the op's settings, shown on the op node.
 """
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -74,6 +75,16 @@ def _max_share(a, o):
 
 def _f(x):
     return np.asarray(x, dtype=np.float64)
+
+
+def _atom(text):
+    """`text` ready to take a method or a superscript: `x.T`, but `(a + b).T`."""
+    return text if re.fullmatch(r"[\w.\[\]]+", text) else f"({text})"
+
+
+def _permute_expr(args):
+    # a 2-D transpose reads as the textbook's superscript T
+    return f"{_atom(args[0])}ᵀ" if args[1] == "(1, 0)" else f"{_atom(args[0])}.permute{args[1]}"
 
 
 def _linear_expr(args):
@@ -172,10 +183,11 @@ RULES: dict = {
         0: "g @ {1}ᵀ", 1: "{0}ᵀ @ g"}),
     "Einsum": Rule("einsum", "einsum({1}, ...)", rule={}),
     # ------------------------------------------------------------ shape and indexing
-    "Reshape": Rule("reshape", "{0}", operands=(0,), rule={0: "g reshaped back to {0}'s shape"}),
-    "Permute": Rule("permute", "{0}", operands=(0,), rule={
+    "Reshape": Rule("reshape", "{0}.reshape{1}", ATOM, (ATOM,), operands=(0,),
+                    rule={0: "g reshaped back to {0}'s shape"}),
+    "Permute": Rule("permute", _permute_expr, operands=(0,), rule={
         0: "g with the dimensions permuted back"}),
-    "Expand": Rule("expand", "{0}", operands=(0,), rule={
+    "Expand": Rule("expand", "{0}.expand{1}", ATOM, (ATOM,), operands=(0,), rule={
         0: "g summed over the expanded dimensions"}),
     "Flip": Rule("flip", "flip({0})", operands=(0,), rule={0: "g flipped back"}),
     "Contiguous": Rule("contiguous", "{0}", operands=(0,), rule={0: "g unchanged"}),
