@@ -87,6 +87,10 @@ def _permute_expr(args):
     return f"{_atom(args[0])}ᵀ" if args[1] == "(1, 0)" else f"{_atom(args[0])}.permute{args[1]}"
 
 
+def _addmm_expr(args):
+    return f"{args[0]} @ {args[1]} + {args[2]}"
+
+
 def _linear_expr(args):
     return f"{args[0]} @ {args[1]}ᵀ" + (f" + {args[2]}" if args[2] != "None" else "")
 
@@ -181,6 +185,8 @@ RULES: dict = {
     # ------------------------------------------------------------ linear algebra
     "Matmul": Rule("@", "{0} @ {1}", MUL, (MUL, POW), rule={
         0: "g @ {1}ᵀ", 1: "{0}ᵀ @ g"}),
+    "Addmm": Rule("addmm", _addmm_expr, ADD, operands=(0, 1, 2), rule={
+        0: "g @ {1}ᵀ", 1: "{0}ᵀ @ g", 2: "g summed over the rows"}),
     "Einsum": Rule("einsum", "einsum({1}, ...)", rule={}),
     # ------------------------------------------------------------ shape and indexing
     "Reshape": Rule("reshape", "{0}.reshape{1}", ATOM, (ATOM,), operands=(0,),
@@ -237,9 +243,16 @@ RULES: dict = {
 }
 
 
-def rule_for(fn) -> Rule | None:
-    """The table entry of a Function class (by its name), or None."""
-    return RULES.get(fn.__name__)
+def rule_for(node) -> Rule | None:
+    """The table entry of a graph node's Function (by its class name), or None. One Matmul
+    serves `a @ b`, `F.linear` (b transposed, a bias) and addmm (a bias): each has its own
+    formula and gradient rules."""
+    name = node.fn.__name__
+    if name == "Matmul":
+        consts = dict(node.const_inputs)
+        has_bias = node.edges[2] is not None or consts.get(2) is not None
+        name = "Linear" if consts.get(3) else "Addmm" if has_bias else name
+    return RULES.get(name)
 
 
 def is_library_op(fn) -> bool:

@@ -79,7 +79,7 @@ class OpView:
 
     def __init__(self, node, index):
         self.node, self.fn, self.index = node, node.fn, index
-        self.rule = rule_for(node.fn)
+        self.rule = rule_for(node)
         self.custom = not is_library_op(node.fn)
         self.inputs = {}        # argument index -> Value
         self.settings = []      # (argument name, object)
