@@ -18,6 +18,8 @@ import builtins
 
 import numpy as np
 
+from ._errors import MissingAPIError
+
 dtype = np.dtype  # `isinstance(t.dtype, tl.dtype)` holds, as `torch.dtype` does
 
 float16 = np.dtype(np.float16)
@@ -178,8 +180,6 @@ def can_cast(from_, to) -> builtins.bool:
 
 def __getattr__(name):
     if name in UNSUPPORTED:
-        from .compat import MissingAPIError
-
         raise MissingAPIError(str(unsupported_dtype_error(name, f"tinygrad_lr.{name}")))
     if name in ALIASES:
         return ALIASES[name]

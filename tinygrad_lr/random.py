@@ -21,6 +21,7 @@ import threading
 import numpy as np
 
 from .devices import check_device
+from .tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "generator", "get_rng_state", "initial_seed",
            "isolated_rng", "manual_seed", "numpy_generator", "seed", "set_rng_state"]
@@ -55,8 +56,6 @@ class Generator:
 
     def get_state(self):
         """The exact position in the stream, as a uint8 Tensor (for `set_state`, `tl.save`)."""
-        from .tensor import Tensor
-
         bit_generator = self._rng.bit_generator
         with bit_generator.lock:
             state = bit_generator.state
@@ -99,8 +98,6 @@ def _check_seed(seed):
 
 
 def _decode_state(state):
-    from .tensor import Tensor
-
     array = state._data if isinstance(state, Tensor) else state
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
         raise TypeError("set_rng_state: expected the uint8 Tensor that get_rng_state() "

@@ -22,6 +22,7 @@ the permissions a plain `open()` would give it (the umask's, or the replaced fil
 A writer holds a lock on its temporary file, so temporaries left by a killed save (no
 lock held) are recognised and removed by the next save in that directory.
 """
+import io
 import json
 import math
 import os
@@ -255,8 +256,6 @@ def _open_and(f, action):
 def _checked(name, fp, action):
     try:
         if not (hasattr(fp, "seekable") and fp.seekable()):
-            import io
-
             fp = io.BytesIO(fp.read())  # a stream: zip needs to seek
         start = fp.tell()
         head = fp.read(4)

@@ -9,6 +9,7 @@ float32 and is deterministic, so they only record what was asked.
 """
 import warnings
 
+from ..compat import missing_attribute
 from . import cuda, cudnn, mps
 
 __all__ = [
@@ -56,6 +57,4 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 
 
 def __getattr__(name):
-    from ..compat import missing_attribute
-
     raise missing_attribute("torch.backends", name, globals())

@@ -10,10 +10,12 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..compat import missing_attribute
 from ..devices import CPU, device_error, parse_to
 from ..dtypes import resolve_dtype
 from ..tensor import Tensor
 from .parameter import Parameter
+from .utils import zero_grad_
 
 # PyTorch's nn.Module methods that tinygrad_lr's Module lacks: asking for one says so
 _TORCH_ONLY = frozenset((
@@ -108,8 +110,6 @@ class Module:
         if name == "device":  # tinygrad_lr's modules live on the CPU (user attributes win)
             return CPU
         if name in _TORCH_ONLY:
-            from ..compat import missing_attribute
-
             raise missing_attribute("nn.Module", name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
@@ -288,8 +288,6 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
-        from .utils import zero_grad_
-
         zero_grad_(self.parameters(), set_to_none)
 
     def requires_grad_(self, requires_grad=True):

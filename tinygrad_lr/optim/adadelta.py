@@ -1,4 +1,5 @@
 """Adadelta: steps sized by the ratio of recent update and gradient magnitudes."""
+from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -18,8 +19,6 @@ class Adadelta(Optimizer):
             check_hyperparameter("Adadelta", name, group[name], group[name] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             square_avg = self._buffer(state, "square_avg", p)
             acc_delta = self._buffer(state, "acc_delta", p)

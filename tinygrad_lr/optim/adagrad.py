@@ -1,4 +1,5 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
+from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -17,8 +18,6 @@ class Adagrad(Optimizer):
             check_hyperparameter("Adagrad", name, group[name], group[name] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             state_sum = self._buffer(state, "sum", p, group["initial_accumulator_value"])
             state["step"] = state.get("step", 0) + 1

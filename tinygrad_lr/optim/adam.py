@@ -1,6 +1,7 @@
 """Adam and AdamW: momentum plus a per-coordinate RMS scale, both bias-corrected."""
 import math
 
+from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -31,8 +32,6 @@ class Adam(Optimizer):
             check_hyperparameter(name, key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         decay_factor, wd = (1.0 - lr * wd, 0.0) if self.decoupled_weight_decay else (1.0, wd)

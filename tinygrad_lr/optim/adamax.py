@@ -1,4 +1,5 @@
 """Adamax: Adam with the infinity norm in place of the RMS."""
+from ..kernels import optim as K
 from .adam import check_betas
 from .optimizer import Optimizer, check_hyperparameter
 
@@ -18,8 +19,6 @@ class Adamax(Optimizer):
             check_hyperparameter("Adamax", key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         for p, param, grad, state in self._params_with_grad(group):
             exp_avg = self._buffer(state, "exp_avg", p)

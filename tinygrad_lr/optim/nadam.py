@@ -1,4 +1,5 @@
 """NAdam: Adam with Nesterov momentum (Dozat), with PyTorch's momentum-decay schedule."""
+from ..kernels import optim as K
 from .adam import check_betas
 from .optimizer import Optimizer, check_hyperparameter
 
@@ -22,8 +23,6 @@ class NAdam(Optimizer):
             check_hyperparameter("NAdam", key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
         decay_factor, wd = (1.0 - lr * wd, 0.0) if group["decoupled_weight_decay"] \

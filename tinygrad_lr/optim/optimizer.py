@@ -11,6 +11,7 @@ import inspect
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..nn.utils import zero_grad_
 from ..tensor import Tensor
 
 
@@ -120,8 +121,6 @@ class Optimizer:
     # ------------------------------------------------------------ stepping
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set them to None (cheapest) or fill them with zeros."""
-        from ..nn.utils import zero_grad_
-
         zero_grad_((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):

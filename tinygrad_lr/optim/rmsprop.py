@@ -1,4 +1,5 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
+from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -22,8 +23,6 @@ class RMSprop(Optimizer):
                              "a value in [0, 1]")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             square_avg = self._buffer(state, "square_avg", p)
             buf = self._buffer(state, "momentum_buffer", p) if group["momentum"] > 0 \

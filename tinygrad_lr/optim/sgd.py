@@ -1,4 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
 
@@ -24,8 +25,6 @@ class SGD(Optimizer):
                              f"dampening={group['dampening']})")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         momentum = group["momentum"]
         for p, param, grad, state in self._params_with_grad(group):
             first_step = momentum != 0 and "momentum_buffer" not in state

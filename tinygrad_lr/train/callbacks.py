@@ -13,6 +13,8 @@ import math
 import os
 import re
 
+from ..serialization import load_metadata, save
+
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "TrainingCheckpoint",
            "LambdaCallback"]
 
@@ -132,8 +134,6 @@ class ModelCheckpoint(Callback):
         self.saved = []
 
     def on_epoch_end(self, state):
-        from ..serialization import save
-
         v = _monitored(state, self.monitor, "ModelCheckpoint") if self.save_best_only \
             else state.logs.get(self.monitor, math.nan)
         if self.save_best_only:
@@ -149,8 +149,6 @@ class ModelCheckpoint(Callback):
 
     def _read_best_on_disk(self):
         """A fixed path that already holds a model: start from its recorded value."""
-        from ..serialization import load_metadata
-
         if _placeholders(self.path) or not os.path.exists(self.path):
             return
         try:
@@ -215,8 +213,6 @@ class TrainingCheckpoint(Callback):
 
     def save(self, state):
         """Save the training state now; returns the file's path."""
-        from ..serialization import save
-
         path = self.path.format(epoch=state.epoch, iteration=state.iteration)
         save(state.state_dict(), path, metadata={
             "kind": "training_state", "epoch": state.epoch, "iteration": state.iteration})
@@ -226,8 +222,6 @@ class TrainingCheckpoint(Callback):
     def last_path(self):
         """The newest training state this callback's path names on disk (the highest
         iteration), or None."""
-        from ..serialization import load_metadata
-
         if not _placeholders(self.path):
             return self.path if os.path.exists(self.path) else None
         directory = os.path.dirname(self.path) or "."

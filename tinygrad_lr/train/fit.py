@@ -7,9 +7,12 @@ import warnings
 
 import numpy as np
 
+from .. import random as _random
 from ..autograd import no_grad
+from ..nn.utils import clip_grad_norm_, clip_grad_value_
+from ..serialization import load
 from . import metrics as M
-from .callbacks import Callback
+from .callbacks import Callback, TrainingCheckpoint
 from .history import History
 
 __all__ = ["fit", "evaluate", "TrainState", "global_grad_norm"]
@@ -53,8 +56,6 @@ class TrainState:
 
     def state_dict(self):
         """The whole training state, for `tl.save` (see TrainingCheckpoint)."""
-        from .. import random as _random
-
         progress = None
         if self.progress is not None and self.progress["batches"] > 0:
             progress = dict(self.progress)
@@ -274,9 +275,6 @@ def _check_scheduler(scheduler, optimizer):
 
 def _resolve_resume(resume_from, callbacks):
     """A saved state (dict) to resume from, or None."""
-    from ..serialization import load
-    from .callbacks import TrainingCheckpoint
-
     if resume_from is None:
         return None
     if isinstance(resume_from, dict):
@@ -352,8 +350,6 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loa
     for cb in callbacks:
         cb.on_train_begin(state)
     if saved is not None:
-        from .. import random as _random
-
         keyed = dict(_callback_keys(callbacks))
         for key, cb_state in saved["callbacks"].items():
             if key in keyed:
@@ -403,8 +399,6 @@ class _Step:
 
     def after_backward(self, state):
         """Returns (norm before, norm after, per-parameter norms or None)."""
-        from ..nn.utils import clip_grad_norm_, clip_grad_value_
-
         before = global_grad_norm(self.params)
         per_param = None
         if self.param_names is not None:

@@ -6,6 +6,8 @@ import os
 
 import numpy as np
 
+from ..viz.plots import plot_history
+
 _ITERATION_KEYS = ("epoch", "loss", "lr", "grad_norm", "grad_norm_clipped")
 
 
@@ -182,8 +184,6 @@ class History:
     def plot(self, path=None, log_loss=False):
         """Loss per iteration (and per epoch, train and val), the lr and the gradient norm;
         returns the matplotlib Figure (saved as PNG when `path` is given)."""
-        from ..viz.plots import plot_history
-
         return plot_history(self, path=path, log_loss=log_loss)
 
 

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..viz.plots import plot_lr_find
 from .fit import _split_batch
 
 __all__ = ["lr_find", "LRFinderResult"]
@@ -66,8 +67,6 @@ class LRFinderResult:
                 f"{', stopped on divergence' if self.diverged else ''})")
 
     def plot(self, path=None):
-        from ..viz.plots import plot_lr_find
-
         return plot_lr_find(self, path=path)
 
 

@@ -22,6 +22,7 @@ import csv
 import itertools
 import math
 import multiprocessing
+import pickle
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from .. import random as _random
 from ..viz.plots import plot_sweep
 from .history import History
+from .recipes import best_val_metric, run_config
 
 __all__ = ["sweep", "SweepResults", "GRID_KEYS"]
 
@@ -58,8 +60,6 @@ def _run_one(target, params, seed):
 
 
 def _call(target, params, seed):
-    from .recipes import best_val_metric, run_config
-
     if isinstance(target, dict):
         out = run_config({**target, "seed": seed, **params})
     else:
@@ -203,8 +203,6 @@ def sweep(train_fn, grid, executor=None, seed=0):
 
 
 def _check_picklable(train_fn):
-    import pickle
-
     try:
         pickle.dumps(train_fn)
     except Exception as e:  # noqa: BLE001 - pickle raises several kinds

@@ -188,8 +188,6 @@ class GraphView:
         return v
 
     def _add_op(self, node):
-        from ..tensor import Tensor
-
         op = OpView(node, len(self.ops))
         self.ops.append(op)
         self.op_of[node] = op
@@ -222,8 +220,6 @@ class GraphView:
 
     @staticmethod
     def _is_operand(op, i, obj):
-        from ..tensor import Tensor
-
         if obj is None or isinstance(obj, (bool, np.bool_)):
             return False
         if op.rule is not None and op.rule.operands is not None:
@@ -285,8 +281,6 @@ class GraphView:
 
     # ------------------------------------------------------------ forward values
     def _compute_values(self):
-        from ..tensor import Tensor
-
         with no_grad(), np.errstate(all="ignore"):
             for op in self.ops:
                 args = []
@@ -320,8 +314,6 @@ class GraphView:
     # ------------------------------------------------------------ gradients
     def backward_steps(self, gradient=None):
         """(OpView, engine step) per node in the order the engine runs them."""
-        from ..tensor import Tensor
-
         root = self.root_tensor
         seed = (Tensor._make(np.ones_like(root._data)) if gradient is None else
                 gradient if isinstance(gradient, Tensor) else Tensor(gradient))
