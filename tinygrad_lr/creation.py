@@ -19,6 +19,13 @@ from .devices import check_device
 from .random import numpy_generator
 from .tensor import Tensor
 
+__all__ = ["tensor", "as_tensor", "from_numpy", "scalar_tensor", "zeros", "ones", "empty", "full",
+           "eye", "arange", "linspace", "logspace", "rand", "randn", "randint", "randperm",
+           "normal", "bernoulli", "multinomial", "zeros_like", "ones_like", "empty_like",
+           "full_like", "rand_like", "randn_like", "randint_like", "FloatTensor", "DoubleTensor",
+           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+           "BoolTensor"]
+
 
 # ------------------------------------------------------------ argument checks
 def _count(fn, what, value):

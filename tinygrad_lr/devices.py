@@ -11,6 +11,8 @@ import numbers
 
 from .dtypes import resolve_dtype
 
+__all__ = ["device", "DeviceError", "CPU", "get_default_device", "set_default_device"]
+
 # the device types PyTorch's parser knows (for telling a typo from a real accelerator)
 PYTORCH_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep",
                         "hip", "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta",

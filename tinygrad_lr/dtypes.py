@@ -20,6 +20,11 @@ import numpy as np
 
 from ._errors import MissingAPIError
 
+__all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "half", "double", "short", "long", "ALIASES", "get_default_dtype",
+           "set_default_dtype", "finfo", "iinfo", "promote_types", "can_cast", "is_floating_point",
+           "is_complex", "resolve_dtype"]
+
 dtype = np.dtype  # `isinstance(t.dtype, tl.dtype)` holds, as `torch.dtype` does
 
 float16 = np.dtype(np.float16)

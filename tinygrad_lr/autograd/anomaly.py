@@ -1,6 +1,8 @@
 """detect_anomaly: stop at the first op whose forward or backward produces NaN/Inf."""
 from ..graph.grad_mode import STATE
 
+__all__ = ["detect_anomaly"]
+
 
 class detect_anomaly:
     """Context manager: every op checks its output (forward) and its gradients (backward)

@@ -10,6 +10,8 @@ from ..graph.grad_mode import enable_grad
 from ..graph.tensor_base import as_gradient
 from ..tensor import Tensor, stack
 
+__all__ = ["grad", "jacobian", "hessian", "vjp", "jvp", "hvp"]
+
 
 def _tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)

@@ -24,6 +24,9 @@ from ..tensor import Tensor
 from .anomaly import detect_anomaly
 from .functional import grad
 
+__all__ = ["gradcheck", "gradgradcheck", "gradcheck_report", "gradcheck_model", "GradcheckError",
+           "GradcheckReport", "InputReport", "ElementCheck"]
+
 TABLE_ROWS = 24  # inputs with at most this many compared elements are shown in full
 
 

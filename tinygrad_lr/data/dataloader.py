@@ -4,6 +4,8 @@ import numpy as np
 from .. import random as _random
 from ..tensor import Tensor
 
+__all__ = ["DataLoader", "default_collate", "CollateError", "UnbatchableSample"]
+
 _HINT = ("every sample of a batch must have the same structure and shapes (pad or crop "
          "them, use batch_size=1, or pass a collate_fn)")
 

@@ -6,6 +6,8 @@ import numpy as np
 from .. import random as _random
 from ..tensor import Tensor
 
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+
 
 class Dataset:
     """Base class: subclass it and define `__len__` and `__getitem__(i)` (one sample)."""

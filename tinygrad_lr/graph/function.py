@@ -32,6 +32,8 @@ import numpy as np
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
 
+__all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad"]
+
 _FREED = object()  # marks saved tensors that a backward pass has released
 
 

@@ -18,6 +18,8 @@ from typing import Callable
 
 import numpy as np
 
+__all__ = ["TensorBase", "HookHandle"]
+
 
 class TensorBase:
     __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",

@@ -17,6 +17,8 @@ from ..tensor import Tensor
 from .parameter import Parameter
 from .utils import zero_grad_
 
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+
 # PyTorch's nn.Module methods that tinygrad_lr's Module lacks: asking for one says so
 _TORCH_ONLY = frozenset((
     "bfloat16", "compile", "ipu", "xpu", "mtia", "to_empty", "share_memory",

@@ -3,6 +3,8 @@ import numpy as np
 
 from ..tensor import Tensor
 
+__all__ = ["Parameter"]
+
 
 class Parameter(Tensor):
     __slots__ = ()

@@ -2,6 +2,8 @@
 from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["Adadelta"]
+
 
 class Adadelta(Optimizer):
     """sq = rho*sq + (1-rho)*g^2; delta = sqrt(acc + eps) / sqrt(sq + eps) * g;

@@ -2,6 +2,8 @@
 from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["Adagrad"]
+
 
 class Adagrad(Optimizer):
     """sum += g^2; p -= lr / (1 + (t-1)*lr_decay) * g / (sqrt(sum) + eps)."""

@@ -4,6 +4,8 @@ import math
 from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["Adam", "AdamW"]
+
 
 def check_betas(name, betas):
     for i, beta in enumerate(betas):

@@ -3,6 +3,8 @@ from ..kernels import optim as K
 from .adam import check_betas
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["Adamax"]
+
 
 class Adamax(Optimizer):
     """m = b1*m + (1-b1)*g; u = max(b2*u, |g| + eps); p -= lr/(1-b1^t) * m/u."""

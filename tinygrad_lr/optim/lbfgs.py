@@ -13,6 +13,8 @@ import numpy as np
 from ..autograd import enable_grad
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["LBFGS"]
+
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     """Minimiser of the cubic through (x1, f1, g1) and (x2, f2, g2), clipped to bounds."""

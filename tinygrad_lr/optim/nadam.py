@@ -3,6 +3,8 @@ from ..kernels import optim as K
 from .adam import check_betas
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["NAdam"]
+
 
 class NAdam(Optimizer):
     """mu_t = b1 * (1 - 0.5 * 0.96^(t*momentum_decay)); the step mixes the current gradient

@@ -13,6 +13,8 @@ from ..autograd.functional import grad as autograd_grad
 from ..tensor import Tensor, cat
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["Newton"]
+
 
 class Newton(Optimizer):
     """Newton(params, lr=1.0, damping=0.0); step(closure) needs a closure that computes

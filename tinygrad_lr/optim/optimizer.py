@@ -14,6 +14,8 @@ from ..autograd import enable_grad, no_grad
 from ..nn.utils import zero_grad_
 from ..tensor import Tensor
 
+__all__ = ["Optimizer", "check_hyperparameter"]
+
 
 def check_hyperparameter(optimizer, name, value, ok, expected):
     """Raise a ValueError naming the optimizer and argument when `ok` is False."""

@@ -2,6 +2,8 @@
 from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["RMSprop"]
+
 
 class RMSprop(Optimizer):
     """sq = alpha*sq + (1-alpha)*g^2; p -= lr * g / (sqrt(sq) + eps). centered subtracts the

@@ -2,6 +2,8 @@
 from ..kernels import optim as K
 from .optimizer import Optimizer, check_hyperparameter
 
+__all__ = ["SGD"]
+
 
 class SGD(Optimizer):
     """p -= lr * g, where g may include weight decay (g + wd*p) and momentum

@@ -8,6 +8,8 @@ import numpy as np
 
 from ..viz.plots import plot_history
 
+__all__ = ["History"]
+
 _ITERATION_KEYS = ("epoch", "loss", "lr", "grad_norm", "grad_norm_clipped")
 
 

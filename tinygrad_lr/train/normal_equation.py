@@ -3,6 +3,8 @@ import numpy as np
 
 from ..tensor import Tensor
 
+__all__ = ["linear_regression_normal_equation"]
+
 
 def linear_regression_normal_equation(X, y):
     """Solve min_w,b ||X w + b - y||^2 exactly.

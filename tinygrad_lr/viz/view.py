@@ -19,6 +19,9 @@ from ..graph.engine import backward_steps
 from ..tensor import Tensor
 from .formulas import ADD, ATOM, is_library_op, rule_for
 
+__all__ = ["GraphView", "OpView", "Value", "name_table", "setting_text", "fill",
+           "SETTINGS", "FREED"]
+
 # arguments that configure an op rather than feed it: shown on the op node, not as inputs
 SETTINGS = frozenset({
     "dim", "dims", "axis", "keepdim", "shape", "dtype", "groups", "stride", "padding",
