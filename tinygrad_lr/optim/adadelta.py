@@ -1,6 +1,8 @@
 """Adadelta: steps sized by the ratio of recent update and gradient magnitudes."""
+from __future__ import annotations
+
 from ..kernels import optim as K
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
 
 __all__ = ["Adadelta"]
 
@@ -9,7 +11,8 @@ class Adadelta(Optimizer):
     """sq = rho*sq + (1-rho)*g^2; delta = sqrt(acc + eps) / sqrt(sq + eps) * g;
     acc = rho*acc + (1-rho)*delta^2; p -= lr * delta."""
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 

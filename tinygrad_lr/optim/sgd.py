@@ -1,6 +1,8 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
 from ..kernels import optim as K
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
 
 __all__ = ["SGD"]
 
@@ -9,8 +11,9 @@ class SGD(Optimizer):
     """p -= lr * g, where g may include weight decay (g + wd*p) and momentum
     (buf = momentum*buf + (1-dampening)*g; Nesterov looks ahead: g + momentum*buf)."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
