@@ -106,7 +106,7 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got "
                                 f"{type(p).__name__}")
-            if not p.is_leaf:
+            if p.grad_fn is not None:  # not a leaf
                 raise ValueError(f"{name}: optimizer can only optimize leaf tensors; this one "
                                  f"was made by {p.grad_fn.name()} (use a tensor created with "
                                  "requires_grad=True, or .detach().requires_grad_())")

@@ -7,9 +7,12 @@ it was computed (`x1*w1`) or `t3` - and its forward value. Forward values are re
 from the leaves and constants with each op's own forward, so a graph needs nothing kept
 from its forward pass beyond what backward needs.
 """
+from __future__ import annotations
+
 import inspect
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -147,6 +150,10 @@ def name_table(names=None, model=None):
 # ------------------------------------------------------------------ the view
 class GraphView:
     """The values and ops of the graph that computed `root`, in forward order."""
+
+    # filled in by trace.py's replay of the backward walk
+    grads: dict[Value, Any]
+    parts: dict[Value, list[Any]]
 
     def __init__(self, root, names=None, model=None, fn_name="draw_graph"):
         if root.grad_fn is None:
