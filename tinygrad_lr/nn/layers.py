@@ -147,7 +147,8 @@ class Embedding(Module):
         self.reset_parameters()
 
     @classmethod
-    def from_pretrained(cls, embeddings, freeze: bool = True, padding_idx: int | None = None):
+    def from_pretrained(cls, embeddings: Tensor, freeze: bool = True,
+                        padding_idx: int | None = None) -> Embedding:
         """An Embedding whose weight is a copy of the 2-D `embeddings`; frozen by default."""
         rows, dim = embeddings.shape
         layer = cls(rows, dim, padding_idx=padding_idx)
@@ -160,7 +161,7 @@ class Embedding(Module):
         if self.padding_idx is not None:
             self.weight._data[self.padding_idx] = 0
 
-    def forward(self, indices) -> Tensor:
+    def forward(self, indices: Tensor) -> Tensor:
         return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:

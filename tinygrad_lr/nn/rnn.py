@@ -276,7 +276,7 @@ class RNNCellBase(Module):
 
     _num_states = 1
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_gates) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_gates: int) -> None:
         super().__init__()
         name = type(self).__name__
         self.input_size = check_size(name, "input_size", input_size, 1)
