@@ -27,10 +27,14 @@ layout, so every kind of numpy view works alike.
 """
 from __future__ import annotations
 
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
+
+__all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad"]
 
 _FREED = object()  # marks saved tensors that a backward pass has released
 
@@ -45,36 +49,36 @@ class Node:
     """
 
     # defaults live on the class: a node only stores what differs (keeps op overhead low)
-    needs_input_grad = ()
-    edges = ()
-    const_inputs = ()
-    input_meta = None         # (shape, dtype) per argument, checked for user Functions only
+    needs_input_grad: tuple[bool, ...] = ()
+    edges: Sequence[Any] = ()
+    const_inputs: Sequence[tuple[int, Any]] = ()
+    input_meta: Any = None    # (shape, dtype) per argument, checked for user Functions only
     n_outputs = 1
-    _saved = ()
-    _saved_versions = ()
-    out_data = None           # the forward output, kept only by ops that need it ...
-    out_version = None        # ... the version counter of the tensor that holds it ...
-    out_make = None           # ... and that tensor's constructor
-    hooks = None              # {output_nr: [fn]} from Tensor.register_hook on non-leaves
-    retained = None           # {output_nr: weakref to tensor} from Tensor.retain_grad
-    node_name = None          # set by an op whose PyTorch name depends on its arguments
+    _saved: Any = ()
+    _saved_versions: Sequence[int | None] = ()
+    out_data: Any = None      # the forward output, kept only by ops that need it ...
+    out_version: Any = None   # ... the version counter of the tensor that holds it ...
+    out_make: Any = None      # ... and that tensor's constructor
+    hooks: dict[int, list[Callable]] | None = None  # {output_nr: [fn]} from register_hook
+    retained: Any = None      # {output_nr: weakref to tensor} from Tensor.retain_grad
+    node_name: str | None = None  # set by an op whose PyTorch name depends on its arguments
     freed = False
 
-    def __init__(self, fn):
+    def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
 
     def name(self) -> str:
         """PyTorch's name for this kind of node, e.g. 'MulBackward0'."""
         return self.node_name or self.fn.node_name or self.fn.__name__ + "Backward0"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:
         """Where this node sends gradients, as PyTorch shows it: one `(node, output_nr)`
         per forward argument; `(AccumulateGrad, 0)` for a leaf, `(None, 0)` for none."""
-        out = []
+        out: list[tuple[Any, int]] = []
         for edge in self.edges:
             if edge is None:
                 out.append((None, 0))
@@ -85,7 +89,7 @@ class Node:
         return tuple(out) + ((None, 0),) * (len(self.needs_input_grad) - len(out))
 
     # --- what forward keeps for backward --------------------------------------
-    def save_for_backward(self, *tensors):
+    def save_for_backward(self, *tensors: Any) -> None:
         self._saved = tensors
         self._saved_versions = [t._version[0] if isinstance(t, TensorBase) else None
                                 for t in tensors]
@@ -101,7 +105,7 @@ class Node:
         return self._saved
 
     @property
-    def saved_output(self):
+    def saved_output(self) -> Any:
         """The forward output as a Tensor attached to this node (so create_graph sees it)."""
         if self.out_data is None:
             if self._saved is _FREED:
@@ -112,7 +116,7 @@ class Node:
                                                 self.out_version[0]))
         return self.out_make(self.out_data, True, self, 0)
 
-    def keep_own_copy(self, tensor):
+    def keep_own_copy(self, tensor: TensorBase) -> None:
         """Replace a saved `tensor` by a copy of its current values: used when an in-place
         op is about to overwrite an input that this node saved (`c.mul_(d)` saves old c)."""
         saved, versions = [], []
@@ -123,7 +127,7 @@ class Node:
             versions.append(v)
         self._saved, self._saved_versions = tuple(saved), versions
 
-    def release(self):
+    def release(self) -> None:
         self._saved = _FREED
         self.out_data = None
         self.const_inputs = ()
@@ -177,19 +181,19 @@ class Function:
     keep_output = False             # store the forward output for backward (exp, tanh, ...)
     returns_view = False            # output may share memory with input 0 (reshape, t[i])
     differentiable_backward = True  # False: backward runs a kernel, differentiable once
-    node_name = None                # PyTorch's node name when it is not <class>Backward0
+    node_name: str | None = None    # PyTorch's node name when it is not <class>Backward0
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, *grad_outputs):
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *args, **kwargs):
-        make = None  # outputs are tensors of the class of the first tensor argument
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        make: Any = None  # outputs are tensors of the class of the first tensor argument
         requires_grad = False
         for a in args:
             if isinstance(a, TensorBase):

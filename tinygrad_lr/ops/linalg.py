@@ -11,8 +11,8 @@ from .movement import IndexAdd
 def matmul_arrays(a, b):
     """np.matmul(a, b), with the leading dims of `a` folded into rows when `b` is a matrix:
     numpy runs (T, B, K) @ (K, N) as T small products, or, when `b` is a transposed view,
-    in its own loops instead of BLAS - 2-4x slower than one (T*B, K) @ (K, N) GEMM
-    (benchmarks/bench_lstm.py)."""
+    in its own loops instead of BLAS - slower than one (T*B, K) @ (K, N) GEMM
+    (benchmarks/bench_lstm.py; the ratio is in benchmarks/README.md)."""
     if a.ndim > 2 and b.ndim == 2:
         rows = math.prod(a.shape[:-1])  # not -1: a reshape cannot infer it when K == 0
         return np.matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+__all__ = ["Rule", "RULES", "Local", "rule_for", "is_library_op",
+           "ADD", "MUL", "NEG", "POW", "ATOM"]
+
 # precedence of a formula's outermost operation (higher binds tighter)
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 6
 
