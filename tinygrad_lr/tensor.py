@@ -12,7 +12,7 @@ import numpy as np
 
 from .compat import missing_attribute
 from .graph.engine import accumulate_into_grad, run_backward
-from .graph.function import CopySlices, refresh_view, view_positions
+from .graph.function import CopySlices, entry, refresh_view, rename, view_positions
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .kernels import reference_kernels_enabled
@@ -454,7 +454,7 @@ class Tensor(TensorBase):
     def neg(self): return E.Neg.apply(self)
 
     def square(self):
-        return self * self
+        return rename(self * self, "PowBackward0", [entry(self)])  # PyTorch: pow(x, 2)
 
     def pow(self, exponent):
         return self ** exponent
@@ -546,14 +546,14 @@ class Tensor(TensorBase):
         if isinstance(dim, Tensor):
             return maximum(self, dim)
         if dim is None:
-            return self.amax()
+            return rename(self.amax(), "MaxBackward1")
         return self._extreme_along(dim, keepdim, np.argmax, "max")
 
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return minimum(self, dim)
         if dim is None:
-            return self.amin()
+            return rename(self.amin(), "MinBackward1")
         return self._extreme_along(dim, keepdim, np.argmin, "min")
 
     def _extreme_along(self, dim, keepdim, argfn, op):
@@ -567,6 +567,7 @@ class Tensor(TensorBase):
         if not keepdim:
             values = values.squeeze(d)
             idx = idx.squeeze(d)
+        rename(values, op.capitalize() + "Backward0", [entry(self)])  # PyTorch: one node
         return MinMax(values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
@@ -624,14 +625,17 @@ class Tensor(TensorBase):
 
     def squeeze(self, dim=None):
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
+            return _named(self.reshape(tuple(n for n in self.shape if n != 1)), self,
+                          "SqueezeBackward0")
         dims = normalize_dims(dim, self.ndim, "squeeze")
-        return self.reshape(tuple(n for i, n in enumerate(self.shape)
-                                  if not (i in dims and n == 1)))
+        return _named(self.reshape(tuple(n for i, n in enumerate(self.shape)
+                                         if not (i in dims and n == 1))), self,
+                      "SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1")
 
     def unsqueeze(self, dim):
         d = normalize_dim(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return _named(self.reshape(self.shape[:d] + (1,) + self.shape[d:]), self,
+                      "UnsqueezeBackward0")
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -651,7 +655,7 @@ class Tensor(TensorBase):
         b = normalize_dim(dim1, self.ndim, "transpose")
         dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
-        return self.permute(tuple(dims))
+        return _named(self.permute(tuple(dims)), self, "TransposeBackward0")
 
     @property
     def T(self):
@@ -695,8 +699,9 @@ class Tensor(TensorBase):
         x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
         inter = [v for n in x.shape for v in (1, n)]
         expanded = [v for r, n in zip(sizes, x.shape) for v in (r, n)]
-        return x.reshape(inter).expand(expanded).reshape(
-            tuple(r * n for r, n in zip(sizes, x.shape)))
+        return _named(x.reshape(inter).expand(expanded).reshape(
+            tuple(r * n for r, n in zip(sizes, x.shape))), self, "RepeatBackward0",
+            [entry(self)])
 
     def contiguous(self):
         return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
@@ -848,6 +853,12 @@ def _convert_index_part(i):
     if isinstance(i, list):
         return np.asarray(i) if i else np.zeros(0, np.int64)  # [] is an empty int index
     return i
+
+
+def _named(out, input, name, next_functions=None):
+    """`out` (made from `input` by reshapes, permutes, ...) shown as PyTorch's node for the
+    method: its name, and its next_functions if given."""
+    return rename(out, name, next_functions) if out is not input else out
 
 
 def _floatify(t):
@@ -1024,6 +1035,11 @@ def matmul(a, b):
         out = out.squeeze(-1)
     if a.ndim == 1:
         out = out.squeeze(-2 if b.ndim > 1 else -1)
+    if a.ndim + b.ndim <= 3:  # shown as PyTorch's dot, mv, and mm of a vector
+        if b.ndim == 1:
+            rename(out, "DotBackward0" if a.ndim == 1 else "MvBackward0", [entry(a), entry(b)])
+        else:
+            rename(out, "SqueezeBackward4")
     return out
 
 
@@ -1109,4 +1125,5 @@ def stack(tensors, dim=0):
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has "
                              f"{tensors[0].shape}; all must be equal")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(d) for t in tensors], d)
+    return rename(cat([t.unsqueeze(d) for t in tensors], d), "StackBackward0",
+                  [entry(t) for t in tensors])

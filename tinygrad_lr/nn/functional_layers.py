@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..graph.function import entry, rename
 from ..kernels import reference_kernels_enabled
 from ..ops._util import normalize_dim
 from ..ops.linalg import Matmul
@@ -88,7 +89,7 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    return input.gelu(approximate)
+    return rename(input.gelu(approximate), "GeluBackward0", [entry(input)])  # PyTorch: 1 node
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -151,7 +152,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             out = out * weight.reshape(shape)
         if bias is not None:
             out = out + bias.reshape(shape)
-        return out
+        return rename(out, "NativeBatchNormBackward0",  # PyTorch's one node, as in training
+                      [entry(input), entry(weight), entry(bias)])
     count = input.numel() // c
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
@@ -227,7 +229,8 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps) (PyTorch's F.normalize)."""
-    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+    norm = rename(input.norm(p, dim, keepdim=True).clamp(min=eps), "ClampMinBackward0")
+    return input / norm.expand_as(input)  # the steps PyTorch's graph shows
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

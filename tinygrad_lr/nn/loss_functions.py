@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..graph.function import entry, rename, shown_node
 from ..kernels import reference_kernels_enabled
 from ..ops.losses import (
     BinaryCrossEntropy,
@@ -148,7 +149,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
         return _reduce((input - target).abs(), reduction)
     if reference_kernels_enabled():
         return R.smooth_l1_loss(input, target, reduction, beta)
-    return HuberError.apply(input, target, reduction, float(beta), 1.0 / beta)
+    return rename(HuberError.apply(input, target, reduction, float(beta), 1.0 / beta),
+                  "SmoothL1LossBackward0")
 
 
 def log_cosh_loss(input, target, reduction="mean"):
@@ -214,8 +216,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                          f"{var._data.min():g}")
     # clamp the value but let the gradient through unchanged (PyTorch clamps under no_grad)
     var = var + Tensor(np.maximum(var._data, eps) - var._data)
-    r = input - target
-    loss = 0.5 * (var.log() + r * r / var)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
@@ -260,10 +261,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                              f"from {t._data.min():g} to {t._data.max():g}{hint}")
     if reference_kernels_enabled():
         return R.binary_cross_entropy(input, target, weight, reduction)
-    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _tensor(weight, input)
-    return _reduce(loss, reduction)
+        weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
+                            dtype=input.dtype)
+        if not _broadcasts_to(weight.shape, input.shape):
+            raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to "
+                             f"the input's shape {input.shape}")
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -302,7 +306,8 @@ def _broadcasts_to(shape, target_shape):
 def soft_margin_loss(input, target, reduction="mean"):
     """log(1 + exp(-target * input)), labels in {-1, +1}: logistic loss on margins."""
     target = _regression_pair("soft_margin_loss", input, target, reduction)
-    return _reduce(_softplus(-target * input), reduction)
+    return rename(_reduce(_softplus(-target * input), reduction), "SoftMarginLossBackward0",
+                  [entry(input)])
 
 
 def hinge_loss(input, target, squared=False, reduction="mean"):
@@ -433,8 +438,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             target = target.reshape(1)
         else:
             target = target.reshape(1, -1)
-        return cross_entropy(input.reshape(1, -1), target, weight, ignore_index,
-                             reduction, label_smoothing).reshape(())
+        out = cross_entropy(input.reshape(1, -1), target, weight, ignore_index,
+                            reduction, label_smoothing).reshape(())
+        return out if label_smoothing else _as_nll_of_log_softmax(out, input)
     if input.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got "
                          f"{input.shape}")
@@ -454,7 +460,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                                      reduction)
     if reduction == "none" and input.ndim > 2:
         loss = loss.reshape(target.shape)
-    return loss
+    return _as_nll_of_log_softmax(loss, input) if input.ndim == 4 else loss
+
+
+def _as_nll_of_log_softmax(loss, input):
+    """Show the loss as PyTorch's graph has it: nll_loss(log_softmax(input)), without our
+    reshapes (PyTorch's images (N, C, H, W) take NllLoss2dBackward0)."""
+    nll = "NllLoss2DBackward0" if input.ndim == 4 else "NllLossBackward0"
+    return rename(loss, nll, [(shown_node("LogSoftmaxBackward0", entry(input)), 0)])
 
 
 def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
@@ -468,8 +481,14 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
     logp = R.log_softmax(input, 1) if reference_kernels_enabled() else input.log_softmax(1)
     if w is not None:
         logp = logp * Tensor(w.reshape((n_classes,) + (1,) * (input.ndim - 2)))
-    loss = -(target * logp).sum(1)
-    return _reduce(loss, reduction)  # 'mean' is over samples, weights or not (as PyTorch)
+    # in PyTorch's order, so that the graph shows PyTorch's steps
+    if reduction == "none":
+        return -(logp * target).sum(1)
+    total = -(logp * target).sum()
+    if reduction == "sum":
+        return total
+    # 'mean' is over samples, weights or not (as PyTorch), a division by a number
+    return rename(total / (input._data.size // n_classes), "DivBackward1", [entry(total)])
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -483,8 +502,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_reduction(name, reduction)
     target = _tensor(target)
     if input.ndim == 1 and target.ndim == 0:  # one unbatched sample
-        return nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
-                        reduction).reshape(())
+        return rename(nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
+                               reduction).reshape(()), "NllLossBackward0", [entry(input)])
     if input.ndim < 2:
         raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got {input.shape}")
     n_classes = input.shape[1]
@@ -499,10 +518,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     picked = _classes_last(input).gather(1, safe_t[:, None])[:, 0]
     loss = -picked * Tensor(w_t.astype(input.dtype))
     if reduction == "none":
-        return loss.reshape(target.shape)
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / float(w_t.sum())
+        loss = loss.reshape(target.shape)
+    elif reduction == "sum":
+        loss = loss.sum()
+    else:
+        loss = loss.sum() / float(w_t.sum())
+    # PyTorch's nll_loss is one node (NllLoss2dBackward0 for (N, C, d1, ...) input)
+    return rename(loss, "NllLossBackward0" if input.ndim == 2 else "NllLoss2DBackward0",
+                  [entry(input)])
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
@@ -532,7 +555,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     w = _class_weight(name, weight, c, input)
     if w is not None:
         not_target *= w[t][:, None]
-    return _reduce((h * Tensor(not_target)).sum(1) / c, reduction)
+    return rename(_reduce((h * Tensor(not_target)).sum(1) / c, reduction),
+                  "MultiMarginLossBackward0", [entry(input)])
 
 
 def kl_div(input, target, reduction="mean", log_target=False):
