@@ -32,13 +32,8 @@ RTOL, ATOL = 2e-3, 1e-5
 NOT_YET = {
     "autograd_basics.py": "Tensor.t()",
     "devices_dtypes.py": "Tensor.device",
-    "graph_walk.py": "grad_fn names and order as PyTorch's: MSELoss is MseLossBackward0 (here "
-                     "SquaredErrorBackward0); Linear is AddmmBackward0 with next_functions "
-                     "(bias AccumulateGrad, input, TBackward0 of the weight)",
     "inplace_and_versions.py": "Tensor.relu_()",
     "module_api.py": "torch.allclose",
-    "ngram_embeddings.py": "grad_fn names as PyTorch's: t[i] is SelectBackward0 (here "
-                           "IndexBackward0)",
     "quickstart.py": "Tensor.to(device)",
     "rnn_names.py": "Tensor.topk",
     "tensors_basics.py": "Tensor.device",

@@ -244,7 +244,8 @@ class Function:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # PyTorch's names: built-in ops end in Backward0, a user Function's in Backward
-        default = cls.__name__ + ("Backward0" if cls.array_forward else "Backward")
+        built_in = cls.__module__.startswith("tinygrad_lr.")
+        default = cls.__name__ + ("Backward0" if built_in else "Backward")
         cls.node_type = node_type(cls.__dict__.get("node_name") or default)
 
     @staticmethod
