@@ -74,11 +74,39 @@ def _check_same_shape(name, input, target, what="target"):
             f"reshape one of them, e.g. input.squeeze(-1) or {what}.reshape({input.shape}))")
 
 
-def _regression_pair(name, input, target, reduction):
+def _regression_pair(name, input, target, reduction, **dtype_rule):
+    """(input, target) of one shape and of the loss's result dtype (see _dtypes)."""
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, **dtype_rule)
     _check_same_shape(name, input, target)
-    return target
+    return input, target
+
+
+def _dtypes(name, input, target, ints=True, bools=True, floats="promote"):
+    """PyTorch's dtype rule for a loss's target; (input, target) in the result's dtype.
+
+    ints / bools: whether PyTorch takes an integer / boolean target (its value is then
+    converted to the input's dtype). floats, for a floating target of another dtype:
+    'promote' (the wider one), 'input' or 'target' (that one's dtype), 'same' (PyTorch
+    raises). The input's gradient keeps its dtype (the conversion is a Cast in the graph).
+    A target that is not a Tensor (a list, an array) is taken in the input's dtype.
+    """
+    if not isinstance(target, Tensor):
+        return input, _tensor(target, input).astype(input.dtype)
+    kind = target.dtype.kind
+    if (kind == "b" and not bools) or (kind in "iu" and not ints) or \
+            (kind == "f" and floats == "same" and target.dtype != input.dtype):
+        wanted = "the same dtype as the input" if floats == "same" else "floating point"
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: the target must be {wanted} (as in PyTorch); "
+                        f"convert it, e.g. target.to(input.dtype)")
+    if kind != "f" or floats == "input":
+        result = input.dtype
+    elif floats == "target":
+        result = target.dtype
+    else:
+        result = np.promote_types(input.dtype, target.dtype)
+    return input.astype(result), target.astype(result)
 
 
 def _check_labels(name, target, allowed, arg="target"):
@@ -115,7 +143,7 @@ def _classes_last(input):
 # ================================================================ regression
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: (input - target)^2."""
-    target = _regression_pair("mse_loss", input, target, reduction)
+    input, target = _regression_pair("mse_loss", input, target, reduction)
     if reference_kernels_enabled():  # the plain version: nn/reference.py
         return R.mse_loss(input, target, reduction)
     return SquaredError.apply(input, target, reduction)
@@ -123,13 +151,14 @@ def mse_loss(input, target, reduction="mean"):
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: |input - target|."""
-    target = _regression_pair("l1_loss", input, target, reduction)
+    input, target = _regression_pair("l1_loss", input, target, reduction, bools=False)
     return _reduce((input - target).abs(), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 r^2 where |r| < delta, delta (|r| - 0.5 delta) elsewhere (r = input - target)."""
-    target = _regression_pair("huber_loss", input, target, reduction)
+    input, target = _regression_pair("huber_loss", input, target, reduction, ints=False,
+                                     bools=False, floats="same")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     if reference_kernels_enabled():
@@ -142,7 +171,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
     Huber(delta) = delta * SmoothL1(beta=delta): the same curve scaled.
     """
-    target = _regression_pair("smooth_l1_loss", input, target, reduction)
+    input, target = _regression_pair("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     if beta == 0:
@@ -159,7 +188,7 @@ def log_cosh_loss(input, target, reduction="mean"):
     Computed as |r| + log1p(exp(-2|r|)) - log 2, which never forms cosh(1000) = inf.
     (Not in PyTorch; see e.g. Chen et al., "Log hyperbolic cosine loss", 2019.)
     """
-    target = _regression_pair("log_cosh_loss", input, target, reduction)
+    input, target = _regression_pair("log_cosh_loss", input, target, reduction)
     a = (input - target).abs()
     return _reduce(a + (-2 * a).exp().log1p() - math.log(2.0), reduction)
 
@@ -170,7 +199,7 @@ def quantile_loss(input, target, q=0.5, reduction="mean"):
     Minimising it makes `input` estimate the q-th quantile of target (q = 0.5: the median,
     half the L1 loss). (Not in PyTorch; Koenker & Bassett, "Regression Quantiles", 1978.)
     """
-    target = _regression_pair("quantile_loss", input, target, reduction)
+    input, target = _regression_pair("quantile_loss", input, target, reduction)
     if not 0 < q < 1:
         raise ValueError(f"quantile_loss: q must be in (0, 1), got {q}")
     r = target - input
@@ -186,7 +215,7 @@ def welsch_loss(input, target, sigma=1.0, reduction="mean"):
     is the minimisable form. For the Gaussian likelihood with a learned variance use
     gaussian_nll_loss. (Not in PyTorch.)
     """
-    target = _regression_pair("welsch_loss", input, target, reduction)
+    input, target = _regression_pair("welsch_loss", input, target, reduction)
     if sigma <= 0:
         raise ValueError(f"welsch_loss: sigma must be positive, got {sigma}")
     r = input - target
@@ -202,7 +231,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """
     name = "gaussian_nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, bools=False)
     var = _tensor(var, input)
     _check_same_shape(name, input, target)
     if var.shape != input.shape:
@@ -230,7 +259,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     """
     name = "poisson_nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target)
     _check_same_shape(name, input, target)
     if log_input:
         loss = input.exp() - target * input
@@ -252,7 +281,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     raw scores use binary_cross_entropy_with_logits: it is stable and cheaper.
     """
     name = "binary_cross_entropy"
-    target = _regression_pair(name, input, target, reduction)
+    input, target = _regression_pair(name, input, target, reduction, ints=False, bools=False,
+                                     floats="same")
     for arg, t in (("input", input), ("target", target)):
         if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
             hint = (" (for raw scores use binary_cross_entropy_with_logits)"
@@ -281,7 +311,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     pos_weight are constants (no gradient).
     """
     name = "binary_cross_entropy_with_logits"
-    target = _regression_pair(name, input, target, reduction)
+    input, target = _regression_pair(name, input, target, reduction, ints=False, bools=False,
+                                     floats="target")
     constants = []
     for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
         if value is not None:
@@ -305,7 +336,8 @@ def _broadcasts_to(shape, target_shape):
 
 def soft_margin_loss(input, target, reduction="mean"):
     """log(1 + exp(-target * input)), labels in {-1, +1}: logistic loss on margins."""
-    target = _regression_pair("soft_margin_loss", input, target, reduction)
+    input, target = _regression_pair("soft_margin_loss", input, target, reduction,
+                                     bools=False, floats="input")
     return rename(_reduce(_softplus(-target * input), reduction), "SoftMarginLossBackward0",
                   [entry(input)])
 
@@ -316,7 +348,7 @@ def hinge_loss(input, target, squared=False, reduction="mean"):
     Not in PyTorch (its HingeEmbeddingLoss is a different, distance-based loss); this is
     the loss of the soft-margin SVM (Cortes & Vapnik, 1995); squared is the L2-SVM.
     """
-    target = _regression_pair("hinge_loss", input, target, reduction)
+    input, target = _regression_pair("hinge_loss", input, target, reduction)
     _check_labels("hinge_loss", target, (-1, 1))
     h = (1 - target * input).relu()
     return _reduce(h * h if squared else h, reduction)
@@ -327,7 +359,7 @@ def perceptron_loss(input, target, reduction="mean"):
 
     Zero for every correctly classified point, however close to the boundary. Not in PyTorch.
     """
-    target = _regression_pair("perceptron_loss", input, target, reduction)
+    input, target = _regression_pair("perceptron_loss", input, target, reduction)
     _check_labels("perceptron_loss", target, (-1, 1))
     return _reduce((-target * input).relu(), reduction)
 
@@ -342,7 +374,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
 
     alpha < 0 disables the alpha weighting; gamma = 0 and alpha < 0 give plain BCE.
     """
-    target = _regression_pair("sigmoid_focal_loss", input, target, reduction)
+    input, target = _regression_pair("sigmoid_focal_loss", input, target, reduction)
     p = input.sigmoid()
     ce = binary_cross_entropy_with_logits(input, target, reduction="none")
     p_t = p * target + (1 - p) * (1 - target)
@@ -406,11 +438,27 @@ def zero_one_loss(input, target, reduction="mean"):
 
 
 # ================================================================ multi-class
-def _index_target(name, input, target):
-    """Check an (N, C, d1...) input against an (N, d1...) integer target."""
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index target must be an integer tensor, got "
-                        f"{target.dtype}")
+def _class_target(target, input):
+    """target as a Tensor. One given as a list or an array is taken as class indices
+    (int64) if it holds integers, else as probabilities in the input's dtype."""
+    if isinstance(target, Tensor):
+        return target
+    target = np.asarray(target)
+    return Tensor(target.astype(np.int64 if target.dtype.kind in "iub" else input.dtype))
+
+
+def _index_target(name, input, target, dtypes=(np.int64, np.uint8)):
+    """Check an (N, C, d1...) input against an (N, d1...) target of class indices, of one of
+    `dtypes` (PyTorch's: int64 or uint8; multi_margin_loss int64 only)."""
+    if target.dtype not in dtypes:
+        if target.dtype.kind == "f" and target.shape == input.shape:
+            raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                            f"{input.dtype}: class probabilities are taken only by "
+                            "cross_entropy; nll_loss needs class indices (int64)")
+        names = " or ".join(str(np.dtype(d)) for d in dtypes)
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: class indices must be {names}, as in PyTorch; use "
+                        "target.long()")
     expected = input.shape[:1] + input.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {input.shape} (N, C, ...) needs a target of "
@@ -432,7 +480,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1:  # one unbatched sample
         if target.ndim == 0:
             target = target.reshape(1)
@@ -446,9 +494,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                          f"{input.shape}")
     n_classes = input.shape[1]
     w = _class_weight(name, weight, n_classes, input)
-    if target.dtype.kind == "f":
-        return _cross_entropy_probabilities(input, _tensor(target, input), w, reduction,
+    if target.dtype.kind == "f" and target.shape != input.shape[:1] + input.shape[2:]:
+        return _cross_entropy_probabilities(*_dtypes(name, input, target), w, reduction,
                                             label_smoothing)
+    if target.shape == input.shape and input.ndim > 1:
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: a target of the input's shape holds class "
+                        "probabilities and must be floating point (as in PyTorch); for "
+                        f"class indices give shape {input.shape[:1] + input.shape[2:]}")
     t = _index_target(name, input, target)
     if reference_kernels_enabled():  # log_softmax -> pick the target's entry -> average
         check_class_range(name, t, n_classes, ignore_index)
@@ -500,7 +553,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """
     name = "nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1 and target.ndim == 0:  # one unbatched sample
         return rename(nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
                                reduction).reshape(()), "NllLossBackward0", [entry(input)])
@@ -536,12 +589,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     _check_reduction(name, reduction)
     if p not in (1, 2):
         raise ValueError(f"{name}: p must be 1 or 2, got {p}")
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1:
         out = multi_margin_loss(input.reshape(1, -1), target.reshape(1), p, margin, weight,
                                 reduction)
         return out.reshape(()) if reduction == "none" else out
-    t = _index_target(name, input, target)
+    t = _index_target(name, input, target, (np.int64,))
     if input.ndim != 2:
         raise ValueError(f"{name}: input must be (N, C) or (C,), got {input.shape}")
     n, c = input.shape
@@ -567,7 +620,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     """
     name = "kl_div"
     _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, ints=False, bools=False)
     _check_same_shape(name, input, target)
     if log_target:
         loss = target.exp() * (target - input)
@@ -583,7 +636,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 # ================================================================ pairs and embeddings
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (x usually a distance)."""
-    target = _regression_pair("hinge_embedding_loss", input, target, reduction)
+    input, target = _regression_pair("hinge_embedding_loss", input, target, reduction,
+                                     floats="input")
     loss = where(target._data != 1, (margin - input).relu(), 0.0) + \
         where(target._data != -1, input, 0.0)
     return _reduce(loss, reduction)
@@ -593,7 +647,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """max(0, -y (x1 - x2) + margin): y = 1 wants x1 ranked above x2, y = -1 below."""
     name = "margin_ranking_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input1)
+    _, target = _dtypes(name, input1, target, bools=False)
     _check_same_shape(name, input1, input2, "input2")
     _check_same_shape(name, input1, target)
     return _reduce((-target * (input1 - input2) + margin).relu(), reduction)
