@@ -239,18 +239,19 @@ def structure(fn, leaves):
             [(structure(f, leaves), nr) for f, nr in fn.next_functions])
 
 
-def graphs(case):
+def graphs(build):
+    """PyTorch's graph and ours for build(lib, F, inputs), as `structure`s."""
     torch.manual_seed(0)
     tl.manual_seed(0)
     ours_in, torch_in = _Inputs(tl, "float32"), _Inputs(torch, "float32")
-    ours = CASES[case](tl, TF, ours_in)
-    ref = CASES[case](torch, F, torch_in)
+    ours = build(tl, TF, ours_in)
+    ref = build(torch, F, torch_in)
     return (structure(ref.grad_fn, torch_in.leaves), structure(ours.grad_fn, ours_in.leaves))
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_graph_as_pytorch_shows_it(case):
-    ref, ours = graphs(case)
+    ref, ours = graphs(CASES[case])
     if case in KNOWN_DIFFERENCES:
         assert ours != ref, f"{case} now matches PyTorch: remove it from KNOWN_DIFFERENCES"
         return
@@ -268,6 +269,7 @@ def test_repr_name_and_accumulate_grad_as_pytorch():
     assert type(a).__name__ == "AccumulateGrad" and a.variable is x and a.next_functions == ()
     assert a.name() == "torch::autograd::AccumulateGrad"  # PyTorch's C++ name
     assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(a))
+    assert mul.next_functions[0][0] is a is b  # one AccumulateGrad per leaf, as PyTorch
     # one class per name, made once: the same type for every MulBackward0
     assert type((x * 2).grad_fn) is type(mul) and isinstance(mul, tl.autograd.Node)
 
@@ -286,3 +288,10 @@ def test_user_function_node_named_as_pytorch():
     node = Double.apply(x, 2.0).grad_fn
     assert node.name() == type(node).__name__ == "DoubleBackward"  # as PyTorch: no 0
     assert [type(f).__name__ for f, _ in node.next_functions] == ["AccumulateGrad"]
+
+
+@pytest.mark.skipif(not hasattr(tl.Tensor, "t"), reason="Tensor.t() is not there yet")
+def test_t_as_pytorch():
+    for build in (lambda lib, F, i: i.x.t(), lambda lib, F, i: i.x @ i.w.t() + i.b):
+        ref, ours = graphs(build)
+        assert ours == ref  # TBackward0, and MmBackward0 (x, TBackward0) under AddBackward0

@@ -98,3 +98,21 @@ def test_non_tensor_targets_take_the_input_dtype():
     assert TF.mse_loss(x, INPUT).dtype == np.float32           # a float64 numpy array
     assert TF.cross_entropy(x, [0, 1, 2, 0]).dtype == np.float32
     assert TF.cross_entropy(x, np.array([0, 1, 2, 0], np.int32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("module,target_dtype,dtype", [
+    ("MSELoss", "int64", "float32"), ("SmoothL1Loss", "bool", "float32"),
+    ("L1Loss", "float64", "float64"), ("PoissonNLLLoss", "int32", "float32"),
+    ("BCELoss", "int64", None), ("HuberLoss", "float64", None), ("KLDivLoss", "int64", None)])
+def test_loss_modules_follow_the_same_rules(module, target_dtype, dtype):
+    x = tl.tensor(INPUT, dtype=tl.float32, requires_grad=True)
+    t = tl.tensor(TARGETS["same"]).to(getattr(tl, target_dtype))
+    loss = getattr(tl.nn, module)()
+    if dtype is None:
+        with pytest.raises(TypeError, match=f"target of dtype {target_dtype} with input of "
+                                            "dtype float32"):
+            loss(x, t)
+        return
+    out = loss(x, t)
+    out.backward()
+    assert out.dtype == np.dtype(dtype) and x.grad.dtype == np.float32

@@ -27,6 +27,7 @@ layout, so every kind of numpy view works alike.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -97,7 +98,7 @@ class Node:
         if edge is None:
             return (None, 0)
         if edge[1] == -1:
-            return (AccumulateGrad(edge[0]), 0)
+            return (accumulate_grad(edge[0]), 0)
         return edge
 
     # --- what forward keeps for backward --------------------------------------
@@ -167,6 +168,18 @@ class AccumulateGrad:
         return id(self.variable)
 
 
+_ACCUMULATORS = weakref.WeakValueDictionary()  # id(leaf) -> its AccumulateGrad, while used
+
+
+def accumulate_grad(leaf):
+    """The leaf's AccumulateGrad: the same object for as long as someone holds it, as in
+    PyTorch (it holds the leaf, so the id cannot be reused meanwhile)."""
+    node = _ACCUMULATORS.get(id(leaf))
+    if node is None:
+        node = _ACCUMULATORS[id(leaf)] = AccumulateGrad(leaf)
+    return node
+
+
 _NODE_TYPES = {}
 
 
@@ -193,7 +206,7 @@ def entry(tensor):
     if not getattr(tensor, "_requires_grad", False):
         return (None, 0)
     if tensor.grad_fn is None:
-        return (AccumulateGrad(tensor), 0)
+        return (accumulate_grad(tensor), 0)
     return (tensor.grad_fn, tensor._output_nr)
 
 
