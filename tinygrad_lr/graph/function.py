@@ -168,10 +168,11 @@ class AccumulateGrad:
         return id(self.variable)
 
 
-_ACCUMULATORS = weakref.WeakValueDictionary()  # id(leaf) -> its AccumulateGrad, while used
+# id(leaf) -> its AccumulateGrad, while someone holds it
+_ACCUMULATORS: weakref.WeakValueDictionary[int, AccumulateGrad] = weakref.WeakValueDictionary()
 
 
-def accumulate_grad(leaf):
+def accumulate_grad(leaf: Any) -> AccumulateGrad:
     """The leaf's AccumulateGrad: the same object for as long as someone holds it, as in
     PyTorch (it holds the leaf, so the id cannot be reused meanwhile)."""
     node = _ACCUMULATORS.get(id(leaf))
@@ -180,10 +181,10 @@ def accumulate_grad(leaf):
     return node
 
 
-_NODE_TYPES = {}
+_NODE_TYPES: dict[str, type[Node]] = {}
 
 
-def node_type(name):
+def node_type(name: str) -> type[Node]:
     """The Node subclass called `name` ('MulBackward0'), made once and cached, so that
     `type(t.grad_fn).__name__` is PyTorch's node name, as PyTorch's node classes are."""
     cls = _NODE_TYPES.get(name)
@@ -192,7 +193,7 @@ def node_type(name):
     return cls
 
 
-def shown_node(name, *next_functions, fn=None):
+def shown_node(name: str, *next_functions: tuple[Any, int], fn: Any = None) -> Node:
     """A node that exists only in `next_functions`: it shows, as PyTorch would, a step that
     our op fuses into itself (Linear's `TBackward0` of the weight, cross-entropy's
     `LogSoftmaxBackward0`). The engine never runs it."""
@@ -201,7 +202,7 @@ def shown_node(name, *next_functions, fn=None):
     return node
 
 
-def entry(tensor):
+def entry(tensor: Any) -> tuple[Any, int]:
     """The `next_functions` entry of an op that takes `tensor` as an input."""
     if not getattr(tensor, "_requires_grad", False):
         return (None, 0)
@@ -210,7 +211,7 @@ def entry(tensor):
     return (tensor.grad_fn, tensor._output_nr)
 
 
-def rename(tensor, name, next_functions=None):
+def rename(tensor: Any, name: str, next_functions: Sequence | None = None) -> Any:
     """Show `tensor`'s node under PyTorch's `name` (and with `next_functions`, if given): for
     a result built from ops whose own names differ from the one PyTorch's fused op has."""
     node = tensor.grad_fn
@@ -253,6 +254,7 @@ class Function:
     graph_inputs: tuple[int, ...] | None = None
     numbers_are_inputs = False      # `x + 1`: PyTorch shows the 1 as an input (None, 0)
     torch_next: Callable | None = None  # ... and torch_next(node, entries) -> entries
+    node_type: type[Node]           # the Node subclass of its PyTorch name (set below)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
