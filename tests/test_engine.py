@@ -325,7 +325,7 @@ def test_custom_function_returning_the_wrong_number_of_gradients():
         def backward(ctx, g):
             return g
 
-    with pytest.raises(RuntimeError, match="TwoInputsBackward0 returned 1 gradients, but its forward took 2"):
+    with pytest.raises(RuntimeError, match="TwoInputsBackward returned 1 gradients, but its forward took 2"):
         TwoInputs.apply(f64([1.0]), f64([2.0])).sum().backward()
 
 

@@ -107,6 +107,17 @@ def test_kink_within_eps_is_named():
     assert gradcheck_report(lambda x: x.relu().sum(), [f64([0.5, 2.0, -1.0])]).passed
 
 
+def test_non_deterministic_outputs_print_as_different_numbers():
+    calls = iter([1.0, 1.0002, 1.0004, 1.0006] * 10)
+
+    def slightly_noisy(x):
+        return x * next(calls)
+
+    report = gradcheck_report(slightly_noisy, [f64([2.0])])
+    (problem,) = [d for d in report.diagnoses if "not deterministic" in d]
+    assert "(2 and 2.0004 at output element 0)" in problem
+
+
 def test_non_deterministic_function_is_named():
     dropout = nn.Dropout(0.5)
     report = gradcheck_report(lambda x: dropout(x).sum(), [f64([1.0, 2.0, 3.0])])

@@ -404,7 +404,8 @@ def T(*shape):
      r"focal_loss: alpha must have one entry per class, shape \(3,\), got \(2,\)"),
     (lambda: F.focal_loss(T(4, 3), np.array([0, 3, 1, 1])), IndexError, r"focal_loss: .*index 3"),
     (lambda: F.multi_margin_loss(T(2, 3), np.array([0.0, 1.0])), TypeError,
-     "multi_margin_loss: class-index target must be an integer tensor"),
+     r"multi_margin_loss: target of dtype float64 with input of dtype float64: class indices "
+     "must be int64"),
     (lambda: F.binary_cross_entropy(tl.Tensor([0.2, 1.3]), tl.Tensor([0.0, 1.0])), ValueError,
      r"binary_cross_entropy: input must contain probabilities in \[0, 1\], got values from "
      r"0.2 to 1.3 \(for raw scores use binary_cross_entropy_with_logits\)"),

@@ -371,7 +371,7 @@ def test_custom_function_gradient_of_wrong_shape_is_a_clear_error():
             return tl.ones(3, dtype="float64")
 
     x = tl.tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(RuntimeError, match=r"BadBackward0 returned a gradient of shape \(3,\) for argument 0, whose shape is \(2,\)"):
+    with pytest.raises(RuntimeError, match=r"BadBackward returned a gradient of shape \(3,\) for argument 0, whose shape is \(2,\)"):
         Bad.apply(x).backward()
 
 

@@ -392,3 +392,17 @@ def test_graphviz_renders_the_same_graph_when_installed():
     v = neuron()
     svg = draw_graph(v["o"], names=v).svg(engine="graphviz")
     assert "0.7071" in svg and "tanh" in svg
+
+
+def test_linear_and_transpose_read_as_their_formulas():
+    layer = nn.Linear(2, 1)
+    x = tl.tensor([[1.0, -2.0]], requires_grad=True)
+    loss = layer(x).sum()
+    loss.backward(retain_graph=True)
+    text = str(trace_backward(loss, names={"x": x}, model=layer))
+    assert "x @ weightᵀ + bias" in text  # the fused F.linear node, not a bare "x @ weight"
+    assert "dL/dx = g @ weight" in text and "dL/dweight = gᵀ @ x" in text
+    assert "dL/dbias = g summed over the rows" in text
+    w = tl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = (x @ w.T).sum()
+    assert "wᵀ" in str(trace_backward(y, names={"x": x, "w": w}))  # a permute is not "w" again

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-__all__ = ["fmt_array", "fmt_number", "summarize"]
+__all__ = ["fmt_array", "fmt_distinct", "fmt_number", "summarize"]
 
 
 def fmt_number(x) -> str:
@@ -23,6 +23,17 @@ def fmt_number(x) -> str:
     if not math.isfinite(x):
         return str(x)
     return f"{x:.4g}" if 1e-4 <= abs(x) < 1e4 else f"{x:.3g}"
+
+
+def fmt_distinct(a, b) -> tuple[str, str]:
+    """Two numbers that differ, with just enough significant digits to show that they do:
+    2.0 and 2.0009 print as `2` and `2.001`, not as `2` and `2`."""
+    first, second = fmt_number(a), fmt_number(b)
+    digits = 4
+    while first == second and digits < 17 and a != b:
+        digits += 1
+        first, second = f"{float(a):.{digits}g}", f"{float(b):.{digits}g}"
+    return first, second
 
 
 def summarize(a) -> str:

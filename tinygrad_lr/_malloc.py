@@ -4,10 +4,11 @@ A training step allocates and frees the same few arrays every time: an LSTM step
 (32, 32, 256) gate tensor makes half a dozen of 1 MB each. glibc serves arrays of more than
 its mmap threshold (128 KB at start) with fresh pages from the OS, and gives free memory at
 the top of its heap back once there is more than a trim threshold of it. Each fresh page
-costs a page fault when first written: 482 faults per LSTM step, 4.0 ms instead of 3.0 ms
-(`benchmarks/bench_lstm.py`). glibc raises both thresholds by itself, up to 32 MB and 64 MB,
-but only after the program frees one array that large - which happens sooner or later in
-most programs (importing PyTorch does it), and never in a small training loop.
+costs a page fault when first written, hundreds of them per LSTM step
+(`benchmarks/bench_lstm.py`; the numbers are in benchmarks/README.md). glibc raises both
+thresholds by itself, up to 32 MB and 64 MB, but only after the program frees one array that
+large - which happens sooner or later in most programs (importing PyTorch does it), and
+never in a small training loop.
 
 `tune()` sets the two thresholds to the values glibc would reach by itself, once, at import.
 The cost is that up to 64 MB of freed memory may stay with the process instead of going back

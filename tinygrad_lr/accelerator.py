@@ -5,6 +5,7 @@ PyTorch's tutorials choose their device with
 `is_available()` is False and `current_accelerator()` None, as in a CPU-only PyTorch. Calls
 that need an accelerator raise DeviceError, as PyTorch's do.
 """
+from .compat import missing_attribute
 from .devices import no_accelerator
 
 
@@ -40,6 +41,4 @@ del _name
 
 
 def __getattr__(name):
-    from .compat import missing_attribute
-
     raise missing_attribute("torch.accelerator", name, globals())

@@ -2,6 +2,7 @@
 import argparse
 import importlib
 import importlib.util
+import inspect
 import math
 import os
 import sys
@@ -9,6 +10,22 @@ import time
 import warnings
 
 import numpy as np
+
+from . import demo
+from .autograd.gradcheck import argument_names, gradcheck_model, gradcheck_report
+from .nn import loss_functions
+from .serialization import save
+from .tensor import Tensor
+from .train import LambdaCallback, fit, lr_find
+from .train.recipes import (
+    DATASETS,
+    LOSSES,
+    MODELS,
+    SCHEDULE_PARAMS,
+    SCHEDULERS,
+    make_experiment,
+    optimizers,
+)
 
 PROG = "python -m tinygrad_lr"
 
@@ -19,8 +36,6 @@ class CLIError(Exception):
 
 # ------------------------------------------------------------------ demo
 def cmd_demo(args):
-    from . import demo
-
     demo.main(out=args.out, quick=args.quick, plot=not args.no_plot)
     return 0
 
@@ -85,8 +100,6 @@ def _check_experiment_flags(args):
         raise CLIError(f"--start-lr ({args.start_lr:g}) must be below --end-lr "
                        f"({args.end_lr:g})")
     if hasattr(args, "scheduler"):
-        from .train.recipes import SCHEDULE_PARAMS
-
         takes = SCHEDULE_PARAMS.get(args.scheduler, {})
         wrong = [k for k in SCHEDULE_FLAGS if getattr(args, k) is not None and k not in takes]
         if wrong:
@@ -104,8 +117,6 @@ def _needs_matplotlib(flag):
 
 
 def _make_experiment(args):
-    from .train.recipes import make_experiment
-
     return make_experiment(_config(args))
 
 
@@ -130,8 +141,6 @@ def _describe(ex):
 
 def _epoch_printer():
     """A callback printing one line per epoch to stdout (for --progress epochs)."""
-    from .train import LambdaCallback
-
     def line(state):
         logs = state.logs
         lr = state.history.lr[-1]  # the lr this epoch ended with
@@ -143,8 +152,6 @@ def _epoch_printer():
 
 
 def cmd_train(args):
-    from .train import fit
-
     _check_experiment_flags(args)
     progress = "epochs" if args.no_progress else args.progress
     _check_output_path("--save-model", args.save_model)
@@ -204,8 +211,6 @@ def _samples_seen(history, ex):
 
 
 def _save_model(model, path):
-    from .serialization import save
-
     save(model.state_dict(), path)
 
 
@@ -223,8 +228,6 @@ def _save_plot(plottable, path):
 
 
 def cmd_lr_find(args):
-    from .train import lr_find
-
     _check_experiment_flags(args)
     _check_output_path("--plot", args.plot, ".png")
     if args.plot:
@@ -263,8 +266,6 @@ def _load_function(spec, what="function", builtin_losses=False):
     """module:function, path/file.py:function, or (builtin_losses) the name of a loss of
     tinygrad_lr.nn.functional such as cross_entropy."""
     if ":" not in spec:
-        from .nn import loss_functions
-
         if builtin_losses and spec in loss_functions.__all__:
             return getattr(loss_functions, spec)
         raise CLIError(f"expected module:{what} (e.g. mylosses:huber"
@@ -341,8 +342,6 @@ def _parse_kind(text, flag):
 
 def _draw(kind, param, shape, rng):
     """A float64 (or int64 class-index) array of the given shape, drawn from the kind."""
-    import numpy as np
-
     if kind == "range":
         return rng.uniform(param[0], param[1], shape)
     if kind == "positive":
@@ -369,10 +368,6 @@ def _kind_text(kind, param):
 
 def _argument_specs(fn, args):
     """Per argument of fn: (name, shape, kind, parameter, differentiated)."""
-    import inspect
-
-    from .autograd.gradcheck import argument_names
-
     try:
         required = [p for p in inspect.signature(fn).parameters.values()
                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -424,11 +419,6 @@ def cmd_gradcheck(args):
     if not args.function:
         raise CLIError("give the FUNCTION to check (module:function), or --model and --loss "
                        "to check a model's parameters")
-    import numpy as np
-
-    from .autograd.gradcheck import gradcheck_report
-    from .tensor import Tensor
-
     fn = _load_function(args.function, builtin_losses=True)
     specs = _argument_specs(fn, args)
     rng = np.random.default_rng(args.seed)
@@ -462,11 +452,6 @@ def cmd_gradcheck(args):
 
 
 def _gradcheck_model(args):
-    import numpy as np
-
-    from .autograd.gradcheck import gradcheck_model
-    from .tensor import Tensor
-
     if not args.loss:
         raise CLIError("--model needs --loss (module:function or a built-in such as "
                        "cross_entropy or mse_loss)")
@@ -596,8 +581,6 @@ def cmd_bench(args):
 def _add_experiment_flags(p, training=True):
     """The flags of a recipe; lr-find (training=False) leaves out the ones it does not use:
     --lr (it sweeps the lr), --epochs and the schedule."""
-    from .train.recipes import DATASETS, LOSSES, MODELS, SCHEDULERS, optimizers
-
     p.add_argument("--model", default="mlp", choices=MODELS,
                    help="network (default: mlp; linear = one Linear layer: linear or "
                    "logistic regression)")

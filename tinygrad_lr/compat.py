@@ -21,6 +21,9 @@ import importlib.abc
 import importlib.machinery
 import sys
 
+from ._errors import MissingAPIError, MissingModuleError
+from .dtypes import UNSUPPORTED, unsupported_dtype_error
+
 # Why a well-known PyTorch feature is absent, by name (for attributes and for submodules).
 HINTS = {
     "compile": "there is no compiler; call the model directly (its hot ops are Numba "
@@ -69,14 +72,6 @@ MODULE_ALIASES = {
 }
 
 
-class MissingAPIError(AttributeError):
-    """PyTorch code used an attribute tinygrad_lr does not have."""
-
-
-class MissingModuleError(ModuleNotFoundError):
-    """PyTorch code imported a submodule (or a PyTorch package) tinygrad_lr does not have."""
-
-
 def _hint(name):
     for part in reversed(name.split(".")):
         if part in HINTS:
@@ -94,11 +89,8 @@ def missing_attribute(owner: str, name: str, namespace=None) -> AttributeError:
     """
     if name.startswith("_"):
         return AttributeError(f"{owner!r} has no attribute {name!r}")
-    if owner == "torch":
-        from .dtypes import UNSUPPORTED, unsupported_dtype_error
-
-        if name in UNSUPPORTED:
-            return MissingAPIError(str(unsupported_dtype_error(name, f"torch.{name}")))
+    if owner == "torch" and name in UNSUPPORTED:
+        return MissingAPIError(str(unsupported_dtype_error(name, f"torch.{name}")))
     text = f"tinygrad_lr has no {owner}.{name}"
     hint = _hint(f"{owner}.{name}")
     if hint:
@@ -167,8 +159,7 @@ def as_torch():
     what it uses, and fails with MissingAPIError / MissingModuleError / DeviceError where
     it does not.
     """
-    import tinygrad_lr
-
+    tinygrad_lr = sys.modules[__package__]  # importing this module imported the package first
     current = sys.modules.get("torch")
     if current is not None and current is not tinygrad_lr:
         raise RuntimeError("as_torch(): the real PyTorch is already imported in this "

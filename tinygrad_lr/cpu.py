@@ -1,5 +1,6 @@
 """`tl.cpu`: PyTorch's CPU device module. The CPU is always there, and it is the only
 device (device-neutral code calls these the way it calls tl.cuda's)."""
+from .compat import missing_attribute
 from .devices import check_device
 
 
@@ -30,6 +31,4 @@ def set_device(device) -> None:
 
 
 def __getattr__(name):
-    from .compat import missing_attribute
-
     raise missing_attribute("torch.cpu", name, globals())

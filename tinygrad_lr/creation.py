@@ -8,16 +8,27 @@ a negative or non-integer size, a range whose step points away from its end, a n
 number of steps raise an error naming the factory and the argument, where numpy would
 return an empty array or fail with its own message.
 """
+from __future__ import annotations
+
 import math
 import numbers
 import operator
+from typing import Any, Sequence
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import dtypes as _dtypes
 from .devices import check_device
-from .random import numpy_generator
+from .random import Generator, numpy_generator
 from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "scalar_tensor", "zeros", "ones", "empty", "full",
+           "eye", "arange", "linspace", "logspace", "rand", "randn", "randint", "randperm",
+           "normal", "bernoulli", "multinomial", "zeros_like", "ones_like", "empty_like",
+           "full_like", "rand_like", "randn_like", "randint_like", "FloatTensor", "DoubleTensor",
+           "HalfTensor", "LongTensor", "IntTensor", "ShortTensor", "CharTensor", "ByteTensor",
+           "BoolTensor"]
 
 
 # ------------------------------------------------------------ argument checks
@@ -111,19 +122,22 @@ def _like_input(fn, input):
 
 
 # ------------------------------------------------------------ constant fills
-def zeros(*size, dtype=None, device=None, requires_grad=False, **size_kw) -> Tensor:
+def zeros(*size: int | Sequence[int], dtype: DTypeLike | None = None, device: Any = None,
+          requires_grad: bool = False, **size_kw: Any) -> Tensor:
     return _finish("zeros", np.zeros(_sizes("zeros", size, _size_kw("zeros", size_kw)),
                                      _dtype("zeros", dtype, _dtypes.get_default_dtype())),
                    device, requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, **size_kw) -> Tensor:
+def ones(*size: int | Sequence[int], dtype: DTypeLike | None = None, device: Any = None,
+         requires_grad: bool = False, **size_kw: Any) -> Tensor:
     return _finish("ones", np.ones(_sizes("ones", size, _size_kw("ones", size_kw)),
                                    _dtype("ones", dtype, _dtypes.get_default_dtype())),
                    device, requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, **size_kw) -> Tensor:
+def empty(*size: int | Sequence[int], dtype: DTypeLike | None = None, device: Any = None,
+          requires_grad: bool = False, **size_kw: Any) -> Tensor:
     """Uninitialised values, as in PyTorch: fill them before reading them."""
     return _finish("empty", np.empty(_sizes("empty", size, _size_kw("empty", size_kw)),
                                      _dtype("empty", dtype, _dtypes.get_default_dtype())),
@@ -139,7 +153,8 @@ def _fill_dtype(value):
     return _dtypes.get_default_dtype()
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full(size: int | Sequence[int], fill_value: float, *, dtype: DTypeLike | None = None,
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape `size` (a tuple or list) filled with `fill_value`; its dtype is
     bool, int64 or the default float dtype by the value's type, unless given."""
     if not isinstance(size, (tuple, list)):
@@ -154,7 +169,8 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False) -> T
                    requires_grad)
 
 
-def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: DTypeLike | None = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
     """The n x m (n x n if m is None) identity matrix."""
     rows = _count("eye", "n", n)
     cols = rows if m is None else _count("eye", "m", m)
@@ -163,7 +179,8 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
                    device, requires_grad)
 
 
-def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def scalar_tensor(s: float, *, dtype: DTypeLike | None = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
     """A 0-d tensor holding `s`, of the default float dtype unless `dtype` is given."""
     value = _number("scalar_tensor", "s", s)
     dt = _dtype("scalar_tensor", dtype, _dtypes.get_default_dtype())
@@ -172,8 +189,9 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 # ------------------------------------------------------------ ranges
-def arange(start=0, end=None, step=1, *, dtype=None, device=None,
-           requires_grad=False) -> Tensor:
+def arange(start: float = 0, end: float | None = None, step: float = 1, *,
+           dtype: DTypeLike | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """`arange(end)`, `arange(start, end)`, `arange(start, end, step)`: the values
     start, start + step, ... up to but excluding end. int64 when every bound is an integer,
     else the default float dtype. As in PyTorch, an integer dtype truncates the bounds to
@@ -216,7 +234,8 @@ def _check_fits(fn, dt, values):
                 raise ValueError(f"{fn}(): {v} cannot be converted to {dt} without overflow")
 
 
-def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def linspace(start: float, end: float, steps: int, *, dtype: DTypeLike | None = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """`steps` evenly spaced values from start to end, both included (default float dtype).
     Computed in float64, then rounded once to the dtype."""
     start, end = _number("linspace", "start", start), _number("linspace", "end", end)
@@ -239,8 +258,9 @@ def _evenly_spaced(start, end, n):
     return np.where(i < n // 2, start + step * i, end - step * (n - 1 - i))
 
 
-def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
-             requires_grad=False) -> Tensor:
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *,
+             dtype: DTypeLike | None = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
     """base ** linspace(start, end, steps)."""
     start, end = _number("logspace", "start", start), _number("logspace", "end", end)
     n = _count("logspace", "steps (the number of values)", steps)
@@ -251,8 +271,9 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,
 
 
 # ------------------------------------------------------------ random
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
-         **size_kw) -> Tensor:
+def rand(*size: int | Sequence[int], generator: Generator | None = None,
+         dtype: DTypeLike | None = None, device: Any = None, requires_grad: bool = False,
+         **size_kw: Any) -> Tensor:
     """Uniform values in [0, 1)."""
     shape = _sizes("rand", size, _size_kw("rand", size_kw))
     dt = _float_dtype("rand", dtype)
@@ -260,8 +281,9 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False,
     return _finish("rand", data, device, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False,
-          **size_kw) -> Tensor:
+def randn(*size: int | Sequence[int], generator: Generator | None = None,
+          dtype: DTypeLike | None = None, device: Any = None, requires_grad: bool = False,
+          **size_kw: Any) -> Tensor:
     """Standard normal values (mean 0, variance 1)."""
     shape = _sizes("randn", size, _size_kw("randn", size_kw))
     dt = _float_dtype("randn", dtype)
@@ -289,8 +311,9 @@ def _randint_array(fn, low, high, shape, dt, generator):
     return numpy_generator(generator).integers(low, high, size=shape).astype(dt)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False) -> Tensor:
+def randint(low: int = 0, high: int | None = None, size: int | Sequence[int] | None = None, *,
+            generator: Generator | None = None, dtype: DTypeLike | None = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers uniform in [low, high): `randint(high, size)` or `randint(low, high, size)`;
     int64 unless `dtype` is given."""
     if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
@@ -308,7 +331,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _finish("randint", data, device, requires_grad)
 
 
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: DTypeLike | None = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0 .. n-1 (int64 unless `dtype` is given)."""
     count = _count("randperm", "n", n)
     dt = _dtype("randperm", dtype, _dtypes.int64)
@@ -318,8 +342,10 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return _finish("randperm", data, device, requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False) -> Tensor:
+def normal(mean: float | Tensor = 0.0, std: float | Tensor = 1.0,
+           size: int | Sequence[int] | None = None, *, generator: Generator | None = None,
+           dtype: DTypeLike | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """Normal samples: `normal(mean, std, size)` with numbers, or `normal(mean, std)` where
     either is a tensor (one sample per element of their broadcast shape)."""
     rng = numpy_generator(generator)
@@ -347,7 +373,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     return _finish("normal", data, device, requires_grad)
 
 
-def bernoulli(input, p=None, *, generator=None) -> Tensor:
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
     """0/1 samples, 1 with probability `input` (elementwise) or `p` for every element."""
     input = _like_input("bernoulli", input)
     if input.dtype.kind != "f":
@@ -359,7 +386,8 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     return Tensor._make((draws < probs).astype(input.dtype))
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
     """Indices drawn from each row of non-negative weights (a 1-D or 2-D tensor); without
     replacement a row cannot give more samples than it has nonzero weights."""
     input = _like_input("multinomial", input)
@@ -391,22 +419,26 @@ def _like(fn, input, dtype):
     return input.shape, _dtype(fn, dtype, input.dtype)
 
 
-def zeros_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def zeros_like(input: Tensor, *, dtype: DTypeLike | None = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
     shape, dt = _like("zeros_like", input, dtype)
     return _finish("zeros_like", np.zeros(shape, dt), device, requires_grad)
 
 
-def ones_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def ones_like(input: Tensor, *, dtype: DTypeLike | None = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     shape, dt = _like("ones_like", input, dtype)
     return _finish("ones_like", np.ones(shape, dt), device, requires_grad)
 
 
-def empty_like(input, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def empty_like(input: Tensor, *, dtype: DTypeLike | None = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
     shape, dt = _like("empty_like", input, dtype)
     return _finish("empty_like", np.empty(shape, dt), device, requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def full_like(input: Tensor, fill_value: float, *, dtype: DTypeLike | None = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     """The input's shape filled with `fill_value`, in the input's dtype unless given
     (1.7 in an int64 tensor is 1, as in PyTorch)."""
     shape, dt = _like("full_like", input, dtype)
@@ -415,22 +447,23 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
     return _finish("full_like", np.full(shape, value, dtype=dt), device, requires_grad)
 
 
-def rand_like(input, *, generator=None, dtype=None, device=None,
-              requires_grad=False) -> Tensor:
+def rand_like(input: Tensor, *, generator: Generator | None = None, dtype: DTypeLike | None = None,
+              device: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dt = _like("rand_like", input, dtype)
     return rand(shape, generator=generator, dtype=dt, device=device,
                 requires_grad=requires_grad)
 
 
-def randn_like(input, *, generator=None, dtype=None, device=None,
-               requires_grad=False) -> Tensor:
+def randn_like(input: Tensor, *, generator: Generator | None = None, dtype: DTypeLike | None = None,
+               device: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dt = _like("randn_like", input, dtype)
     return randn(shape, generator=generator, dtype=dt, device=device,
                  requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=None,
-                 requires_grad=False) -> Tensor:
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,
+                 generator: Generator | None = None, dtype: DTypeLike | None = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
     """`randint_like(input, high)` or `randint_like(input, low, high)`: integers in
     [low, high) in the input's shape and dtype."""
     if high is None:
@@ -441,7 +474,8 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 
 
 # ------------------------------------------------------------ from data
-def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+def tensor(data: Any, *, dtype: DTypeLike | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of `data` (a number, nested lists, an array or a
     tensor); dtypes as `Tensor(data)`, or `dtype`."""
     dt = _dtypes.resolve_dtype(dtype, "tensor(): dtype")
@@ -451,7 +485,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dt)
 
 
-def as_tensor(data, dtype=None, device=None) -> Tensor:
+def as_tensor(data: Any, dtype: DTypeLike | None = None, device: Any = None) -> Tensor:
     """`data` as a tensor, sharing memory where it can: a tensor of the asked dtype is
     returned itself (history included), a numpy array of a storable dtype is wrapped
     without a copy (as from_numpy); anything else is converted as tl.tensor does."""
@@ -465,7 +499,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     return Tensor(data, dtype=dt)
 
 
-def from_numpy(ndarray) -> Tensor:
+def from_numpy(ndarray: np.ndarray) -> Tensor:
     """Wrap a numpy array without copying: the tensor and the array share memory, and the
     dtype is kept exactly (it must be one tinygrad_lr stores)."""
     if not isinstance(ndarray, np.ndarray):
@@ -486,7 +520,9 @@ class _LegacyTensorType(type):
     `FloatTensor(2, 3)` is an uninitialised 2x3 tensor, `FloatTensor([1, 2])` one from data;
     `isinstance(t, tl.FloatTensor)` checks the dtype; `t.type(tl.LongTensor)` converts."""
 
-    def __call__(cls, *args, device=None):
+    _legacy_dtype: np.dtype  # each class's own, set by _legacy_type
+
+    def __call__(cls, *args: Any, device: Any = None) -> Tensor:
         check_device(device, f"{cls.__name__}(): device")
         if not args:
             return empty(0, dtype=cls._legacy_dtype)
@@ -502,7 +538,7 @@ class _LegacyTensorType(type):
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj.dtype == cls._legacy_dtype
 
-    def __repr__(cls):
+    def __repr__(cls) -> str:
         return f"<class 'torch.{cls.__name__}'>"
 
 

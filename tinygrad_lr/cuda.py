@@ -5,6 +5,7 @@
 no-ops, memory counters are 0 (as in PyTorch without CUDA). Calls that need a GPU
 (`current_device`, `synchronize`, `get_device_name`, ...) raise DeviceError.
 """
+from .compat import missing_attribute
 from .devices import no_accelerator
 
 
@@ -82,6 +83,4 @@ del _name
 
 
 def __getattr__(name):
-    from .compat import missing_attribute
-
     raise missing_attribute("torch.cuda", name, globals())

@@ -9,6 +9,10 @@ tinygrad_lr runs on the CPU and names what was asked for.
 """
 import numbers
 
+from .dtypes import resolve_dtype
+
+__all__ = ["device", "DeviceError", "CPU", "get_default_device", "set_default_device"]
+
 # the device types PyTorch's parser knows (for telling a typo from a real accelerator)
 PYTORCH_DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep",
                         "hip", "ve", "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta",
@@ -130,8 +134,6 @@ def parse_to(args, kwargs, where: str = "to()"):
     `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`, with keywords `device=`,
     `dtype=`, `non_blocking=`, `copy=`. The device is checked (only the CPU) and dropped;
     `to(tensor)` gives that tensor's dtype. Shared by Tensor.to and Module.to."""
-    from .dtypes import resolve_dtype
-
     kwargs = dict(kwargs)
     dev = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)

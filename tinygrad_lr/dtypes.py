@@ -18,6 +18,13 @@ import builtins
 
 import numpy as np
 
+from ._errors import MissingAPIError
+
+__all__ = ["dtype", "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+           "bool_", "half", "double", "short", "long", "ALIASES", "get_default_dtype",
+           "set_default_dtype", "finfo", "iinfo", "promote_types", "can_cast", "is_floating_point",
+           "is_complex", "resolve_dtype"]
+
 dtype = np.dtype  # `isinstance(t.dtype, tl.dtype)` holds, as `torch.dtype` does
 
 float16 = np.dtype(np.float16)
@@ -178,8 +185,6 @@ def can_cast(from_, to) -> builtins.bool:
 
 def __getattr__(name):
     if name in UNSUPPORTED:
-        from .compat import MissingAPIError
-
         raise MissingAPIError(str(unsupported_dtype_error(name, f"tinygrad_lr.{name}")))
     if name in ALIASES:
         return ALIASES[name]

@@ -13,14 +13,21 @@ no two draws ever see the same state and a state is never read half-updated.
 - `isolated_rng(seed)` gives the calling thread its own generator for a block, so that
   runs in threads of one process (a sweep on a thread pool) are each repeatable.
 """
+from __future__ import annotations
+
 import contextlib
 import json
 import operator
 import threading
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
+from . import tensor as _tensor  # the module: tensor.py's random fills (uniform_, ...) use this one
 from .devices import check_device
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "generator", "get_rng_state", "initial_seed",
            "isolated_rng", "manual_seed", "numpy_generator", "seed", "set_rng_state"]
@@ -32,38 +39,37 @@ class Generator:
     Without `manual_seed` it starts from fresh operating-system entropy.
     """
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: Any = "cpu") -> None:
         check_device(device, "Generator(): device")
         self.seed()
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from `seed`; returns the generator. As in PyTorch the seed is
         an integer in [-2**63, 2**64 - 1]; a negative one means 2**64 + seed."""
         self._initial_seed = _check_seed(seed)
         self._rng = np.random.default_rng(self._initial_seed)
         return self
 
-    def seed(self):
+    def seed(self) -> int:
         """Restart from a fresh non-deterministic seed; returns that seed."""
-        self._initial_seed = int(np.random.SeedSequence().entropy)
+        self._initial_seed = int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
         self._rng = np.random.default_rng(self._initial_seed)
         return self._initial_seed
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         """The seed the stream was last started from."""
         return self._initial_seed
 
-    def get_state(self):
+    def get_state(self) -> Tensor:
         """The exact position in the stream, as a uint8 Tensor (for `set_state`, `tl.save`)."""
-        from .tensor import Tensor
-
         bit_generator = self._rng.bit_generator
         with bit_generator.lock:
             state = bit_generator.state
         raw = json.dumps({"initial_seed": self._initial_seed, "bit_generator": state})
-        return Tensor(np.frombuffer(raw.encode("ascii"), dtype=np.uint8), dtype=np.uint8)
+        return _tensor.Tensor(np.frombuffer(raw.encode("ascii"), dtype=np.uint8),
+                              dtype=np.uint8)
 
-    def set_state(self, new_state):
+    def set_state(self, new_state: Tensor) -> Generator:
         """Go back to a position saved by `get_state`; returns the generator."""
         saved = _decode_state(new_state)
         bit_generator = getattr(np.random, saved["bit_generator"]["bit_generator"])()
@@ -77,11 +83,11 @@ class Generator:
         return self
 
     @property
-    def numpy_generator(self):
+    def numpy_generator(self) -> np.random.Generator:
         """The numpy Generator that draws the numbers (draw from this, never np.random)."""
         return self._rng
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"tinygrad_lr.Generator(initial_seed={self._initial_seed})"
 
 
@@ -99,9 +105,7 @@ def _check_seed(seed):
 
 
 def _decode_state(state):
-    from .tensor import Tensor
-
-    array = state._data if isinstance(state, Tensor) else state
+    array = state._data if isinstance(state, _tensor.Tensor) else state
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
         raise TypeError("set_rng_state: expected the uint8 Tensor that get_rng_state() "
                         f"returned, got {type(state).__name__}"
@@ -126,7 +130,7 @@ default_generator = Generator()
 
 
 class _ThreadOverride(threading.local):
-    generator = None  # set inside isolated_rng() for that thread only
+    generator: Generator | None = None  # set inside isolated_rng() for that thread only
 
 
 _override = _ThreadOverride()
@@ -136,32 +140,32 @@ def _current():
     return _override.generator if _override.generator is not None else default_generator
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     """Seed the default generator (inside `isolated_rng`, the thread's own); returns it."""
     return _current().manual_seed(seed)
 
 
-def seed():
+def seed() -> int:
     """Seed the default generator non-deterministically; returns the seed."""
     return _current().seed()
 
 
-def initial_seed():
+def initial_seed() -> int:
     return _current().initial_seed()
 
 
-def get_rng_state():
+def get_rng_state() -> Tensor:
     """The default generator's state as a uint8 Tensor (PyTorch's torch.get_rng_state)."""
     return _current().get_state()
 
 
-def set_rng_state(new_state):
+def set_rng_state(new_state: Tensor) -> None:
     """Restore the default generator to a state from `get_rng_state()`."""
     _current().set_state(new_state)
 
 
 @contextlib.contextmanager
-def isolated_rng(seed=None):
+def isolated_rng(seed: int | None = None) -> Iterator[Generator]:
     """Inside the block, random draws *of this thread* come from a generator of their own,
     started from `seed` (None: the default generator's current state); other threads and
     the default generator are untouched. Yields that Generator."""
@@ -177,12 +181,12 @@ def isolated_rng(seed=None):
         _override.generator = previous
 
 
-def generator():
+def generator() -> np.random.Generator:
     """The numpy Generator to draw from now (the default one, or this thread's own)."""
     return _current().numpy_generator
 
 
-def numpy_generator(generator=None):
+def numpy_generator(generator: Generator | None = None) -> np.random.Generator:
     """The numpy Generator that a `generator=` argument means: the current default one for
     None (see `generator()`), else the given tl.Generator's."""
     if generator is None:

@@ -22,6 +22,9 @@ the permissions a plain `open()` would give it (the umask's, or the replaced fil
 A writer holds a lock on its temporary file, so temporaries left by a killed save (no
 lock held) are recognised and removed by the next save in that directory.
 """
+from __future__ import annotations
+
+import io
 import json
 import math
 import os
@@ -29,6 +32,7 @@ import re
 import secrets
 import stat
 import zipfile
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -49,17 +53,18 @@ _TEMP_PATTERN = re.compile(r"^\..+\.[0-9a-f]{16}" + re.escape(_TEMP_SUFFIX) + "$
 try:
     import fcntl
 except ImportError:  # Windows: an open file cannot be deleted, which is lock enough
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------- save
-def save(obj, f, metadata=None):
+def save(obj: Any, f: str | os.PathLike | BinaryIO,
+         metadata: dict[str, Any] | None = None) -> None:
     """Save nested dicts/lists/tuples of Tensors, numpy arrays, numbers, strings, bools
     and None (e.g. `model.state_dict()` or `optimizer.state_dict()`) to `f`, a path or a
     binary file opened for writing. `metadata` (optional): a flat dict of strings to
     numbers/strings/bools/None, kept in the structure and read back cheaply by
     `load_metadata` (ModelCheckpoint records its monitored value there)."""
-    arrays = {}
+    arrays: dict[str, Any] = {}  # entry name -> array, for np.savez
     structure = {"format": _FORMAT, "version": _VERSION,
                  "root": _encode(obj, arrays, "obj", 0)}
     if metadata is not None:
@@ -231,7 +236,8 @@ class _Invalid(Exception):
     """Internal: the file does not have the expected layout (message says why)."""
 
 
-def load(f, map_location=None, weights_only=None):
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
+         weights_only: bool | None = None) -> Any:
     """Load what `save` wrote from a path or a binary file. Arrays saved from Tensors come
     back as Tensors (dtype kept), numpy arrays as numpy arrays. A file that is not a
     tinygrad_lr checkpoint (corrupt, truncated, another format, a zip bomb, beyond the
@@ -245,7 +251,7 @@ def load(f, map_location=None, weights_only=None):
     return _open_and(f, _load_archive)
 
 
-def load_metadata(f):
+def load_metadata(f: str | os.PathLike | BinaryIO) -> dict[str, Any]:
     """The `metadata` dict given to `save` ({} if none), reading only the structure."""
     return _open_and(f, lambda archive, size: _read_structure(archive).get("metadata", {}))
 
@@ -262,8 +268,6 @@ def _open_and(f, action):
 def _checked(name, fp, action):
     try:
         if not (hasattr(fp, "seekable") and fp.seekable()):
-            import io
-
             fp = io.BytesIO(fp.read())  # a stream: zip needs to seek
         start = fp.tell()
         head = fp.read(4)

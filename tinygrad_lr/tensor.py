@@ -12,11 +12,12 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import random as _random  # the module, as random.py imports this one (Generator states)
 from .compat import missing_attribute
 from .devices import CPU, check_device, device_error, parse_to
 from .dtypes import get_default_dtype, resolve_dtype, type_name
 from .graph.engine import accumulate_into_grad, run_backward
-from .graph.function import CopySlices, refresh_view, view_positions
+from .graph.function import CopySlices, entry, refresh_view, rename, view_positions
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .kernels import reference_kernels_enabled
@@ -25,7 +26,6 @@ from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
 from .ops._util import normalize_dim, normalize_dims
-from .random import numpy_generator
 
 _STORED_INTEGERS = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
                     np.dtype(np.int64), np.dtype(np.uint8))
@@ -778,26 +778,27 @@ class Tensor(TensorBase):
 
     # random fills (nn.init uses them under no_grad), from the generator tl.manual_seed seeds
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
-        values = numpy_generator(generator).random(self.shape, dtype=np.float64) * (b - a) + a
+        draws = _random.numpy_generator(generator).random(self.shape, dtype=np.float64)
+        values = draws * (b - a) + a
         return self._fill_with("uniform_", values)
 
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
-        values = numpy_generator(generator).standard_normal(self.shape) * std + mean
+        values = _random.numpy_generator(generator).standard_normal(self.shape) * std + mean
         return self._fill_with("normal_", values)
 
     def bernoulli(self, *, generator=None):
         """0 or 1 for each element, 1 with the element's value as probability."""
         if not ((self._data >= 0) & (self._data <= 1)).all():
             raise ValueError("bernoulli: every probability must be in [0, 1]")
-        draws = numpy_generator(generator).random(self.shape) < self._data
+        draws = _random.numpy_generator(generator).random(self.shape) < self._data
         return Tensor._make(draws.astype(self.dtype))
 
     def bernoulli_(self, p=0.5, *, generator=None):
-        values = numpy_generator(generator).random(self.shape) < _array_or_number(p)
+        values = _random.numpy_generator(generator).random(self.shape) < _array_or_number(p)
         return self._fill_with("bernoulli_", values)
 
     def exponential_(self, lambd=1.0, *, generator=None):
-        values = numpy_generator(generator).exponential(1.0 / lambd, self.shape)
+        values = _random.numpy_generator(generator).exponential(1.0 / lambd, self.shape)
         return self._fill_with("exponential_", values)
 
     def random_(self, from_=0, to=None, *, generator=None):
@@ -807,7 +808,7 @@ class Tensor(TensorBase):
         if high is None:
             high = 2 ** (np.finfo(self.dtype).nmant + 1) if self.is_floating_point() else \
                 np.iinfo(self.dtype).max
-        values = numpy_generator(generator).integers(low, high, self.shape)
+        values = _random.numpy_generator(generator).integers(low, high, self.shape)
         return self._fill_with("random_", values)
 
     def _fill_with(self, name, values):
@@ -917,7 +918,7 @@ class Tensor(TensorBase):
         return self + weight * (end - self)
 
     def square(self):
-        return self * self
+        return rename(self * self, "PowBackward0", [entry(self)])  # PyTorch: pow(x, 2)
 
     def pow(self, exponent):
         return self ** exponent
@@ -1020,14 +1021,14 @@ class Tensor(TensorBase):
         if isinstance(dim, Tensor):
             return maximum(self, dim)
         if dim is None:
-            return self.amax()
+            return rename(self.amax(), "MaxBackward1")
         return self._extreme_along(dim, keepdim, np.argmax, "max")
 
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return minimum(self, dim)
         if dim is None:
-            return self.amin()
+            return rename(self.amin(), "MinBackward1")
         return self._extreme_along(dim, keepdim, np.argmin, "min")
 
     def _extreme_along(self, dim, keepdim, argfn, op):
@@ -1041,6 +1042,7 @@ class Tensor(TensorBase):
         if not keepdim:
             values = values.squeeze(d)
             idx = idx.squeeze(d)
+        rename(values, op.capitalize() + "Backward0", [entry(self)])  # PyTorch: one node
         return _EXTREMES[op](values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
@@ -1144,14 +1146,17 @@ class Tensor(TensorBase):
 
     def squeeze(self, dim=None):
         if dim is None:
-            return self.reshape(tuple(n for n in self.shape if n != 1))
+            return _named(self.reshape(tuple(n for n in self.shape if n != 1)), self,
+                          "SqueezeBackward0")
         dims = normalize_dims(dim, self.ndim, "squeeze")
-        return self.reshape(tuple(n for i, n in enumerate(self.shape)
-                                  if not (i in dims and n == 1)))
+        return _named(self.reshape(tuple(n for i, n in enumerate(self.shape)
+                                         if not (i in dims and n == 1))), self,
+                      "SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1")
 
     def unsqueeze(self, dim):
         d = normalize_dim(dim, self.ndim + 1, "unsqueeze")
-        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+        return _named(self.reshape(self.shape[:d] + (1,) + self.shape[d:]), self,
+                      "UnsqueezeBackward0")
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -1171,7 +1176,7 @@ class Tensor(TensorBase):
         b = normalize_dim(dim1, self.ndim, "transpose")
         dims = list(range(self.ndim))
         dims[a], dims[b] = dims[b], dims[a]
-        return self.permute(tuple(dims))
+        return _named(self.permute(tuple(dims)), self, "TransposeBackward0")
 
     @property
     def T(self):
@@ -1219,8 +1224,9 @@ class Tensor(TensorBase):
         x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
         inter = [v for n in x.shape for v in (1, n)]
         expanded = [v for r, n in zip(sizes, x.shape) for v in (r, n)]
-        return x.reshape(inter).expand(expanded).reshape(
-            tuple(r * n for r, n in zip(sizes, x.shape)))
+        return _named(x.reshape(inter).expand(expanded).reshape(
+            tuple(r * n for r, n in zip(sizes, x.shape))), self, "RepeatBackward0",
+            [entry(self)])
 
     def contiguous(self):
         return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
@@ -1804,6 +1810,12 @@ def _float_only(t, name):
     return t
 
 
+def _named(out, input, name, next_functions=None):
+    """`out` (made from `input` by reshapes, permutes, ...) shown as PyTorch's node for the
+    method: its name, and its next_functions if given."""
+    return rename(out, name, next_functions) if out is not input else out
+
+
 def _floatify(t):
     return t if t.dtype.kind == "f" else t.astype(get_default_dtype())
 
@@ -2066,6 +2078,11 @@ def _matmul(a, b):
         out = out.squeeze(-1)
     if a.ndim == 1:
         out = out.squeeze(-2 if b.ndim > 1 else -1)
+    if a.ndim + b.ndim <= 3:  # shown as PyTorch's dot, mv, and mm of a vector
+        if b.ndim == 1:
+            rename(out, "DotBackward0" if a.ndim == 1 else "MvBackward0", [entry(a), entry(b)])
+        else:
+            rename(out, "SqueezeBackward4")
     return out
 
 
@@ -2316,4 +2333,5 @@ def stack(tensors, dim=0):
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has "
                              f"{tensors[0].shape}; all must be equal")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return cat([t.unsqueeze(d) for t in tensors], d)
+    return rename(cat([t.unsqueeze(d) for t in tensors], d), "StackBackward0",
+                  [entry(t) for t in tensors])

@@ -30,13 +30,6 @@ RTOL, ATOL = 2e-3, 1e-5
 
 # program -> the first PyTorch call that fails under tinygrad_lr (for the lead's core work)
 NOT_YET = {
-    "devices_dtypes.py": "nn.MSELoss()(float32 prediction, int64 target) is a float64 loss "
-                         "(PyTorch: float32)",
-    "graph_walk.py": "grad_fn names and order as PyTorch's: MSELoss is MseLossBackward0 (here "
-                     "SquaredErrorBackward0); Linear is AddmmBackward0 with next_functions "
-                     "(bias AccumulateGrad, input, TBackward0 of the weight)",
-    "ngram_embeddings.py": "grad_fn names as PyTorch's: t[i] is SelectBackward0 (here "
-                           "IndexBackward0)",
 }
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf)\b")

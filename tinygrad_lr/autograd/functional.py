@@ -3,6 +3,10 @@
 All are built on the one engine (`run_backward`); jvp uses the double-vjp trick
 (the vjp is linear in v, so differentiating it once more gives J @ u).
 """
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from ..graph.engine import run_backward
@@ -10,13 +14,17 @@ from ..graph.grad_mode import enable_grad
 from ..graph.tensor_base import as_gradient
 from ..tensor import Tensor, stack
 
+__all__ = ["grad", "jacobian", "hessian", "vjp", "jvp", "hvp"]
+
 
 def _tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
     """The gradients of `outputs` with respect to `inputs`, as a tuple (nothing is
     accumulated into `.grad`)."""
     outputs, inputs = _tuple(outputs), _tuple(inputs)
@@ -61,7 +69,8 @@ def _zeros_if_none(gs, xs):
     return tuple(Tensor._make(np.zeros_like(x._data)) if g is None else g for g, x in zip(gs, xs))
 
 
-def jacobian(func, inputs, create_graph=False):
+def jacobian(func: Callable[..., Any], inputs: Tensor | Sequence[Tensor],
+             create_graph: bool = False) -> Any:
     """d func(inputs) / d inputs. For one input and one output: a tensor of shape
     out.shape + in.shape; otherwise tuples (nested for several outputs), like PyTorch."""
     single_in, xs = _prepare(inputs)
@@ -75,7 +84,7 @@ def jacobian(func, inputs, create_graph=False):
         flat = o.reshape(-1)
         for k in range(flat.shape[0]):
             if not o.requires_grad:
-                gs = (None,) * len(xs)
+                gs: tuple[Tensor | None, ...] = (None,) * len(xs)
             else:
                 gs = grad(flat[k], xs, retain_graph=True, create_graph=create_graph,
                           allow_unused=True)
@@ -91,7 +100,8 @@ def jacobian(func, inputs, create_graph=False):
     return result[0] if single_out else tuple(result)
 
 
-def hessian(func, inputs, create_graph=False):
+def hessian(func: Callable[..., Tensor], inputs: Tensor | Sequence[Tensor],
+            create_graph: bool = False) -> Any:
     """Second derivatives of a scalar function: shape in.shape + in.shape for one input."""
     single_in, xs = _prepare(inputs)
 
@@ -110,7 +120,8 @@ def _detach_outputs(out):
     return out.detach() if not isinstance(out, (tuple, list)) else tuple(o.detach() for o in out)
 
 
-def vjp(func, inputs, v=None, create_graph=False):
+def vjp(func: Callable[..., Any], inputs: Tensor | Sequence[Tensor],
+        v: Tensor | Sequence[Tensor] | None = None, create_graph: bool = False) -> tuple[Any, Any]:
     """(func(inputs), v^T J). func may return one tensor or a tuple (then v is a tuple)."""
     single_in, xs = _prepare(inputs)
     with enable_grad():
@@ -122,7 +133,8 @@ def vjp(func, inputs, v=None, create_graph=False):
     return _detach_outputs(out), (gs[0] if single_in else gs)
 
 
-def jvp(func, inputs, v=None, create_graph=False):
+def jvp(func: Callable[..., Any], inputs: Tensor | Sequence[Tensor],
+        v: Tensor | Sequence[Tensor] | None = None, create_graph: bool = False) -> tuple[Any, Any]:
     """(func(inputs), J v), by differentiating the (linear in u) vjp u -> u^T J once more."""
     single_in, xs = _prepare(inputs)
     vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x._data)) for x in xs)
@@ -134,7 +146,7 @@ def jvp(func, inputs, v=None, create_graph=False):
         terms = [(g * vv).sum() for g, vv in zip(gs, vs) if g is not None]
         total = sum(terms[1:], terms[0]) if terms else None
         if total is None or not total.requires_grad:  # J does not depend on u: constant
-            jvs = (None,) * len(us)
+            jvs: tuple[Any, ...] = (None,) * len(us)
         else:
             jvs = grad(total, us, create_graph=create_graph, allow_unused=True)
     jvs = _zeros_if_none(jvs, us)
@@ -143,7 +155,8 @@ def jvp(func, inputs, v=None, create_graph=False):
     return _detach_outputs(out), (jvs if isinstance(out, (tuple, list)) else jvs[0])
 
 
-def hvp(func, inputs, v, create_graph=False):
+def hvp(func: Callable[..., Tensor], inputs: Tensor | Sequence[Tensor],
+        v: Tensor | Sequence[Tensor], create_graph: bool = False) -> tuple[Tensor, Any]:
     """(func(inputs), H v) for a scalar function, without forming H."""
     single_in, xs = _prepare(inputs)
     vs = _tuple(v)

@@ -10,19 +10,25 @@ and reads it with CS231n's rule of thumb (see `rel_error_band`), and when a chec
 says why, where it can tell: a function that returns NaN, a point within eps of a kink, a
 function that is not deterministic.
 """
+from __future__ import annotations
+
 import copy
 import inspect
 import re
 import warnings
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .._format import fmt_number
+from .._format import fmt_distinct, fmt_number
 from ..graph.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 from .anomaly import detect_anomaly
 from .functional import grad
+
+__all__ = ["gradcheck", "gradgradcheck", "gradcheck_report", "gradcheck_model", "GradcheckError",
+           "GradcheckReport", "InputReport", "ElementCheck"]
 
 TABLE_ROWS = 24  # inputs with at most this many compared elements are shown in full
 
@@ -121,20 +127,20 @@ class GradcheckReport:
     diagnoses: list = field(default_factory=list)   # about the function as a whole
 
     @property
-    def passed(self):
+    def passed(self) -> bool:
         return all(r.passed for r in self.inputs) and not self.diagnoses
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.passed
 
-    def __getitem__(self, name):
+    def __getitem__(self, name: str) -> InputReport:
         for r in self.inputs:
             if r.name == name or r.index == name:
                 return r
         raise KeyError(f"gradcheck report: no input {name!r}; inputs: "
                        f"{', '.join(r.label for r in self.inputs)}")
 
-    def table(self, name=None) -> str:
+    def table(self, name: str | None = None) -> str:
         """The per-element table of one input (by name or index), or of all."""
         inputs = self.inputs if name is None else [self[name]]
         return "\n".join(f"  {r.label}:\n{r.table()}" for r in inputs)
@@ -227,8 +233,10 @@ def _prepare_inputs(inputs):
     return inputs, diff
 
 
-def gradcheck_report(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, *, samples=None, seed=0,
-                     names=None, nondet_tol=0.0) -> GradcheckReport:
+def gradcheck_report(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+                     atol: float = 1e-5, rtol: float = 1e-3, *, samples: int | None = None,
+                     seed: int = 0, names: Sequence[str] | None = None,
+                     nondet_tol: float = 0.0) -> GradcheckReport:
     """Compare analytic and numerical Jacobians element by element; return a report that
     prints a table per input (small inputs in full), every element's relative error, and
     the reason of a failure where it can tell (NaN, a kink within eps, a function that
@@ -254,9 +262,10 @@ def _report(fn, inputs, diff, names, eps, atol, rtol, samples, seed, nondet_tol)
         again = _flat(_outputs(fn, inputs))
     if not np.allclose(base, again, rtol=0, atol=nondet_tol, equal_nan=True):
         k = int(np.nanargmax(np.abs(base - again)))
+        first, second = fmt_distinct(base[k], again[k])
         report.diagnoses.append(
             f"the function is not deterministic: two calls on the same inputs returned "
-            f"different outputs ({fmt_number(base[k])} and {fmt_number(again[k])} at output "
+            f"different outputs ({first} and {second} at output "
             f"element {k}), so finite differences measure noise. A random op (Dropout in "
             "training mode, added noise) is inside: call model.eval(), or draw the "
             "randomness once outside the function.")
@@ -442,8 +451,10 @@ def _explain(fn, inputs, i, r, eps, atol, rtol, numerical, bad_side, analytic, c
 
 
 # ------------------------------------------------------------------ the checks
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, *,
-              samples=None, names=None, nondet_tol=0.0):
+def gradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True, *,
+              samples: int | None = None, names: Sequence[str] | None = None,
+              nondet_tol: float = 0.0) -> bool:
     """True if every analytic gradient matches central finite differences.
 
     On a mismatch: raises GradcheckError naming the input, the worst element, the numerical
@@ -473,8 +484,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
         f"{problems}")
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True):
+def gradgradcheck(fn: Callable[..., Any], inputs: Tensor | Sequence[Tensor],
+                  grad_outputs: Tensor | Sequence[Tensor] | None = None, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True) -> bool:
     """gradcheck of the gradient itself: checks second derivatives (create_graph=True)."""
     inputs, diff = _prepare_inputs(inputs)
     with enable_grad():
@@ -484,8 +496,9 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         grad_outputs = tuple(Tensor(rng.standard_normal(o.shape).astype(o.dtype),
                                     requires_grad=True) for o in outs)
     else:
-        grad_outputs = tuple(grad_outputs) if isinstance(grad_outputs, (tuple, list)) \
-            else (grad_outputs,)
+        # the arguments are tuples from here on (mypy keeps their declared types)
+        grad_outputs = (tuple(grad_outputs)  # type: ignore[assignment]
+                        if isinstance(grad_outputs, (tuple, list)) else (grad_outputs,))
     n = len(inputs)
 
     def first_gradient(*args):
@@ -498,12 +511,14 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                          for g, x in zip(gs, diff_xs))
 
     names = argument_names(fn, n) + [f"grad_output {k}" for k in range(len(grad_outputs))]
-    return gradcheck(first_gradient, inputs + grad_outputs, eps, atol, rtol, raise_exception,
-                     names=names)
+    return gradcheck(first_gradient, inputs + grad_outputs,  # type: ignore[operator]
+                     eps, atol, rtol, raise_exception, names=names)
 
 
-def gradcheck_model(model, loss_fn, input, target=None, *, samples=10, points=8, eps=1e-6,
-                    atol=1e-5, rtol=1e-3, seed=0) -> GradcheckReport:
+def gradcheck_model(model: Any, loss_fn: Callable[..., Tensor], input: Tensor,
+                    target: Tensor | None = None, *, samples: int = 10, points: int = 8,
+                    eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
+                    seed: int = 0) -> GradcheckReport:
     """Check the gradient of every parameter of `model` under `loss_fn(model(input),
     target)` - CS231n's recipe: a few data points (the first `points` rows), a few
     randomly sampled elements of each parameter (`samples`), in float64.

@@ -7,8 +7,12 @@ The process-wide knobs PyTorch keeps at top level (`set_float32_matmul_precision
 `use_deterministic_algorithms`) live here too: tinygrad_lr always computes float32 matmuls in
 float32 and is deterministic, so they only record what was asked.
 """
-import warnings
+from __future__ import annotations
 
+import warnings
+from typing import Any
+
+from ..compat import missing_attribute
 from . import cuda, cudnn, mps
 
 __all__ = [
@@ -23,7 +27,8 @@ __all__ = [
 ]
 
 _MATMUL_PRECISIONS = ("highest", "high", "medium")
-_state = {"matmul_precision": "highest", "deterministic": False, "warn_only": False}
+_state: dict[str, Any] = {"matmul_precision": "highest", "deterministic": False,
+                          "warn_only": False}
 
 
 def get_float32_matmul_precision() -> str:
@@ -56,6 +61,4 @@ def is_deterministic_algorithms_warn_only_enabled() -> bool:
 
 
 def __getattr__(name):
-    from ..compat import missing_attribute
-
     raise missing_attribute("torch.backends", name, globals())

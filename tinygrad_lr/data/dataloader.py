@@ -1,8 +1,16 @@
 """DataLoader: iterate over a dataset in (optionally shuffled) mini-batches."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Sequence
+
 import numpy as np
 
 from .. import random as _random
+from ..random import Generator
 from ..tensor import Tensor
+from .dataset import Dataset
+
+__all__ = ["DataLoader", "default_collate", "CollateError", "UnbatchableSample"]
 
 _HINT = ("every sample of a batch must have the same structure and shapes (pad or crop "
          "them, use batch_size=1, or pass a collate_fn)")
@@ -12,7 +20,7 @@ class CollateError(ValueError):
     """Samples that cannot be stacked into one batch. `sample` is the position in the
     batch of the offending sample (compared with the batch's first sample, position 0)."""
 
-    def __init__(self, sample, field, problem, message=None):
+    def __init__(self, sample, field, problem, message=None) -> None:
         self.sample, self.field, self.problem = sample, field, problem
         super().__init__(message or "default_collate: " + self.describe(f"sample {sample}",
                                                                          "sample 0"))
@@ -32,7 +40,7 @@ class UnbatchableSample(CollateError, TypeError):
                 "collate_fn for anything else)")
 
 
-def default_collate(samples):
+def default_collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into one batch: tensors, arrays and numbers are stacked
     along a new first dimension, tuples/lists and dicts are collated field by field,
     strings are kept as a list (as PyTorch's default_collate does)."""
@@ -109,9 +117,11 @@ class DataLoader:
       are no worker processes) and there is no device memory to pin.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 collate_fn=None, generator=None, *, num_workers=0, pin_memory=False,
-                 persistent_workers=False):
+    def __init__(self, dataset: Dataset | Sequence[Any], batch_size: int = 1, shuffle: bool = False,
+                 drop_last: bool = False, seed: int | None = None,
+                 collate_fn: Callable[[list[Any]], Any] | None = None,
+                 generator: Generator | None = None, *, num_workers: int = 0,
+                 pin_memory: bool = False, persistent_workers: bool = False) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
@@ -140,10 +150,12 @@ class DataLoader:
         self.seed = seed
         self.collate_fn = collate_fn or default_collate
         self.generator = generator if seed is None else _random.Generator().manual_seed(seed)
-        self._pass = None    # the running pass: {"order": indices, "done": batches taken}
-        self._resume = None  # a pass restored by load_state_dict, taken by the next iter()
+        # the running pass: {"order": indices, "done": batches taken}
+        self._pass: dict[str, Any] | None = None
+        # a pass restored by load_state_dict, taken by the next iter()
+        self._resume: dict[str, Any] | None = None
 
-    def __len__(self):
+    def __len__(self) -> int:
         n = len(self.dataset)
         if self.drop_last:
             return n // self.batch_size
@@ -157,7 +169,7 @@ class DataLoader:
             else _random.generator()
         return rng.permutation(n)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         if self._resume is not None:
             self._pass, self._resume = self._resume, None
         else:
@@ -192,7 +204,7 @@ class DataLoader:
             raise type(e)(e.sample, e.field, e.problem, message) from None
 
     # ------------------------------------------------------------ saving and resuming
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Where the loader is: its generator's state (None when it draws from the default
         generator) and, inside a pass, the pass's order and the batches already taken."""
         inside = self._pass if self._pass is not None else self._resume
@@ -201,7 +213,7 @@ class DataLoader:
                 "order": None if inside is None else inside["order"].copy(),
                 "batches_done": 0 if inside is None else int(inside["done"])}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state from `state_dict()`: the next iter() continues from there."""
         missing = {"generator", "order", "batches_done"} - set(state_dict)
         if missing:
@@ -223,12 +235,12 @@ class DataLoader:
             if not 0 <= done <= len(self):
                 raise ValueError(f"DataLoader.load_state_dict: {done} batches done, but a "
                                  f"pass has {len(self)}")
-        if saved_generator is not None:
+        if saved_generator is not None and self.generator is not None:  # both, checked above
             self.generator.set_state(saved_generator)
         self._pass = None
         self._resume = None if order is None else {"order": order.astype(np.int64),
                                                    "done": int(state_dict["batches_done"])}
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"DataLoader(n={len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, batches={len(self)})")

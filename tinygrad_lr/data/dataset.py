@@ -1,19 +1,25 @@
 """Datasets: anything with `len()` and `dataset[i]`, and ways to split one."""
+from __future__ import annotations
+
 import math
+from typing import Any, Sequence
 
 import numpy as np
 
 from .. import random as _random
+from ..random import Generator
 from ..tensor import Tensor
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
 
 
 class Dataset:
     """Base class: subclass it and define `__len__` and `__getitem__(i)` (one sample)."""
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
-    def __len__(self):
+    def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
 
@@ -24,7 +30,7 @@ class TensorDataset(Dataset):
     array of row numbers (one numpy call per tensor, no Python loop over samples).
     """
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
@@ -38,10 +44,10 @@ class TensorDataset(Dataset):
                              f"dimension), got lengths {lengths}")
         self.tensors = tensors
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
         return tuple(Tensor._make(t._data[index]) for t in self.tensors)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
     def _arrays(self):
@@ -52,7 +58,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of `dataset` at positions `indices`."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int] | np.ndarray) -> None:
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 
@@ -61,7 +67,7 @@ class Subset(Dataset):
             return self.dataset[self.indices[np.asarray(index)]]
         return self.dataset[int(self.indices[index])]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.indices)
 
     def _arrays(self):
@@ -93,7 +99,8 @@ def _split_lengths(lengths, n):
     return counts
 
 
-def random_split(dataset, lengths, generator=None, *, seed=None):
+def random_split(dataset: Dataset, lengths: Sequence[int | float],
+                 generator: Generator | None = None, *, seed: int | None = None) -> list[Subset]:
     """Split `dataset` into non-overlapping random Subsets of the given lengths.
 
     `lengths` are sample counts adding up to len(dataset), or fractions adding up to 1

@@ -3,6 +3,8 @@
 Every function returns `(X, y)` Tensors: X float32 of shape (n_samples, features...), y
 float32 targets for regression and int64 class labels for classification.
 """
+from __future__ import annotations
+
 import os
 
 import numpy as np
@@ -19,7 +21,8 @@ def _xy(X, y):
     return Tensor(np.asarray(X, dtype=np.float32)), Tensor(y)
 
 
-def linear_regression(n_samples=100, noise=1.0, seed=0):
+def linear_regression(n_samples: int = 100, noise: float = 1.0,
+                      seed: int = 0) -> tuple[Tensor, Tensor]:
     """The textbook line: x uniform in [0, 2), y = 4 + 3x + N(0, noise^2).
 
     Returns X (n, 1) and y (n, 1), float32. The best fit is close to w = 3, b = 4.
@@ -33,7 +36,8 @@ def linear_regression(n_samples=100, noise=1.0, seed=0):
 HOUSE_FEATURES = ("area_m2", "bedrooms", "age_years", "distance_km")
 
 
-def house_prices(n_samples=200, noise=15.0, standardize=False, seed=0):
+def house_prices(n_samples: int = 200, noise: float = 15.0, standardize: bool = False,
+                 seed: int = 0) -> tuple[Tensor, Tensor]:
     """A made-up housing market: price (in thousands) from area, bedrooms, age, distance.
 
     price = 50 + 2.5*area + 10*bedrooms - 0.8*age - 6*distance + N(0, noise^2).
@@ -55,7 +59,7 @@ def house_prices(n_samples=200, noise=15.0, standardize=False, seed=0):
     return _xy(X, y)
 
 
-def moons(n_samples=200, noise=0.1, seed=0):
+def moons(n_samples: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[Tensor, Tensor]:
     """Two interleaving half circles (as scikit-learn's make_moons); y in {0, 1}."""
     rng = np.random.default_rng(seed)
     n_out = n_samples // 2
@@ -70,7 +74,8 @@ def moons(n_samples=200, noise=0.1, seed=0):
     return _xy(X[order], y[order])
 
 
-def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
+def circles(n_samples: int = 200, noise: float = 0.05, factor: float = 0.5,
+            seed: int = 0) -> tuple[Tensor, Tensor]:
     """A small circle (label 1, radius `factor`) inside a large one (label 0, radius 1)."""
     if not 0 < factor < 1:
         raise ValueError(f"circles: factor must be between 0 and 1, got {factor}")
@@ -87,7 +92,8 @@ def circles(n_samples=200, noise=0.05, factor=0.5, seed=0):
     return _xy(X[order], y[order])
 
 
-def spirals(n_samples=300, n_classes=3, noise=0.2, seed=0):
+def spirals(n_samples: int = 300, n_classes: int = 3, noise: float = 0.2,
+            seed: int = 0) -> tuple[Tensor, Tensor]:
     """`n_classes` arms of a spiral in the plane (CS231n's classic); not linearly separable."""
     rng = np.random.default_rng(seed)
     per = np.full(n_classes, n_samples // n_classes)
@@ -103,7 +109,8 @@ def spirals(n_samples=300, n_classes=3, noise=0.2, seed=0):
     return _xy(X[order], y[order])
 
 
-def blobs(n_samples=200, centers=3, n_features=2, cluster_std=1.0, seed=0):
+def blobs(n_samples: int = 200, centers: int | np.ndarray = 3, n_features: int = 2,
+          cluster_std: float = 1.0, seed: int = 0) -> tuple[Tensor, Tensor]:
     """Gaussian clusters around `centers` random points in [-10, 10]^n_features (or the
     given array of centres); y is the cluster index."""
     rng = np.random.default_rng(seed)
@@ -116,7 +123,8 @@ def blobs(n_samples=200, centers=3, n_features=2, cluster_std=1.0, seed=0):
     return _xy(X, y.astype(np.int64))
 
 
-def sine_sequences(n_samples=200, seq_len=20, noise=0.0, seed=0):
+def sine_sequences(n_samples: int = 200, seq_len: int = 20, noise: float = 0.0,
+                   seed: int = 0) -> tuple[Tensor, Tensor]:
     """Next-step prediction on sine waves with random frequency, phase and amplitude.
 
     X[i] holds seq_len consecutive values a*sin(f*t + p) (shape (n, seq_len, 1), the
@@ -131,7 +139,7 @@ def sine_sequences(n_samples=200, seq_len=20, noise=0.0, seed=0):
     return _xy(wave[:, :seq_len, None], wave[:, seq_len:])
 
 
-def load_digits():
+def load_digits() -> tuple[Tensor, Tensor]:
     """The 1,797 8x8 handwritten digits of the UCI repository (CC BY 4.0; see
     DIGITS_LICENSE.txt), shipped with the package, so no network is needed.
 

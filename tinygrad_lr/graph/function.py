@@ -27,10 +27,15 @@ layout, so every kind of numpy view works alike.
 """
 from __future__ import annotations
 
+import weakref
+from typing import Any, Callable, Sequence
+
 import numpy as np
 
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
+
+__all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad"]
 
 _FREED = object()  # marks saved tensors that a backward pass has released
 
@@ -45,47 +50,59 @@ class Node:
     """
 
     # defaults live on the class: a node only stores what differs (keeps op overhead low)
-    needs_input_grad = ()
-    edges = ()
-    const_inputs = ()
-    input_meta = None         # (shape, dtype) per argument, checked for user Functions only
+    needs_input_grad: tuple[bool, ...] = ()
+    edges: Sequence[Any] = ()
+    const_inputs: Sequence[tuple[int, Any]] = ()
+    input_meta: Any = None    # (shape, dtype) per argument, checked for user Functions only
     n_outputs = 1
-    _saved = ()
-    _saved_versions = ()
-    out_data = None           # the forward output, kept only by ops that need it ...
-    out_version = None        # ... the version counter of the tensor that holds it ...
-    out_make = None           # ... and that tensor's constructor
-    hooks = None              # {output_nr: [fn]} from Tensor.register_hook on non-leaves
-    retained = None           # {output_nr: weakref to tensor} from Tensor.retain_grad
-    node_name = None          # set by an op whose PyTorch name depends on its arguments
+    _saved: Any = ()
+    _saved_versions: Sequence[int | None] = ()
+    out_data: Any = None      # the forward output, kept only by ops that need it ...
+    out_version: Any = None   # ... the version counter of the tensor that holds it ...
+    out_make: Any = None      # ... and that tensor's constructor
+    hooks: dict[int, list[Callable]] | None = None  # {output_nr: [fn]} from register_hook
+    retained: Any = None      # {output_nr: weakref to tensor} from Tensor.retain_grad
+    node_name: str | None = None  # set by an op whose PyTorch name depends on its arguments
+    shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by link)
+    shown_next: tuple | None = None  # next_functions given outright (shown_node, rename)
     freed = False
 
-    def __init__(self, fn):
+    def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
 
     def name(self) -> str:
-        """PyTorch's name for this kind of node, e.g. 'MulBackward0'."""
-        return self.node_name or self.fn.node_name or self.fn.__name__ + "Backward0"
+        """PyTorch's name for this kind of node, e.g. 'MulBackward0': the node's class name
+        (one Node subclass per name, see `node_type`)."""
+        return type(self).__name__
 
-    def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
 
     @property
     def next_functions(self) -> tuple:
-        """Where this node sends gradients, as PyTorch shows it: one `(node, output_nr)`
-        per forward argument; `(AccumulateGrad, 0)` for a leaf, `(None, 0)` for none."""
-        out = []
-        for edge in self.edges:
-            if edge is None:
-                out.append((None, 0))
-            elif edge[1] == -1:
-                out.append((AccumulateGrad(edge[0]), 0))
-            else:
-                out.append(edge)
-        return tuple(out) + ((None, 0),) * (len(self.needs_input_grad) - len(out))
+        """Where this node sends gradients, as PyTorch shows it: one `(node, output_nr)` per
+        tensor input of PyTorch's op, in PyTorch's order; `(AccumulateGrad, 0)` for a leaf
+        that requires grad, `(None, 0)` for an input that needs no gradient (a tensor, or a
+        Python number of `+ - * /`). Non-tensor arguments (dims, flags) are not inputs."""
+        if self.shown_next is not None:
+            return self.shown_next
+        args = self.fn.graph_inputs if self.fn.graph_inputs is not None else self.shown_args
+        entries = [self.next_entry(i) for i in args]
+        if self.fn.torch_next is not None:
+            entries = self.fn.torch_next(self, entries)
+        return tuple(entries)
+
+    def next_entry(self, i: int) -> tuple[Any, int]:
+        """next_functions' entry for forward argument i."""
+        edge = self.edges[i] if i < len(self.edges) else None
+        if edge is None:
+            return (None, 0)
+        if edge[1] == -1:
+            return (accumulate_grad(edge[0]), 0)
+        return edge
 
     # --- what forward keeps for backward --------------------------------------
-    def save_for_backward(self, *tensors):
+    def save_for_backward(self, *tensors: Any) -> None:
         self._saved = tensors
         self._saved_versions = [t._version[0] if isinstance(t, TensorBase) else None
                                 for t in tensors]
@@ -101,7 +118,7 @@ class Node:
         return self._saved
 
     @property
-    def saved_output(self):
+    def saved_output(self) -> Any:
         """The forward output as a Tensor attached to this node (so create_graph sees it)."""
         if self.out_data is None:
             if self._saved is _FREED:
@@ -112,7 +129,7 @@ class Node:
                                                 self.out_version[0]))
         return self.out_make(self.out_data, True, self, 0)
 
-    def keep_own_copy(self, tensor):
+    def keep_own_copy(self, tensor: TensorBase) -> None:
         """Replace a saved `tensor` by a copy of its current values: used when an in-place
         op is about to overwrite an input that this node saved (`c.mul_(d)` saves old c)."""
         saved, versions = [], []
@@ -124,7 +141,7 @@ class Node:
             versions.append(v)
         self._saved, self._saved_versions = tuple(saved), versions
 
-    def release(self):
+    def release(self) -> None:
         self._saved = _FREED
         self.out_data = None
         self.const_inputs = ()
@@ -140,7 +157,7 @@ class AccumulateGrad:
         self.variable = variable
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"  # what PyTorch's name() says (its C++ name)
 
     def __repr__(self):
         return f"<AccumulateGrad object at {id(self):#x}>"
@@ -150,6 +167,60 @@ class AccumulateGrad:
 
     def __hash__(self):
         return id(self.variable)
+
+
+# id(leaf) -> its AccumulateGrad, while someone holds it
+_ACCUMULATORS: weakref.WeakValueDictionary[int, AccumulateGrad] = weakref.WeakValueDictionary()
+
+
+def accumulate_grad(leaf: Any) -> AccumulateGrad:
+    """The leaf's AccumulateGrad: the same object for as long as someone holds it, as in
+    PyTorch (it holds the leaf, so the id cannot be reused meanwhile)."""
+    node = _ACCUMULATORS.get(id(leaf))
+    if node is None:
+        node = _ACCUMULATORS[id(leaf)] = AccumulateGrad(leaf)
+    return node
+
+
+_NODE_TYPES: dict[str, type[Node]] = {}
+
+
+def node_type(name: str) -> type[Node]:
+    """The Node subclass called `name` ('MulBackward0'), made once and cached, so that
+    `type(t.grad_fn).__name__` is PyTorch's node name, as PyTorch's node classes are."""
+    cls = _NODE_TYPES.get(name)
+    if cls is None:
+        cls = _NODE_TYPES[name] = type(name, (Node,), {"__module__": __name__})
+    return cls
+
+
+def shown_node(name: str, *next_functions: tuple[Any, int], fn: Any = None) -> Node:
+    """A node that exists only in `next_functions`: it shows, as PyTorch would, a step that
+    our op fuses into itself (Linear's `TBackward0` of the weight, cross-entropy's
+    `LogSoftmaxBackward0`). The engine never runs it."""
+    node = node_type(name)(fn)
+    node.shown_next = tuple(next_functions)
+    return node
+
+
+def entry(tensor: Any) -> tuple[Any, int]:
+    """The `next_functions` entry of an op that takes `tensor` as an input."""
+    if not getattr(tensor, "_requires_grad", False):
+        return (None, 0)
+    if tensor.grad_fn is None:
+        return (accumulate_grad(tensor), 0)
+    return (tensor.grad_fn, tensor._output_nr)
+
+
+def rename(tensor: Any, name: str, next_functions: Sequence | None = None) -> Any:
+    """Show `tensor`'s node under PyTorch's `name` (and with `next_functions`, if given): for
+    a result built from ops whose own names differ from the one PyTorch's fused op has."""
+    node = tensor.grad_fn
+    if node is not None:
+        node.__class__ = node_type(name)
+        if next_functions is not None:
+            node.shown_next = tuple(next_functions)
+    return tensor
 
 
 def freed_message(node) -> str:
@@ -178,19 +249,32 @@ class Function:
     keep_output = False             # store the forward output for backward (exp, tanh, ...)
     returns_view = False            # output may share memory with input 0 (reshape, t[i])
     differentiable_backward = True  # False: backward runs a kernel, differentiable once
-    node_name = None                # PyTorch's node name when it is not <class>Backward0
+    node_name: str | None = None    # PyTorch's node name when it is not <class>Backward0
+    # next_functions as PyTorch shows it: the arguments that are PyTorch's tensor inputs, in
+    # its order (None: the float tensors, and the numbers of `+ - * /`, see link), ...
+    graph_inputs: tuple[int, ...] | None = None
+    numbers_are_inputs = False      # `x + 1`: PyTorch shows the 1 as an input (None, 0)
+    torch_next: Callable | None = None  # ... and torch_next(node, entries) -> entries
+    node_type: type[Node]           # the Node subclass of its PyTorch name (set below)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # PyTorch's names: built-in ops end in Backward0, a user Function's in Backward
+        built_in = cls.__module__.startswith("tinygrad_lr.")
+        default = cls.__name__ + ("Backward0" if built_in else "Backward")
+        cls.node_type = node_type(cls.__dict__.get("node_name") or default)
 
     @staticmethod
-    def forward(ctx, *args, **kwargs):
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, *grad_outputs):
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *args, **kwargs):
-        make = None  # outputs are tensors of the class of the first tensor argument
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        make: Any = None  # outputs are tensors of the class of the first tensor argument
         requires_grad = False
         for a in args:
             if isinstance(a, TensorBase):
@@ -200,7 +284,7 @@ class Function:
                     refresh_view(a)  # its base was changed in place since it was made
                 if a._requires_grad:
                     requires_grad = STATE.grad_enabled
-        ctx = Node(cls)
+        ctx = cls.node_type(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
         out = cls.forward(ctx, *args, **kwargs)
@@ -211,6 +295,8 @@ class Function:
         requires_grad = requires_grad and out.dtype.kind == "f"
         if requires_grad:
             link(ctx, args)
+            if ctx.node_name is not None:  # forward chose the name from its arguments
+                ctx.__class__ = node_type(ctx.node_name)
         t = make(out, requires_grad, ctx if requires_grad else None, 0)
         if cls.keep_output and requires_grad:
             ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
@@ -244,6 +330,8 @@ def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
         wrapped.append(o)
     if requires_grad:
         link(ctx, args)
+        if ctx.node_name is not None:
+            ctx.__class__ = node_type(ctx.node_name)
         ctx.input_meta = [(a._data.shape, a._data.dtype) if isinstance(a, TensorBase) else None
                           for a in args]
         ctx.n_outputs = len(wrapped)
@@ -253,18 +341,24 @@ def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
 
 def link(ctx, args):
     """Record, for every argument, where its gradient must go."""
-    edges, needs, consts = [], [], []
+    edges, needs, consts, shown = [], [], [], []
+    numbers = ctx.fn.numbers_are_inputs
     for i, a in enumerate(args):
         if isinstance(a, TensorBase) and a._requires_grad:
             edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1))
             needs.append(True)
+            shown.append(i)
         else:
             edges.append(None)
             needs.append(False)
             consts.append((i, a))
+            if (a._data.dtype.kind == "f" if isinstance(a, TensorBase)
+                    else numbers and isinstance(a, (int, float))):
+                shown.append(i)
     ctx.edges = edges
     ctx.needs_input_grad = tuple(needs)
     ctx.const_inputs = consts
+    ctx.shown_args = shown
 
 
 def share_storage(view, base):

@@ -8,6 +8,8 @@ its graph, and every new thread starts with grad mode on.
 import functools
 import threading
 
+__all__ = ["is_grad_enabled", "set_grad_enabled", "no_grad", "enable_grad"]
+
 
 class _State(threading.local):
     # class attributes are each new thread's starting values

@@ -14,17 +14,34 @@ instead of computing with the new values.
 from __future__ import annotations
 
 import weakref
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: function.py imports this module
+    from .function import Node
+
+__all__ = ["TensorBase", "HookHandle"]
+
+_T = TypeVar("_T", bound="TensorBase")
 
 
 class TensorBase:
     __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
                  "_hooks", "_base", "_base_node", "__weakref__")
+    _data: np.ndarray
+    grad: Any                   # a Tensor (tensor.py, one layer up) or None
+    _requires_grad: bool
+    grad_fn: Node | None
+    _output_nr: int
+    _version: list[int]         # shared by the tensors that share memory
+    _hooks: list[Callable] | None
+    _base: TensorBase | None
+    _base_node: Node | None
 
     @classmethod
-    def _make(cls, data, requires_grad=False, grad_fn=None, output_nr=0):
+    def _make(cls: type[_T], data: np.ndarray, requires_grad: bool = False,
+              grad_fn: Node | None = None, output_nr: int = 0) -> _T:
         """Wrap an array without any checks (the hot path of every op)."""
         t = object.__new__(cls)
         t._data = data
@@ -46,7 +63,7 @@ class TensorBase:
     def requires_grad(self, flag: bool) -> None:
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad: bool = True):
+    def requires_grad_(self: _T, requires_grad: bool = True) -> _T:
         if self.grad_fn is not None and not requires_grad:
             raise RuntimeError(
                 "requires_grad can only be turned off on leaf tensors; this one was made "
@@ -77,20 +94,20 @@ class TensorBase:
         """The numpy array holding this tensor's values (shared, not copied)."""
         return self._data
 
-    def detach(self):
+    def detach(self: _T) -> _T:
         """The same values without history: shares storage and the version counter."""
         t = self._make(self._data)
         t._version = self._version
         return t
 
     @property
-    def data(self):
+    def data(self: _T) -> _T:
         """The values as a tensor without history that shares storage and the version
         counter with this one (PyTorch's `.data`): `p.data -= lr * p.grad` updates p."""
         return self.detach()
 
     @data.setter
-    def data(self, value) -> None:
+    def data(self, value: Any) -> None:
         self._data = value._data if isinstance(value, TensorBase) else np.asarray(value)
         self._version[0] += 1
 
@@ -107,10 +124,10 @@ class TensorBase:
 
     @property
     def retains_grad(self) -> bool:
-        r = self.grad_fn.retained if self.grad_fn is not None else None
+        r: Any = self.grad_fn.retained if self.grad_fn is not None else None
         return bool(r) and self._output_nr in r
 
-    def register_hook(self, hook: Callable):
+    def register_hook(self, hook: Callable) -> HookHandle:
         """Call hook(grad) when this tensor's gradient is computed; it may return a
         replacement of the same shape and dtype. Returns a handle whose .remove()
         unregisters the hook."""

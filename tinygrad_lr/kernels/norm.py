@@ -183,7 +183,7 @@ def batch_norm_backward(g, x, mean, invstd, weight):
 # The row statistics are float64; the per-element loops run in the input's dtype, with the
 # statistics passed through `scalars`, a 2-element array of that dtype. A float64 scalar in
 # a float32 loop makes Numba convert every element to float64 and back (the loops over
-# 1-D row views in the input's dtype run nearly twice as fast; benchmarks/README.md).
+# 1-D row views in the input's dtype run markedly faster; benchmarks/README.md).
 @jit(fastmath={"reassoc", "contract"})
 def _layer_norm_rows(x, weight, bias, eps, out, mean, invstd, scalars):
     m, d = x.shape

@@ -10,10 +10,10 @@ and writes its outputs once. Gate order is PyTorch's: LSTM (i, f, g, o), GRU (r,
 
 Two rules keep these loops vectorized in float32 (`benchmarks/bench_lstm.py`):
 - no integer or float literals in the arithmetic: Numba types `1 - x` for a float32 x as
-  float64, so the loop converts every element back and forth (the LSTM step backward ran
-  twice as fast without them); `x - x * x` stands for x (1 - x), and a constant that is needed
+  float64, so the loop converts every element back and forth (the LSTM step backward runs
+  much faster without them); `x - x * x` stands for x (1 - x), and a constant that is needed
   comes in as an argument of the arrays' dtype;
-- the inner loop runs over 1-D row views, one per gate (again nearly twice as fast).
+- the inner loop runs over 1-D row views, one per gate (again much faster).
 
 Each kernel has its numpy expression beside it (`*_reference`, same arguments, same
 outputs written in place), run instead when `reference_kernels_enabled()`.

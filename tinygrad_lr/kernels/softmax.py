@@ -9,9 +9,9 @@ so a common offset of the logits (1e4, 1e30) changes nothing: it cancels in x - 
 anything is rounded. (Writing x - (m + log sum) instead loses the log-sum term once m is
 large.) numpy needs five passes and three temporaries for this (max, subtract, exp, sum,
 divide). Here numpy does what it is best at - the subtraction and exp over the whole block,
-with SIMD, where a Numba loop would call scalar libm exp per element (on rows of 1000
-classes that was ten times slower than numpy), and the row maxima - and one Numba pass per
-row, in cache, does the float64 sum and the normalisation. Rows are the last axis;
+with SIMD, where a Numba loop would call scalar libm exp per element (many times slower
+than numpy on long rows; benchmarks/README.md), and the row maxima - and one Numba pass
+per row, in cache, does the float64 sum and the normalisation. Rows are the last axis;
 other axes are moved there first. `softmax_reference` / `log_softmax_reference` are
 the numpy expressions, run instead when `reference_kernels_enabled()`.
 """

@@ -21,15 +21,16 @@ Why the optimizer exception. An update of a large parameter (a 1M-element embedd
 long, pure streaming loop with nothing around it: on an idle machine the second core halves
 it from ~2**18 elements on, while below that waking the pool costs more than it saves. On a
 loaded machine the same parallel update waits at its barrier for a descheduled thread and
-takes ten times longer than the serial loop, so the twin runs only while the 1-minute load
-average leaves a core free (`core_free`; where the OS reports no load, never).
+takes far longer than the serial loop (benchmarks/README.md), so the twin runs only while
+the 1-minute load average leaves a core free (`core_free`; where the OS reports no load,
+never).
 
 Use `jit` for every Numba kernel and `jit_with_parallel_twin` for the optimizer
 updates; both compile lazily (first call) with `cache=True`, and with NUMBA_DISABLE_JIT=1
 they are the plain Python functions. Both compile with numpy's error model: a float
 division by zero gives inf or NaN, as in numpy, instead of Numba's default Python
 semantics (raise ZeroDivisionError), whose check on every division keeps LLVM from
-vectorizing any loop that divides (the Adam update ran about ten times slower).
+vectorizing any loop that divides (the Adam update ran many times slower with it).
 """
 import os
 import types

@@ -1,8 +1,13 @@
 """Convolution and pooling layers, with PyTorch's arguments, parameter names, shapes and
 default initialisation."""
+from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..tensor import Tensor
 from . import functional_conv as F
 from . import init
 from ._checks import check_size, factory_dtype
@@ -27,8 +32,11 @@ class _ConvNd(Module):
     nd = 2
     transposed = False
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                 bias, output_padding=0, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...], padding: int | tuple[int, ...] | str,
+                 dilation: int | tuple[int, ...], groups: int, bias: bool,
+                 output_padding: int | tuple[int, ...] = 0, device: Any = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__()
         layer, nd = type(self).__name__, self.nd
         in_channels = check_size(layer, "in_channels", in_channels, 1)
@@ -64,10 +72,10 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         init.default_layer_init_(self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0,) * self.nd:
@@ -88,12 +96,14 @@ class Conv1d(_ConvNd):
 
     nd = 1
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+                 dilation: int | tuple[int, ...] = 1, groups: int = 1, bias: bool = True,
+                 device: Any = None, dtype: DTypeLike | None = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, device=device, dtype=dtype)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F._conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                        self.groups, 1, "Conv1d")
 
@@ -101,12 +111,14 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     """Input (N, C_in, H, W) -> (N, C_out, H_out, W_out); weight (C_out, C_in // groups, kh, kw)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+                 dilation: int | tuple[int, ...] = 1, groups: int = 1, bias: bool = True,
+                 device: Any = None, dtype: DTypeLike | None = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, device=device, dtype=dtype)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F._conv(x, self.weight, self.bias, self.stride, self.padding, self.dilation,
                        self.groups, 2, "Conv2d")
 
@@ -119,12 +131,15 @@ class ConvTranspose2d(_ConvNd):
 
     transposed = True
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups=1, bias=True, dilation=1, device=None, dtype=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+                 output_padding: int | tuple[int, ...] = 0, groups: int = 1, bias: bool = True,
+                 dilation: int | tuple[int, ...] = 1, device: Any = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, output_padding, device, dtype)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F._conv_transpose(x, self.weight, self.bias, self.stride, self.padding,
                                  self.output_padding, self.groups, self.dilation,
                                  "ConvTranspose2d")
@@ -133,18 +148,20 @@ class ConvTranspose2d(_ConvNd):
 class _MaxPoolNd(Module):
     nd = 2
 
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+    def __init__(self, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] | None = None,
+                 padding: int | tuple[int, ...] = 0, dilation: int | tuple[int, ...] = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
         F._no_indices(return_indices, type(self).__name__)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.ceil_mode = dilation, ceil_mode
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Any:
         return F._max_pool(x, self.kernel_size, self.stride, self.padding, self.dilation,
                            self.ceil_mode, self.nd, type(self).__name__)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
                 f"padding={self.padding}, dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
@@ -160,18 +177,20 @@ class MaxPool2d(_MaxPoolNd):
 
 
 class AvgPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+    def __init__(self, kernel_size: int | tuple[int, ...],
+                 stride: int | tuple[int, ...] | None = None,
+                 padding: int | tuple[int, ...] = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
         self.divisor_override = divisor_override
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F._avg_pool(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                            self.count_include_pad, self.divisor_override, "AvgPool2d")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride or self.kernel_size}, "
                 f"padding={self.padding}")
 
@@ -179,12 +198,12 @@ class AvgPool2d(Module):
 class AdaptiveAvgPool2d(Module):
     """Averages (N, C, H, W) down to (N, C, *output_size) whatever H and W are."""
 
-    def __init__(self, output_size):
+    def __init__(self, output_size: int | tuple[int | None, ...]) -> None:
         super().__init__()
         self.output_size = output_size
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         return F._adaptive_avg_pool(x, self.output_size, "AdaptiveAvgPool2d")
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -4,11 +4,15 @@ These check the arguments and shapes - errors name the layer, the expected and t
 shape - turn sizes into (height, width) pairs and call the ops in ops/conv.py. The 1-D
 versions run the 2-D ops on a unit height.
 """
+from __future__ import annotations
+
 from numbers import Integral
+from typing import Any
 
 from ..kernels import reference_kernels_enabled
 from ..kernels.pool import pool_out_size
 from ..ops import conv as ops
+from ..tensor import Tensor
 from . import reference as R
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -96,11 +100,15 @@ def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
     return ops.Conv2d.apply(x, weight, bias, stride, padding, dilation, groups)
 
 
-def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Tensor:
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+           stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+           dilation: int | tuple[int, ...] = 1, groups: int = 1) -> Tensor:
     return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
@@ -141,8 +149,10 @@ def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, di
                                      out_shape)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
-                     dilation=1):
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: int | tuple[int, ...] = 1, padding: int | tuple[int, ...] | str = 0,
+                     output_padding: int | tuple[int, ...] = 0, groups: int = 1,
+                     dilation: int | tuple[int, ...] = 1) -> Tensor:
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose2d")
 
@@ -177,14 +187,18 @@ def _no_indices(return_indices, name):
         raise NotImplementedError(f"{name}: return_indices=True is not supported")
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool1d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None,
+               padding: int | tuple[int, ...] = 0, dilation: int | tuple[int, ...] = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
     _no_indices(return_indices, "max_pool1d")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 1, "max_pool1d")
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
+def max_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None,
+               padding: int | tuple[int, ...] = 0, dilation: int | tuple[int, ...] = 1,
+               ceil_mode: bool = False, return_indices: bool = False) -> Any:
     _no_indices(return_indices, "max_pool2d")
     return _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, 2, "max_pool2d")
 
@@ -203,8 +217,10 @@ def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, div
                                divisor_override)
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
+def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
+               stride: int | tuple[int, ...] | None = None,
+               padding: int | tuple[int, ...] = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
     return _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool2d")
 
@@ -223,6 +239,6 @@ def _adaptive_avg_pool(x, output_size, name):
     return ops.AdaptiveAvgPool2d.apply(x, out_hw)
 
 
-def adaptive_avg_pool2d(input, output_size):
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, ...]) -> Tensor:
     return _adaptive_avg_pool(input, output_size, "adaptive_avg_pool2d")
 

@@ -1,4 +1,6 @@
 """Dropout, function form: F.dropout (also what nn.Dropout and the RNN layers call)."""
+from __future__ import annotations
+
 import numpy as np
 
 from .. import random as _random
@@ -8,7 +10,7 @@ from ._checks import check_dropout
 __all__ = ["dropout"]
 
 
-def dropout(input, p=0.5, training=True):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     """Zero each element with probability p and scale the rest by 1/(1-p) (inverted
     dropout: the expected value is unchanged, so eval mode is the identity). The mask is
     drawn from the global generator, so `tl.manual_seed` makes it repeatable."""

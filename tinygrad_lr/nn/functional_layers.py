@@ -5,8 +5,13 @@ chain of small ops would be slow: `linear` (ops/linalg.py: one GEMM plus bias in
 out), `batch_norm` and `layer_norm` (ops/norm.py: Numba kernels, so differentiable once)
 and `embedding` (ops/movement.py). Their plain Tensor-op versions are in nn/reference.py.
 """
+from __future__ import annotations
+
+from typing import Sequence
+
 import numpy as np
 
+from ..graph.function import entry, rename
 from ..kernels import reference_kernels_enabled
 from ..ops._util import normalize_dim
 from ..ops.linalg import Matmul
@@ -37,7 +42,7 @@ def _same_dtype(input, fn, **params):
 # ---------------------------------------------------------------- linear
 
 
-def linear(input, weight, bias=None):
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight.T + bias (PyTorch's F.linear)."""
     _tensor(input, "input", "linear")
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
@@ -53,7 +58,7 @@ def linear(input, weight, bias=None):
     return Matmul.apply(input, weight, bias, True)
 
 
-def bilinear(input1, input2, weight, bias=None):
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_k = input1 @ weight[k] @ input2 + bias[k]; weight of shape (out, in1, in2)."""
     if input1.shape[:-1] != input2.shape[:-1]:
         raise ValueError(f"bilinear: input1 {input1.shape} and input2 {input2.shape} must "
@@ -72,43 +77,43 @@ def bilinear(input1, input2, weight, bias=None):
 
 
 # ---------------------------------------------------------------- activations
-def relu(input, inplace=False):
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return input.relu_() if inplace else input.relu()
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     if inplace:
         return input._inplace_op("leaky_relu_", lambda t: t.leaky_relu(negative_slope))
     return input.leaky_relu(negative_slope)
 
 
-def elu(input, alpha=1.0):
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     return input.elu(alpha)
 
 
-def gelu(input, approximate="none"):
-    return input.gelu(approximate)
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    return rename(input.gelu(approximate), "GeluBackward0", [entry(input)])  # PyTorch: 1 node
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     return input.sigmoid()
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     return input.tanh()
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return input.softplus(beta, threshold)
 
 
-def softmax(input, dim):
+def softmax(input: Tensor, dim: int) -> Tensor:
     if reference_kernels_enabled():
         return R.softmax(input, normalize_dim(dim, input.ndim, "softmax"))
     return input.softmax(dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input: Tensor, dim: int) -> Tensor:
     if reference_kernels_enabled():
         return R.log_softmax(input, normalize_dim(dim, input.ndim, "log_softmax"))
     return input.log_softmax(dim)
@@ -117,8 +122,9 @@ def log_softmax(input, dim):
 # ---------------------------------------------------------------- normalisation
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5):
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
     """PyTorch's F.batch_norm on (N, C) or (N, C, *spatial).
 
     training=True normalises with the batch's statistics and, when running_mean/var are
@@ -149,7 +155,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             out = out * weight.reshape(shape)
         if bias is not None:
             out = out + bias.reshape(shape)
-        return out
+        return rename(out, "NativeBatchNormBackward0",  # PyTorch's one node, as in training
+                      [entry(input), entry(weight), entry(bias)])
     count = input.numel() // c
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
@@ -166,7 +173,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing `normalized_shape` dims (PyTorch's F.layer_norm)."""
     _tensor(input, "input", "layer_norm")
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
@@ -188,7 +196,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 # ---------------------------------------------------------------- embedding and friends
 
 
-def embedding(input, weight, padding_idx=None):
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """weight[input] for an integer tensor of indices (PyTorch's F.embedding)."""
     idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
@@ -205,7 +213,7 @@ def embedding(input, weight, padding_idx=None):
     return Embedding.apply(weight, idx.astype(np.int64, copy=False), padding_idx)
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """(..., ) int64 class indices -> (..., num_classes) int64 with a single 1 per row."""
     idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
@@ -222,12 +230,13 @@ def one_hot(tensor, num_classes=-1):
     return Tensor._make(out)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps) (PyTorch's F.normalize)."""
-    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
+    norm = rename(input.norm(p, dim, keepdim=True).clamp(min=eps), "ClampMinBackward0")
+    return input / norm.expand_as(input)  # the steps PyTorch's graph shows
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return input.flatten(start_dim, end_dim)
 
 

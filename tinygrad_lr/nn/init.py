@@ -6,11 +6,14 @@ produces outputs of variance fan_in * s^2. Xavier/Glorot keeps the variance abou
 both directions (s^2 = 2 / (fan_in + fan_out)); Kaiming/He corrects for the half of the
 signal a ReLU discards (s^2 = gain^2 / fan, gain^2 = 2).
 """
+from __future__ import annotations
+
 import math
 
 import numpy as np
 
 from .. import random as _random
+from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -24,7 +27,7 @@ def _fill(tensor, values):
     return tensor
 
 
-def calculate_gain(nonlinearity, param=None):
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (PyTorch's table)."""
     linear_fns = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                   "conv_transpose2d", "conv_transpose3d", "sigmoid")
@@ -64,39 +67,40 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     return _fill(tensor, _random.generator().uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     return _fill(tensor, _random.generator().normal(mean, std, tensor.shape))
 
 
-def constant_(tensor, val):
+def constant_(tensor: Tensor, val: float) -> Tensor:
     return _fill(tensor, val)
 
 
-def zeros_(tensor):
+def zeros_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 0)
 
 
-def ones_(tensor):
+def ones_(tensor: Tensor) -> Tensor:
     return _fill(tensor, 1)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # U(-a, a) has standard deviation a / sqrt(3)
     return uniform_(tensor, -bound, bound)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)))
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu") -> Tensor:
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor  # an empty tensor: nothing to fill (PyTorch warns and returns)
@@ -105,14 +109,15 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu") -> Tensor:
     fan = _fan(tensor, mode)
     if fan == 0:
         return tensor
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """A (semi-)orthogonal matrix from the QR decomposition of a Gaussian one, with the
     signs fixed so the distribution is uniform over orthogonal matrices."""
     if tensor.ndim < 2:
@@ -132,7 +137,7 @@ def orthogonal_(tensor, gain=1.0):
     return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
-def default_layer_init_(weight, bias):
+def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
     """PyTorch's default for Linear and Conv layers: kaiming_uniform_(a=sqrt(5)), which is
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same range."""
     kaiming_uniform_(weight, a=math.sqrt(5))

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..graph.function import entry, rename, shown_node
 from ..kernels import reference_kernels_enabled
 from ..ops.losses import (
     BinaryCrossEntropy,
@@ -73,11 +74,39 @@ def _check_same_shape(name, input, target, what="target"):
             f"reshape one of them, e.g. input.squeeze(-1) or {what}.reshape({input.shape}))")
 
 
-def _regression_pair(name, input, target, reduction):
+def _regression_pair(name, input, target, reduction, **dtype_rule):
+    """(input, target) of one shape and of the loss's result dtype (see _dtypes)."""
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, **dtype_rule)
     _check_same_shape(name, input, target)
-    return target
+    return input, target
+
+
+def _dtypes(name, input, target, ints=True, bools=True, floats="promote"):
+    """PyTorch's dtype rule for a loss's target; (input, target) in the result's dtype.
+
+    ints / bools: whether PyTorch takes an integer / boolean target (its value is then
+    converted to the input's dtype). floats, for a floating target of another dtype:
+    'promote' (the wider one), 'input' or 'target' (that one's dtype), 'same' (PyTorch
+    raises). The input's gradient keeps its dtype (the conversion is a Cast in the graph).
+    A target that is not a Tensor (a list, an array) is taken in the input's dtype.
+    """
+    if not isinstance(target, Tensor):
+        return input, _tensor(target, input).astype(input.dtype)
+    kind = target.dtype.kind
+    if (kind == "b" and not bools) or (kind in "iu" and not ints) or \
+            (kind == "f" and floats == "same" and target.dtype != input.dtype):
+        wanted = "the same dtype as the input" if floats == "same" else "floating point"
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: the target must be {wanted} (as in PyTorch); "
+                        f"convert it, e.g. target.to(input.dtype)")
+    if kind != "f" or floats == "input":
+        result = input.dtype
+    elif floats == "target":
+        result = target.dtype
+    else:
+        result = np.promote_types(input.dtype, target.dtype)
+    return input.astype(result), target.astype(result)
 
 
 def _check_labels(name, target, allowed, arg="target"):
@@ -114,7 +143,7 @@ def _classes_last(input):
 # ================================================================ regression
 def mse_loss(input, target, reduction="mean"):
     """Mean squared error: (input - target)^2."""
-    target = _regression_pair("mse_loss", input, target, reduction)
+    input, target = _regression_pair("mse_loss", input, target, reduction)
     if reference_kernels_enabled():  # the plain version: nn/reference.py
         return R.mse_loss(input, target, reduction)
     return SquaredError.apply(input, target, reduction)
@@ -122,13 +151,14 @@ def mse_loss(input, target, reduction="mean"):
 
 def l1_loss(input, target, reduction="mean"):
     """Mean absolute error: |input - target|."""
-    target = _regression_pair("l1_loss", input, target, reduction)
+    input, target = _regression_pair("l1_loss", input, target, reduction, bools=False)
     return _reduce((input - target).abs(), reduction)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 r^2 where |r| < delta, delta (|r| - 0.5 delta) elsewhere (r = input - target)."""
-    target = _regression_pair("huber_loss", input, target, reduction)
+    input, target = _regression_pair("huber_loss", input, target, reduction, ints=False,
+                                     bools=False, floats="same")
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     if reference_kernels_enabled():
@@ -141,14 +171,15 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
     Huber(delta) = delta * SmoothL1(beta=delta): the same curve scaled.
     """
-    target = _regression_pair("smooth_l1_loss", input, target, reduction)
+    input, target = _regression_pair("smooth_l1_loss", input, target, reduction)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     if reference_kernels_enabled():
         return R.smooth_l1_loss(input, target, reduction, beta)
-    return HuberError.apply(input, target, reduction, float(beta), 1.0 / beta)
+    return rename(HuberError.apply(input, target, reduction, float(beta), 1.0 / beta),
+                  "SmoothL1LossBackward0")
 
 
 def log_cosh_loss(input, target, reduction="mean"):
@@ -157,7 +188,7 @@ def log_cosh_loss(input, target, reduction="mean"):
     Computed as |r| + log1p(exp(-2|r|)) - log 2, which never forms cosh(1000) = inf.
     (Not in PyTorch; see e.g. Chen et al., "Log hyperbolic cosine loss", 2019.)
     """
-    target = _regression_pair("log_cosh_loss", input, target, reduction)
+    input, target = _regression_pair("log_cosh_loss", input, target, reduction)
     a = (input - target).abs()
     return _reduce(a + (-2 * a).exp().log1p() - math.log(2.0), reduction)
 
@@ -168,7 +199,7 @@ def quantile_loss(input, target, q=0.5, reduction="mean"):
     Minimising it makes `input` estimate the q-th quantile of target (q = 0.5: the median,
     half the L1 loss). (Not in PyTorch; Koenker & Bassett, "Regression Quantiles", 1978.)
     """
-    target = _regression_pair("quantile_loss", input, target, reduction)
+    input, target = _regression_pair("quantile_loss", input, target, reduction)
     if not 0 < q < 1:
         raise ValueError(f"quantile_loss: q must be in (0, 1), got {q}")
     r = target - input
@@ -184,7 +215,7 @@ def welsch_loss(input, target, sigma=1.0, reduction="mean"):
     is the minimisable form. For the Gaussian likelihood with a learned variance use
     gaussian_nll_loss. (Not in PyTorch.)
     """
-    target = _regression_pair("welsch_loss", input, target, reduction)
+    input, target = _regression_pair("welsch_loss", input, target, reduction)
     if sigma <= 0:
         raise ValueError(f"welsch_loss: sigma must be positive, got {sigma}")
     r = input - target
@@ -200,7 +231,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     """
     name = "gaussian_nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, bools=False)
     var = _tensor(var, input)
     _check_same_shape(name, input, target)
     if var.shape != input.shape:
@@ -214,8 +245,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
                          f"{var._data.min():g}")
     # clamp the value but let the gradient through unchanged (PyTorch clamps under no_grad)
     var = var + Tensor(np.maximum(var._data, eps) - var._data)
-    r = input - target
-    loss = 0.5 * (var.log() + r * r / var)
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
@@ -229,7 +259,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
     """
     name = "poisson_nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target)
     _check_same_shape(name, input, target)
     if log_input:
         loss = input.exp() - target * input
@@ -251,7 +281,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     raw scores use binary_cross_entropy_with_logits: it is stable and cheaper.
     """
     name = "binary_cross_entropy"
-    target = _regression_pair(name, input, target, reduction)
+    input, target = _regression_pair(name, input, target, reduction, ints=False, bools=False,
+                                     floats="same")
     for arg, t in (("input", input), ("target", target)):
         if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
             hint = (" (for raw scores use binary_cross_entropy_with_logits)"
@@ -260,10 +291,13 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
                              f"from {t._data.min():g} to {t._data.max():g}{hint}")
     if reference_kernels_enabled():
         return R.binary_cross_entropy(input, target, weight, reduction)
-    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
-        loss = loss * _tensor(weight, input)
-    return _reduce(loss, reduction)
+        weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
+                            dtype=input.dtype)
+        if not _broadcasts_to(weight.shape, input.shape):
+            raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to "
+                             f"the input's shape {input.shape}")
+    return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
@@ -277,7 +311,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     pos_weight are constants (no gradient).
     """
     name = "binary_cross_entropy_with_logits"
-    target = _regression_pair(name, input, target, reduction)
+    input, target = _regression_pair(name, input, target, reduction, ints=False, bools=False,
+                                     floats="target")
     constants = []
     for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
         if value is not None:
@@ -301,8 +336,10 @@ def _broadcasts_to(shape, target_shape):
 
 def soft_margin_loss(input, target, reduction="mean"):
     """log(1 + exp(-target * input)), labels in {-1, +1}: logistic loss on margins."""
-    target = _regression_pair("soft_margin_loss", input, target, reduction)
-    return _reduce(_softplus(-target * input), reduction)
+    input, target = _regression_pair("soft_margin_loss", input, target, reduction,
+                                     bools=False, floats="input")
+    return rename(_reduce(_softplus(-target * input), reduction), "SoftMarginLossBackward0",
+                  [entry(input)])
 
 
 def hinge_loss(input, target, squared=False, reduction="mean"):
@@ -311,7 +348,7 @@ def hinge_loss(input, target, squared=False, reduction="mean"):
     Not in PyTorch (its HingeEmbeddingLoss is a different, distance-based loss); this is
     the loss of the soft-margin SVM (Cortes & Vapnik, 1995); squared is the L2-SVM.
     """
-    target = _regression_pair("hinge_loss", input, target, reduction)
+    input, target = _regression_pair("hinge_loss", input, target, reduction)
     _check_labels("hinge_loss", target, (-1, 1))
     h = (1 - target * input).relu()
     return _reduce(h * h if squared else h, reduction)
@@ -322,7 +359,7 @@ def perceptron_loss(input, target, reduction="mean"):
 
     Zero for every correctly classified point, however close to the boundary. Not in PyTorch.
     """
-    target = _regression_pair("perceptron_loss", input, target, reduction)
+    input, target = _regression_pair("perceptron_loss", input, target, reduction)
     _check_labels("perceptron_loss", target, (-1, 1))
     return _reduce((-target * input).relu(), reduction)
 
@@ -337,7 +374,7 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
 
     alpha < 0 disables the alpha weighting; gamma = 0 and alpha < 0 give plain BCE.
     """
-    target = _regression_pair("sigmoid_focal_loss", input, target, reduction)
+    input, target = _regression_pair("sigmoid_focal_loss", input, target, reduction)
     p = input.sigmoid()
     ce = binary_cross_entropy_with_logits(input, target, reduction="none")
     p_t = p * target + (1 - p) * (1 - target)
@@ -401,11 +438,27 @@ def zero_one_loss(input, target, reduction="mean"):
 
 
 # ================================================================ multi-class
-def _index_target(name, input, target):
-    """Check an (N, C, d1...) input against an (N, d1...) integer target."""
-    if target.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index target must be an integer tensor, got "
-                        f"{target.dtype}")
+def _class_target(target, input):
+    """target as a Tensor. One given as a list or an array is taken as class indices
+    (int64) if it holds integers, else as probabilities in the input's dtype."""
+    if isinstance(target, Tensor):
+        return target
+    target = np.asarray(target)
+    return Tensor(target.astype(np.int64 if target.dtype.kind in "iub" else input.dtype))
+
+
+def _index_target(name, input, target, dtypes=(np.int64, np.uint8)):
+    """Check an (N, C, d1...) input against an (N, d1...) target of class indices, of one of
+    `dtypes` (PyTorch's: int64 or uint8; multi_margin_loss int64 only)."""
+    if target.dtype not in dtypes:
+        if target.dtype.kind == "f" and target.shape == input.shape:
+            raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                            f"{input.dtype}: class probabilities are taken only by "
+                            "cross_entropy; nll_loss needs class indices (int64)")
+        names = " or ".join(str(np.dtype(d)) for d in dtypes)
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: class indices must be {names}, as in PyTorch; use "
+                        "target.long()")
     expected = input.shape[:1] + input.shape[2:]
     if target.shape != expected:
         raise ValueError(f"{name}: input of shape {input.shape} (N, C, ...) needs a target of "
@@ -427,22 +480,28 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(name, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1:  # one unbatched sample
         if target.ndim == 0:
             target = target.reshape(1)
         else:
             target = target.reshape(1, -1)
-        return cross_entropy(input.reshape(1, -1), target, weight, ignore_index,
-                             reduction, label_smoothing).reshape(())
+        out = cross_entropy(input.reshape(1, -1), target, weight, ignore_index,
+                            reduction, label_smoothing).reshape(())
+        return out if label_smoothing else _as_nll_of_log_softmax(out, input)
     if input.ndim < 2:
         raise ValueError(f"{name}: input must be (C,), (N, C) or (N, C, d1, ...), got "
                          f"{input.shape}")
     n_classes = input.shape[1]
     w = _class_weight(name, weight, n_classes, input)
-    if target.dtype.kind == "f":
-        return _cross_entropy_probabilities(input, _tensor(target, input), w, reduction,
+    if target.dtype.kind == "f" and target.shape != input.shape[:1] + input.shape[2:]:
+        return _cross_entropy_probabilities(*_dtypes(name, input, target), w, reduction,
                                             label_smoothing)
+    if target.shape == input.shape and input.ndim > 1:
+        raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
+                        f"{input.dtype}: a target of the input's shape holds class "
+                        "probabilities and must be floating point (as in PyTorch); for "
+                        f"class indices give shape {input.shape[:1] + input.shape[2:]}")
     t = _index_target(name, input, target)
     if reference_kernels_enabled():  # log_softmax -> pick the target's entry -> average
         check_class_range(name, t, n_classes, ignore_index)
@@ -454,7 +513,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                                      reduction)
     if reduction == "none" and input.ndim > 2:
         loss = loss.reshape(target.shape)
-    return loss
+    return _as_nll_of_log_softmax(loss, input) if input.ndim == 4 else loss
+
+
+def _as_nll_of_log_softmax(loss, input):
+    """Show the loss as PyTorch's graph has it: nll_loss(log_softmax(input)), without our
+    reshapes (PyTorch's images (N, C, H, W) take NllLoss2dBackward0)."""
+    nll = "NllLoss2DBackward0" if input.ndim == 4 else "NllLossBackward0"
+    return rename(loss, nll, [(shown_node("LogSoftmaxBackward0", entry(input)), 0)])
 
 
 def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
@@ -468,8 +534,14 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
     logp = R.log_softmax(input, 1) if reference_kernels_enabled() else input.log_softmax(1)
     if w is not None:
         logp = logp * Tensor(w.reshape((n_classes,) + (1,) * (input.ndim - 2)))
-    loss = -(target * logp).sum(1)
-    return _reduce(loss, reduction)  # 'mean' is over samples, weights or not (as PyTorch)
+    # in PyTorch's order, so that the graph shows PyTorch's steps
+    if reduction == "none":
+        return -(logp * target).sum(1)
+    total = -(logp * target).sum()
+    if reduction == "sum":
+        return total
+    # 'mean' is over samples, weights or not (as PyTorch), a division by a number
+    return rename(total / (input._data.size // n_classes), "DivBackward1", [entry(total)])
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -481,10 +553,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """
     name = "nll_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1 and target.ndim == 0:  # one unbatched sample
-        return nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
-                        reduction).reshape(())
+        return rename(nll_loss(input.reshape(1, -1), target.reshape(1), weight, ignore_index,
+                               reduction).reshape(()), "NllLossBackward0", [entry(input)])
     if input.ndim < 2:
         raise ValueError(f"{name}: input must be (N, C) or (N, C, d1, ...), got {input.shape}")
     n_classes = input.shape[1]
@@ -499,10 +571,14 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     picked = _classes_last(input).gather(1, safe_t[:, None])[:, 0]
     loss = -picked * Tensor(w_t.astype(input.dtype))
     if reduction == "none":
-        return loss.reshape(target.shape)
-    if reduction == "sum":
-        return loss.sum()
-    return loss.sum() / float(w_t.sum())
+        loss = loss.reshape(target.shape)
+    elif reduction == "sum":
+        loss = loss.sum()
+    else:
+        loss = loss.sum() / float(w_t.sum())
+    # PyTorch's nll_loss is one node (NllLoss2dBackward0 for (N, C, d1, ...) input)
+    return rename(loss, "NllLossBackward0" if input.ndim == 2 else "NllLoss2DBackward0",
+                  [entry(input)])
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
@@ -513,12 +589,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     _check_reduction(name, reduction)
     if p not in (1, 2):
         raise ValueError(f"{name}: p must be 1 or 2, got {p}")
-    target = _tensor(target)
+    target = _class_target(target, input)
     if input.ndim == 1:
         out = multi_margin_loss(input.reshape(1, -1), target.reshape(1), p, margin, weight,
                                 reduction)
         return out.reshape(()) if reduction == "none" else out
-    t = _index_target(name, input, target)
+    t = _index_target(name, input, target, (np.int64,))
     if input.ndim != 2:
         raise ValueError(f"{name}: input must be (N, C) or (C,), got {input.shape}")
     n, c = input.shape
@@ -532,7 +608,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
     w = _class_weight(name, weight, c, input)
     if w is not None:
         not_target *= w[t][:, None]
-    return _reduce((h * Tensor(not_target)).sum(1) / c, reduction)
+    return rename(_reduce((h * Tensor(not_target)).sum(1) / c, reduction),
+                  "MultiMarginLossBackward0", [entry(input)])
 
 
 def kl_div(input, target, reduction="mean", log_target=False):
@@ -543,7 +620,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     """
     name = "kl_div"
     _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
-    target = _tensor(target, input)
+    input, target = _dtypes(name, input, target, ints=False, bools=False)
     _check_same_shape(name, input, target)
     if log_target:
         loss = target.exp() * (target - input)
@@ -559,7 +636,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 # ================================================================ pairs and embeddings
 def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     """x where y = 1, max(0, margin - x) where y = -1 (x usually a distance)."""
-    target = _regression_pair("hinge_embedding_loss", input, target, reduction)
+    input, target = _regression_pair("hinge_embedding_loss", input, target, reduction,
+                                     floats="input")
     loss = where(target._data != 1, (margin - input).relu(), 0.0) + \
         where(target._data != -1, input, 0.0)
     return _reduce(loss, reduction)
@@ -569,7 +647,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     """max(0, -y (x1 - x2) + margin): y = 1 wants x1 ranked above x2, y = -1 below."""
     name = "margin_ranking_loss"
     _check_reduction(name, reduction)
-    target = _tensor(target, input1)
+    _, target = _dtypes(name, input1, target, bools=False)
     _check_same_shape(name, input1, input2, "input2")
     _check_same_shape(name, input1, target)
     return _reduce((-target * (input1 - input2) + margin).relu(), reduction)

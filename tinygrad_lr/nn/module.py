@@ -6,14 +6,22 @@ Assigning a Parameter to an attribute registers it, assigning a Module registers
 `double()`, `half()` and `type()` convert parameters and buffers in place (the Parameter
 objects stay the same, so an optimizer built before keeps working).
 """
+from __future__ import annotations
+
 from collections import OrderedDict
+from typing import Any, Callable, Iterable, Iterator, Mapping, NoReturn, TypeVar
 
 import numpy as np
+from numpy.typing import DTypeLike
 
+from ..compat import missing_attribute
 from ..devices import CPU, device_error, parse_to
 from ..dtypes import resolve_dtype
 from ..tensor import Tensor
 from .parameter import Parameter
+from .utils import zero_grad_
+
+__all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 # PyTorch's nn.Module methods that tinygrad_lr's Module lacks: asking for one says so
 _TORCH_ONLY = frozenset((
@@ -38,11 +46,11 @@ class _RemovableHandle:
 
     _next_id = 0
 
-    def __init__(self, hooks):
+    def __init__(self, hooks) -> None:
         self.hooks, self.id = hooks, _RemovableHandle._next_id
         _RemovableHandle._next_id += 1
 
-    def remove(self):
+    def remove(self) -> None:
         self.hooks.pop(self.id, None)
 
     def __enter__(self):
@@ -52,8 +60,11 @@ class _RemovableHandle:
         self.remove()
 
 
+_M = TypeVar("_M", bound="Module")
+
+
 class Module:
-    def __init__(self):
+    def __init__(self) -> None:
         d = self.__dict__
         d["_parameters"] = OrderedDict()
         d["_buffers"] = OrderedDict()
@@ -64,7 +75,7 @@ class Module:
         d["training"] = True
 
     # ------------------------------------------------------------ registration
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             if isinstance(value, (Parameter, Module)):
                 kind = "parameters" if isinstance(value, Parameter) else "module"
@@ -100,7 +111,7 @@ class Module:
             return
         self.__dict__.pop(name, None)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         d = self.__dict__
         for store in ("_parameters", "_buffers", "_modules"):
             if store in d and name in d[store]:
@@ -108,12 +119,10 @@ class Module:
         if name == "device":  # tinygrad_lr's modules live on the CPU (user attributes win)
             return CPU
         if name in _TORCH_ONLY:
-            from ..compat import missing_attribute
-
             raise missing_attribute("nn.Module", name)
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def __delattr__(self, name):
+    def __delattr__(self, name: str) -> None:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
@@ -130,7 +139,7 @@ class Module:
                                                           self._modules))):
             raise KeyError(f"attribute '{name}' already exists")
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """A tensor that is state but not a parameter (e.g. running_mean): moved by `to()`,
         saved in state_dict() unless persistent=False."""
         self._check_new_name("buffer", name, self._buffers)
@@ -143,7 +152,7 @@ class Module:
         else:
             self._non_persistent_buffers.add(name)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register `param` (a Parameter, or None for an absent one such as bias=False)."""
         self._check_new_name("parameter", name, self._parameters)
         if param is not None and not isinstance(param, Parameter):
@@ -151,7 +160,7 @@ class Module:
                             f"'{name}' (a tl.nn.Parameter or None is required)")
         self._parameters[name] = param
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` (or None) as the child `name`."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -160,7 +169,7 @@ class Module:
 
     register_module = add_module
 
-    def get_submodule(self, target: str):
+    def get_submodule(self, target: str) -> Module:
         """The module at the dotted path `target` ("" is this module)."""
         mod = self
         if target:
@@ -179,17 +188,17 @@ class Module:
                                  f"{target!r})")
         return getattr(mod, store)[name]
 
-    def get_parameter(self, target: str):
+    def get_parameter(self, target: str) -> Parameter:
         return self._get_tensor(target, "_parameters", "parameter")
 
-    def get_buffer(self, target: str):
+    def get_buffer(self, target: str) -> Tensor:
         return self._get_tensor(target, "_buffers", "buffer")
 
     # ------------------------------------------------------------ calling
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks or self._forward_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
@@ -206,14 +215,14 @@ class Module:
                 out = result
         return out
 
-    def register_forward_pre_hook(self, hook):
+    def register_forward_pre_hook(self, hook: Callable) -> _RemovableHandle:
         """Call `hook(module, args)` before each forward; a non-None result replaces the
         positional arguments (a tuple, or one value). Returns a handle with .remove()."""
         handle = _RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook: Callable) -> _RemovableHandle:
         """Call `hook(module, args, output)` after each forward; a non-None result replaces
         the output. Returns a handle with .remove()."""
         handle = _RemovableHandle(self._forward_hooks)
@@ -221,7 +230,8 @@ class Module:
         return handle
 
     # ------------------------------------------------------------ traversal
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
         """(dotted name, module) for this module and every descendant; a module reachable
         under several names is listed once unless remove_duplicate=False (as in PyTorch)."""
         if memo is None:
@@ -236,16 +246,16 @@ class Module:
                 yield from m.named_modules(memo, f"{prefix}.{name}" if prefix else name,
                                            remove_duplicate)
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
@@ -260,23 +270,25 @@ class Module:
                 seen.add(id(t))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), t
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter); a parameter shared by several layers comes once."""
         yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
         yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     # ------------------------------------------------------------ modes and grads
-    def train(self, mode=True):
+    def train(self: _M, mode: bool = True) -> _M:
         if not isinstance(mode, bool):
             raise ValueError(  # noqa: TRY004  PyTorch raises ValueError here
                 f"train(): training mode is expected to be boolean, got {mode!r}")
@@ -284,20 +296,18 @@ class Module:
             m.__dict__["training"] = mode
         return self
 
-    def eval(self):
+    def eval(self: _M) -> _M:
         return self.train(False)
 
-    def zero_grad(self, set_to_none=True):
-        from .utils import zero_grad_
-
+    def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grad_(self.parameters(), set_to_none)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def apply(self, fn):
+    def apply(self: _M, fn: Callable[[Module], object]) -> _M:
         """Call fn(m) on every submodule (children first), then on this module; e.g. a
         custom weight initialisation. Returns self."""
         for m in self.children():
@@ -322,7 +332,7 @@ class Module:
                 t.grad._data = t.grad._data.astype(dtype)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self: _M, *args: Any, **kwargs: Any) -> _M:
         """`to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (its dtype), with
         `non_blocking=` accepted and ignored. Floating parameters and buffers take a floating
         dtype; integer buffers (e.g. num_batches_tracked) keep theirs. Only the CPU is a
@@ -337,28 +347,29 @@ class Module:
                             f"got {dtype}")
         return self._cast(dtype, floating_only=True)
 
-    def cpu(self):
+    def cpu(self: _M) -> _M:
         return self
 
-    def cuda(self, device=None):
+    def cuda(self, device: Any = None) -> NoReturn:
         raise device_error("cuda" if device is None else device, "Module.cuda()")
 
-    def type(self, dst_type):
+    def type(self: _M, dst_type: DTypeLike) -> _M:
         """Convert every parameter and buffer, integer buffers included, to `dst_type`."""
         return self._cast(resolve_dtype(dst_type, "Module.type(): dst_type"),
                           floating_only=False)
 
-    def double(self):
+    def double(self: _M) -> _M:
         return self.to(resolve_dtype("float64"))
 
-    def float(self):
+    def float(self: _M) -> _M:
         return self.to(resolve_dtype("float32"))
 
-    def half(self):
+    def half(self: _M) -> _M:
         return self.to(resolve_dtype("float16"))
 
     # ------------------------------------------------------------ state
-    def state_dict(self, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> dict[str, Any]:
         """Parameters and persistent buffers by dotted name, as tensors detached from the
         graph that share storage with the model's (keep_vars=True: the Parameters)."""
         sd = OrderedDict() if destination is None else destination
@@ -373,7 +384,8 @@ class Module:
                     sd[head + name] = b if keep_vars else b.detach()
         return sd
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any],
+                        strict: bool = True) -> _IncompatibleKeys:
         """Copy values in place. Errors name missing, unexpected and mis-shaped keys."""
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
@@ -404,7 +416,7 @@ class Module:
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The layer's own settings for repr (e.g. "in_features=2, out_features=3");
         override it in a custom module, as in PyTorch."""
         return ""
@@ -413,7 +425,7 @@ class Module:
         return [f"({name}): " + repr(m).replace("\n", "\n  ")
                 for name, m in self._modules.items()]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
         lines = extra_lines + self._child_lines()
@@ -426,10 +438,10 @@ class Module:
 
 
 class _IncompatibleKeys:
-    def __init__(self, missing, unexpected):
+    def __init__(self, missing, unexpected) -> None:
         self.missing_keys, self.unexpected_keys = missing, unexpected
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<IncompatibleKeys missing_keys={self.missing_keys} " \
                f"unexpected_keys={self.unexpected_keys}>"
 
@@ -446,7 +458,7 @@ class Sequential(Module):
     """Modules applied in order: `Sequential(a, b, c)(x) == c(b(a(x)))`; also from an
     OrderedDict of named modules."""
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Any) -> None:  # modules, or one dict of them
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], (dict, OrderedDict)):
             for name, m in modules[0].items():
@@ -455,7 +467,7 @@ class Sequential(Module):
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)
 
-    def forward(self, x):
+    def forward(self, x: Any) -> Any:
         for m in self._modules.values():
             x = m(x)
         return x
@@ -484,10 +496,10 @@ class Sequential(Module):
             for j, m in enumerate(mods):
                 self._modules[str(j)] = m
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
     def __add__(self, other):
@@ -496,16 +508,16 @@ class Sequential(Module):
                             f"{type(other).__name__}")
         return Sequential(*self, *other)
 
-    def append(self, m):
+    def append(self, m: Module) -> Sequential:
         self.add_module(str(len(self._modules)), m)
         return self
 
-    def extend(self, mods):
+    def extend(self, mods: Iterable[Module]) -> Sequential:
         for m in mods:
             self.append(m)
         return self
 
-    def insert(self, index, m):
+    def insert(self, index: int, m: Module) -> Sequential:
         if not isinstance(m, Module):
             raise TypeError(f"{type(m).__name__} is not a Module subclass")
         mods = list(self._modules.values())
@@ -515,7 +527,7 @@ class Sequential(Module):
             self._modules[str(j)] = mod
         return self
 
-    def pop(self, index=-1):
+    def pop(self, index: int = -1) -> Module:
         m = self[index]
         del self[index]
         return m
@@ -525,16 +537,16 @@ class ModuleList(Module):
     """A list of modules, registered as children "0", "1", ... (so their parameters are
     the container's)."""
 
-    def __init__(self, modules=()):
+    def __init__(self, modules: Iterable[Module] = ()) -> None:
         super().__init__()
         for m in modules:
             self.append(m)
 
-    def append(self, m):
+    def append(self, m: Module) -> ModuleList:
         self.add_module(str(len(self._modules)), m)
         return self
 
-    def extend(self, mods):
+    def extend(self, mods: Iterable[Module]) -> ModuleList:
         for m in mods:
             self.append(m)
         return self
@@ -554,26 +566,26 @@ class ModuleList(Module):
 
     _renumber = Sequential._renumber
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
     def __iadd__(self, mods):
         return self.extend(mods)
 
-    def pop(self, index=-1):
+    def pop(self, index: int = -1) -> Module:
         m = self[index]
         del self[index]
         return m
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """As PyTorch: a run of identical modules is printed once, "(0-2): 3 x Linear(...)"."""
         reprs = [repr(m) for m in self]
         if not reprs:
             return "ModuleList()"
-        runs = []  # [first index, last index, repr]
+        runs: list[list[Any]] = []  # [first index, last index, repr]
         for i, r in enumerate(reprs):
             if runs and runs[-1][2] == r:
                 runs[-1][1] = i
@@ -587,11 +599,11 @@ class ModuleList(Module):
 class ModuleDict(Module):
     """Modules by name, registered as children under those names (order kept)."""
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
         super().__init__()
         self.update(modules or {})
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: str) -> Module:
         return self._modules[k]
 
     def __setitem__(self, k, m):
@@ -600,10 +612,10 @@ class ModuleDict(Module):
     def __delitem__(self, k):
         del self._modules[k]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._modules)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._modules)
 
     def __contains__(self, k):
@@ -634,16 +646,16 @@ class ParameterList(Module):
     """A list of Parameters, registered as "0", "1", ... (a plain tensor is made a
     Parameter, as in PyTorch)."""
 
-    def __init__(self, values=()):
+    def __init__(self, values: Iterable[Any] = ()) -> None:
         super().__init__()
         for v in values:
             self.append(v)
 
-    def append(self, value):
+    def append(self, value: Any) -> ParameterList:
         self.register_parameter(str(len(self._parameters)), _as_parameter(value))
         return self
 
-    def extend(self, values):
+    def extend(self, values: Iterable[Any]) -> ParameterList:
         for v in values:
             self.append(v)
         return self
@@ -651,16 +663,16 @@ class ParameterList(Module):
     def __getitem__(self, i):
         return list(self._parameters.values())[_index(self, i)]
 
-    def __setitem__(self, i, value):
+    def __setitem__(self, i: int, value: Any) -> None:
         self._parameters[str(_index(self, i))] = _as_parameter(value)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._parameters)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Parameter]:
         return iter(self._parameters.values())
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
                          f"{'x'.join(map(str, p.shape))}]" for k, p in self._parameters.items())
 
@@ -668,14 +680,14 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """Parameters by name (a plain tensor is made a Parameter, as in PyTorch)."""
 
-    def __init__(self, parameters=None):
+    def __init__(self, parameters: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         self.update(parameters or {})
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: str) -> Parameter:
         return self._parameters[k]
 
-    def __setitem__(self, k, value):
+    def __setitem__(self, k: str, value: Any) -> None:
         if k in self._parameters:
             self._parameters[k] = _as_parameter(value)
         else:
@@ -684,10 +696,10 @@ class ParameterDict(Module):
     def __delitem__(self, k):
         del self._parameters[k]
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._parameters)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._parameters)
 
     def __contains__(self, k):
@@ -707,7 +719,7 @@ class ParameterDict(Module):
         for k, v in items:
             self[k] = v
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
                          f"{'x'.join(map(str, p.shape))}]" for k, p in self._parameters.items())
 

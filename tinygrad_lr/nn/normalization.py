@@ -3,7 +3,12 @@
 BatchNorm in training mode normalises with the batch's statistics and updates the
 running ones; in eval mode it uses the running statistics (a fixed affine map).
 """
+from __future__ import annotations
+
+from typing import Any, Sequence
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from ..tensor import Tensor
 from . import functional_layers as F
@@ -16,11 +21,12 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
 class _BatchNorm(Module):
-    _input_ndims = ()  # ranks this layer accepts
+    _input_ndims: tuple[int, ...] = ()  # ranks this layer accepts
     _expected = ""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: DTypeLike | None = None, *, bias: bool = True) -> None:
         super().__init__()
         self.num_features = check_size(type(self).__name__, "num_features", num_features, 1)
         dtype = factory_dtype(type(self).__name__, device, dtype)
@@ -43,20 +49,20 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
             init.zeros_(self.num_batches_tracked)
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         self.reset_running_stats()
         if self.weight is not None:
             init.ones_(self.weight)
         if self.bias is not None:
             init.zeros_(self.bias)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         name = type(self).__name__
         if x.ndim not in self._input_ndims:
             raise ValueError(f"{name}: expected {self._expected} input, got shape "
@@ -78,7 +84,7 @@ class _BatchNorm(Module):
                             self.running_var if track else None, self.weight, self.bias,
                             use_batch_stats, momentum, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
@@ -101,8 +107,9 @@ class BatchNorm2d(_BatchNorm):
 class LayerNorm(Module):
     """Normalise over the trailing normalized_shape dims of each sample."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
+    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: DTypeLike | None = None) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -120,13 +127,13 @@ class LayerNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
             raise ValueError(f"{self!r}: expected input whose last {k} dimension(s) are "
                              f"{self.normalized_shape}, got shape {tuple(x.shape)}")
         return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

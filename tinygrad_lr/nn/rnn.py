@@ -11,8 +11,11 @@ Parameter names, shapes, gate order (LSTM: i, f, g, o; GRU: r, z, n) and the def
 initialisation U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) are PyTorch's, so a state_dict
 moves between the two with numpy alone.
 """
+from __future__ import annotations
+
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -63,8 +66,9 @@ class RNNBase(Module):
     """What RNN, LSTM and GRU share: parameters per layer and direction, the input and
     state checks, batch_first, dropout between layers, bidirectional concatenation."""
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         super().__init__()
         name = type(self).__name__
         input_size = check_size(name, "input_size", input_size, 1)
@@ -83,8 +87,9 @@ class RNNBase(Module):
         for layer in range(num_layers):
             layer_input = self.input_size if layer == 0 else hidden_size * num_directions
             for suffix in ("", "_reverse")[:num_directions]:
-                shapes = {f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
-                          f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
+                shapes: dict[str, tuple[int, ...]] = {
+                    f"weight_ih_l{layer}{suffix}": (gate_size, layer_input),
+                    f"weight_hh_l{layer}{suffix}": (gate_size, hidden_size)}
                 if bias:
                     shapes[f"bias_ih_l{layer}{suffix}"] = (gate_size,)
                     shapes[f"bias_hh_l{layer}{suffix}"] = (gate_size,)
@@ -92,7 +97,7 @@ class RNNBase(Module):
                     setattr(self, pname, Parameter(np.empty(shape, dtype=np.float32)))
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -stdv, stdv)
@@ -103,7 +108,8 @@ class RNNBase(Module):
         return (get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}"),
                 get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"))
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
+        """(output, h_n); hx and h_n are (h, c) pairs for an LSTM."""
         name = type(self).__name__
         _check_tensor(name, "input", input)
         if input.ndim not in (2, 3):
@@ -128,7 +134,8 @@ class RNNBase(Module):
             out, *last = self._reference(input, hx)
             return out, self._pack_states(last)
 
-        finals = [[] for _ in states]  # h_n (and c_n) of every layer and direction
+        # h_n (and c_n) of every layer and direction
+        finals: list[list[Tensor]] = [[] for _ in states]
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(num_directions):
@@ -166,10 +173,10 @@ class RNNBase(Module):
     # the parts RNN, LSTM and GRU do differently
     _num_states = 1
 
-    def _unpack_states(self, hx):
+    def _unpack_states(self: Module, hx):  # Module: the cells borrow it
         return None if hx is None else (hx,)
 
-    def _pack_states(self, states):
+    def _pack_states(self: Module, states):
         return states[0]
 
     def _recurrence(self, x_gates, w_hh, b_hh, states, reverse):
@@ -184,7 +191,7 @@ class RNNBase(Module):
             return R.gru(*args)
         return R.rnn(*args, nonlinearity=self.nonlinearity)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"  # as torch: nonlinearity not shown
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -209,8 +216,9 @@ class RNN(RNNBase):
     """Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
     forward(input, h0=None) -> (output, h_n)."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False) -> None:
         super().__init__(_rnn_mode("RNN", nonlinearity), input_size, hidden_size, num_layers,
                          bias, batch_first, dropout, bidirectional)
         self.nonlinearity = nonlinearity
@@ -225,8 +233,9 @@ class LSTM(RNNBase):
 
     _num_states = 2
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional)
 
@@ -250,8 +259,9 @@ class GRU(RNNBase):
     n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn)) as in PyTorch.
     forward(input, h0=None) -> (output, h_n)."""
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False):
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
                          dropout, bidirectional)
 
@@ -266,7 +276,7 @@ class RNNCellBase(Module):
 
     _num_states = 1
 
-    def __init__(self, input_size, hidden_size, bias, num_gates):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_gates: int) -> None:
         super().__init__()
         name = type(self).__name__
         self.input_size = check_size(name, "input_size", input_size, 1)
@@ -284,12 +294,13 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         stdv = 1.0 / math.sqrt(self.hidden_size)
         for p in self.parameters():
             init.uniform_(p, -stdv, stdv)
 
-    def forward(self, input, hx=None):
+    def forward(self, input: Tensor, hx: Any = None) -> Any:
+        """h', or (h', c') for an LSTMCell (hx is then (h, c))."""
         name = type(self).__name__
         _check_tensor(name, "input", input)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
@@ -320,7 +331,7 @@ class RNNCellBase(Module):
     _unpack_states = RNNBase._unpack_states
     _pack_states = RNNBase._pack_states
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             s += ", bias=False"
@@ -332,7 +343,8 @@ class RNNCellBase(Module):
 class RNNCell(RNNCellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). forward(input, hx=None) -> h'."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh") -> None:
         _rnn_mode("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, 1)
         self.nonlinearity = nonlinearity
@@ -349,7 +361,7 @@ class LSTMCell(RNNCellBase):
 
     _num_states = 2
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias, 4)
 
     _unpack_states = LSTM._unpack_states
@@ -363,7 +375,7 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step. forward(input, hx=None) -> h'."""
 
-    def __init__(self, input_size, hidden_size, bias=True):
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias, 3)
 
     _recurrence = GRU._recurrence

@@ -3,7 +3,10 @@
 Clipping rescales `.grad` in place after backward() and before optimizer.step(); it is how
 exploding gradients (RNNs, too-large learning rates) are kept in check.
 """
+from __future__ import annotations
+
 import math
+from typing import Iterable
 
 import numpy as np
 
@@ -17,7 +20,8 @@ def _param_list(parameters):
     return [parameters] if isinstance(parameters, Tensor) else list(parameters)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> Tensor:
     """Scale all gradients together so that their total norm (the norm of the vector of all
     gradient entries) is at most max_norm. Returns the total norm before clipping."""
     grads = [p.grad._data for p in _param_list(parameters) if p.grad is not None]
@@ -40,7 +44,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor(total)
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient entry into [-clip_value, clip_value], in place."""
     clip_value = float(clip_value)
     for p in _param_list(parameters):
@@ -48,7 +52,7 @@ def clip_grad_value_(parameters, clip_value):
             np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
-def parameters_to_vector(parameters):
+def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """All parameters flattened and concatenated into one 1-D tensor (differentiable)."""
     params = _param_list(parameters)
     if not params:
@@ -56,7 +60,7 @@ def parameters_to_vector(parameters):
     return cat([p.reshape(-1) for p in params])
 
 
-def vector_to_parameters(vec, parameters):
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     """Copy consecutive slices of the 1-D tensor `vec` into the parameters' data."""
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got "
@@ -72,7 +76,7 @@ def vector_to_parameters(vec, parameters):
         offset += p.numel()
 
 
-def zero_grad_(parameters, set_to_none=True):
+def zero_grad_(parameters: Tensor | Iterable[Tensor], set_to_none: bool = True) -> None:
     """Forget the gradients: set them to None (cheapest) or fill them with zeros.
     Module.zero_grad and Optimizer.zero_grad both call this."""
     for p in parameters:

@@ -13,7 +13,7 @@ nn/functional_conv.py.
 """
 import numpy as np
 
-from ..graph.function import Function
+from ..graph.function import Function, shown_node
 from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
 from ..kernels.pool import (
     avg_pool2d_backward,
@@ -38,6 +38,9 @@ class _KernelOp(Function):
 
 
 class Conv2d(_KernelOp):
+    node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
+    graph_inputs = (0, 1, 2)            # x, weight, bias (None when there is none)
+
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         out, cols = conv2d_forward(_as_2d(x._data), _as_2d(w._data), stride, padding, dilation,
@@ -66,6 +69,9 @@ class Conv2d(_KernelOp):
 
 
 class ConvTranspose2d(_KernelOp):
+    node_name = "ConvolutionBackward0"
+    graph_inputs = (0, 1, 2)
+
     """The adjoint of Conv2d: its forward is conv2d's input gradient and vice versa.
 
     weight has shape (C_in, C_out // groups, kh, kw), as in PyTorch.
@@ -95,8 +101,12 @@ class ConvTranspose2d(_KernelOp):
 
 
 class MaxPool2d(_KernelOp):
+    node_name = "MaxPool2DWithIndicesBackward0"
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_hw):
+        if x.ndim == 3:  # max_pool1d: PyTorch pools x.unsqueeze(-2) and squeezes it back
+            ctx.node_name = "SqueezeBackward1"
         out, argmax = max_pool2d_forward(_as_2d(x._data), kernel, stride, padding, dilation,
                                          out_hw)
         ctx.x_shape = x.shape
@@ -109,8 +119,17 @@ class MaxPool2d(_KernelOp):
         gx = max_pool2d_backward(_as_2d(g._data), argmax, _shape_2d(x_shape))
         return g._make(gx.reshape(x_shape)), None, None, None, None, None
 
+    @staticmethod
+    def torch_next(node, entries):
+        if node.node_name == "SqueezeBackward1":
+            unsqueeze = shown_node("UnsqueezeBackward0", *entries)
+            return [(shown_node("MaxPool2DWithIndicesBackward0", (unsqueeze, 0)), 0)]
+        return entries
+
 
 class AvgPool2d(_KernelOp):
+    node_name = "AvgPool2DBackward0"
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
         ctx.args = (x.shape, kernel, stride, padding, count_include_pad, divisor)
@@ -132,9 +151,13 @@ class AdaptiveAvgPool2d(_KernelOp):
     """Average over PyTorch's adaptive windows; a few numpy slices per output cell (outputs
     are small: this pool usually ends a network, often with output size 1x1)."""
 
+    node_name = "AdaptiveAvgPool2DBackward0"
+
     @staticmethod
     def forward(ctx, x, out_hw):
         xa = x._data
+        if tuple(out_hw) == (1, 1):  # PyTorch computes this one as a mean over (H, W)
+            ctx.node_name = "MeanBackward1"
         rows, cols = adaptive_bins(xa.shape[2], out_hw[0]), adaptive_bins(xa.shape[3], out_hw[1])
         out = np.empty(xa.shape[:2] + tuple(out_hw), dtype=xa.dtype)
         for i, (h0, h1) in enumerate(rows):

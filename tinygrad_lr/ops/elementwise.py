@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..graph.function import Function
+from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
 from ..kernels.special import erf
 from ._util import arr, unbroadcast
@@ -21,11 +21,22 @@ def _shape(x):
     return () if isinstance(x, (int, float)) else x.shape
 
 
+def _tensor_first(node, entries):
+    """`1 + x` and `2 * x` show x first, as PyTorch's reflected operators do."""
+    return entries[::-1] if getattr(node, "number_first", False) else entries
+
+
+class _Arithmetic(_Op):
+    numbers_are_inputs = True  # PyTorch wraps the number of `x + 1` as an input: (None, 0)
+    torch_next = staticmethod(_tensor_first)
+
+
 # ---------------------------------------------------------------- arithmetic
-class Add(_Op):
+class Add(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (_shape(a), _shape(b))
+        ctx.number_first = a.__class__ in (int, float)
         return np.add(arr(a), arr(b))
 
     @staticmethod
@@ -35,10 +46,13 @@ class Add(_Op):
         return (unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None)
 
 
-class Sub(_Op):
+class Sub(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (_shape(a), _shape(b))
+        ctx.number_first = a.__class__ in (int, float)
+        if ctx.number_first:  # `1 - x` is PyTorch's rsub(x, 1): x is its only input
+            ctx.node_name = "RsubBackward1"
         return np.subtract(arr(a), arr(b))
 
     @staticmethod
@@ -47,13 +61,18 @@ class Sub(_Op):
         na, nb = ctx.needs_input_grad
         return (unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None)
 
+    @staticmethod
+    def torch_next(node, entries):
+        return entries[1:] if node.number_first else entries
 
-class Mul(_Op):
+
+class Mul(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
         if isinstance(b, float):  # tensor * constant: only the constant is needed later
             ctx.scalar = b
             return np.multiply(a._data, b)
+        ctx.number_first = a.__class__ in (int, float)
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
@@ -67,10 +86,13 @@ class Mul(_Op):
                 unbroadcast(g * a, b.shape) if nb else None)
 
 
-class Div(_Op):
+class Div(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        ctx.number_first = a.__class__ in (int, float)
+        if ctx.number_first:  # PyTorch computes `2 / x` as reciprocal(x) * 2
+            ctx.node_name = "MulBackward0"
         return np.true_divide(arr(a), arr(b))
 
     @staticmethod
@@ -81,6 +103,12 @@ class Div(_Op):
         gb = unbroadcast(-g * a / (b * b), b.shape) if nb else None
         return ga, gb
 
+    @staticmethod
+    def torch_next(node, entries):
+        if node.number_first:
+            return [(shown_node("ReciprocalBackward0", entries[1]), 0), (None, 0)]
+        return entries
+
 
 class Pow(_Op):
     keep_output = True
@@ -88,6 +116,11 @@ class Pow(_Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if isinstance(a, TensorBase):  # PyTorch's overloads: tensor ** number is Backward0
+            if isinstance(b, TensorBase):
+                ctx.node_name = "PowBackward1"
+        else:
+            ctx.node_name = "PowBackward2"
         return np.power(arr(a), arr(b))
 
     @staticmethod
@@ -123,6 +156,8 @@ class Neg(_Op):
 
 
 class Cast(_Op):
+    node_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.src = a.dtype
@@ -159,6 +194,8 @@ class Log(_Op):
 
 
 class Log1p(_Op):
+    node_name = "Log1PBackward0"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -383,6 +420,8 @@ class Sign(_Op):
 
 
 class Clamp(_Op):
+    node_name = "ClampBackward1"  # clamp(min, max) with numbers, whichever is given
+
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
@@ -434,6 +473,8 @@ class Minimum(_Op):
 
 
 class Where(_Op):
+    numbers_are_inputs = True
+
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from ..graph.function import Function
+from ..graph.function import Function, shown_node
 from ._util import unbroadcast
 from .movement import IndexAdd
 
@@ -11,8 +11,8 @@ from .movement import IndexAdd
 def matmul_arrays(a, b):
     """np.matmul(a, b), with the leading dims of `a` folded into rows when `b` is a matrix:
     numpy runs (T, B, K) @ (K, N) as T small products, or, when `b` is a transposed view,
-    in its own loops instead of BLAS - 2-4x slower than one (T*B, K) @ (K, N) GEMM
-    (benchmarks/bench_lstm.py)."""
+    in its own loops instead of BLAS - slower than one (T*B, K) @ (K, N) GEMM
+    (benchmarks/bench_lstm.py; the ratio is in benchmarks/README.md)."""
     if a.ndim > 2 and b.ndim == 2:
         rows = math.prod(a.shape[:-1])  # not -1: a reshape cannot infer it when K == 0
         return np.matmul(a.reshape(rows, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
@@ -34,8 +34,12 @@ class Matmul(Function):
     def forward(ctx, a, b, bias, transpose_b):
         ctx.save_for_backward(a, b)
         ctx.transpose_b = transpose_b
-        if a.ndim == 2 and b.ndim == 2:
+        if b.ndim == 2:  # (batched a) @ b stays MatmulBackward0 (PyTorch: BmmBackward0 ...)
             ctx.node_name = "MmBackward0" if bias is None else "AddmmBackward0"
+            if a.ndim != 2:  # PyTorch: (..., in) is viewed as rows, multiplied, viewed back
+                ctx.node_name = ("ViewBackward0" if transpose_b and bias is not None
+                                 else "UnsafeViewBackward0")
+                ctx.inner_name = "MmBackward0" if bias is None else "AddmmBackward0"
         out = matmul_arrays(a._data, b._data.T if transpose_b else b._data)
         if bias is not None:
             out += bias._data
@@ -61,6 +65,19 @@ class Matmul(Function):
         if need_bias:
             gbias = _rows(g).sum(0)
         return ga, gb, gbias, None
+
+    @staticmethod
+    def torch_next(node, entries):
+        """As PyTorch's linear shows it: addmm(bias, input, weight.t()), with
+        TBackward0 of the weight; a non-matrix input as a view of rows."""
+        a, b = entries[:2]
+        inner = getattr(node, "inner_name", None)
+        if node.transpose_b:
+            b = (shown_node("TBackward0", b), 0)
+        if inner is not None:
+            a = (shown_node("ViewBackward0", a), 0)
+        entries = [a, b] if len(entries) == 2 else [entries[2], a, b]
+        return [(shown_node(inner, *entries), 0)] if inner is not None else entries
 
 
 def _rows(t):

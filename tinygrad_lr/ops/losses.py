@@ -6,7 +6,7 @@ loss is in nn/reference.py.
 """
 import numpy as np
 
-from ..graph.function import Function
+from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
 from .elementwise import Maximum
@@ -37,6 +37,7 @@ class SquaredError(Function):
     2 (input - target) / n is written with Tensor ops, so it is differentiable again."""
 
     array_forward = True
+    node_name = "MseLossBackward0"
 
     @staticmethod
     def forward(ctx, input, target, reduction):
@@ -62,6 +63,7 @@ class HuberError(Function):
     (second derivative scale inside |r| < delta, 0 outside)."""
 
     array_forward = True
+    node_name = "HuberLossBackward0"  # smooth_l1_loss renames it SmoothL1LossBackward0
 
     @staticmethod
     def forward(ctx, input, target, reduction, delta, scale):
@@ -84,7 +86,8 @@ class HuberError(Function):
 
 
 class BinaryCrossEntropy(Function):
-    """Elementwise BCE of probabilities with PyTorch's clamped logs and gradient.
+    """BCE of probabilities with PyTorch's clamped logs and gradient, weighted (`weight`
+    an array that broadcasts to the input, or None) and reduced, as one node.
 
     The composite -(y log x + (1 - y) log(1 - x)) would give 0/0 = NaN gradients where a
     float32 sigmoid has saturated to exactly 0 or 1; PyTorch's gradient
@@ -94,22 +97,30 @@ class BinaryCrossEntropy(Function):
     array_forward = True
 
     @staticmethod
-    def forward(ctx, input, target):
+    def forward(ctx, input, target, weight, reduction):
         ctx.save_for_backward(input, target)
+        ctx.weight, ctx.reduction = weight, reduction
         x, y = input._data, target._data
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
             log_x, log_1mx = np.log(x), np.log1p(-x)
-        return (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
+        loss = (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
+        if weight is not None:
+            loss = loss * weight
+        return reduce_array(loss, reduction, x.dtype)
 
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
+        if ctx.reduction == "mean":
+            g = g * (1.0 / input._data.size)
+        if ctx.weight is not None:
+            g = g * g._make(ctx.weight)
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
             grad_input = g * (input - target) / Maximum.apply((1 - input) * input, 1e-12)
         if ctx.needs_input_grad[1]:
             grad_target = g * ((-input).log1p().clamp(min=-100) - input.log().clamp(min=-100))
-        return grad_input, grad_target
+        return grad_input, grad_target, None, None
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -180,6 +191,11 @@ class CrossEntropyIndices(Function):
     """
 
     array_forward = True
+    node_name = "NllLossBackward0"  # shown as PyTorch's nll_loss(log_softmax(x))
+
+    @staticmethod
+    def torch_next(node, entries):
+        return [(shown_node("LogSoftmaxBackward0", entries[0]), 0)]
 
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):

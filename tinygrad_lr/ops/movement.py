@@ -5,7 +5,7 @@ broadcast away, scatter an index back (accumulating repeated indices).
 """
 import numpy as np
 
-from ..graph.function import Function
+from ..graph.function import Function, shown_node
 from ._util import unbroadcast
 
 
@@ -22,10 +22,21 @@ class _ViewOp(_Op):
 
 
 class Reshape(_ViewOp):
+    node_name = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
-        return a._data.reshape(shape)
+        out = a._data.reshape(shape)
+        if not a._data.flags.c_contiguous and not np.may_share_memory(out, a._data):
+            ctx.node_name = "UnsafeViewBackward0"  # PyTorch: a copy, then a view of it
+        return out
+
+    @staticmethod
+    def torch_next(node, entries):
+        if node.node_name == "UnsafeViewBackward0":
+            return [(shown_node("CloneBackward0", entries[0]), 0)]
+        return entries
 
     @staticmethod
     def backward(ctx, g):
@@ -80,6 +91,8 @@ class Clone(_Op):
 
 
 class Contiguous(_Op):
+    node_name = "CloneBackward0"  # PyTorch's contiguous() is a clone
+
     @staticmethod
     def forward(ctx, a):
         return np.ascontiguousarray(a._data)
@@ -95,7 +108,16 @@ class Index(_ViewOp):
     @staticmethod
     def forward(ctx, a, idx):
         ctx.in_shape, ctx.idx = a.shape, idx
+        steps = _basic_steps(idx)
+        if steps:
+            ctx.node_name, ctx.steps = steps[-1], steps[:-1]
         return a._data[idx]
+
+    @staticmethod
+    def torch_next(node, entries):
+        for name in getattr(node, "steps", ()):  # t[1, 2:]: SliceBackward0 of SelectBackward0
+            entries = [(shown_node(name, *entries), 0)]
+        return entries
 
     @staticmethod
     def backward(ctx, g):
@@ -144,6 +166,21 @@ class IndexPut(_Op):
         return g_a, None, g_value
 
 
+def _basic_steps(idx):
+    """The node names PyTorch's t[idx] makes for an index of ints, slices, None and ...,
+    one per part that does something, in order: t[1] is SelectBackward0, t[1:3]
+    SliceBackward0, t[None] UnsqueezeBackward0, t[..., :] AliasBackward0. [] for an index
+    with arrays (IndexBackward0, the class's name)."""
+    if not isinstance(idx, tuple):  # t[:] alone is a slice; t[:, :] selects nothing
+        idx = (idx,) if not isinstance(idx, slice) else (slice(0, None),)
+    if not _is_basic(idx):
+        return []
+    names = {type(None): "UnsqueezeBackward0", slice: "SliceBackward0"}
+    steps = [names.get(type(p), "SelectBackward0") for p in idx
+             if p is not Ellipsis and p != slice(None)]
+    return steps or ["AliasBackward0"]
+
+
 def _is_basic(idx):
     parts = idx if isinstance(idx, tuple) else (idx,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
@@ -171,6 +208,8 @@ class Cat(_Op):
 
 class Pad(_Op):
     """Constant padding; `widths` is numpy's per-axis ((before, after), ...)."""
+
+    node_name = "ConstantPadNdBackward0"
 
     @staticmethod
     def forward(ctx, a, widths, value):

@@ -34,6 +34,8 @@ class BatchNorm(Function):
 
     array_forward = True
     differentiable_backward = False
+    node_name = "NativeBatchNormBackward0"
+    graph_inputs = (0, 1, 2)  # x, weight, bias (None without affine), as PyTorch shows them
 
     @staticmethod
     def forward(ctx, x, weight, bias, x3, mean, var, eps):
@@ -76,6 +78,8 @@ class LayerNorm(Function):
 
     array_forward = True
     differentiable_backward = False
+    node_name = "NativeLayerNormBackward0"
+    graph_inputs = (0, 1, 2)
 
     @staticmethod
     def forward(ctx, x, weight, bias, normalized_shape, eps):

@@ -18,6 +18,12 @@ class _Op(Function):
     array_forward = True
 
 
+def _overload(ctx, a, dims, keepdim, name):
+    """PyTorch's `x.sum()` is SumBackward0, `x.sum(dim)` SumBackward1 (also mean, prod)."""
+    if keepdim or len(dims) != a.ndim:
+        ctx.node_name = name + "Backward1"
+
+
 def _expand_back(g, in_shape, dims, keepdim):
     """Broadcast a reduced gradient back to the input's shape."""
     if not keepdim:
@@ -29,6 +35,7 @@ class Sum(_Op):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        _overload(ctx, a, dims, keepdim, "Sum")
         return np.sum(a._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -42,6 +49,7 @@ class Mean(_Op):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        _overload(ctx, a, dims, keepdim, "Mean")
         n = math.prod(a.shape[d] for d in dims)
         ctx.scale = 1.0 / n if n else float("nan")
         with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: NaN, as torch
@@ -59,6 +67,7 @@ class Prod(_Op):
     def forward(ctx, a, dims, keepdim):
         ctx.save_for_backward(a)
         ctx.dims, ctx.keepdim = dims, keepdim
+        _overload(ctx, a, dims, keepdim, "Prod")
         return np.prod(a._data, axis=dims, keepdims=keepdim)
 
     @staticmethod
@@ -127,6 +136,7 @@ class Norm(_Op):
     """p-norm over dims (p > 0 or inf). The gradient at the zero vector is 0, as in PyTorch."""
 
     keep_output = True
+    node_name = "LinalgVectorNormBackward0"
 
     @staticmethod
     def forward(ctx, a, p, dims, keepdim):
@@ -218,6 +228,7 @@ def _variance(x, dims, denominator, keepdim):
 
 class LogSumExp(_Op):
     keep_output = True
+    node_name = "LogsumexpBackward0"
 
     @staticmethod
     def forward(ctx, a, dims, keepdim):

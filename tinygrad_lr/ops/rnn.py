@@ -37,7 +37,7 @@ def _array(t):
 
 def _transposed(w_hh):
     """W_hh^T as a contiguous copy, made once per sequence: h @ W^T with a transposed view
-    took 16 us per step against 9 us with the copy (B=32, H=64, OpenBLAS)."""
+    is slower per step than with the copy (benchmarks/README.md, earlier measurements)."""
     return np.ascontiguousarray(w_hh._data.T)
 
 

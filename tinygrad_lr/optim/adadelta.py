@@ -1,12 +1,18 @@
 """Adadelta: steps sized by the ratio of recent update and gradient magnitudes."""
-from .optimizer import Optimizer, check_hyperparameter
+from __future__ import annotations
+
+from ..kernels import optim as K
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
     """sq = rho*sq + (1-rho)*g^2; delta = sqrt(acc + eps) / sqrt(sq + eps) * g;
     acc = rho*acc + (1-rho)*delta^2; p -= lr * delta."""
 
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0.0, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
@@ -18,8 +24,6 @@ class Adadelta(Optimizer):
             check_hyperparameter("Adadelta", name, group[name], group[name] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             square_avg = self._buffer(state, "square_avg", p)
             acc_delta = self._buffer(state, "acc_delta", p)

@@ -1,12 +1,18 @@
 """Adagrad: per-coordinate step sizes that shrink with the sum of squared gradients."""
-from .optimizer import Optimizer, check_hyperparameter
+from __future__ import annotations
+
+from ..kernels import optim as K
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
     """sum += g^2; p -= lr / (1 + (t-1)*lr_decay) * g / (sqrt(sum) + eps)."""
 
-    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, lr_decay: float = 0.0,
+                 weight_decay: float = 0.0, initial_accumulator_value: float = 0.0,
+                 eps: float = 1e-10, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
@@ -17,8 +23,6 @@ class Adagrad(Optimizer):
             check_hyperparameter("Adagrad", name, group[name], group[name] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             state_sum = self._buffer(state, "sum", p, group["initial_accumulator_value"])
             state["step"] = state.get("step", 0) + 1

@@ -1,10 +1,15 @@
 """Adam and AdamW: momentum plus a per-coordinate RMS scale, both bias-corrected."""
+from __future__ import annotations
+
 import math
 
-from .optimizer import Optimizer, check_hyperparameter
+from ..kernels import optim as K
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["Adam", "AdamW"]
 
 
-def check_betas(name, betas):
+def check_betas(name: str, betas: tuple[float, float]) -> None:
     for i, beta in enumerate(betas):
         check_hyperparameter(name, f"beta parameter at index {i}", beta, 0 <= beta < 1,
                              "a value in [0, 1)")
@@ -17,8 +22,9 @@ class Adam(Optimizer):
 
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))
@@ -31,8 +37,6 @@ class Adam(Optimizer):
             check_hyperparameter(name, key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         decay_factor, wd = (1.0 - lr * wd, 0.0) if self.decoupled_weight_decay else (1.0, wd)
@@ -54,6 +58,7 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

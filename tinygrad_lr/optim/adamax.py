@@ -1,13 +1,18 @@
 """Adamax: Adam with the infinity norm in place of the RMS."""
+from __future__ import annotations
+
+from ..kernels import optim as K
 from .adam import check_betas
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["Adamax"]
 
 
 class Adamax(Optimizer):
     """m = b1*m + (1-b1)*g; u = max(b2*u, |g| + eps); p -= lr/(1-b1^t) * m/u."""
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, maximize=maximize))
 
@@ -18,8 +23,6 @@ class Adamax(Optimizer):
             check_hyperparameter("Adamax", key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         for p, param, grad, state in self._params_with_grad(group):
             exp_avg = self._buffer(state, "exp_avg", p)

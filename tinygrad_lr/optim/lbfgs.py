@@ -6,12 +6,17 @@ All parameters are viewed as one flat vector x; the closure is re-evaluated seve
 per step(), so step(closure) requires it (the closure zeroes the grads, computes the loss,
 calls backward and returns the loss).
 """
+from __future__ import annotations
+
 import math
+from typing import Any, Callable
 
 import numpy as np
 
 from ..autograd import enable_grad
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["LBFGS"]
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -106,10 +111,12 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 
 class LBFGS(Optimizer):
     """LBFGS(params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-    tolerance_change=1e-9, history_size=100, line_search_fn=None | 'strong_wolfe')."""
+    tolerance_change=1e-9, history_size=100, line_search_fn: str | None = None | 'strong_wolfe')."""
 
-    def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7,
-                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+    def __init__(self, params: ParamsT, lr: float = 1.0, max_iter: int = 20,
+                 max_eval: int | None = None, tolerance_grad: float = 1e-7,
+                 tolerance_change: float = 1e-9, history_size: int = 100,
+                 line_search_fn: str | None = None) -> None:
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         if line_search_fn not in (None, "strong_wolfe"):
@@ -153,7 +160,7 @@ class LBFGS(Optimizer):
             p._data[...] = saved
         return loss, flat_grad
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         if closure is None:
             raise RuntimeError("LBFGS.step() needs a closure that zeroes the grads, computes "
                                "the loss, calls backward() and returns the loss")

@@ -6,9 +6,12 @@ step 0. Like PyTorch, most schedulers are *chainable*: they compute the new lr f
 group's current lr (e.g. `lr * gamma`), so two schedulers can act on one optimizer; the
 recursive cosine formula is kept for the same reason (and so the floats agree with PyTorch).
 """
+from __future__ import annotations
+
 import math
 from bisect import bisect_right
 from collections import Counter
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -67,7 +70,7 @@ class LRScheduler:
 
     _is_initial = False  # True only during the step taken by the constructor
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
         if last_epoch == -1:
@@ -91,14 +94,14 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         raise NotImplementedError
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The lrs set by the last step(), one per param group."""
         return self._last_lr
 
-    def step(self):
+    def step(self) -> None:
         self._step_count += 1
         self.last_epoch += 1
         self._set_lrs(self.get_lr())
@@ -118,12 +121,12 @@ class LRScheduler:
     def _current_lrs(self):
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Everything but the optimizer and user functions (lambdas are not data)."""
         return {k: v for k, v in self.__dict__.items()
                 if k != "optimizer" and not callable(v) and not _is_function_list(v)}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
 
 
@@ -134,13 +137,15 @@ def _is_function_list(value):
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.lr_lambdas = _per_group("LambdaLR: lr_lambda", optimizer, lr_lambda)
         _check_callables("LambdaLR", self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base_lr * fn(self.last_epoch) for fn, base_lr in
                 zip(self.lr_lambdas, self.base_lrs)]
 
@@ -148,13 +153,15 @@ class LambdaLR(LRScheduler):
 class MultiplicativeLR(LRScheduler):
     """lr = lr * lr_lambda(epoch) at every step after the first."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.lr_lambdas = _per_group("MultiplicativeLR: lr_lambda", optimizer, lr_lambda)
         _check_callables("MultiplicativeLR", self.lr_lambdas)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self._is_initial:
             return self._current_lrs()
         return [group["lr"] * fn(self.last_epoch) for fn, group in
@@ -164,13 +171,14 @@ class MultiplicativeLR(LRScheduler):
 class StepLR(LRScheduler):
     """lr *= gamma every step_size epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.step_size = _check_number("StepLR", "step_size", step_size, 0, strict=True,
                                        integer=True)
         self.gamma = _check_number("StepLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -183,7 +191,8 @@ class StepLR(LRScheduler):
 class MultiStepLR(LRScheduler):
     """lr *= gamma at each milestone epoch."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
             raise TypeError(f"MultiStepLR: milestones must be a list of epoch numbers, got "
                             f"{type(milestones).__name__} {milestones!r}")
@@ -193,13 +202,13 @@ class MultiStepLR(LRScheduler):
         self.gamma = _check_number("MultiStepLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch]
                 for lr in self._current_lrs()]
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         super().load_state_dict(state_dict)
         self.milestones = Counter(self.milestones)  # tl.load gives a saved Counter back as a dict
 
@@ -212,7 +221,8 @@ class MultiStepLR(LRScheduler):
 class ConstantLR(LRScheduler):
     """lr = base_lr * factor until total_iters, then base_lr."""
 
-    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
         _check_number("ConstantLR", "factor", factor)
         if not 0 <= factor <= 1:
             raise ValueError(f"ConstantLR: factor must be in [0, 1], got {factor}")
@@ -221,7 +231,7 @@ class ConstantLR(LRScheduler):
                                          integer=True)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._current_lrs()]
         if self.last_epoch != self.total_iters:
@@ -236,8 +246,8 @@ class ConstantLR(LRScheduler):
 class LinearLR(LRScheduler):
     """lr goes linearly from base_lr*start_factor to base_lr*end_factor in total_iters."""
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5, last_epoch: int = -1) -> None:
         _check_number("LinearLR", "start_factor", start_factor)
         _check_number("LinearLR", "end_factor", end_factor)
         _check_number("LinearLR", "total_iters", total_iters, 0, integer=True)
@@ -250,7 +260,7 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._current_lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -269,11 +279,11 @@ class LinearLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr *= gamma every epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = _check_number("ExponentialLR", "gamma", gamma, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -286,25 +296,26 @@ class InverseTimeLR(LRScheduler):
     """lr = base_lr / (1 + decay * epoch): the classic 1/t decay of stochastic
     approximation (not in PyTorch; there it is LambdaLR(lambda t: 1 / (1 + decay * t)))."""
 
-    def __init__(self, optimizer, decay, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, decay: float, last_epoch: int = -1) -> None:
         self.decay = _check_number("InverseTimeLR", "decay", decay, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base_lr * (1 / (1 + self.decay * self.last_epoch)) for base_lr in self.base_lrs]
 
 
 class PolynomialLR(LRScheduler):
     """lr = base_lr * (1 - epoch/total_iters)^power, then constant."""
 
-    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
         self.total_iters = _check_number("PolynomialLR", "total_iters", total_iters, 0,
                                          integer=True)
         # a negative power divides by zero when the lr reaches 0 at total_iters
         self.power = _check_number("PolynomialLR", "power", power, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current_lrs()
         factor = ((1.0 - self.last_epoch / self.total_iters)
@@ -320,12 +331,13 @@ class CosineAnnealingLR(LRScheduler):
     """lr follows half a cosine from base_lr down to eta_min over T_max epochs (and back up
     after, as PyTorch does), computed recursively from the current lr."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         self.T_max = _check_number("CosineAnnealingLR", "T_max", T_max, 0, strict=True)
         self.eta_min = _check_number("CosineAnnealingLR", "eta_min", eta_min, 0)
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -348,7 +360,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
     """SGDR: cosine from base_lr to eta_min over T_i epochs, then restart; T_i starts at T_0
     and is multiplied by T_mult after each restart."""
 
-    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         if not isinstance(T_0, int) or T_0 <= 0:
             raise ValueError(f"CosineAnnealingWarmRestarts: T_0 must be a positive integer, "
                              f"got {T_0}")
@@ -362,12 +375,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
                 for base_lr in self.base_lrs]
 
-    def step(self):
+    def step(self) -> None:
         self._step_count += 1
         if self.last_epoch < 0:
             epoch, self.T_cur, self.T_i = 0, 0, self.T_0
@@ -401,10 +414,12 @@ class OneCycleLR(LRScheduler):
     pct_start of total_steps, then anneals to max_lr/(div_factor*final_div_factor);
     momentum (or Adam's beta1) moves the opposite way."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, max_lr: float, total_steps: int | None = None,
+                 epochs: int | None = None, steps_per_epoch: int | None = None,
+                 pct_start: float = 0.3, anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float = 0.85, max_momentum: float = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
@@ -422,9 +437,9 @@ class OneCycleLR(LRScheduler):
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
                              f"{anneal_strategy!r}")
-        for name, value in (("div_factor", div_factor), ("final_div_factor",
-                                                          final_div_factor)):
-            _check_number("OneCycleLR", name, value, 0, strict=True)
+        for name, factor in (("div_factor", div_factor), ("final_div_factor",
+                                                           final_div_factor)):
+            _check_number("OneCycleLR", name, factor, 0, strict=True)
         self.anneal_strategy = anneal_strategy
         # (last step of the phase, lr from, lr to, momentum from, momentum to)
         up_end = float(pct_start * self.total_steps) - 1
@@ -464,7 +479,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"OneCycleLR: tried to step {step} times, but total_steps is "
@@ -488,9 +503,12 @@ class CyclicLR(LRScheduler):
     """lr cycles between base_lr and max_lr (triangle waves; 'triangular2' halves the height
     every cycle, 'exp_range' scales it by gamma**iteration); momentum cycles inversely."""
 
-    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
-                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, base_lr: float, max_lr: float,
+                 step_size_up: float = 2000, step_size_down: float | None = None,
+                 mode: str = "triangular", gamma: float = 1.0,
+                 scale_fn: Callable[[float], float] | None = None, scale_mode: str = "cycle",
+                 cycle_momentum: bool = True, base_momentum: float = 0.8, max_momentum: float = 0.9,
+                 last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         base_lrs = _per_group("CyclicLR: base_lr", optimizer, base_lr)
         self.max_lrs = _per_group("CyclicLR: max_lr", optimizer, max_lr)
@@ -545,7 +563,7 @@ class CyclicLR(LRScheduler):
             return 1 / (2.0 ** (x - 1))
         return self.gamma ** x
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         scale_factor = x / self.step_ratio if x <= self.step_ratio else \
@@ -564,8 +582,9 @@ class ReduceLROnPlateau(LRScheduler):
     """lr *= factor when the metric passed to step(metric) has not improved (by threshold,
     'rel' or 'abs') for more than patience epochs; then wait cooldown epochs."""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float = 0, eps: float = 1e-8) -> None:
         _check_optimizer(optimizer)
         _check_number("ReduceLROnPlateau", "factor", factor, 0)
         if factor >= 1.0:
@@ -603,7 +622,7 @@ class ReduceLROnPlateau(LRScheduler):
         return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" \
             else a > best + self.threshold
 
-    def step(self, metrics):
+    def step(self, metrics: float) -> None:  # type: ignore[override]  # as PyTorch's
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current, self.best):
@@ -628,7 +647,8 @@ class SequentialLR(LRScheduler):
     """Hand over from one scheduler to the next at the milestones (e.g. a LinearLR warm-up
     for 5 epochs, then CosineAnnealingLR)."""
 
-    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
         if len(schedulers) < 1:
             raise ValueError("SequentialLR: needs at least one scheduler")
         for i, scheduler in enumerate(schedulers):
@@ -657,7 +677,7 @@ class SequentialLR(LRScheduler):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
-    def step(self):
+    def step(self) -> None:
         self.last_epoch += 1
         idx = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[idx]
@@ -667,13 +687,13 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items()
                  if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state_dict = dict(state_dict)
         for scheduler, saved in zip(self._schedulers, state_dict.pop("_schedulers")):
             scheduler.load_state_dict(saved)
@@ -685,7 +705,8 @@ class SequentialLR(LRScheduler):
 class ChainedScheduler(LRScheduler):
     """Step several schedulers together; their (chainable) effects multiply."""
 
-    def __init__(self, schedulers, optimizer=None):
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
         if len(schedulers) < 1:
             raise ValueError("ChainedScheduler: needs at least one scheduler")
         for i, scheduler in enumerate(schedulers):
@@ -703,7 +724,7 @@ class ChainedScheduler(LRScheduler):
         self._schedulers = list(schedulers)
         self._last_lr = self._current_lrs()
 
-    def step(self):
+    def step(self) -> None:
         for scheduler in self._schedulers:
             scheduler.step()
         self._last_lr = self._current_lrs()

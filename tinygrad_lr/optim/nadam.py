@@ -1,6 +1,11 @@
 """NAdam: Adam with Nesterov momentum (Dozat), with PyTorch's momentum-decay schedule."""
+from __future__ import annotations
+
+from ..kernels import optim as K
 from .adam import check_betas
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["NAdam"]
 
 
 class NAdam(Optimizer):
@@ -8,8 +13,9 @@ class NAdam(Optimizer):
     (weight (1-mu_t)/(1-prod mu)) and the momentum (weight mu_{t+1}/(1-prod mu up to t+1)),
     both divided by sqrt(v / (1-b2^t)) + eps."""
 
-    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
+                 decoupled_weight_decay: bool = False, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
@@ -22,8 +28,6 @@ class NAdam(Optimizer):
             check_hyperparameter("NAdam", key, group[key], group[key] >= 0, ">= 0")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         beta1, beta2 = group["betas"]
         lr, wd, psi = group["lr"], group["weight_decay"], group["momentum_decay"]
         decay_factor, wd = (1.0 - lr * wd, 0.0) if group["decoupled_weight_decay"] \

@@ -6,12 +6,18 @@ The Hessian comes from autograd itself: the gradient is computed with create_gra
 differentiated once more, one row per parameter element - n backward passes, n^2 memory,
 hence the size limit.
 """
+from __future__ import annotations
+
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
 from ..autograd.functional import grad as autograd_grad
 from ..tensor import Tensor, cat
-from .optimizer import Optimizer, check_hyperparameter
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["Newton"]
 
 
 class Newton(Optimizer):
@@ -21,7 +27,7 @@ class Newton(Optimizer):
 
     max_parameters = 5000
 
-    def __init__(self, params, lr=1.0, damping=0.0):
+    def __init__(self, params: ParamsT, lr: float = 1.0, damping: float = 0.0) -> None:
         super().__init__(params, dict(lr=lr, damping=damping))
         n = sum(p.numel() for p in self._all_params())
         if n > self.max_parameters:
@@ -37,7 +43,7 @@ class Newton(Optimizer):
     def _all_params(self):
         return [p for group in self.param_groups for p in group["params"]]
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         if closure is None:
             raise RuntimeError("Newton.step() needs a closure that recomputes and returns the "
                                "loss, e.g. optimizer.step(lambda: loss_fn(model(x), y))")

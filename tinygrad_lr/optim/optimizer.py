@@ -5,16 +5,22 @@ hyperparameters, editable between steps, which is how schedulers change 'lr') an
 (a dict per parameter: moment estimates, step counts). Subclasses write `_update(group)`;
 the base class does the bookkeeping: argument checks, closures, zero_grad, state_dict.
 """
+from __future__ import annotations
+
 import copy
 import inspect
+from typing import Any, Callable, Iterable, Union
 
 import numpy as np
 
 from ..autograd import enable_grad, no_grad
+from ..nn.utils import zero_grad_
 from ..tensor import Tensor
 
+__all__ = ["Optimizer", "check_hyperparameter"]
 
-def check_hyperparameter(optimizer, name, value, ok, expected):
+
+def check_hyperparameter(optimizer: str, name: str, value: Any, ok: bool, expected: str) -> None:
     """Raise a ValueError naming the optimizer and argument when `ok` is False."""
     if not ok:
         raise ValueError(f"{optimizer}: invalid {name} {value!r}, expected {expected}")
@@ -63,16 +69,20 @@ def _normalize_group(optimizer, group, defaults, template):
                                for i, v in enumerate(value))
 
 
+# what an optimizer takes: tensors, or dicts of them with per-group options (param groups)
+ParamsT = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
+
+
 class Optimizer:
-    def __init__(self, params, defaults):
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         name = type(self).__name__
         if isinstance(params, Tensor):
             raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, got "
                             "a single Tensor; wrap it in a list: [tensor]")
         self.defaults = dict(defaults)
-        self.state = {}
-        self.param_groups = []
-        groups = list(params)
+        self.state: dict[Tensor, Any] = {}  # per parameter: a dict of its buffers
+        self.param_groups: list[dict[str, Any]] = []
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(f"{name}: got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -80,7 +90,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a dict with 'params' (and optionally its own hyperparameters) to optimize."""
         name = type(self).__name__
         if not isinstance(param_group, dict):
@@ -96,7 +106,7 @@ class Optimizer:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: can only optimize Tensors, got "
                                 f"{type(p).__name__}")
-            if not p.is_leaf:
+            if p.grad_fn is not None:  # not a leaf
                 raise ValueError(f"{name}: optimizer can only optimize leaf tensors; this one "
                                  f"was made by {p.grad_fn.name()} (use a tensor created with "
                                  "requires_grad=True, or .detach().requires_grad_())")
@@ -118,13 +128,11 @@ class Optimizer:
                              group["lr"] >= 0, ">= 0")
 
     # ------------------------------------------------------------ stepping
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set them to None (cheapest) or fill them with zeros."""
-        from ..nn.utils import zero_grad_
-
         zero_grad_((p for group in self.param_groups for p in group["params"]), set_to_none)
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient. `closure` (optional)
         re-evaluates the model and returns the loss; it runs with grad enabled."""
         loss = None
@@ -168,10 +176,10 @@ class Optimizer:
         return state[key].reshape(-1)
 
     # ------------------------------------------------------------ saving and resuming
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """PyTorch's format: {'state': {index: {...}}, 'param_groups': [{..., 'params':
         [indices]}]}. Arrays are copied, so later steps do not change a saved dict."""
-        index = {}
+        index: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
             ids = []
@@ -188,7 +196,7 @@ class Optimizer:
                         for k, v in self.state[p].items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state saved by state_dict(), matching parameters by
         position; a resumed run continues exactly as the uninterrupted one would."""
         name = type(self).__name__
@@ -211,7 +219,7 @@ class Optimizer:
         for group, saved in zip(self.param_groups, saved_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
         for i, group in enumerate(self.param_groups):
             lines.append(f"Parameter Group {i}")

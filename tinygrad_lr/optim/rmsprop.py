@@ -1,13 +1,19 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
-from .optimizer import Optimizer, check_hyperparameter
+from __future__ import annotations
+
+from ..kernels import optim as K
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
     """sq = alpha*sq + (1-alpha)*g^2; p -= lr * g / (sqrt(sq) + eps). centered subtracts the
     squared running mean of g (a variance estimate); momentum accumulates the scaled steps."""
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                 centered=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0.0, momentum: float = 0.0,
+                 centered: bool = False, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered,
                                       maximize=maximize))
@@ -22,8 +28,6 @@ class RMSprop(Optimizer):
                              "a value in [0, 1]")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         for p, param, grad, state in self._params_with_grad(group):
             square_avg = self._buffer(state, "square_avg", p)
             buf = self._buffer(state, "momentum_buffer", p) if group["momentum"] > 0 \

@@ -1,13 +1,19 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
-from .optimizer import Optimizer, check_hyperparameter
+from __future__ import annotations
+
+from ..kernels import optim as K
+from .optimizer import Optimizer, ParamsT, check_hyperparameter
+
+__all__ = ["SGD"]
 
 
 class SGD(Optimizer):
     """p -= lr * g, where g may include weight decay (g + wd*p) and momentum
     (buf = momentum*buf + (1-dampening)*g; Nesterov looks ahead: g + momentum*buf)."""
 
-    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                 nesterov=False, maximize=False):
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))
@@ -24,8 +30,6 @@ class SGD(Optimizer):
                              f"dampening={group['dampening']})")
 
     def _update(self, group):
-        from ..kernels import optim as K
-
         momentum = group["momentum"]
         for p, param, grad, state in self._params_with_grad(group):
             first_step = momentum != 0 and "momentum_buffer" not in state

@@ -8,28 +8,35 @@ A callback with state of its own (a best value, a counter) returns it from `stat
 and takes it back in `load_state_dict()`: a `TrainingCheckpoint` saves it with the rest of
 the training state, so that a resumed run carries on as if it had never stopped.
 """
+from __future__ import annotations
+
 import copy
 import math
 import os
 import re
+from typing import Any
+
+from ..serialization import load_metadata, save
 
 __all__ = ["Callback", "EarlyStopping", "ModelCheckpoint", "TrainingCheckpoint",
            "LambdaCallback"]
 
 
 class Callback:
-    def on_train_begin(self, state): pass
-    def on_epoch_begin(self, state): pass
-    def on_after_backward(self, state): pass  # gradients are in p.grad; clip or inspect here
-    def on_batch_end(self, state): pass       # after every optimizer step
-    def on_epoch_end(self, state): pass       # state.logs holds the epoch's numbers
-    def on_train_end(self, state): pass
+    # `state` is fit's TrainState (train/fit.py, which imports this module)
+    def on_train_begin(self, state: Any) -> None: pass
+    def on_epoch_begin(self, state: Any) -> None: pass
+    # gradients are in p.grad; clip or inspect here
+    def on_after_backward(self, state: Any) -> None: pass
+    def on_batch_end(self, state: Any) -> None: pass  # after every optimizer step
+    def on_epoch_end(self, state: Any) -> None: pass  # state.logs holds the epoch's numbers
+    def on_train_end(self, state: Any) -> None: pass
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The callback's own state (what a resumed run needs); {} if it has none."""
         return {}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Take back a state from `state_dict()` (after on_train_begin of a resumed fit)."""
 
 
@@ -51,7 +58,7 @@ def _monitored(state, monitor, who):
 class _Best:
     """Tracks the best value of a monitored number (min or max)."""
 
-    def __init__(self, mode, min_delta=0.0):
+    def __init__(self, mode: str, min_delta: float = 0.0) -> None:
         self.mode, self.min_delta = mode, abs(min_delta)
         self.value = math.inf if mode == "min" else -math.inf
 
@@ -71,17 +78,17 @@ class EarlyStopping(Callback):
     With `restore_best_weights=True` the model gets back the weights of its best epoch.
     """
 
-    def __init__(self, monitor="val_loss", patience=5, min_delta=0.0, mode="auto",
-                 restore_best_weights=False):
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 mode: str = "auto", restore_best_weights: bool = False) -> None:
         self.monitor, self.patience = monitor, int(patience)
         self.mode = _mode(monitor, mode)
         self.min_delta, self.restore_best_weights = min_delta, restore_best_weights
 
-    def on_train_begin(self, state):
+    def on_train_begin(self, state: Any) -> None:
         self.best = _Best(self.mode, self.min_delta)
         self.best_epoch, self.wait, self.best_state = None, 0, None
 
-    def on_epoch_end(self, state):
+    def on_epoch_end(self, state: Any) -> None:
         v = _monitored(state, self.monitor, "EarlyStopping")
         if self.best.improves(v):
             self.best.value, self.best_epoch, self.wait = v, state.epoch, 0
@@ -95,15 +102,15 @@ class EarlyStopping(Callback):
                                  f"{self.patience} epochs (best {self.best.value:.4g} at "
                                  f"epoch {self.best_epoch})")
 
-    def on_train_end(self, state):
+    def on_train_end(self, state: Any) -> None:
         if self.restore_best_weights and self.best_state is not None:
             state.model.load_state_dict(self.best_state)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"best": self.best.value, "best_epoch": self.best_epoch, "wait": self.wait,
                 "best_state": self.best_state}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.best.value, self.best_epoch = state_dict["best"], state_dict["best_epoch"]
         self.wait, self.best_state = state_dict["wait"], state_dict["best_state"]
 
@@ -125,15 +132,14 @@ class ModelCheckpoint(Callback):
     with a worse one.
     """
 
-    def __init__(self, path, monitor="val_loss", save_best_only=True, mode="auto"):
+    def __init__(self, path: str | os.PathLike, monitor: str = "val_loss",
+                 save_best_only: bool = True, mode: str = "auto") -> None:
         self.path, self.monitor, self.save_best_only = os.fspath(path), monitor, save_best_only
         self.mode = _mode(monitor, mode)
         self.best = _Best(self.mode)
-        self.saved = []
+        self.saved: list[str] = []
 
-    def on_epoch_end(self, state):
-        from ..serialization import save
-
+    def on_epoch_end(self, state: Any) -> None:
         v = _monitored(state, self.monitor, "ModelCheckpoint") if self.save_best_only \
             else state.logs.get(self.monitor, math.nan)
         if self.save_best_only:
@@ -149,8 +155,6 @@ class ModelCheckpoint(Callback):
 
     def _read_best_on_disk(self):
         """A fixed path that already holds a model: start from its recorded value."""
-        from ..serialization import load_metadata
-
         if _placeholders(self.path) or not os.path.exists(self.path):
             return
         try:
@@ -162,10 +166,10 @@ class ModelCheckpoint(Callback):
                 and not math.isnan(value):
             self.best.value = value
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"best": self.best.value, "saved": list(self.saved)}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.best.value, self.saved = state_dict["best"], list(state_dict["saved"])
 
 
@@ -190,7 +194,8 @@ class TrainingCheckpoint(Callback):
     EarlyStopping's stop) of the same epoch.
     """
 
-    def __init__(self, path, every_n_epochs=1, every_n_steps=None):
+    def __init__(self, path: str | os.PathLike, every_n_epochs: int = 1,
+                 every_n_steps: int | None = None) -> None:
         self.path = os.fspath(path)
         unknown = set(_placeholders(self.path)) - {"epoch", "iteration"}
         if unknown:
@@ -203,31 +208,27 @@ class TrainingCheckpoint(Callback):
                 raise ValueError(f"TrainingCheckpoint: {name} must be a positive integer or "
                                  f"None, got {value!r}")
         self.every_n_epochs, self.every_n_steps = every_n_epochs, every_n_steps
-        self.saved = []
+        self.saved: list[str] = []
 
-    def on_batch_end(self, state):
+    def on_batch_end(self, state: Any) -> None:
         if self.every_n_steps and state.iteration % self.every_n_steps == 0:
             self.save(state)
 
-    def on_epoch_end(self, state):
+    def on_epoch_end(self, state: Any) -> None:
         if self.every_n_epochs and state.epoch % self.every_n_epochs == 0:
             self.save(state)
 
-    def save(self, state):
+    def save(self, state: Any) -> str:
         """Save the training state now; returns the file's path."""
-        from ..serialization import save
-
         path = self.path.format(epoch=state.epoch, iteration=state.iteration)
         save(state.state_dict(), path, metadata={
             "kind": "training_state", "epoch": state.epoch, "iteration": state.iteration})
         self.saved.append(path)
         return path
 
-    def last_path(self):
+    def last_path(self) -> str | None:
         """The newest training state this callback's path names on disk (the highest
         iteration), or None."""
-        from ..serialization import load_metadata
-
         if not _placeholders(self.path):
             return self.path if os.path.exists(self.path) else None
         directory = os.path.dirname(self.path) or "."
@@ -246,10 +247,10 @@ class TrainingCheckpoint(Callback):
                 best, best_iteration = path, meta["iteration"]
         return best
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         return {"saved": list(self.saved)}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.saved = list(state_dict["saved"])
 
 
@@ -258,7 +259,7 @@ class LambdaCallback(Callback):
     `LambdaCallback(on_batch_end=lambda s: print(s.iteration, s.loss))`."""
 
     def __init__(self, on_train_begin=None, on_epoch_begin=None, on_after_backward=None,
-                 on_batch_end=None, on_epoch_end=None, on_train_end=None):
+                 on_batch_end=None, on_epoch_end=None, on_train_end=None) -> None:
         for name, fn in (("on_train_begin", on_train_begin), ("on_epoch_begin", on_epoch_begin),
                          ("on_after_backward", on_after_backward),
                          ("on_batch_end", on_batch_end), ("on_epoch_end", on_epoch_end),

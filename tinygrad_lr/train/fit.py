@@ -1,15 +1,25 @@
 """fit(): the training loop, written out once so that every run records the same things."""
+from __future__ import annotations
+
 import math
 import os
 import sys
 import time
 import warnings
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .. import random as _random
 from ..autograd import no_grad
+from ..data.dataloader import DataLoader
+from ..nn.module import Module
+from ..nn.utils import clip_grad_norm_, clip_grad_value_
+from ..optim.optimizer import Optimizer
+from ..serialization import load
+from ..tensor import Tensor
 from . import metrics as M
-from .callbacks import Callback
+from .callbacks import Callback, TrainingCheckpoint
 from .history import History
 
 __all__ = ["fit", "evaluate", "TrainState", "global_grad_norm"]
@@ -35,8 +45,11 @@ class TrainState:
     """The loop's state, handed to callbacks. `state_dict()` is everything a resumed run
     needs (what TrainingCheckpoint saves; `fit(..., resume_from=...)` takes it back)."""
 
-    def __init__(self, model, optimizer, history, epochs, steps_per_epoch, scheduler=None,
-                 train_loader=None, val_loader=None, callbacks=()):
+    def __init__(self, model: Module, optimizer: Optimizer, history: History, epochs: int,
+                 steps_per_epoch: int, scheduler: Any = None,
+                 train_loader: DataLoader | Sequence[Any] | None = None,
+                 val_loader: DataLoader | Sequence[Any] | None = None,
+                 callbacks: Sequence[Callback] = ()) -> None:
         self.model, self.optimizer, self.history = model, optimizer, history
         self.epochs, self.steps_per_epoch = epochs, steps_per_epoch
         self.scheduler, self.train_loader, self.val_loader = scheduler, train_loader, val_loader
@@ -45,16 +58,15 @@ class TrainState:
         self.iteration = 0      # optimizer steps done so far
         self.loss = math.nan    # the last mini-batch loss
         self.grad_norm = math.nan  # global gradient norm of the last step, before clipping
-        self.logs = {}          # the last finished epoch's numbers
+        self.logs: dict[str, Any] = {}  # the last finished epoch's numbers
         self.stop_training = False
         self.stop_reason = None
         self.epochs_done = 0    # finished epochs
-        self.progress = None    # inside an epoch: its batches and running sums so far
+        # inside an epoch: its batches and running sums so far
+        self.progress: dict[str, Any] | None = None
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The whole training state, for `tl.save` (see TrainingCheckpoint)."""
-        from .. import random as _random
-
         progress = None
         if self.progress is not None and self.progress["batches"] > 0:
             progress = dict(self.progress)
@@ -74,7 +86,7 @@ class TrainState:
             "rng_state": _random.get_rng_state(),
         }
 
-    def load_state_dict(self, saved):
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
         """Put a saved training state back: model, optimizer, scheduler, loaders, counters
         and history (callbacks and the random generator: see `fit`)."""
         if not isinstance(saved, dict) or saved.get("format") != _STATE_FORMAT:
@@ -126,7 +138,7 @@ def _callback_keys(callbacks):
         yield f"{name}#{seen[name]}", cb
 
 
-def global_grad_norm(parameters):
+def global_grad_norm(parameters: Iterable[Tensor]) -> float:
     """L2 norm of all gradients taken together (what clip_grad_norm_ clips)."""
     total = 0.0
     for p in parameters:
@@ -158,7 +170,8 @@ def _split_batch(batch):
     return batch[:-1], batch[-1]
 
 
-def evaluate(model, loss_fn, loader, metrics=()):
+def evaluate(model: Module, loss_fn: Callable[..., Tensor], loader: DataLoader | Sequence[Any],
+             metrics: Sequence[Any] = ()) -> dict[str, float]:
     """Mean loss over `loader` (weighted by batch size) and the metrics on all its
     predictions, computed in eval mode without gradients. Returns a dict."""
     metrics = _resolve_metrics(metrics)
@@ -198,7 +211,7 @@ def _score(name, fn, pred, target):
 class _Progress:
     """tqdm when it is installed, else one plain line rewritten in place."""
 
-    def __init__(self, total, enabled):
+    def __init__(self, total, enabled) -> None:
         self.enabled, self.bar = enabled, None
         self.total, self.done, self._last = total, 0, 0.0
         if not enabled:
@@ -209,7 +222,7 @@ class _Progress:
             return
         self.bar = tqdm(total=total, unit="it", leave=False, dynamic_ncols=True)
 
-    def update(self, epoch, epochs, loss):
+    def update(self, epoch, epochs: int, loss):
         if not self.enabled:
             return
         self.done += 1
@@ -274,9 +287,6 @@ def _check_scheduler(scheduler, optimizer):
 
 def _resolve_resume(resume_from, callbacks):
     """A saved state (dict) to resume from, or None."""
-    from ..serialization import load
-    from .callbacks import TrainingCheckpoint
-
     if resume_from is None:
         return None
     if isinstance(resume_from, dict):
@@ -299,9 +309,13 @@ def _param_names(model, params):
     return [names.get(id(p), f"param{i}") for i, p in enumerate(params)]
 
 
-def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loader=None,
-        metrics=(), callbacks=(), progress=True, clip_grad_norm=None, clip_grad_value=None,
-        record_param_grad_norms=False, resume_from=None):
+def fit(model: Module, loss_fn: Callable[..., Tensor], optimizer: Optimizer,
+        train_loader: DataLoader | Sequence[Any], epochs: int, scheduler: Any = None,
+        val_loader: DataLoader | Sequence[Any] | None = None,
+        metrics: Sequence[str | Callable[..., float]] = (),
+        callbacks: Sequence[Callback] = (), progress: bool = True,
+        clip_grad_norm: float | None = None, clip_grad_value: float | None = None,
+        record_param_grad_norms: bool = False, resume_from: Any = None) -> History:
     """Train `model` until epoch `epochs` over `train_loader`; return a History.
 
     Every step: zero_grad, forward, loss, backward, record the global gradient norm, the
@@ -352,8 +366,6 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loa
     for cb in callbacks:
         cb.on_train_begin(state)
     if saved is not None:
-        from .. import random as _random
-
         keyed = dict(_callback_keys(callbacks))
         for key, cb_state in saved["callbacks"].items():
             if key in keyed:
@@ -394,7 +406,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, scheduler=None, val_loa
 class _Step:
     """What happens between backward and optimizer.step(): norms, hooks, clipping."""
 
-    def __init__(self, params, clip_norm, clip_value, callbacks, param_names):
+    def __init__(self, params, clip_norm, clip_value: float, callbacks: Sequence[Callback],
+                 param_names) -> None:
         self.params, self.clip_norm, self.clip_value = params, clip_norm, clip_value
         self.callbacks, self.param_names = callbacks, param_names
         # the second norm is only needed when something may have changed the gradients
@@ -403,8 +416,6 @@ class _Step:
 
     def after_backward(self, state):
         """Returns (norm before, norm after, per-parameter norms or None)."""
-        from ..nn.utils import clip_grad_norm_, clip_grad_value_
-
         before = global_grad_norm(self.params)
         per_param = None
         if self.param_names is not None:

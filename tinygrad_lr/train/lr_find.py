@@ -1,11 +1,20 @@
 """The learning-rate range test (Smith 2015, "Cyclical Learning Rates for Training Neural
 Networks"): train for one pass while the lr grows exponentially, watch where the loss
 falls fastest and where it blows up."""
+from __future__ import annotations
+
 import copy
 import math
+import os
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..data.dataloader import DataLoader
+from ..nn.module import Module
+from ..optim.optimizer import Optimizer
+from ..tensor import Tensor
+from ..viz.plots import plot_lr_find
 from .fit import _split_batch
 
 __all__ = ["lr_find", "LRFinderResult"]
@@ -33,7 +42,8 @@ class LRFinderResult:
       the smoothed loss keeps falling (more cautious).
     """
 
-    def __init__(self, lrs, losses, raw_losses, diverged, smoothing, skip_start, skip_end):
+    def __init__(self, lrs, losses, raw_losses, diverged, smoothing: float, skip_start: int,
+                 skip_end: int) -> None:
         self.lrs, self.losses, self.raw_losses = lrs, losses, raw_losses
         self.diverged, self.smoothing = diverged, smoothing
         self.skip_start, self.skip_end = skip_start, skip_end
@@ -55,19 +65,17 @@ class LRFinderResult:
         self.suggested_lr = self.steepest_lr
 
     @property
-    def considered(self):
+    def considered(self) -> tuple[float, float]:
         """(first, last) lr the suggestions were chosen between."""
         return self.lrs[self.skip_start], self.lrs[len(self.lrs) - self.skip_end - 1]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"LRFinderResult({len(self.lrs)} steps, lr {self.lrs[0]:.3g}..{self.lrs[-1]:.3g}, "
                 f"suggested_lr={self.suggested_lr:.3g} (steepest fall), "
                 f"min_loss_lr={self.min_loss_lr:.3g}, steepest_lr={self.steepest_lr:.3g}"
                 f"{', stopped on divergence' if self.diverged else ''})")
 
-    def plot(self, path=None):
-        from ..viz.plots import plot_lr_find
-
+    def plot(self, path: str | os.PathLike | None = None) -> Any:
         return plot_lr_find(self, path=path)
 
 
@@ -86,8 +94,10 @@ def _batches(loader, n):
             raise ValueError("lr_find: the train_loader yields no batches")
 
 
-def lr_find(model, loss_fn, optimizer, train_loader, start_lr=1e-7, end_lr=10.0,
-            num_iter=100, smoothing=0.9, diverge_factor=4.0, skip_start=None, skip_end=5):
+def lr_find(model: Module, loss_fn: Callable[..., Tensor], optimizer: Optimizer,
+            train_loader: DataLoader | Sequence[Any], start_lr: float = 1e-7, end_lr: float = 10.0,
+            num_iter: int = 100, smoothing: float = 0.9, diverge_factor: float = 4.0,
+            skip_start: int | None = None, skip_end: int = 5) -> LRFinderResult:
     """Run the range test and return an LRFinderResult; the model's weights and the
     optimizer's state and lr are restored afterwards, so training can start from scratch.
 

@@ -12,7 +12,11 @@ Bad input is refused with an error naming the metric: empty inputs, mismatched l
 negative labels, and NaN predictions (NonFinitePredictionError: a diverged model's output
 has no class; `fit` records NaN for the metric instead of stopping).
 """
+from __future__ import annotations
+
 import numpy as np
+
+from ..tensor import Tensor
 
 __all__ = ["accuracy", "precision", "recall", "f1_score", "confusion_matrix", "r2_score",
            "precision_recall_f1", "NonFinitePredictionError"]
@@ -109,13 +113,14 @@ def _pair(pred, target, name):
     return p, t, n_scores
 
 
-def accuracy(pred, target):
+def accuracy(pred: Tensor | np.ndarray, target: Tensor | np.ndarray) -> float:
     """Fraction of samples whose predicted class equals the target."""
     p, t, _ = _pair(pred, target, "accuracy")
     return float((p == t).mean())
 
 
-def confusion_matrix(pred, target, num_classes=None):
+def confusion_matrix(pred: Tensor | np.ndarray, target: Tensor | np.ndarray,
+                     num_classes: int | None = None) -> np.ndarray:
     """C[i, j] = number of samples of true class i predicted as class j (rows: truth)."""
     p, t, n_scores = _pair(pred, target, "confusion_matrix")
     largest = int(max(p.max(), t.max()))
@@ -137,8 +142,9 @@ def confusion_matrix(pred, target, num_classes=None):
     return np.bincount(t * n + p, minlength=n * n).reshape(n, n).astype(np.int64)
 
 
-def precision_recall_f1(pred, target, average="binary", pos_label=1, *,
-                        _who="precision_recall_f1"):
+def precision_recall_f1(pred: Tensor | np.ndarray, target: Tensor | np.ndarray,
+                        average: str = "binary", pos_label: int = 1, *,
+                        _who: str = "precision_recall_f1") -> tuple[float, float, float]:
     """(precision, recall, f1) with scikit-learn's definitions; 0 where undefined (0/0)."""
     if average not in _AVERAGES:
         raise ValueError(f"{_who}: average must be one of {_AVERAGES}, got {average!r}")
@@ -168,22 +174,25 @@ def precision_recall_f1(pred, target, average="binary", pos_label=1, *,
     return float(prec.mean()), float(rec.mean()), float(f1.mean())
 
 
-def precision(pred, target, average="binary", pos_label=1):
+def precision(pred: Tensor | np.ndarray, target: Tensor | np.ndarray, average: str = "binary",
+              pos_label: int = 1) -> float:
     """TP / (TP + FP): of the samples predicted as a class, the fraction that are it."""
     return precision_recall_f1(pred, target, average, pos_label, _who="precision")[0]
 
 
-def recall(pred, target, average="binary", pos_label=1):
+def recall(pred: Tensor | np.ndarray, target: Tensor | np.ndarray, average: str = "binary",
+           pos_label: int = 1) -> float:
     """TP / (TP + FN): of the samples of a class, the fraction found."""
     return precision_recall_f1(pred, target, average, pos_label, _who="recall")[1]
 
 
-def f1_score(pred, target, average="binary", pos_label=1):
+def f1_score(pred: Tensor | np.ndarray, target: Tensor | np.ndarray, average: str = "binary",
+             pos_label: int = 1) -> float:
     """Harmonic mean of precision and recall (per class, then averaged)."""
     return precision_recall_f1(pred, target, average, pos_label, _who="f1_score")[2]
 
 
-def r2_score(pred, target):
+def r2_score(pred: Tensor | np.ndarray, target: Tensor | np.ndarray) -> float:
     """Coefficient of determination 1 - SS_res / SS_tot (averaged over output columns).
     As scikit-learn: pred and target must have the same shape ((n,) and (n, 1) count as
     the same), at least two samples, and no NaN or inf."""

@@ -1,10 +1,14 @@
 """The closed-form least-squares fit: the answer gradient descent should converge to."""
+from __future__ import annotations
+
 import numpy as np
 
 from ..tensor import Tensor
 
+__all__ = ["linear_regression_normal_equation"]
 
-def linear_regression_normal_equation(X, y):
+
+def linear_regression_normal_equation(X: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """Solve min_w,b ||X w + b - y||^2 exactly.
 
     Adds a column of ones for the bias and solves the normal equation

@@ -15,6 +15,12 @@ from ..nn.loss_functions import l1_penalty
 from ..optim import lr_scheduler as S
 from .fit import fit
 
+__all__ = ["MODELS", "DATASETS", "SCHEDULERS", "SCHEDULE_PARAMS", "OPTIMIZER_OPTIONS",
+           "CLASSIFICATION_LOSSES", "REGRESSION_LOSSES", "LOSSES", "DEFAULTS", "optimizers",
+           "load_data", "SequenceRegressor", "build_model", "L1Penalized", "build_loss",
+           "build_optimizer", "schedule_params", "build_scheduler", "make_experiment", "run_config",
+           "best_val_metric"]
+
 MODELS = ("mlp", "cnn", "rnn", "linear")
 DATASETS = ("digits", "moons", "spirals", "sine", "linear", "house-prices")
 SCHEDULERS = ("none", "step", "exponential", "linear", "inverse-time", "cosine", "onecycle",

@@ -18,17 +18,23 @@ A run that raises, or whose loss diverges, does not stop the sweep: its row reco
 error (`"error"`: the exception, or the History's stop reason) with NaN results, and the
 other runs' results are returned as usual.
 """
+from __future__ import annotations
+
 import csv
 import itertools
 import math
 import multiprocessing
+import os
+import pickle
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Sequence
 
 from .. import random as _random
 from ..viz.plots import plot_sweep
 from .history import History
+from .recipes import best_val_metric, run_config
 
 __all__ = ["sweep", "SweepResults", "GRID_KEYS"]
 
@@ -58,8 +64,6 @@ def _run_one(target, params, seed):
 
 
 def _call(target, params, seed):
-    from .recipes import best_val_metric, run_config
-
     if isinstance(target, dict):
         out = run_config({**target, "seed": seed, **params})
     else:
@@ -86,10 +90,10 @@ class SweepResults:
 
     COLUMNS = ("final_loss", "best_val_metric", "time_s", "diverged", "error")
 
-    def __init__(self, rows, keys):
+    def __init__(self, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
         self.rows, self.keys = rows, list(keys)
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.rows)
 
     def __iter__(self):
@@ -98,7 +102,7 @@ class SweepResults:
     def __getitem__(self, i):
         return self.rows[i]
 
-    def best(self, by="best_val_metric"):
+    def best(self, by: str = "best_val_metric") -> dict[str, Any] | None:
         """The run with the highest best_val_metric (by="final_loss": the lowest loss)."""
         ok = [r for r in self.rows if not r["diverged"] and not r.get("error")
               and not math.isnan(r[by])]
@@ -107,11 +111,11 @@ class SweepResults:
         return min(ok, key=lambda r: r[by]) if "loss" in by else max(ok, key=lambda r: r[by])
 
     @property
-    def errors(self):
+    def errors(self) -> list[dict[str, Any]]:
         """The rows of the runs that failed or diverged."""
         return [r for r in self.rows if r.get("error")]
 
-    def table(self):
+    def table(self) -> str:
         head = self.keys + list(self.COLUMNS)
         cells = [[_fmt(r.get(k)) for k in head] for r in self.rows]
         widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(head)]
@@ -121,10 +125,10 @@ class SweepResults:
 
     __str__ = table
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SweepResults({len(self.rows)} runs over {self.keys})\n" + self.table()
 
-    def to_csv(self, path):
+    def to_csv(self, path: str | os.PathLike):
         head = self.keys + list(self.COLUMNS)
         with open(path, "w", newline="") as f:
             w = csv.writer(f)
@@ -132,8 +136,9 @@ class SweepResults:
             w.writerows([[r.get(k) for k in head] for r in self.rows])
         return path
 
-    def plot(self, path=None, log=False, color_by=None, style_by=None, x="iteration",
-             n_train=None):
+    def plot(self, path: str | os.PathLike | None = None, log: bool = False,
+             color_by: str | None = None, style_by: str | None = None, x: str = "iteration",
+             n_train=None) -> Any:
         """The loss curves of every run on one figure: one grid key by colour, another by
         line style, against "iteration", "epoch" or "samples" (see viz.plot_sweep)."""
         return plot_sweep(self, color_by=color_by, style_by=style_by, x=x, n_train=n_train,
@@ -149,7 +154,8 @@ def _fmt(v):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def sweep(train_fn, grid, executor=None, seed=0):
+def sweep(train_fn: Callable[..., Any] | dict[str, Any], grid: dict[str, Sequence[Any]],
+          executor: Any = None, seed: int = 0) -> SweepResults:
     """Run `train_fn` at every combination of the `grid` values; return SweepResults.
 
     train_fn: a function called as `train_fn(**point)` (e.g. `train_fn(lr=0.1,
@@ -203,8 +209,6 @@ def sweep(train_fn, grid, executor=None, seed=0):
 
 
 def _check_picklable(train_fn):
-    import pickle
-
     try:
         pickle.dumps(train_fn)
     except Exception as e:  # noqa: BLE001 - pickle raises several kinds

@@ -12,10 +12,14 @@ An op without an entry is shown by its class name with the numbers of its backwa
 `operands` lists the arguments drawn as inputs; the others (dims, slopes, reductions) are
 the op's settings, shown on the op node.
 """
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+
+__all__ = ["Rule", "RULES", "Local", "rule_for", "is_library_op",
+           "ADD", "MUL", "NEG", "POW", "ATOM"]
 
 # precedence of a formula's outermost operation (higher binds tighter)
 ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 6
@@ -74,6 +78,20 @@ def _max_share(a, o):
 
 def _f(x):
     return np.asarray(x, dtype=np.float64)
+
+
+def _atom(text):
+    """`text` ready to take a method or a superscript: `x.T`, but `(a + b).T`."""
+    return text if re.fullmatch(r"[\w.\[\]]+", text) else f"({text})"
+
+
+def _permute_expr(args):
+    # a 2-D transpose reads as the textbook's superscript T
+    return f"{_atom(args[0])}ᵀ" if args[1] == "(1, 0)" else f"{_atom(args[0])}.permute{args[1]}"
+
+
+def _addmm_expr(args):
+    return f"{args[0]} @ {args[1]} + {args[2]}"
 
 
 def _linear_expr(args):
@@ -170,12 +188,15 @@ RULES: dict = {
     # ------------------------------------------------------------ linear algebra
     "Matmul": Rule("@", "{0} @ {1}", MUL, (MUL, POW), rule={
         0: "g @ {1}ᵀ", 1: "{0}ᵀ @ g"}),
+    "Addmm": Rule("addmm", _addmm_expr, ADD, operands=(0, 1, 2), rule={
+        0: "g @ {1}ᵀ", 1: "{0}ᵀ @ g", 2: "g summed over the rows"}),
     "Einsum": Rule("einsum", "einsum({1}, ...)", rule={}),
     # ------------------------------------------------------------ shape and indexing
-    "Reshape": Rule("reshape", "{0}", operands=(0,), rule={0: "g reshaped back to {0}'s shape"}),
-    "Permute": Rule("permute", "{0}", operands=(0,), rule={
+    "Reshape": Rule("reshape", "{0}.reshape{1}", ATOM, (ATOM,), operands=(0,),
+                    rule={0: "g reshaped back to {0}'s shape"}),
+    "Permute": Rule("permute", _permute_expr, operands=(0,), rule={
         0: "g with the dimensions permuted back"}),
-    "Expand": Rule("expand", "{0}", operands=(0,), rule={
+    "Expand": Rule("expand", "{0}.expand{1}", ATOM, (ATOM,), operands=(0,), rule={
         0: "g summed over the expanded dimensions"}),
     "Flip": Rule("flip", "flip({0})", operands=(0,), rule={0: "g flipped back"}),
     "Contiguous": Rule("contiguous", "{0}", operands=(0,), rule={0: "g unchanged"}),
@@ -225,9 +246,16 @@ RULES: dict = {
 }
 
 
-def rule_for(fn) -> Rule | None:
-    """The table entry of a Function class (by its name), or None."""
-    return RULES.get(fn.__name__)
+def rule_for(node) -> Rule | None:
+    """The table entry of a graph node's Function (by its class name), or None. One Matmul
+    serves `a @ b`, `F.linear` (b transposed, a bias) and addmm (a bias): each has its own
+    formula and gradient rules."""
+    name = node.fn.__name__
+    if name == "Matmul":
+        consts = dict(node.const_inputs)
+        has_bias = node.edges[2] is not None or consts.get(2) is not None
+        name = "Linear" if consts.get(3) else "Addmm" if has_bias else name
+    return RULES.get(name)
 
 
 def is_library_op(fn) -> bool:

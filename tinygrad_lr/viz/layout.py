@@ -14,6 +14,8 @@ import html
 import itertools
 from dataclasses import dataclass, field
 
+__all__ = ["Box", "Edge", "layout", "measure", "to_svg", "to_png", "STYLE", "DIRECTIONS"]
+
 CHAR_W, LINE_H, FONT = 7.2, 15.0, 12   # monospace at 12 px: 0.6 em per character
 PAD_X, PAD_Y = 9.0, 6.0
 LAYER_GAP, NODE_GAP, DUMMY_GAP, MARGIN = 46.0, 16.0, 8.0, 12.0

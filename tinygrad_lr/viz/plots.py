@@ -5,6 +5,11 @@ matplotlib is imported inside the functions, so the package works without it.
 """
 import numpy as np
 
+from .. import optim
+from ..autograd import no_grad
+from ..nn import Parameter
+from ..tensor import Tensor
+
 __all__ = ["plot_history", "plot_loss_curves", "plot_lr_find", "plot_grad_norms",
            "loss_landscape", "plot_loss_landscape", "optimizer_paths", "plot_optimizer_paths",
            "lr_schedule", "plot_lr_schedule", "loss_axis", "plot_sweep",
@@ -281,8 +286,6 @@ def loss_landscape(model, loss_fn, inputs, target, dims=1, span=1.0, steps=21, s
     Returns (alphas, losses) with losses of shape (steps,) or (steps, steps) (rows: d2).
     The weights are restored afterwards.
     """
-    from ..autograd import no_grad
-
     if dims not in (1, 2):
         raise ValueError(f"loss_landscape: dims must be 1 or 2, got {dims}")
     params = list(model.parameters())
@@ -345,8 +348,6 @@ def optimizer_paths(fn, optimizers, start, steps=50, diverge_at=1e6):
     loss (and its gradient, except for Newton, which differentiates it twice itself).
     A path stops early once a coordinate or the loss leaves `diverge_at`.
     """
-    from ..tensor import Tensor
-
     paths = {}
     for label, make in optimizers.items():
         p = Tensor(np.array(start, dtype=np.float64).reshape(2), requires_grad=True)
@@ -389,9 +390,6 @@ def plot_optimizer_paths(fn, optimizers, start, steps=50, xlim=(-2, 2), ylim=(-1
     Contour levels are spaced logarithmically (`log_levels`) so a narrow valley shows; a
     path that leaves the view is drawn up to where it leaves. `paths`: the result of an
     earlier `optimizer_paths` call to draw instead of running the optimizers again."""
-    from ..autograd import no_grad
-    from ..tensor import Tensor
-
     plt = _plt()
     if paths is None:
         paths = optimizer_paths(fn, optimizers, start, steps)
@@ -428,10 +426,6 @@ def lr_schedule(make_scheduler, steps, lr=0.1, plateau_metric=1.0):
     before each step, starting with the initial lr), on a throw-away optimizer with base
     lr `lr`. `make_scheduler(optimizer)` builds the scheduler; ReduceLROnPlateau is fed a
     constant `plateau_metric`, i.e. a loss that never improves."""
-    from .. import optim
-    from ..nn import Parameter
-    from ..tensor import Tensor
-
     opt = optim.SGD([Parameter(Tensor(np.zeros(1)))], lr=lr)
     sched = make_scheduler(opt)
     plateau = type(sched).__name__ == "ReduceLROnPlateau"
@@ -585,8 +579,6 @@ def _elementwise_loss(loss, x, target_value):
     """Per-element values of `loss` at the inputs x: a one-argument function of x, or a
     loss Module (e.g. nn.HuberLoss()) called with target `target_value` and reduction
     'none'."""
-    from ..tensor import Tensor
-
     if hasattr(loss, "reduction"):
         target = Tensor(np.full(x.shape, target_value, dtype=np.float64))
         saved, loss.reduction = loss.reduction, "none"
@@ -607,8 +599,6 @@ def plot_loss_function(losses, kind="residual", span=(-3.0, 3.0), points=601, pa
     A loss without a gradient (the 0-1 loss) gets a derivative of 0 (its value almost
     everywhere), labelled so.
     """
-    from ..tensor import Tensor
-
     if kind not in ("residual", "margin"):
         raise ValueError(f"plot_loss_function: kind must be 'residual' or 'margin', got "
                          f"{kind!r}")
@@ -646,9 +636,6 @@ def plot_decision_boundary(model, X, y, resolution=200, padding=0.5, path=None, 
     X: (n, 2) points, y: (n,) labels. The model maps (m, 2) inputs to class scores (m, C)
     (prediction: argmax) or to one score per point ((m,) or (m, 1); prediction: score >
     0, i.e. a logit). It is evaluated in eval mode without gradients."""
-    from ..autograd import no_grad
-    from ..tensor import Tensor
-
     Xa = np.asarray(X.numpy() if hasattr(X, "numpy") else X, dtype=np.float64)
     ya = np.asarray(y.numpy() if hasattr(y, "numpy") else y).reshape(-1)
     if Xa.ndim != 2 or Xa.shape[1] != 2:

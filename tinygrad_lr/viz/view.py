@@ -7,9 +7,12 @@ it was computed (`x1*w1`) or `t3` - and its forward value. Forward values are re
 from the leaves and constants with each op's own forward, so a graph needs nothing kept
 from its forward pass beyond what backward needs.
 """
+from __future__ import annotations
+
 import inspect
 import re
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +21,9 @@ from ..autograd import Node, no_grad
 from ..graph.engine import backward_steps
 from ..tensor import Tensor
 from .formulas import ADD, ATOM, is_library_op, rule_for
+
+__all__ = ["GraphView", "OpView", "Value", "name_table", "setting_text", "fill",
+           "SETTINGS", "FREED"]
 
 # arguments that configure an op rather than feed it: shown on the op node, not as inputs
 SETTINGS = frozenset({
@@ -79,7 +85,7 @@ class OpView:
 
     def __init__(self, node, index):
         self.node, self.fn, self.index = node, node.fn, index
-        self.rule = rule_for(node.fn)
+        self.rule = rule_for(node)
         self.custom = not is_library_op(node.fn)
         self.inputs = {}        # argument index -> Value
         self.settings = []      # (argument name, object)
@@ -145,6 +151,10 @@ def name_table(names=None, model=None):
 class GraphView:
     """The values and ops of the graph that computed `root`, in forward order."""
 
+    # filled in by trace.py's replay of the backward walk
+    grads: dict[Value, Any]
+    parts: dict[Value, list[Any]]
+
     def __init__(self, root, names=None, model=None, fn_name="draw_graph"):
         if root.grad_fn is None:
             raise ValueError(f"{fn_name}: this tensor was not computed from tensors that "
@@ -188,8 +198,6 @@ class GraphView:
         return v
 
     def _add_op(self, node):
-        from ..tensor import Tensor
-
         op = OpView(node, len(self.ops))
         self.ops.append(op)
         self.op_of[node] = op
@@ -222,8 +230,6 @@ class GraphView:
 
     @staticmethod
     def _is_operand(op, i, obj):
-        from ..tensor import Tensor
-
         if obj is None or isinstance(obj, (bool, np.bool_)):
             return False
         if op.rule is not None and op.rule.operands is not None:
@@ -285,8 +291,6 @@ class GraphView:
 
     # ------------------------------------------------------------ forward values
     def _compute_values(self):
-        from ..tensor import Tensor
-
         with no_grad(), np.errstate(all="ignore"):
             for op in self.ops:
                 args = []
@@ -320,8 +324,6 @@ class GraphView:
     # ------------------------------------------------------------ gradients
     def backward_steps(self, gradient=None):
         """(OpView, engine step) per node in the order the engine runs them."""
-        from ..tensor import Tensor
-
         root = self.root_tensor
         seed = (Tensor._make(np.ones_like(root._data)) if gradient is None else
                 gradient if isinstance(gradient, Tensor) else Tensor(gradient))
