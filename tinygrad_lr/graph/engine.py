@@ -58,7 +58,9 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                         add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out)
                     continue
                 if g is not None:             # a node: one buffer slot per output
-                    buffer = grads.setdefault(target, [None] * target.n_outputs)
+                    buffer = grads.get(target)
+                    if buffer is None:
+                        buffer = grads[target] = [None] * target.n_outputs
                     old = buffer[output_nr]
                     buffer[output_nr] = g if old is None else old + g
                 waiting[target] -= 1
@@ -125,14 +127,14 @@ def count_consumers(roots):
 def call_backward(node, grads_in, create_graph):
     """The node's gradients for its inputs: its Function's backward, with the checks that
     user Functions need and the stand-ins that make a once-differentiable op safe."""
-    if grads_in is None or all(g is None for g in grads_in):
+    if grads_in is None or _all_none(grads_in):
         return (None,) * len(node.edges)
     fn = node.fn
     if STATE.anomaly:
         return _call_backward_checked(node, grads_in, create_graph)
     if fn.array_forward and fn.differentiable_backward and len(grads_in) == 1:
         results = fn.backward(node, grads_in[0])  # built-in op: trusted shapes and dtypes
-        return results if isinstance(results, tuple) else (results,)
+        return results if results.__class__ is tuple else (results,)
     if any(g is None for g in grads_in):  # a multi-output op whose other outputs got none
         make = next(g for g in grads_in if g is not None)._make
         grads_in = [make(np.zeros(*node.output_meta[i])) if g is None else g
@@ -153,6 +155,13 @@ def call_backward(node, grads_in, create_graph):
         results = [None if g is None else once_differentiable.apply(g, fn.__name__, *depends_on)
                    for g in results]
     return tuple(None if edge is None else g for g, edge in zip(results, node.edges))
+
+
+def _all_none(grads):
+    for g in grads:
+        if g is not None:
+            return False
+    return True
 
 
 def _checked_gradient(node, i, g):

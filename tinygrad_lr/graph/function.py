@@ -87,15 +87,18 @@ class Node:
     # --- what forward keeps for backward --------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._saved_versions = [t._version[0] if isinstance(t, TensorBase) else None
-                                for t in tensors]
+        versions = []
+        for t in tensors:
+            versions.append(t._version[0] if isinstance(t, TensorBase) else None)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self) -> tuple:
         if self._saved is _FREED:
             raise RuntimeError(freed_message(self))
-        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+        for t, v in zip(self._saved, self._saved_versions):
             if v is not None and t._version[0] != v:
+                i = next(k for k, s in enumerate(self._saved) if s is t)
                 raise RuntimeError(modified_message(self, f"saved tensor {i}", t._data,
                                                     v, t._version[0]))
         return self._saved
@@ -190,7 +193,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         make = None  # outputs are tensors of the class of the first tensor argument
-        requires_grad = False
+        any_requires_grad = False
         for a in args:
             if isinstance(a, TensorBase):
                 if make is None:
@@ -198,7 +201,8 @@ class Function:
                 if a._base is not None and a._base.grad_fn is not a._base_node:
                     refresh_view(a)  # its base was changed in place since it was made
                 if a._requires_grad:
-                    requires_grad = STATE.grad_enabled
+                    any_requires_grad = True
+        requires_grad = any_requires_grad and STATE.grad_enabled
         ctx = Node(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
@@ -207,12 +211,13 @@ class Function:
             out = np.asarray(out)  # numpy hands back 0-d results as scalars
         if STATE.anomaly:
             check_finite(cls.__name__ + " forward", [out])
-        requires_grad = requires_grad and out.dtype.kind == "f"
-        if requires_grad:
+        if requires_grad and out.dtype.kind == "f":
             link(ctx, args)
-        t = make(out, requires_grad, ctx if requires_grad else None, 0)
-        if cls.keep_output and requires_grad:
-            ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+            t = make(out, True, ctx, 0)
+            if cls.keep_output:
+                ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+        else:
+            t = make(out)
         if cls.returns_view:
             share_storage(t, args[0])
         return t
@@ -255,7 +260,7 @@ def link(ctx, args):
     edges, needs, consts = [], [], []
     for i, a in enumerate(args):
         if isinstance(a, TensorBase) and a._requires_grad:
-            edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1))
+            edges.append((a, -1) if a.grad_fn is None else (a.grad_fn, a._output_nr))
             needs.append(True)
         else:
             edges.append(None)

@@ -1,10 +1,20 @@
 """Small helpers shared by the op files."""
 import numpy as np
 
+from ..graph.tensor_base import TensorBase
+
 
 def arr(x):
     """The array behind a Tensor, or the Python/numpy scalar itself."""
-    return x if isinstance(x, (int, float)) else x._data
+    return x._data if isinstance(x, TensorBase) else x
+
+
+def arr_shape(x):
+    """(array, shape) of a Tensor; (x, ()) for a Python/numpy scalar."""
+    if isinstance(x, TensorBase):
+        data = x._data
+        return data, data.shape
+    return x, ()
 
 
 def as_tensors(like, *arrays):
@@ -18,7 +28,7 @@ def unbroadcast(g, shape):
 
     Written with Tensor ops so that it is differentiable too (create_graph).
     """
-    if g.shape == shape:
+    if g._data.shape == shape:
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(

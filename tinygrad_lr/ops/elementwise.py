@@ -10,7 +10,7 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.tensor_base import TensorBase
 from ..kernels.special import erf
-from ._util import arr, unbroadcast
+from ._util import arr, arr_shape, unbroadcast
 
 
 class _Op(Function):
@@ -25,8 +25,9 @@ def _shape(x):
 class Add(_Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
-        return np.add(arr(a), arr(b))
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
+        return np.add(x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -38,8 +39,9 @@ class Add(_Op):
 class Sub(_Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
-        return np.subtract(arr(a), arr(b))
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
+        return np.subtract(x, y)
 
     @staticmethod
     def backward(ctx, g):
