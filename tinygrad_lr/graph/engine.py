@@ -26,17 +26,18 @@ and the gradient it sends along each edge (None where nothing goes)."""
 
 
 def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, record=None,
-         hooks=True):
+         hooks=True, batch_dims=0):
     """Backpropagate `seeds` (d loss / d root) from `roots` through the graph.
 
     Returns {id(leaf): [leaf, gradient, is_new_array]} for every leaf reached. With
     `record` (a list), appends one `Step` per node in the order they run. Writes no leaf
-    `.grad` (hooks=False: no hooks or retain_grad either).
+    `.grad` (hooks=False: no hooks or retain_grad either). batch_dims=1: every seed has a
+    leading batch dim (a stack of seed vectors, see `can_batch`), and so has every gradient.
     """
     grads, leaf_grads = seed(roots, seeds)    # node -> [gradient per output]
     waiting = count_consumers(list(grads))    # node -> edges into it not yet run
     ready = [node for node in grads if waiting.get(node, 0) == 0]
-    with set_grad_enabled(create_graph):      # create_graph: the backward is recorded too
+    with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
             node = ready.pop()
             if node.freed:
@@ -70,11 +71,12 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
 
 
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
-                 inputs=None, allow_unused=False):
+                 inputs=None, allow_unused=False, batch_dims=0):
     """inputs=None: accumulate into `.grad` of the leaves (Tensor.backward).
     inputs=[...]: return the gradients of exactly those tensors (autograd.grad)."""
     capture = Capture(inputs) if inputs is not None else None
-    leaf_grads = walk(tensors, grad_tensors, retain_graph, create_graph, capture)
+    leaf_grads = walk(tensors, grad_tensors, retain_graph, create_graph, capture,
+                      batch_dims=batch_dims)
     if capture is not None:
         return capture.result(leaf_grads, allow_unused)
     for leaf, g, new_array in leaf_grads.values():
@@ -93,6 +95,46 @@ def backward_steps(roots, seeds):
 
 
 # ---------------------------------------------------------------- the walk's helpers
+class batched:
+    """Within: the gradients of the walk carry `batch_dims` leading batch dims."""
+
+    def __init__(self, batch_dims):
+        self.batch_dims = batch_dims
+
+    def __enter__(self):
+        self.prev, STATE.batch_dims = STATE.batch_dims, self.batch_dims
+
+    def __exit__(self, *exc):
+        STATE.batch_dims = self.prev
+
+
+def can_batch(roots):
+    """True if a stack of seed vectors can go back from `roots` in one walk: every node on
+    the way has an op whose backward keeps leading batch dims (`batched_backward_ok`), and
+    no hook or retain_grad would be shown a batched gradient. Otherwise the caller walks
+    once per seed vector (the results are equal)."""
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    seen = set(stack)
+    if any(t.grad_fn is None and t._hooks for t in roots):
+        return False
+    while stack:
+        node = stack.pop()
+        if (not node.fn.batched_backward_ok or node.unbatchable or node.hooks
+                or node.retained):
+            return False
+        for edge in node.edges:
+            if edge is None:
+                continue
+            target, output_nr = edge
+            if output_nr == -1:
+                if target._hooks:
+                    return False
+            elif target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return True
+
+
 def seed(roots, seeds):
     """The starting buffers: each root's seed gradient at its node (or its leaf total)."""
     grads, leaf_grads = {}, {}

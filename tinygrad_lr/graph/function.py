@@ -58,6 +58,7 @@ class Node:
     hooks = None              # {output_nr: [fn]} from Tensor.register_hook on non-leaves
     retained = None           # {output_nr: weakref to tensor} from Tensor.retain_grad
     node_name = None          # set by an op whose PyTorch name depends on its arguments
+    unbatchable = False       # set by an op whose backward takes no batch for these arguments
     freed = False
 
     def __init__(self, fn):
@@ -181,6 +182,10 @@ class Function:
     returns_view = False            # output may share memory with input 0 (reshape, t[i])
     differentiable_backward = True  # False: backward runs a kernel, differentiable once
     node_name = None                # PyTorch's node name when it is not <class>Backward0
+    # True: backward is correct when every gradient has leading batch dims (engine.walk's
+    # batch_dims; the ops' shape helpers in ops/_util.py keep them), so jacobian/hessian can
+    # push all their seed vectors through in one walk
+    batched_backward_ok = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):

@@ -13,6 +13,7 @@ class _State(threading.local):
     # class attributes are each new thread's starting values
     grad_enabled = True
     anomaly = False  # set by autograd.detect_anomaly
+    batch_dims = 0   # leading batch dims on every gradient, during a batched walk (engine)
 
 
 STATE = _State()

@@ -15,6 +15,7 @@ from ._util import arr, arr_shape, unbroadcast
 
 class _Op(Function):
     array_forward = True
+    batched_backward_ok = True  # every backward here broadcasts g against saved values
 
 
 def _shape(x):

@@ -6,7 +6,7 @@ broadcast away, scatter an index back (accumulating repeated indices).
 import numpy as np
 
 from ..graph.function import Function
-from ._util import unbroadcast
+from ._util import batch_index, batch_shape, unbroadcast
 
 
 class _Op(Function):
@@ -22,6 +22,8 @@ class _ViewOp(_Op):
 
 
 class Reshape(_ViewOp):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
@@ -29,10 +31,12 @@ class Reshape(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
+        return g.reshape(batch_shape(g) + ctx.in_shape), None
 
 
 class Permute(_ViewOp):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -40,10 +44,13 @@ class Permute(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return g.permute(tuple(np.argsort(ctx.dims))), None
+        nb = len(batch_shape(g))
+        return g.permute(tuple(range(nb)) + tuple(int(d) + nb for d in np.argsort(ctx.dims))), None
 
 
 class Expand(_ViewOp):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
@@ -66,6 +73,8 @@ class Flip(_Op):
 
 
 class Clone(_Op):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a):
         return a._data.copy()
@@ -76,6 +85,8 @@ class Clone(_Op):
 
 
 class Contiguous(_Op):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a):
         return np.ascontiguousarray(a._data)
@@ -88,18 +99,25 @@ class Contiguous(_Op):
 class Index(_ViewOp):
     """t[idx] for a numpy-style index (already converted to arrays and slices)."""
 
+    batched_backward_ok = True  # for basic indices: with index arrays, numpy may move dims
+
     @staticmethod
     def forward(ctx, a, idx):
         ctx.in_shape, ctx.idx = a.shape, idx
+        ctx.unbatchable = not _is_basic(idx)
         return a._data[idx]
 
     @staticmethod
     def backward(ctx, g):
-        return IndexAdd.apply(g, ctx.in_shape, ctx.idx), None
+        if ctx.unbatchable:
+            return IndexAdd.apply(g, ctx.in_shape, ctx.idx), None
+        return IndexAdd.apply(g, batch_shape(g) + ctx.in_shape, batch_index(ctx.idx)), None
 
 
 class IndexAdd(_Op):
     """zeros(shape) with g added at idx (repeated indices accumulate): Index's backward."""
+
+    batched_backward_ok = True  # for basic indices, as Index
 
     @staticmethod
     def forward(ctx, g, shape, idx):
@@ -108,11 +126,14 @@ class IndexAdd(_Op):
         if _is_basic(idx):
             out[idx] = g._data  # no repeats possible: plain assignment is much faster
         else:
+            ctx.unbatchable = True
             np.add.at(out, idx, g._data)
         return out
 
     @staticmethod
     def backward(ctx, gg):
+        if not ctx.unbatchable:
+            return Index.apply(gg, batch_index(ctx.idx)), None, None
         return gg[ctx.idx] if isinstance(ctx.idx, tuple) else Index.apply(gg, ctx.idx), None, None
 
 

@@ -10,19 +10,25 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.softmax import log_softmax, softmax
-from ._util import keepdim_shape
+from ._util import batch_shape, keepdim_shape
 from .elementwise import where
 
 
 class _Op(Function):
     array_forward = True
+    batched_backward_ok = True  # gradients go back through _expand_grad (Softmax: below)
 
 
-def _expand_back(g, in_shape, dims, keepdim):
-    """Broadcast a reduced gradient back to the input's shape."""
+def _expand_back(t, in_shape, dims, keepdim, batch=()):
+    """Broadcast a reduced value back to the input's shape (after `batch` dims)."""
     if not keepdim:
-        g = g.reshape(keepdim_shape(in_shape, dims))
-    return g.expand(in_shape)
+        t = t.reshape(batch + keepdim_shape(in_shape, dims))
+    return t.expand(batch + in_shape)
+
+
+def _expand_grad(g, in_shape, dims, keepdim):
+    """Broadcast a reduced gradient back to the input's shape, keeping its batch dims."""
+    return _expand_back(g, in_shape, dims, keepdim, batch_shape(g))
 
 
 class Sum(_Op):
@@ -33,7 +39,7 @@ class Sum(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+        return _expand_grad(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 class Mean(_Op):
@@ -49,7 +55,7 @@ class Mean(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+        return _expand_grad(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 class Prod(_Op):
@@ -64,7 +70,7 @@ class Prod(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         if not (a._data == 0).any():
             out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
             return g * out / a, None, None
@@ -116,7 +122,7 @@ class Amax(_Op):
         mask = (a._data == out._data)
         count = mask.sum(axis=ctx.dims, keepdims=True)
         share = a._make((mask / count).astype(a.dtype))
-        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
+        return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
 
 
 class Amin(Amax):
@@ -145,7 +151,7 @@ class Norm(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         p = ctx.p
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         if p == 1:
             return g * a.sign(), None, None, None
@@ -179,7 +185,7 @@ class Var(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         centered = a - a.mean(ctx.dims, keepdim=True)
         return g * centered * (2.0 / ctx.denominator), None, None, None
 
@@ -202,7 +208,7 @@ class Std(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         std = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         zero = std == 0
         centered = a - a.mean(ctx.dims, keepdim=True)
         grad = g * centered / (where(zero, 1.0, std) * float(ctx.denominator))
@@ -234,7 +240,7 @@ class LogSumExp(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
+        return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
 
 
 class Softmax(_Op):
@@ -243,12 +249,14 @@ class Softmax(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
         return softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
         out = ctx.saved_output
-        return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
+        d = ctx.dim + len(batch_shape(g))
+        return out * (g - (g * out).sum(dim=d, keepdim=True)), None
 
 
 class LogSoftmax(_Op):
@@ -257,15 +265,18 @@ class LogSoftmax(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
         return log_softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
         out = ctx.saved_output
-        return g - out.exp() * g.sum(dim=ctx.dim, keepdim=True), None
+        return g - out.exp() * g.sum(dim=ctx.dim + len(batch_shape(g)), keepdim=True), None
 
 
 class Cumsum(_Op):
+    batched_backward_ok = False  # its backward flips g along an unbatched dim
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
