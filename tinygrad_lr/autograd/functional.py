@@ -57,11 +57,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                  not g._data.flags.writeable else g for g in grads)
 
 
-def _prepare(inputs):
+def _prepare(inputs, create_graph=False):
+    """The inputs as tensors that require grad: fresh leaves, except that with create_graph
+    an input that requires grad enters as a view of itself, so the result stays
+    differentiable with respect to it (as in PyTorch)."""
     single = not isinstance(inputs, (tuple, list))
-    xs = tuple(Tensor._make(np.asarray(x._data if isinstance(x, Tensor) else x))
-               .detach().requires_grad_() for x in _tuple(inputs))
-    return single, xs
+    xs = []
+    with enable_grad():
+        for x in _tuple(inputs):
+            if create_graph and isinstance(x, Tensor) and x.requires_grad:
+                xs.append(x.reshape(x.shape))
+            else:
+                data = np.asarray(x._data if isinstance(x, Tensor) else x)
+                xs.append(Tensor._make(data).requires_grad_())
+    return single, tuple(xs)
 
 
 def _zeros_if_none(gs, xs):
@@ -110,7 +119,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
     module docstring), whatever `vectorize` says: the result is the same. strict=True raises
     when an output does not depend on an input."""
     _check_strategy("jacobian", strategy)
-    single_in, xs = _prepare(inputs)
+    single_in, xs = _prepare(inputs, create_graph)
     with enable_grad():
         out = func(*xs)
     single_out = isinstance(out, Tensor)
@@ -146,7 +155,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     One backward for the gradient (create_graph=True), then the Jacobian of that gradient
     (batched walks through the gradient's graph, see `jacobian`)."""
     _check_strategy("hessian", outer_jacobian_strategy, "outer_jacobian_strategy")
-    single_in, xs = _prepare(inputs)
+    single_in, xs = _prepare(inputs, create_graph)
 
     def gradient(*args):
         out = func(*args)
@@ -176,7 +185,7 @@ def _check_strict(where, gs, strict):
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J). func may return one tensor or a tuple (then v is a tuple)."""
-    single_in, xs = _prepare(inputs)
+    single_in, xs = _prepare(inputs, create_graph)
     with enable_grad():
         out = func(*xs)
     gs = grad(out, xs, grad_outputs=v, create_graph=create_graph, allow_unused=True)
@@ -189,7 +198,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v), by differentiating the (linear in u) vjp u -> u^T J once more."""
-    single_in, xs = _prepare(inputs)
+    single_in, xs = _prepare(inputs, create_graph)
     vs = _tuple(v) if v is not None else tuple(Tensor._make(np.ones_like(x._data)) for x in xs)
     with enable_grad():
         out = func(*xs)
@@ -212,7 +221,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
 def vhp(func, inputs, v, create_graph=False, strict=False):
     """(func(inputs), v^T H) for a scalar function, without forming H: the gradient of
     (gradient . v), two backward walks."""
-    single_in, xs = _prepare(inputs)
+    single_in, xs = _prepare(inputs, create_graph)
     vs = _tuple(v)
     with enable_grad():
         out = func(*xs)
