@@ -169,14 +169,20 @@ def count_consumers(roots):
 def call_backward(node, grads_in, create_graph):
     """The node's gradients for its inputs: its Function's backward, with the checks that
     user Functions need and the stand-ins that make a once-differentiable op safe."""
-    if grads_in is None or _all_none(grads_in):
+    if grads_in is None:
         return (None,) * len(node.edges)
     fn = node.fn
     if STATE.anomaly:
         return _call_backward_checked(node, grads_in, create_graph)
     if fn.array_forward and fn.differentiable_backward and len(grads_in) == 1:
-        results = fn.backward(node, grads_in[0])  # built-in op: trusted shapes and dtypes
+        # built-in op: trusted shapes and dtypes; its one gradient is there (a buffer
+        # slot is only filled by a gradient that was sent, but hooks may return None)
+        if grads_in[0] is None:
+            return (None,) * len(node.edges)
+        results = fn.backward(node, grads_in[0])
         return results if results.__class__ is tuple else (results,)
+    if _all_none(grads_in):
+        return (None,) * len(node.edges)
     if any(g is None for g in grads_in):  # a multi-output op whose other outputs got none
         make = next(g for g in grads_in if g is not None)._make
         grads_in = [make(np.zeros(*node.output_meta[i])) if g is None else g

@@ -134,6 +134,14 @@ class Node:
         self.freed = True
 
 
+class _Unrecorded(Node):
+    """The ctx of a built-in op that records no node (no input requires grad, or grad mode
+    is off): what forward saves would be dropped at once, so it is not kept."""
+
+    def save_for_backward(self, *tensors):
+        pass
+
+
 class AccumulateGrad:
     """PyTorch's node for a leaf in `next_functions`: it adds the gradient to `.grad`."""
 
@@ -208,7 +216,7 @@ class Function:
                 if a._requires_grad:
                     any_requires_grad = True
         requires_grad = any_requires_grad and STATE.grad_enabled
-        ctx = Node(cls)
+        ctx = Node(cls) if requires_grad or not cls.array_forward else _Unrecorded(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
         out = cls.forward(ctx, *args, **kwargs)

@@ -44,6 +44,8 @@ def unbroadcast(g, shape):
 
     Written with Tensor ops so that it is differentiable too (create_graph).
     """
+    if g._data.shape == shape:  # the common case; with batch dims g has more dims
+        return g
     batch = batch_shape(g)
     nb = len(batch)
     g_shape = g._data.shape[nb:]

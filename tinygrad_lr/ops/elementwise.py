@@ -57,12 +57,13 @@ class Mul(_Op):
         if isinstance(b, float):  # tensor * constant: only the constant is needed later
             ctx.scalar = b
             return np.multiply(a._data, b)
+        ctx.scalar = None
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):
-        if hasattr(ctx, "scalar"):
+        if ctx.scalar is not None:
             return g * ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
