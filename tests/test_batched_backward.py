@@ -79,11 +79,22 @@ def assert_same(ours, theirs, rtol=1e-10, atol=1e-12):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
+def vectors_and_reductions(lib, w, v, m):
+    """1-D matmuls, stack/cat, transposes and the reductions with their own backward."""
+    rows = lib.stack([w[0] * v, w[1] + v, (w[2] * v).exp()]).sum(0) * lib.cat([v, v])[2:6]
+    stats = m.var(1).sum() + m.std(2).sum() + m.norm() + m.amax(0).sum() + m[0].prod(1).sum()
+    return (w @ v).tanh().sum() * rows + w.T.unsqueeze(0).squeeze(0).flatten()[:4] * stats \
+        + m.logsumexp(2).sum() + v.abs().sqrt() + v.clamp(-0.5, 0.5) + v.relu() * v
+
+
 CASES = {
     "mlp loss, 4 weights": (lambda lib, *p: mlp(lib, tl.nn.functional if lib is tl else
                                                 torch_F(), *p), (W1, B1, W2, B2)),
     "matmul, slices, softmax": (mlp_outputs, (W1, B1)),
     "broadcasting ops": (broadcasting, (rng.standard_normal(2), rng.standard_normal((3, 2)))),
+    "vectors and reductions": (vectors_and_reductions, (rng.standard_normal((3, 4)),
+                                                        rng.standard_normal(4),
+                                                        rng.standard_normal((2, 3, 4)))),
 }
 
 
@@ -228,3 +239,31 @@ def test_jacobian_is_writable_and_independent_of_the_graph():
     J = jacobian(lambda v: v.sum().reshape(1) * 1.0, x)  # gradient of a sum: a broadcast view
     J[0, 0] = 5.0
     assert J.numpy()[0, 0] == 5.0 and not J.requires_grad
+
+
+class KernelSquare(Function):
+    """A built-in-like op whose backward is differentiable once only."""
+
+    array_forward = True
+    differentiable_backward = False
+    batched_backward_ok = True  # its first backward takes a batch; its stand-in does not
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._data * x._data
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x * 2.0
+
+
+def test_hessian_through_a_once_differentiable_op_still_raises(walks):
+    x = tl.tensor(rng.standard_normal(3))
+    J = jacobian(lambda v: KernelSquare.apply(v).exp(), x)
+    np.testing.assert_allclose(J.numpy(), np.diag(2 * x.numpy() * np.exp(x.numpy() ** 2)))
+    assert walks == [True]
+    with pytest.raises(RuntimeError, match="double backward through KernelSquare"):
+        hessian(lambda v: KernelSquare.apply(v).sum(), x)
+    assert walks[-1] is False  # the stand-in node sends the walk back to the loop

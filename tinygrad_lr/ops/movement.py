@@ -167,6 +167,8 @@ def _is_basic(idx):
 
 
 class Cat(_Op):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
@@ -179,7 +181,7 @@ class Cat(_Op):
         for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
             if need:
                 idx = (slice(None),) * ctx.dim + (slice(start, start + size),)
-                grads.append(Index.apply(g, idx))
+                grads.append(Index.apply(g, batch_index(idx)))
             else:
                 grads.append(None)
             start += size
