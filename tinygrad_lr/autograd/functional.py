@@ -59,17 +59,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _prepare(inputs, create_graph=False):
     """The inputs as tensors that require grad: fresh leaves, except that with create_graph
-    an input that requires grad enters as a view of itself, so the result stays
-    differentiable with respect to it (as in PyTorch)."""
+    an input that requires grad enters as itself, so the result stays differentiable with
+    respect to it (as in PyTorch)."""
     single = not isinstance(inputs, (tuple, list))
     xs = []
-    with enable_grad():
-        for x in _tuple(inputs):
-            if create_graph and isinstance(x, Tensor) and x.requires_grad:
-                xs.append(x.reshape(x.shape))
-            else:
-                data = np.asarray(x._data if isinstance(x, Tensor) else x)
-                xs.append(Tensor._make(data).requires_grad_())
+    for x in _tuple(inputs):
+        if create_graph and isinstance(x, Tensor) and x.requires_grad:
+            xs.append(x)
+        else:
+            data = np.asarray(x._data if isinstance(x, Tensor) else x)
+            xs.append(Tensor._make(data).requires_grad_())
     return single, tuple(xs)
 
 
@@ -87,15 +86,13 @@ def _check_strategy(where, strategy, name="strategy"):
                                   f'{name}="reverse-mode"')
 
 
-def _vjp_rows(out, xs, seeds, create_graph=False, batched=None):
+def _vjp_rows(out, xs, seeds, create_graph=False):
     """v^T d out / d x for every seed vector v in `seeds` (a tensor of shape
     (n, *out.shape)): one tensor of shape (n, *x.shape) per input x, None for an input
-    that `out` does not depend on. batched=None: one backward walk with the whole stack
-    when the graph allows it (`can_batch`), else one walk per row; True/False force one way.
+    that `out` does not depend on. One backward walk with the whole stack when the graph
+    allows it (`can_batch`), else one walk per row.
     """
-    if batched is None:
-        batched = can_batch([out])
-    if batched:
+    if can_batch([out]):
         return run_backward([out], [seeds], retain_graph=True, create_graph=create_graph,
                             inputs=xs, allow_unused=True, batch_dims=1)
     rows = [run_backward([out], [seeds[k]], retain_graph=True, create_graph=create_graph,
