@@ -1862,6 +1862,10 @@ def _binary(op, a, b, true_div=False):
     if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
         return op.apply(a, b)  # the common case first: float tensor op Python float
     if isinstance(a, Tensor) and isinstance(b, Tensor):
+        da, db = a._data, b._data
+        if da.dtype is db.dtype and da.shape == db.shape and (not true_div or
+                                                               da.dtype.kind == "f"):
+            return op.apply(a, b)  # one dtype, one shape: nothing to promote or broadcast
         dt = _pair_dtype(a, b)
         if true_div and dt.kind != "f":
             dt = get_default_dtype()

@@ -1,4 +1,4 @@
-"""torch.autograd's namespace: Function, grad mode, grad, jacobian, hessian, vjp, jvp, hvp,
+"""torch.autograd's namespace: Function, grad mode, grad, jacobian, hessian, vjp, jvp, hvp, vhp,
 gradcheck, gradgradcheck and detect_anomaly.
 
 The graph machinery itself (nodes, the backward walk, grad mode) lives one layer below the
@@ -10,7 +10,7 @@ from ..graph.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_en
 from ..tensor import Tensor
 from . import functional
 from .anomaly import detect_anomaly
-from .functional import grad, hessian, hvp, jacobian, jvp, vjp
+from .functional import grad, hessian, hvp, jacobian, jvp, vhp, vjp
 from .gradcheck import (
     GradcheckError,
     GradcheckReport,
@@ -21,7 +21,7 @@ from .gradcheck import (
 )
 
 __all__ = ["Function", "Node", "once_differentiable", "grad", "jacobian", "hessian", "vjp",
-           "jvp", "hvp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
+           "jvp", "hvp", "vhp", "functional", "no_grad", "enable_grad", "set_grad_enabled",
            "is_grad_enabled", "detect_anomaly", "gradcheck", "gradgradcheck",
            "gradcheck_report", "gradcheck_model", "GradcheckError", "GradcheckReport",
            "Variable"]

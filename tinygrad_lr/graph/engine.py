@@ -26,17 +26,15 @@ and the gradient it sends along each edge (None where nothing goes)."""
 
 
 def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, record=None,
-         hooks=True):
-    """Backpropagate `seeds` (d loss / d root) from `roots` through the graph.
-
-    Returns {id(leaf): [leaf, gradient, is_new_array]} for every leaf reached. With
-    `record` (a list), appends one `Step` per node in the order they run. Writes no leaf
-    `.grad` (hooks=False: no hooks or retain_grad either).
-    """
+         hooks=True, batch_dims=0):
+    """Backpropagate `seeds` (d loss / d root) from `roots` through the graph; returns
+    {id(leaf): [leaf, gradient, is_new_array]} for every leaf reached. `record` (a list) gets
+    one `Step` per node in run order. Writes no `.grad` (hooks=False: no hooks or retain_grad
+    either). batch_dims=1: each seed is a stack of seed vectors (see `can_batch`)."""
     grads, leaf_grads = seed(roots, seeds)    # node -> [gradient per output]
     waiting = count_consumers(list(grads))    # node -> edges into it not yet run
     ready = [node for node in grads if waiting.get(node, 0) == 0]
-    with set_grad_enabled(create_graph):      # create_graph: the backward is recorded too
+    with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
             node = ready.pop()
             if node.freed:
@@ -58,7 +56,9 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                         add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out)
                     continue
                 if g is not None:             # a node: one buffer slot per output
-                    buffer = grads.setdefault(target, [None] * target.n_outputs)
+                    buffer = grads.get(target)
+                    if buffer is None:
+                        buffer = grads[target] = [None] * target.n_outputs
                     old = buffer[output_nr]
                     buffer[output_nr] = g if old is None else old + g
                 waiting[target] -= 1
@@ -68,11 +68,12 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
 
 
 def run_backward(tensors, grad_tensors, retain_graph=False, create_graph=False,
-                 inputs=None, allow_unused=False):
+                 inputs=None, allow_unused=False, batch_dims=0):
     """inputs=None: accumulate into `.grad` of the leaves (Tensor.backward).
     inputs=[...]: return the gradients of exactly those tensors (autograd.grad)."""
     capture = Capture(inputs) if inputs is not None else None
-    leaf_grads = walk(tensors, grad_tensors, retain_graph, create_graph, capture)
+    leaf_grads = walk(tensors, grad_tensors, retain_graph, create_graph, capture,
+                      batch_dims=batch_dims)
     if capture is not None:
         return capture.result(leaf_grads, allow_unused)
     for leaf, g, new_array in leaf_grads.values():
@@ -91,6 +92,46 @@ def backward_steps(roots, seeds):
 
 
 # ---------------------------------------------------------------- the walk's helpers
+class batched:
+    """Within: the gradients of the walk carry `batch_dims` leading batch dims."""
+
+    def __init__(self, batch_dims):
+        self.batch_dims = batch_dims
+
+    def __enter__(self):
+        self.prev, STATE.batch_dims = STATE.batch_dims, self.batch_dims
+
+    def __exit__(self, *exc):
+        STATE.batch_dims = self.prev
+
+
+def can_batch(roots):
+    """True if a stack of seed vectors can go back from `roots` in one walk: every node on
+    the way has an op whose backward keeps leading batch dims (`batched_backward_ok`), and
+    no hook or retain_grad would be shown a batched gradient. Otherwise the caller walks
+    once per seed vector (the results are equal)."""
+    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
+    seen = set(stack)
+    if any(t.grad_fn is None and t._hooks for t in roots):
+        return False
+    while stack:
+        node = stack.pop()
+        if (not node.fn.batched_backward_ok or node.unbatchable or node.hooks
+                or node.retained):
+            return False
+        for edge in node.edges:
+            if edge is None:
+                continue
+            target, output_nr = edge
+            if output_nr == -1:
+                if target._hooks:
+                    return False
+            elif target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return True
+
+
 def seed(roots, seeds):
     """The starting buffers: each root's seed gradient at its node (or its leaf total)."""
     grads, leaf_grads = {}, {}
@@ -125,14 +166,20 @@ def count_consumers(roots):
 def call_backward(node, grads_in, create_graph):
     """The node's gradients for its inputs: its Function's backward, with the checks that
     user Functions need and the stand-ins that make a once-differentiable op safe."""
-    if grads_in is None or all(g is None for g in grads_in):
+    if grads_in is None:
         return (None,) * len(node.edges)
     fn = node.fn
     if STATE.anomaly:
         return _call_backward_checked(node, grads_in, create_graph)
     if fn.array_forward and fn.differentiable_backward and len(grads_in) == 1:
-        results = fn.backward(node, grads_in[0])  # built-in op: trusted shapes and dtypes
-        return results if isinstance(results, tuple) else (results,)
+        # built-in op: trusted shapes and dtypes; its one gradient is there (a buffer
+        # slot is only filled by a gradient that was sent, but hooks may return None)
+        if grads_in[0] is None:
+            return (None,) * len(node.edges)
+        results = fn.backward(node, grads_in[0])
+        return results if results.__class__ is tuple else (results,)
+    if _all_none(grads_in):
+        return (None,) * len(node.edges)
     if any(g is None for g in grads_in):  # a multi-output op whose other outputs got none
         make = next(g for g in grads_in if g is not None)._make
         grads_in = [make(np.zeros(*node.output_meta[i])) if g is None else g
@@ -153,6 +200,13 @@ def call_backward(node, grads_in, create_graph):
         results = [None if g is None else once_differentiable.apply(g, fn.__name__, *depends_on)
                    for g in results]
     return tuple(None if edge is None else g for g, edge in zip(results, node.edges))
+
+
+def _all_none(grads):
+    for g in grads:
+        if g is not None:
+            return False
+    return True
 
 
 def _checked_gradient(node, i, g):

@@ -65,6 +65,7 @@ class Node:
     node_name: str | None = None  # set by an op whose PyTorch name depends on its arguments
     shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by link)
     shown_next: tuple | None = None  # next_functions given outright (shown_node, rename)
+    unbatchable = False       # set by an op whose backward takes no batch for these arguments
     freed = False
 
     def __init__(self, fn: type[Function]) -> None:
@@ -104,15 +105,18 @@ class Node:
     # --- what forward keeps for backward --------------------------------------
     def save_for_backward(self, *tensors: Any) -> None:
         self._saved = tensors
-        self._saved_versions = [t._version[0] if isinstance(t, TensorBase) else None
-                                for t in tensors]
+        versions = []
+        for t in tensors:
+            versions.append(t._version[0] if isinstance(t, TensorBase) else None)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self) -> tuple:
         if self._saved is _FREED:
             raise RuntimeError(freed_message(self))
-        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+        for t, v in zip(self._saved, self._saved_versions):
             if v is not None and t._version[0] != v:
+                i = next(k for k, s in enumerate(self._saved) if s is t)
                 raise RuntimeError(modified_message(self, f"saved tensor {i}", t._data,
                                                     v, t._version[0]))
         return self._saved
@@ -146,6 +150,14 @@ class Node:
         self.out_data = None
         self.const_inputs = ()
         self.freed = True
+
+
+class _Unrecorded(Node):
+    """The ctx of a built-in op that records no node (no input requires grad, or grad mode
+    is off): what forward saves would be dropped at once, so it is not kept."""
+
+    def save_for_backward(self, *tensors):
+        pass
 
 
 class AccumulateGrad:
@@ -256,6 +268,10 @@ class Function:
     numbers_are_inputs = False      # `x + 1`: PyTorch shows the 1 as an input (None, 0)
     torch_next: Callable | None = None  # ... and torch_next(node, entries) -> entries
     node_type: type[Node]           # the Node subclass of its PyTorch name (set below)
+    # True: backward is correct when every gradient has leading batch dims (engine.walk's
+    # batch_dims; the ops' shape helpers in ops/_util.py keep them), so jacobian/hessian can
+    # push all their seed vectors through in one walk
+    batched_backward_ok = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -275,7 +291,7 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         make: Any = None  # outputs are tensors of the class of the first tensor argument
-        requires_grad = False
+        any_requires_grad = False
         for a in args:
             if isinstance(a, TensorBase):
                 if make is None:
@@ -283,8 +299,10 @@ class Function:
                 if a._base is not None and a._base.grad_fn is not a._base_node:
                     refresh_view(a)  # its base was changed in place since it was made
                 if a._requires_grad:
-                    requires_grad = STATE.grad_enabled
-        ctx = cls.node_type(cls)
+                    any_requires_grad = True
+        requires_grad = any_requires_grad and STATE.grad_enabled
+        ctx = (cls.node_type(cls) if requires_grad or not cls.array_forward
+               else _Unrecorded(cls))
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
         out = cls.forward(ctx, *args, **kwargs)
@@ -292,14 +310,15 @@ class Function:
             out = np.asarray(out)  # numpy hands back 0-d results as scalars
         if STATE.anomaly:
             check_finite(cls.__name__ + " forward", [out])
-        requires_grad = requires_grad and out.dtype.kind == "f"
-        if requires_grad:
+        if requires_grad and out.dtype.kind == "f":
             link(ctx, args)
             if ctx.node_name is not None:  # forward chose the name from its arguments
                 ctx.__class__ = node_type(ctx.node_name)
-        t = make(out, requires_grad, ctx if requires_grad else None, 0)
-        if cls.keep_output and requires_grad:
-            ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+            t = make(out, True, ctx, 0)
+            if cls.keep_output:
+                ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+        else:
+            t = make(out)
         if cls.returns_view:
             share_storage(t, args[0])
         return t
@@ -345,7 +364,7 @@ def link(ctx, args):
     numbers = ctx.fn.numbers_are_inputs
     for i, a in enumerate(args):
         if isinstance(a, TensorBase) and a._requires_grad:
-            edges.append((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1))
+            edges.append((a, -1) if a.grad_fn is None else (a.grad_fn, a._output_nr))
             needs.append(True)
             shown.append(i)
         else:

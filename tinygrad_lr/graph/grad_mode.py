@@ -16,6 +16,7 @@ class _State(threading.local):
     grad_enabled = True
     anomaly = False  # set by autograd.detect_anomaly
     inference = False  # inside inference_mode
+    batch_dims = 0   # leading batch dims on every gradient, during a batched walk (engine)
 
 
 STATE = _State()

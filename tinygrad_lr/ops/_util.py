@@ -1,10 +1,21 @@
 """Small helpers shared by the op files."""
 import numpy as np
 
+from ..graph.grad_mode import STATE
+from ..graph.tensor_base import TensorBase
+
 
 def arr(x):
     """The array behind a Tensor, or the Python/numpy scalar itself."""
-    return x if isinstance(x, (int, float)) else x._data
+    return x._data if isinstance(x, TensorBase) else x
+
+
+def arr_shape(x):
+    """(array, shape) of a Tensor; (x, ()) for a Python/numpy scalar."""
+    if isinstance(x, TensorBase):
+        data = x._data
+        return data, data.shape
+    return x, ()
 
 
 def as_tensors(like, *arrays):
@@ -13,20 +24,40 @@ def as_tensors(like, *arrays):
     return tuple(None if a is None else like._make(a) for a in arrays)
 
 
+def batch_shape(g):
+    """The leading batch dims of a gradient: () except during a batched walk, where
+    jacobian/hessian send a stack of seed vectors back at once (engine.walk's batch_dims).
+    Ops with `batched_backward_ok` keep them with this and the helpers below."""
+    return g._data.shape[:STATE.batch_dims]
+
+
+def batch_index(idx):
+    """A basic index (slices, ints, None, ...) of an unbatched tensor, for its gradient:
+    the leading batch dims are taken whole."""
+    batch = (slice(None),) * STATE.batch_dims
+    return batch + idx if isinstance(idx, tuple) else batch + (idx,)
+
+
 def unbroadcast(g, shape):
-    """Sum a gradient back to the shape of an input that was broadcast in forward.
+    """Sum a gradient back to the shape of an input that was broadcast in forward
+    (keeping the gradient's batch dims, see `batch_shape`).
 
     Written with Tensor ops so that it is differentiable too (create_graph).
     """
-    if g.shape == shape:
+    if g._data.shape == shape:  # the common case; with batch dims g has more dims
         return g
-    lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    batch = batch_shape(g)
+    nb = len(batch)
+    g_shape = g._data.shape[nb:]
+    if g_shape == shape:
+        return g
+    lead = len(g_shape) - len(shape)
+    axes = tuple(range(nb, nb + lead)) + tuple(
+        nb + lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
     )
     if axes:
         g = g.sum(dim=axes, keepdim=True)
-    return g.reshape(shape)
+    return g.reshape(batch + shape)
 
 
 def normalize_dims(dim, ndim, op):

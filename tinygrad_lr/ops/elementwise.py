@@ -10,11 +10,12 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
 from ..kernels.special import erf
-from ._util import arr, unbroadcast
+from ._util import arr, arr_shape, unbroadcast
 
 
 class _Op(Function):
     array_forward = True
+    batched_backward_ok = True  # every backward here broadcasts g against saved values
 
 
 def _shape(x):
@@ -35,9 +36,10 @@ class _Arithmetic(_Op):
 class Add(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
         ctx.number_first = a.__class__ in (int, float)
-        return np.add(arr(a), arr(b))
+        return np.add(x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -49,11 +51,12 @@ class Add(_Arithmetic):
 class Sub(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
         ctx.number_first = a.__class__ in (int, float)
         if ctx.number_first:  # `1 - x` is PyTorch's rsub(x, 1): x is its only input
             ctx.node_name = "RsubBackward1"
-        return np.subtract(arr(a), arr(b))
+        return np.subtract(x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -72,13 +75,14 @@ class Mul(_Arithmetic):
         if isinstance(b, float):  # tensor * constant: only the constant is needed later
             ctx.scalar = b
             return np.multiply(a._data, b)
+        ctx.scalar = None
         ctx.number_first = a.__class__ in (int, float)
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):
-        if hasattr(ctx, "scalar"):
+        if ctx.scalar is not None:
             return g * ctx.scalar, None
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad

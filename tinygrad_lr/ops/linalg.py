@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..graph.function import Function, shown_node
-from ._util import unbroadcast
+from ._util import batch_shape, unbroadcast
 from .movement import IndexAdd
 
 
@@ -29,6 +29,7 @@ class Matmul(Function):
     """
 
     array_forward = True
+    batched_backward_ok = True
 
     @staticmethod
     def forward(ctx, a, b, bias, transpose_b):
@@ -49,6 +50,8 @@ class Matmul(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b, need_bias = ctx.needs_input_grad[:3]
+        if batch_shape(g):
+            return _batched_backward(g, a, b, ctx.transpose_b, need_a, need_b, need_bias)
         ga = gb = gbias = None
         if ctx.transpose_b:  # b is W (out, in): out = a @ W^T, so da = g @ W, dW = g^T a
             if need_a:
@@ -78,6 +81,21 @@ class Matmul(Function):
             a = (shown_node("ViewBackward0", a), 0)
         entries = [a, b] if len(entries) == 2 else [entries[2], a, b]
         return [(shown_node(inner, *entries), 0)] if inner is not None else entries
+
+
+def _batched_backward(g, a, b, transpose_b, need_a, need_b, need_bias):
+    """Matmul's backward for a gradient with batch dims in front (see ops/_util.batch_shape):
+    the formulas above through matmul's broadcasting, summed back with unbroadcast."""
+    ga = gb = gbias = None
+    b_t = b if transpose_b else b.transpose(-1, -2)  # out = a @ B; this is B^T
+    if need_a:
+        ga = unbroadcast(g @ b_t, a.shape)  # da = g B^T
+    if need_b:
+        g_b = a.transpose(-1, -2) @ g  # dB = a^T g; a Linear weight W is B^T
+        gb = unbroadcast(g_b.transpose(-1, -2) if transpose_b else g_b, b.shape)
+    if need_bias:
+        gbias = unbroadcast(g, g.shape[-1:])
+    return ga, gb, gbias, None
 
 
 def _rows(t):

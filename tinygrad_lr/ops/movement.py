@@ -6,7 +6,7 @@ broadcast away, scatter an index back (accumulating repeated indices).
 import numpy as np
 
 from ..graph.function import Function, shown_node
-from ._util import unbroadcast
+from ._util import batch_index, batch_shape, unbroadcast
 
 
 class _Op(Function):
@@ -23,6 +23,7 @@ class _ViewOp(_Op):
 
 class Reshape(_ViewOp):
     node_name = "ViewBackward0"
+    batched_backward_ok = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -40,10 +41,12 @@ class Reshape(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(ctx.in_shape), None
+        return g.reshape(batch_shape(g) + ctx.in_shape), None
 
 
 class Permute(_ViewOp):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -51,7 +54,8 @@ class Permute(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return g.permute(tuple(np.argsort(ctx.dims))), None
+        nb = len(batch_shape(g))
+        return g.permute(tuple(range(nb)) + tuple(int(d) + nb for d in np.argsort(ctx.dims))), None
 
 
 class T(Permute):
@@ -59,6 +63,8 @@ class T(Permute):
 
 
 class Expand(_ViewOp):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.in_shape = a.shape
@@ -81,6 +87,8 @@ class Flip(_Op):
 
 
 class Clone(_Op):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, a):
         return a._data.copy()
@@ -92,6 +100,7 @@ class Clone(_Op):
 
 class Contiguous(_Op):
     node_name = "CloneBackward0"  # PyTorch's contiguous() is a clone
+    batched_backward_ok = True
 
     @staticmethod
     def forward(ctx, a):
@@ -105,12 +114,15 @@ class Contiguous(_Op):
 class Index(_ViewOp):
     """t[idx] for a numpy-style index (already converted to arrays and slices)."""
 
+    batched_backward_ok = True  # for basic indices: with index arrays, numpy may move dims
+
     @staticmethod
     def forward(ctx, a, idx):
         ctx.in_shape, ctx.idx = a.shape, idx
         steps = _basic_steps(idx)
         if steps:
             ctx.node_name, ctx.steps = steps[-1], steps[:-1]
+        ctx.unbatchable = not _is_basic(idx)
         return a._data[idx]
 
     @staticmethod
@@ -121,11 +133,15 @@ class Index(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return IndexAdd.apply(g, ctx.in_shape, ctx.idx), None
+        if ctx.unbatchable:
+            return IndexAdd.apply(g, ctx.in_shape, ctx.idx), None
+        return IndexAdd.apply(g, batch_shape(g) + ctx.in_shape, batch_index(ctx.idx)), None
 
 
 class IndexAdd(_Op):
     """zeros(shape) with g added at idx (repeated indices accumulate): Index's backward."""
+
+    batched_backward_ok = True  # for basic indices, as Index
 
     @staticmethod
     def forward(ctx, g, shape, idx):
@@ -134,11 +150,14 @@ class IndexAdd(_Op):
         if _is_basic(idx):
             out[idx] = g._data  # no repeats possible: plain assignment is much faster
         else:
+            ctx.unbatchable = True
             np.add.at(out, idx, g._data)
         return out
 
     @staticmethod
     def backward(ctx, gg):
+        if not ctx.unbatchable:
+            return Index.apply(gg, batch_index(ctx.idx)), None, None
         return gg[ctx.idx] if isinstance(ctx.idx, tuple) else Index.apply(gg, ctx.idx), None, None
 
 
@@ -187,6 +206,8 @@ def _is_basic(idx):
 
 
 class Cat(_Op):
+    batched_backward_ok = True
+
     @staticmethod
     def forward(ctx, dim, *tensors):
         ctx.dim = dim
@@ -199,7 +220,7 @@ class Cat(_Op):
         for size, need in zip(ctx.sizes, ctx.needs_input_grad[1:]):
             if need:
                 idx = (slice(None),) * ctx.dim + (slice(start, start + size),)
-                grads.append(Index.apply(g, idx))
+                grads.append(Index.apply(g, batch_index(idx)))
             else:
                 grads.append(None)
             start += size

@@ -10,12 +10,13 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.softmax import log_softmax, softmax
-from ._util import keepdim_shape
+from ._util import batch_shape, keepdim_shape
 from .elementwise import where
 
 
 class _Op(Function):
     array_forward = True
+    batched_backward_ok = True  # gradients go back through _expand_grad (Softmax: below)
 
 
 def _overload(ctx, a, dims, keepdim, name):
@@ -24,11 +25,16 @@ def _overload(ctx, a, dims, keepdim, name):
         ctx.node_name = name + "Backward1"
 
 
-def _expand_back(g, in_shape, dims, keepdim):
-    """Broadcast a reduced gradient back to the input's shape."""
+def _expand_back(t, in_shape, dims, keepdim, batch=()):
+    """Broadcast a reduced value back to the input's shape (after `batch` dims)."""
     if not keepdim:
-        g = g.reshape(keepdim_shape(in_shape, dims))
-    return g.expand(in_shape)
+        t = t.reshape(batch + keepdim_shape(in_shape, dims))
+    return t.expand(batch + in_shape)
+
+
+def _expand_grad(g, in_shape, dims, keepdim):
+    """Broadcast a reduced gradient back to the input's shape, keeping its batch dims."""
+    return _expand_back(g, in_shape, dims, keepdim, batch_shape(g))
 
 
 class Sum(_Op):
@@ -40,7 +46,7 @@ class Sum(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+        return _expand_grad(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 class Mean(_Op):
@@ -57,7 +63,7 @@ class Mean(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+        return _expand_grad(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
 class Prod(_Op):
@@ -73,7 +79,7 @@ class Prod(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         if not (a._data == 0).any():
             out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
             return g * out / a, None, None
@@ -125,7 +131,7 @@ class Amax(_Op):
         mask = (a._data == out._data)
         count = mask.sum(axis=ctx.dims, keepdims=True)
         share = a._make((mask / count).astype(a.dtype))
-        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
+        return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
 
 
 class Amin(Amax):
@@ -155,7 +161,7 @@ class Norm(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         p = ctx.p
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         if p == 1:
             return g * a.sign(), None, None, None
@@ -189,7 +195,7 @@ class Var(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         centered = a - a.mean(ctx.dims, keepdim=True)
         return g * centered * (2.0 / ctx.denominator), None, None, None
 
@@ -212,7 +218,7 @@ class Std(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         std = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        g = _expand_back(g, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         zero = std == 0
         centered = a - a.mean(ctx.dims, keepdim=True)
         grad = g * centered / (where(zero, 1.0, std) * float(ctx.denominator))
@@ -245,7 +251,7 @@ class LogSumExp(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
+        return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
 
 
 class Softmax(_Op):
@@ -254,12 +260,14 @@ class Softmax(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
         return softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
         out = ctx.saved_output
-        return out * (g - (g * out).sum(dim=ctx.dim, keepdim=True)), None
+        d = ctx.dim + len(batch_shape(g))
+        return out * (g - (g * out).sum(dim=d, keepdim=True)), None
 
 
 class LogSoftmax(_Op):
@@ -268,15 +276,18 @@ class LogSoftmax(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
         return log_softmax(a._data, dim)
 
     @staticmethod
     def backward(ctx, g):
         out = ctx.saved_output
-        return g - out.exp() * g.sum(dim=ctx.dim, keepdim=True), None
+        return g - out.exp() * g.sum(dim=ctx.dim + len(batch_shape(g)), keepdim=True), None
 
 
 class Cumsum(_Op):
+    batched_backward_ok = False  # its backward flips g along an unbatched dim
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
