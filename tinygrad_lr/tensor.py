@@ -20,7 +20,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
-from .ops._util import normalize_dim, normalize_dims
+from .ops._util import check_index, normalize_dim, normalize_dims
 
 _FLOAT_DEFAULT = np.dtype(np.float32)
 
@@ -421,7 +421,7 @@ class Tensor(TensorBase):
         return self.fill_(0)
 
     def __setitem__(self, idx, value):
-        idx = _convert_index(idx)
+        idx = check_index(_convert_index(idx), self.shape)
         if self._records_inplace(value):
             if not isinstance(value, Tensor):
                 value = Tensor(np.asarray(value, dtype=self.dtype))
@@ -731,7 +731,7 @@ class Tensor(TensorBase):
         return self.split(max(size, 1), d)
 
     def __getitem__(self, idx):
-        return M.Index.apply(self, _convert_index(idx))
+        return M.Index.apply(self, check_index(_convert_index(idx), self.shape))
 
     def __iter__(self):
         if self.ndim == 0:

@@ -9,6 +9,7 @@ from numbers import Integral
 from ..kernels import reference_kernels_enabled
 from ..kernels.pool import pool_out_size
 from ..ops import conv as ops
+from ..tensor import Tensor
 from . import reference as R
 
 __all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -26,11 +27,19 @@ def _pair(value, nd, what, name, minimum):
     return values if nd == 2 else (minimum,) + values  # 1-D: a unit height (no padding)
 
 
-def _check_input(x, nd, name):
+def _with_batch(op, x, nd, name, *args):
+    """op(x, *args) on a batched input (N, C, ...). As in PyTorch, one unbatched sample
+    (C, ...) is also accepted, and then the result is unbatched too."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim == nd + 1:
+        return op(x.unsqueeze(0), *args).squeeze(0)
     if x.ndim != nd + 2:
-        layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-        raise ValueError(f"{name}: expected a {nd + 2}-D input {layout}, got a {x.ndim}-D "
-                         f"input of shape {tuple(x.shape)}")
+        layout = "(C, H, W)" if nd == 2 else "(C, L)"
+        raise ValueError(f"{name}: expected a {nd + 1}-D unbatched input {layout} or a "
+                         f"{nd + 2}-D batched input (N, {layout[1:]}, got a {x.ndim}-D input "
+                         f"of shape {tuple(x.shape)}")
+    return op(x, *args)
 
 
 def _check_dtypes(x, weight, bias, name):
@@ -64,8 +73,12 @@ def _same_padding(x, kernel, stride, dilation, nd, name):
 
 
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
+    return _with_batch(_conv_batched, x, nd, name, weight, bias, stride, padding, dilation,
+                       groups, nd, name)
+
+
+def _conv_batched(x, weight, bias, stride, padding, dilation, groups, nd, name):
     given = (x, weight, bias, stride, padding, dilation, groups)
-    _check_input(x, nd, name)
     if weight.ndim != nd + 2:
         raise ValueError(f"{name}: weight must be {nd + 2}-D (out_channels, in_channels/groups, "
                          f"kernel...), got shape {tuple(weight.shape)}")
@@ -105,8 +118,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 
 def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, name):
+    return _with_batch(_conv_transpose_batched, x, 2, name, weight, bias, stride, padding,
+                       output_padding, groups, dilation, name)
+
+
+def _conv_transpose_batched(x, weight, bias, stride, padding, output_padding, groups, dilation,
+                            name):
     given = (x, weight, bias, stride, padding, output_padding, groups, dilation)
-    _check_input(x, 2, name)
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-D (in_channels, out_channels/groups, kh, "
                          f"kw), got shape {tuple(weight.shape)}")
@@ -148,7 +166,6 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, nd, name):
-    _check_input(x, nd, name)
     kernel = _pair(kernel_size, nd, "kernel_size", name, 1)
     stride = kernel if stride is None or stride == () else _pair(stride, nd, "stride", name, 1)
     padding = _pair(padding, nd, "padding", name, 0)
@@ -161,6 +178,11 @@ def _pool_args(x, kernel_size, stride, padding, dilation, nd, name):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
+    return _with_batch(_max_pool_batched, x, nd, name, kernel_size, stride, padding, dilation,
+                       ceil_mode, nd, name)
+
+
+def _max_pool_batched(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
     given = (x, kernel_size, stride, padding, dilation, ceil_mode)
     kernel, stride, padding, dilation = _pool_args(x, kernel_size, stride, padding, dilation,
                                                    nd, name)
@@ -191,6 +213,12 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               name):
+    return _with_batch(_avg_pool_batched, x, 2, name, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override, name)
+
+
+def _avg_pool_batched(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                      divisor_override, name):
     given = (x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     kernel, stride, padding, _ = _pool_args(x, kernel_size, stride, padding, 1, 2, name)
     if divisor_override is not None and divisor_override <= 0:
@@ -210,7 +238,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 def _adaptive_avg_pool(x, output_size, name):
-    _check_input(x, 2, name)
+    return _with_batch(_adaptive_avg_pool_batched, x, 2, name, output_size, name)
+
+
+def _adaptive_avg_pool_batched(x, output_size, name):
     sizes = (output_size,) * 2 if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
     if len(sizes) != 2:

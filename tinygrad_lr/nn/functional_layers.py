@@ -72,40 +72,49 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ---------------------------------------------------------------- activations
 def relu(input):
+    _tensor(input, "input", "relu")
     return input.relu()
 
 
 def leaky_relu(input, negative_slope=0.01):
+    _tensor(input, "input", "leaky_relu")
     return input.leaky_relu(negative_slope)
 
 
 def elu(input, alpha=1.0):
+    _tensor(input, "input", "elu")
     return input.elu(alpha)
 
 
 def gelu(input, approximate="none"):
+    _tensor(input, "input", "gelu")
     return input.gelu(approximate)
 
 
 def sigmoid(input):
+    _tensor(input, "input", "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input):
+    _tensor(input, "input", "tanh")
     return input.tanh()
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    _tensor(input, "input", "softplus")
     return input.softplus(beta, threshold)
 
 
 def softmax(input, dim):
+    _tensor(input, "input", "softmax")
     if reference_kernels_enabled():
         return R.softmax(input, normalize_dim(dim, input.ndim, "softmax"))
     return input.softmax(dim)
 
 
 def log_softmax(input, dim):
+    _tensor(input, "input", "log_softmax")
     if reference_kernels_enabled():
         return R.log_softmax(input, normalize_dim(dim, input.ndim, "log_softmax"))
     return input.log_softmax(dim)
@@ -221,9 +230,11 @@ def one_hot(tensor, num_classes=-1):
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
     """input / max(||input||_p along dim, eps) (PyTorch's F.normalize)."""
+    _tensor(input, "input", "normalize")
     return input / input.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    _tensor(input, "input", "flatten")
     return input.flatten(start_dim, end_dim)
 
