@@ -23,8 +23,10 @@ TF = torch.nn.functional
 TNN = torch.nn
 
 CASES = []
-# what PyTorch raises for bad input (Embedding's padding_idx check is an assert)
-TORCH_ERRORS = (TypeError, ValueError, RuntimeError, IndexError, KeyError, AssertionError)
+# what PyTorch raises for bad input (Embedding's padding_idx check is an assert; Flatten and
+# F.softmax given a list fail on the missing method)
+TORCH_ERRORS = (TypeError, ValueError, RuntimeError, IndexError, KeyError, AssertionError,
+                AttributeError)
 
 
 def case(name, ours, exc, pattern, theirs=None):
