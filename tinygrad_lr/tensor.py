@@ -202,10 +202,10 @@ class Tensor(TensorBase):
         return _binary(E.Add, other, self)
 
     def __sub__(self, other):
-        return _binary(E.Sub, self, other)
+        return _binary(E.Sub, _no_bool("sub", self, other), other)
 
     def __rsub__(self, other):
-        return _binary(E.Sub, other, self)
+        return _binary(E.Sub, other, _no_bool("sub", self, other))
 
     def __mul__(self, other):
         return _binary(E.Mul, self, other)
@@ -220,10 +220,10 @@ class Tensor(TensorBase):
         return _binary(E.Div, other, self, true_div=True)
 
     def __pow__(self, other):
-        return _binary(E.Pow, self, other)
+        return _binary(E.Pow, *_integer_power(self, other))
 
     def __rpow__(self, other):
-        return _binary(E.Pow, other, self)
+        return _binary(E.Pow, *_integer_power(other, self))
 
     def __matmul__(self, other):
         return matmul(self, other)
@@ -232,7 +232,7 @@ class Tensor(TensorBase):
         return matmul(other, self)
 
     def __neg__(self):
-        return E.Neg.apply(self)
+        return E.Neg.apply(_no_bool("neg", self))
 
     def __pos__(self):
         return self
@@ -242,45 +242,48 @@ class Tensor(TensorBase):
 
     # comparisons: no gradient, boolean result
     def __eq__(self, other):
-        return _compare(np.equal, self, other)
+        return _compare(np.equal, self, other, "eq")
 
     def __ne__(self, other):
-        return _compare(np.not_equal, self, other)
+        return _compare(np.not_equal, self, other, "ne")
 
     def __lt__(self, other):
-        return _compare(np.less, self, other)
+        return _compare(np.less, self, other, "lt")
 
     def __le__(self, other):
-        return _compare(np.less_equal, self, other)
+        return _compare(np.less_equal, self, other, "le")
 
     def __gt__(self, other):
-        return _compare(np.greater, self, other)
+        return _compare(np.greater, self, other, "gt")
 
     def __ge__(self, other):
-        return _compare(np.greater_equal, self, other)
+        return _compare(np.greater_equal, self, other, "ge")
 
+    # as in PyTorch: bitwise on integers, logical on bools, refused on floats
     def __and__(self, other):
-        return _compare(np.logical_and, self, other)
+        return _compare(np.bitwise_and, self, _integral("bitwise_and (&)", self, other),
+                        "bitwise_and (&)")
 
     def __or__(self, other):
-        return _compare(np.logical_or, self, other)
+        return _compare(np.bitwise_or, self, _integral("bitwise_or (|)", self, other),
+                        "bitwise_or (|)")
 
     def __xor__(self, other):
-        return _compare(np.logical_xor, self, other)
+        return _compare(np.bitwise_xor, self, _integral("bitwise_xor (^)", self, other),
+                        "bitwise_xor (^)")
 
     def __invert__(self):
-        if self.dtype != np.bool_:
-            raise TypeError("~ is defined for boolean tensors only")
+        _integral("bitwise_not (~)", self)
         return Tensor._make(~self._data)
 
     def eq(self, other):
         return self == other
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(np.any(self._data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.any(self._data, axis=_axes(dim, self, "any"), keepdims=keepdim))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(np.all(self._data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.all(self._data, axis=_axes(dim, self, "all"), keepdims=keepdim))
 
     # ------------------------------------------------------------ in place
     # As in PyTorch: under no_grad, or when no gradient is involved, numpy writes straight
@@ -446,15 +449,16 @@ class Tensor(TensorBase):
     def tan(self): return E.Tan.apply(_floatify(self))
     def tanh(self): return E.Tanh.apply(_floatify(self))
     def sigmoid(self): return E.Sigmoid.apply(_floatify(self))
-    def relu(self): return E.Relu.apply(self)
+    def relu(self): return E.Relu.apply(_no_bool("relu", self))
     def abs(self): return E.Abs.apply(self)
-    def sign(self): return E.Sign.apply(self)
+    def sign(self): return self.clone() if self.dtype == np.bool_ else E.Sign.apply(self)
     def erf(self): return E.Erf.apply(_floatify(self))
     def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
-    def neg(self): return E.Neg.apply(self)
+    def neg(self): return -self
 
     def square(self):
-        return self * self
+        x = self.astype(np.int64) if self.dtype == np.bool_ else self  # bool -> int64 (torch)
+        return x * x
 
     def pow(self, exponent):
         return self ** exponent
@@ -570,10 +574,10 @@ class Tensor(TensorBase):
         return MinMax(values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, np.argmax)
+        return _arg_extreme(_no_bool("argmax", self), dim, keepdim, np.argmax)
 
     def argmin(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, np.argmin)
+        return _arg_extreme(_no_bool("argmin", self), dim, keepdim, np.argmin)
 
     def norm(self, p=2, dim=None, keepdim=False):
         if p == "fro":
@@ -588,13 +592,18 @@ class Tensor(TensorBase):
                                  keepdim)
 
     def softmax(self, dim):
+        if self.ndim == 0:  # as one element of a vector: 1, or NaN for NaN and inf (torch)
+            return self.reshape(1).softmax(dim).reshape(())
         return R.Softmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "softmax"))
 
     def log_softmax(self, dim):
+        if self.ndim == 0:
+            return self.reshape(1).log_softmax(dim).reshape(())
         return R.LogSoftmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
     def cumsum(self, dim):
-        return R.Cumsum.apply(self, normalize_dim(dim, self.ndim, "cumsum"))
+        x = self if self.dtype.kind == "f" else self.astype(np.int64)  # ints sum in int64
+        return R.Cumsum.apply(x, normalize_dim(dim, self.ndim, "cumsum"))
 
     # ------------------------------------------------------------ shape
     def reshape(self, *shape):
@@ -614,6 +623,8 @@ class Tensor(TensorBase):
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
+            for d in (start_dim, end_dim):  # a 0-d tensor has dims -1 and 0 here (torch)
+                normalize_dim(d, 1, "flatten")
             return self.reshape(1)
         s = normalize_dim(start_dim, self.ndim, "flatten")
         e = normalize_dim(end_dim, self.ndim, "flatten")
@@ -634,6 +645,8 @@ class Tensor(TensorBase):
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims):
+        if not dims:  # torch: permute() needs dims (a 0-d tensor's are ())
+            raise TypeError("permute: missing the dims argument (for a 0-d tensor: permute(()))")
         dims = _shape_arg(dims)
         if sorted(normalize_dims(dims, self.ndim, "permute")) != list(range(self.ndim)) or \
                 len(dims) != self.ndim:
@@ -705,13 +718,15 @@ class Tensor(TensorBase):
         return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
 
     def split(self, split_size_or_sections, dim=0):
+        if self.ndim == 0:
+            raise ValueError("split: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "split")
         n = self.shape[d]
         if isinstance(split_size_or_sections, int):
             if split_size_or_sections <= 0:
                 raise ValueError("split: split_size must be positive")
             step = split_size_or_sections
-            sizes = [min(step, n - s) for s in range(0, n, step)]
+            sizes = [min(step, n - s) for s in range(0, n, step)] or [0]  # empty: one piece
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
@@ -724,9 +739,13 @@ class Tensor(TensorBase):
         return tuple(out)
 
     def chunk(self, chunks, dim=0):
+        if self.ndim == 0:
+            raise ValueError("chunk: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "chunk")
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        if self.shape[d] == 0:  # as PyTorch: `chunks` empty pieces
+            return tuple(self[(slice(None),) * d + (slice(0, 0),)] for _ in range(chunks))
         size = -(-self.shape[d] // chunks)
         return self.split(max(size, 1), d)
 
@@ -743,6 +762,8 @@ class Tensor(TensorBase):
         if len(pads) % 2 or len(pads) // 2 > self.ndim:
             raise ValueError(f"pad: needs an even number of values, at most 2 per dim "
                              f"({2 * self.ndim} for shape {self.shape}), got {pads}")
+        if not pads:  # nothing to pad (a 0-d tensor can have nothing else)
+            return self.clone()
         widths = [(0, 0)] * self.ndim
         for i in range(len(pads) // 2):  # like torch: pairs start at the last dim
             widths[self.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
@@ -809,8 +830,8 @@ def _resolve_shape(shape, size):
     return shape
 
 
-def _axes(dim, t):
-    return None if dim is None else normalize_dims(dim, t.ndim, "reduce")
+def _axes(dim, t, name):
+    return None if dim is None else normalize_dims(dim, t.ndim, name)
 
 
 def _arg_extreme(t, dim, keepdim, fn):
@@ -951,10 +972,42 @@ def _check_broadcast(op, sa, sb):
                          "together") from None
 
 
-def _compare(np_fn, a, b):
+def _no_bool(name, *operands):
+    """The first operand, unless one is a bool tensor: PyTorch refuses `-` on masks (use ~)
+    and relu/argmax of them."""
+    if any(isinstance(t, Tensor) and t.dtype == np.bool_ for t in operands):
+        hint = "; to invert a mask use ~ or logical_not()" if name in ("sub", "neg") else ""
+        raise TypeError(f"{name}: not supported for bool tensors{hint}")
+    return operands[0]
+
+
+def _integer_power(base, exponent):
+    """(base, exponent), unless an integer base meets a negative integer exponent, which has
+    no integer result (PyTorch and numpy refuse it)."""
+    kinds = [x.dtype.kind if isinstance(x, Tensor) else np.asarray(x).dtype.kind
+             for x in (base, exponent)]
+    if kinds[0] in "biu" and kinds[1] in "iu":
+        e = exponent._data if isinstance(exponent, Tensor) else np.asarray(exponent)
+        if e.size and e.min() < 0:
+            raise ValueError(f"pow: integers to negative integer powers are not allowed "
+                             f"(exponent {int(e.min())}); use a float base, e.g. x.float()")
+    return base, exponent
+
+
+def _integral(name, a, b=None):
+    """`b`, if both operands are bool or integer (bitwise ops have no float meaning)."""
+    for t in (a, b):
+        kind = t.dtype.kind if isinstance(t, Tensor) else np.asarray(t).dtype.kind
+        if t is not None and kind not in "biu":
+            raise TypeError(f"{name}: needs bool or integer tensors, got "
+                            f"{t.dtype if isinstance(t, Tensor) else type(t).__name__}")
+    return b
+
+
+def _compare(np_fn, a, b, name):
     if isinstance(b, Tensor):
         if a.shape != b.shape:
-            _check_broadcast(type("compare", (), {}), a.shape, b.shape)
+            _check_broadcast(type(name, (), {}), a.shape, b.shape)
         b = b._data
     elif not isinstance(b, (int, float, bool, np.generic, np.ndarray)):
         return NotImplemented
@@ -1089,6 +1142,10 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             "concatenated; use stack")
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:

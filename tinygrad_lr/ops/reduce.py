@@ -237,13 +237,21 @@ class LogSumExp(_Op):
         return _expand_back(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
 
 
+def _nan_rows(out, dim):
+    """A row holding +inf gives NaN only where inf - inf was taken; PyTorch makes the whole
+    row NaN (the row has no finite normaliser). One cheap check when nothing is NaN."""
+    if np.isnan(out).any():
+        out = np.where(np.isnan(out).any(axis=dim, keepdims=True), out.dtype.type(np.nan), out)
+    return out
+
+
 class Softmax(_Op):
     keep_output = True
 
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return softmax(a._data, dim)
+        return _nan_rows(softmax(a._data, dim), dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -257,7 +265,7 @@ class LogSoftmax(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return log_softmax(a._data, dim)
+        return _nan_rows(log_softmax(a._data, dim), dim)
 
     @staticmethod
     def backward(ctx, g):
