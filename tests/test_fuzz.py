@@ -38,8 +38,10 @@ NUMPY_WORDS = re.compile(
     r"unsupported operand|ufunc|could not convert|setting an array element|"
     r"cannot reshape array|input array dimensions|out of bounds for axis|numpy|"
     r"has no attribute|not subscriptable|object is not")
-# FUZZ_NO_SHRINK=1 reports every failing op at once, unshrunk (for a quick survey)
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+# FUZZ_NO_SHRINK=1 reports every failing op at once, unshrunk; FUZZ_EXAMPLES=n draws n per
+# op instead of 12 (for a longer search)
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 12))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck),
                     **({"phases": [Phase.explicit, Phase.generate]}
                        if os.environ.get("FUZZ_NO_SHRINK") else {}))
@@ -113,11 +115,11 @@ def assert_named(e, names, what):
     assert re.search(names, str(e)), f"the message does not name {names!r}: " + detail
 
 
-def assert_same(ours, theirs, what):
+def assert_same(ours, theirs, what, tol=None):
     if isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs), f"{what}: {ours!r}"
         for o, t in zip(ours, theirs):
-            assert_same(o, t, what)
+            assert_same(o, t, what, tol)
         return
     if not isinstance(theirs, np.ndarray):
         theirs, ours = np.asarray(theirs), np.asarray(ours)
@@ -125,7 +127,7 @@ def assert_same(ours, theirs, what):
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs torch {theirs.shape}"
     assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} vs torch {theirs.dtype}"
     if theirs.dtype.kind == "f":
-        tol = 1e-4 if theirs.dtype == np.float32 else 1e-9
+        tol = tol or (1e-4 if theirs.dtype == np.float32 else 1e-9)
         np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tol, equal_nan=True,
                                    err_msg=what)
     else:
@@ -153,7 +155,10 @@ def compare(fn, args, names, what, deviation=None):
         return
     assert their_error is None, (f"{what}: PyTorch raises {type(their_error).__name__}: "
                                  f"{their_error}, but we return {to_numpy(ours)!r}")
-    assert_same(to_numpy(ours), to_numpy(theirs), what)
+    # PyTorch computes some float64 results from float32 steps (x.__rtruediv__(y) is
+    # x.reciprocal() * y): float32's tolerance whenever a float32 input is involved
+    low = any(isinstance(a, np.ndarray) and a.dtype == np.float32 for a in args)
+    assert_same(to_numpy(ours), to_numpy(theirs), what, 1e-4 if low else None)
 
 
 # Documented rules of ours that differ from PyTorch's (tests/test_tensor.py's promotion table
@@ -247,7 +252,7 @@ def two_operands(draw):
 def test_binary(name, data):
     args = data.draw(two_operands())
     names = BINARY_OPERATORS.get(name, name)
-    deviation = "matmul" in name and _mixed_dtypes(args)
+    deviation = name in ("__matmul__", "matmul", "dot") and _mixed_dtypes(args)
     compare(lambda lib, a, b: getattr(a, name)(b), args, names, f"Tensor.{name}", deviation)
 
 
@@ -348,7 +353,7 @@ def movement_call(draw):
     return name, names, fn, x
 
 
-@settings(SETTINGS, max_examples=300)
+@settings(SETTINGS, max_examples=25 * EXAMPLES)
 @given(call=movement_call())
 def test_movement(call):
     name, names, fn, x = call
@@ -401,7 +406,9 @@ def test_layer(make, input_shapes, data):
     ours, theirs = _copied(make)
     shape = data.draw(st.sampled_from(input_shapes))
     dtypes = ("int64",) * 3 + DTYPES if isinstance(theirs, torch.nn.Embedding) else DTYPES
-    x = data.draw(values(shape, dtypes=dtypes))
+    # no huge values: PyTorch's float32 batch statistics overflow where ours do not
+    x = data.draw(values(shape, dtypes=dtypes, specials=("plain", "plain", "nan", "inf",
+                                                         "zeros")))
     if isinstance(theirs, torch.nn.Embedding) and x.dtype == np.int64:
         x = x % 5  # 4 is out of range: the error path
     layer = type(theirs).__name__
@@ -498,7 +505,7 @@ def metric_args(draw, name):
 
 
 @pytest.mark.parametrize("name", sorted(SKLEARN))
-@settings(SETTINGS, max_examples=40)
+@settings(SETTINGS, max_examples=4 * EXAMPLES)
 @given(data=st.data())
 def test_metric(name, data):
     pred, target = data.draw(metric_args(name))
@@ -522,6 +529,8 @@ def test_metric(name, data):
             labels = (pred >= (0.5 if inside else 0.0)).astype(np.int64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = SKLEARN[name](labels, target)
+        # float64, as ours: scikit-learn's float32 sums overflow on huge predictions
+        expected = SKLEARN[name](labels.astype(np.float64) if name == "r2_score" else labels,
+                                 target)
     np.testing.assert_allclose(ours, expected, rtol=1e-6, atol=1e-9, equal_nan=True,
                                err_msg=f"{name}({pred!r}, {target!r})")

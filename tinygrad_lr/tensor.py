@@ -975,7 +975,8 @@ def _check_broadcast(op, sa, sb):
 def _no_bool(name, *operands):
     """The first operand, unless one is a bool tensor: PyTorch refuses `-` on masks (use ~)
     and relu/argmax of them."""
-    if any(isinstance(t, Tensor) and t.dtype == np.bool_ for t in operands):
+    if any(isinstance(t, (bool, np.bool_)) or isinstance(t, Tensor) and t.dtype == np.bool_
+           for t in operands):
         hint = "; to invert a mask use ~ or logical_not()" if name in ("sub", "neg") else ""
         raise TypeError(f"{name}: not supported for bool tensors{hint}")
     return operands[0]
