@@ -503,6 +503,12 @@ class Tensor(TensorBase):
         if mask.shape != self.shape and _broadcast_or_none(mask.shape, self.shape) != self.shape:
             raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}")
+        if not isinstance(value, Tensor) and self.dtype.kind != "f":
+            # the result keeps the tensor's dtype (torch): an int tensor takes int(value)
+            if not np.isfinite(value):
+                raise ValueError(f"masked_fill: value {value} cannot be converted to "
+                                 f"{self.dtype}")
+            value = np.asarray(value).astype(self.dtype).item()
         return where(mask, value, self)
 
     # ------------------------------------------------------------ reductions
@@ -772,6 +778,8 @@ class Tensor(TensorBase):
     def gather(self, dim, index):
         d = normalize_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
+        if self.ndim == 0 and idx.ndim == 0:  # as a 1-element vector (torch)
+            return self.reshape(1).gather(0, idx.reshape(1)).reshape(())
         if idx.ndim != self.ndim:
             raise ValueError(f"gather: index must have as many dims as the input "
                              f"({self.ndim}), got shape {idx.shape}")
@@ -1018,8 +1026,9 @@ def _compare(np_fn, a, b, name):
 # ================================================================ functions
 def where(cond, a, b):
     cond = cond if isinstance(cond, Tensor) else Tensor(cond)
-    if cond.dtype != np.bool_:
-        cond = cond != 0
+    if cond.dtype != np.bool_:  # as PyTorch: no silent truthiness of numbers
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype} (for "
+                        "numbers write cond != 0)")
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dt = _pair_dtype(a, b)
         a, b = a.astype(dt), b.astype(dt)
@@ -1085,6 +1094,8 @@ def dot(a, b):
     a, b = _t(a), _t(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: needs two 1-D tensors, got {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: the two tensors have {a.shape[0]} and {b.shape[0]} elements")
     return matmul(a, b)
 
 

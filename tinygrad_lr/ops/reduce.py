@@ -135,15 +135,11 @@ class Norm(_Op):
         x = np.abs(a._data)
         if p == np.inf:
             return np.max(x, axis=dims, keepdims=keepdim)
-        if x.dtype == np.float32:  # x * x of a large float32 overflows; its norm does not
-            x = x.astype(np.float64)
         if p == 2:
-            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
-        elif p == 1:
-            out = np.sum(x, axis=dims, keepdims=keepdim)
-        else:
-            out = np.sum(x ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
-        return out.astype(a.dtype, copy=False)
+            return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+        if p == 1:
+            return np.sum(x, axis=dims, keepdims=keepdim)
+        return np.sum(x ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
 
     @staticmethod
     def backward(ctx, g):
