@@ -838,7 +838,7 @@ def _resolve_shape(shape, size):
     return shape
 
 
-def _axes(dim, t, name):
+def _axes(dim, t, name="reduce"):
     return None if dim is None else normalize_dims(dim, t.ndim, name)
 
 
@@ -1013,7 +1013,7 @@ def _integral(name, a, b=None):
     return b
 
 
-def _compare(np_fn, a, b, name):
+def _compare(np_fn, a, b, name="compare"):
     if isinstance(b, Tensor):
         if a.shape != b.shape:
             _check_broadcast(type(name, (), {}), a.shape, b.shape)
