@@ -39,8 +39,8 @@ NUMPY_WORDS = re.compile(
     r"cannot reshape array|input array dimensions|out of bounds for axis|numpy|"
     r"has no attribute|not subscriptable|object is not")
 # FUZZ_NO_SHRINK=1 reports every failing op at once, unshrunk; FUZZ_EXAMPLES=n draws n per
-# op instead of 12 (for a longer search)
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 12))
+# op instead of 16 (for a longer search)
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 16))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck),
                     **({"phases": [Phase.explicit, Phase.generate]}
