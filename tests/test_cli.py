@@ -96,6 +96,21 @@ def test_lr_find_shows_only_the_flags_it_uses(capsys):
     (["train", "--dataset", "moons", "--standardize"], "standardize applies to"),
     (["train", "--n-samples", "5000"], "the digits have only 1797 images"),
     (["train", "--model", "rnn", "--dataset", "house-prices"], "a table of features"),
+    (["train", "--clip-grad-norm", "0"], "--clip-grad-norm must be > 0, got 0"),
+    (["train", "--clip-grad-norm", "-1"], "--clip-grad-norm must be > 0, got -1"),
+    (["train", "--clip-grad-value", "nan"], "--clip-grad-value must be > 0, got nan"),
+    (["train", "--clip-grad-value", "inf"], "--clip-grad-value must be > 0, got inf"),
+    (["train", "--seed", "-1"], r"--seed must be an integer in \[0, 2\*\*32\), got -1"),
+    (["lr-find", "--seed", "4294967296"], r"--seed must be an integer in \[0, 2\*\*32\)"),
+    (["train", "--step-size", "0", "--scheduler", "step"], "--step-size must be an integer >= 1"),
+    (["train", "--gamma", "-0.5", "--scheduler", "step"], "--gamma must be > 0"),
+    (["train", "--end-factor", "2", "--scheduler", "linear"], r"--end-factor must be in \[0, 1\]"),
+    (["train", "--patience", "-1", "--scheduler", "plateau"], "--patience must be an integer >= 0"),
+    (["train", "--eta-min", "-1", "--scheduler", "cosine"], "--eta-min must be >= 0"),
+    (["train", "--decay", "-1", "--scheduler", "inverse-time"], "--decay must be >= 0"),
+    (["lr-find", "--start-lr", "0"], "--start-lr must be > 0, got 0"),
+    (["lr-find", "--end-lr", "inf"], "--end-lr must be > 0, got inf"),
+    (["train", "--save-model", "."], "is a directory; give a file name"),
 ])
 def test_user_mistakes_are_refused_before_training_without_a_traceback(argv, message, capsys,
                                                                        tmp_path, monkeypatch):
@@ -314,3 +329,47 @@ def test_lr_find_that_diverges_at_once_names_the_flag(capsys):
     err = capsys.readouterr().err
     assert code == 2 and "the loss diverged after" in err and "lower --start-lr" in err
     assert "Traceback" not in err
+
+
+def test_train_clips_the_gradients(tmp_path, capsys):
+    """--clip-grad-value then --clip-grad-norm reach fit: every recorded clipped norm is
+    at most the bound, and the unclipped ones are larger."""
+    hist = tmp_path / "h.json"
+    code = cli.main(["train", "--dataset", "moons", "--n-samples", "80", "--epochs", "2",
+                     "--optimizer", "sgd", "--lr", "0.1", "--progress", "none",
+                     "--clip-grad-value", "0.5", "--clip-grad-norm", "0.01",
+                     "--save-history", str(hist)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "gradient clipping: every entry into +- 0.5, then global norm at most 0.01" in out
+    history = tl.train.History.from_json(hist)
+    clipped, raw = history.iterations["grad_norm_clipped"], history.iterations["grad_norm"]
+    assert len(clipped) == 4 and max(clipped) <= 0.01 * (1 + 1e-6) < min(raw)
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--eps", "0"], r"--eps must be > 0 \(the finite-difference step\), got 0"),
+    (["--eps", "nan"], "--eps must be > 0"),
+    (["--atol", "-1"], "--atol must be >= 0, got -1"),
+    (["--rtol", "-0.1"], "--rtol must be >= 0, got -0.1"),
+    (["--samples", "0"], "--samples must be an integer >= 1, got 0"),
+    (["--points", "0"], "--points must be an integer >= 1, got 0"),
+    (["--seed", "-3"], "--seed must be an integer in"),
+])
+def test_gradcheck_refuses_bad_numbers_before_checking(flags, message, capsys):
+    import re
+
+    code = cli.main(["gradcheck", "mse_loss", "--shapes", "3", "3"] + flags)
+    captured = capsys.readouterr()
+    assert code == 2 and re.search(message, captured.err), captured.err
+    assert "Traceback" not in captured.err and "loss =" not in captured.out
+
+
+def test_demo_refuses_an_output_folder_that_cannot_be_made(tmp_path, capsys):
+    a_file = tmp_path / "f"
+    a_file.write_text("x")
+    assert cli.main(["demo", "--quick", "--out", str(a_file)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert cli.main(["demo", "--quick", "--out", str(a_file / "sub")]) == 2
+    err = capsys.readouterr().err
+    assert "cannot make this folder" in err and "Traceback" not in err

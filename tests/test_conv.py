@@ -236,9 +236,10 @@ def test_double_backward_through_conv_raises_clear_error():
 # ------------------------------------------------------------------ errors
 def test_conv_errors_name_layer_and_shapes():
     conv = nn.Conv2d(3, 4, 3)
-    with pytest.raises(ValueError, match=r"Conv2d: expected a 4-D input \(N, C, H, W\), got a "
-                                         r"3-D input of shape \(3, 8, 8\)"):
-        conv(tl.randn(3, 8, 8))
+    with pytest.raises(ValueError, match=r"Conv2d: expected a 3-D unbatched input \(C, H, W\) "
+                                         r"or a 4-D batched input \(N, C, H, W\), got a "
+                                         r"2-D input of shape \(8, 8\)"):
+        conv(tl.randn(8, 8))
     with pytest.raises(ValueError, match=r"Conv2d: expected input with 3 channels .* got input "
                                          r"of shape \(1, 2, 8, 8\) with 2 channels"):
         conv(tl.randn(1, 2, 8, 8))
@@ -257,7 +258,8 @@ def test_conv_errors_name_layer_and_shapes():
         nn.Conv2d(3, 4, 3, stride=0)
     with pytest.raises(ValueError, match="padding='same' needs stride 1"):
         nn.Conv2d(3, 4, 3, stride=2, padding="same")
-    with pytest.raises(ValueError, match=r"Conv1d: expected a 3-D input \(N, C, L\)"):
+    with pytest.raises(ValueError, match=r"Conv1d: expected a 2-D unbatched input \(C, L\) or "
+                                         r"a 3-D batched input \(N, C, L\)"):
         nn.Conv1d(2, 2, 3)(tl.randn(1, 2, 4, 4))
     with pytest.raises(TypeError, match="Conv2d: input is float64 but weight is float32"):
         conv(tl.randn(1, 3, 8, 8).double())
@@ -271,8 +273,8 @@ def test_transpose_and_pool_errors():
         nn.ConvTranspose2d(2, 2, 3, output_padding=1)(tl.randn(1, 2, 4, 4))
     with pytest.raises(ValueError, match=r"ConvTranspose2d: expected input with 2 channels"):
         nn.ConvTranspose2d(2, 2, 3)(tl.randn(1, 3, 4, 4))
-    with pytest.raises(ValueError, match=r"MaxPool2d: expected a 4-D input"):
-        nn.MaxPool2d(2)(tl.randn(2, 4, 4))
+    with pytest.raises(ValueError, match=r"MaxPool2d: expected a 3-D unbatched .* 4-D batched"):
+        nn.MaxPool2d(2)(tl.randn(4, 4))
     with pytest.raises(ValueError, match=r"MaxPool2d: kernel size \(5, 5\) .* larger than the "
                                          r"padded input size \(4, 4\)"):
         nn.MaxPool2d(5)(tl.randn(1, 1, 4, 4))
@@ -311,3 +313,20 @@ class TestKernelsNojit:
     @pytest.mark.parametrize("ours,theirs,kwargs", [POOL_CASES[i] for i in (1, 3, 7, 8)])
     def test_pool2d_nojit(self, ours, theirs, kwargs):
         check_module(ours(**kwargs), theirs(**kwargs), (1, 2, 5, 6))
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("Conv2d", (2, 3, 3), (2, 5, 6)),
+    ("Conv1d", (2, 3, 3), (2, 7)),
+    ("ConvTranspose2d", (2, 3, 3), (2, 4, 4)),
+    ("MaxPool2d", (2,), (3, 4, 6)),
+    ("MaxPool1d", (2,), (3, 6)),
+    ("AvgPool2d", (2,), (3, 4, 6)),
+    ("AdaptiveAvgPool2d", (2,), (3, 5, 6)),
+])
+def test_unbatched_input_as_pytorch(name, args, shape):
+    """One sample without its batch dimension: PyTorch accepts it and returns an unbatched
+    result; so do we (values and gradients as PyTorch's)."""
+    out = check_module(lambda: getattr(nn, name)(*args), lambda: getattr(torch.nn, name)(*args),
+                       shape)
+    assert out.ndim == len(shape)

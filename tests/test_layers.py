@@ -197,7 +197,7 @@ def test_dropout_eval_identity_and_edge_probabilities():
 @pytest.mark.parametrize("make,message", [
     (lambda: nn.Linear(-1, 3), r"Linear: in_features must be an integer >= 0, got -1"),
     (lambda: nn.Linear(3, 2.5), r"Linear: out_features must be an integer >= 0, got 2.5"),
-    (lambda: nn.Bilinear(2, -1, 3), r"Bilinear: in2_features must be an integer >= 0, got -1"),
+    (lambda: nn.Bilinear(2, -1, 3), r"Bilinear: in2_features must be a positive integer, got -1"),
     (lambda: nn.Embedding(-1, 3), r"Embedding: num_embeddings must be an integer >= 0, got -1"),
     (lambda: nn.Embedding(3, -2), r"Embedding: embedding_dim must be an integer >= 0, got -2"),
     (lambda: nn.BatchNorm1d(-1), r"BatchNorm1d: num_features must be a positive integer, got -1"),

@@ -35,7 +35,22 @@ class CLIError(Exception):
 
 
 # ------------------------------------------------------------------ demo
+def _make_output_folder(flag, path):
+    """Make the output folder now, before any work, so that a path that cannot be a folder
+    (a file of that name, a read-only place) is refused in one line."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise CLIError(f"{flag} {path}: is a file, not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        raise CLIError(f"{flag} {path}: cannot make this folder: {e.strerror or e}") from None
+    if not os.access(path, os.W_OK):
+        raise CLIError(f"{flag} {path}: the folder is not writable")
+
+
 def cmd_demo(args):
+    if not args.no_plot:
+        _make_output_folder("--out", args.out)
     demo.main(out=args.out, quick=args.quick, plot=not args.no_plot)
     return 0
 
@@ -93,7 +108,10 @@ def _check_experiment_flags(args):
             ("--patience", "patience", (lambda v: v >= 0, "an integer >= 0")),
             ("--num-iter", "num_iter", (lambda v: v >= 10, "an integer >= 10")),
             ("--start-lr", "start_lr", (lambda v: v > 0, "> 0")),
-            ("--end-lr", "end_lr", (lambda v: v > 0, "> 0"))):
+            ("--end-lr", "end_lr", (lambda v: v > 0, "> 0")),
+            ("--seed", "seed", (lambda v: 0 <= v < 2 ** 32, "an integer in [0, 2**32)")),
+            ("--clip-grad-norm", "clip_grad_norm", (lambda v: v > 0, "> 0")),
+            ("--clip-grad-value", "clip_grad_value", (lambda v: v > 0, "> 0"))):
         if hasattr(args, attr):
             _check_number(flag, getattr(args, attr), ok, need)
     if hasattr(args, "start_lr") and args.start_lr >= args.end_lr:
@@ -162,6 +180,10 @@ def cmd_train(args):
     ex = _make_experiment(args)
     cfg, model = ex["cfg"], ex["model"]
     print(_describe(ex), flush=True)
+    clips = [f"{what} {v:g}" for what, v in (("every entry into +-", args.clip_grad_value),
+                                             ("global norm at most", args.clip_grad_norm)) if v]
+    if clips:
+        print(f"  gradient clipping: {', then '.join(clips)}", flush=True)
     start = time.perf_counter()
     # a diverging run is reported once, in plain words, by the final report ("stopped
     # early: ..."): not by fit's warning and numpy's overflow warnings with file paths
@@ -170,6 +192,7 @@ def cmd_train(args):
         history = fit(model, ex["loss_fn"], ex["optimizer"], ex["train_loader"],
                       cfg["epochs"], scheduler=ex["scheduler"], val_loader=ex["val_loader"],
                       metrics=ex["metrics"], progress=progress == "bar",
+                      clip_grad_norm=args.clip_grad_norm, clip_grad_value=args.clip_grad_value,
                       callbacks=[_epoch_printer()] if progress == "epochs" else ())
     elapsed = time.perf_counter() - start
     print("\nfinal report")
@@ -413,7 +436,19 @@ def _argument_index(key, names, flag):
                    f"{', '.join(names)}")
 
 
+def _check_gradcheck_flags(args):
+    for flag, value, ok, need in (
+            ("--eps", args.eps, lambda v: v > 0, "> 0 (the finite-difference step)"),
+            ("--atol", args.atol, lambda v: v >= 0, ">= 0"),
+            ("--rtol", args.rtol, lambda v: v >= 0, ">= 0"),
+            ("--samples", args.samples, lambda v: v >= 1, "an integer >= 1"),
+            ("--points", args.points, lambda v: v >= 1, "an integer >= 1"),
+            ("--seed", args.seed, lambda v: 0 <= v < 2 ** 32, "an integer in [0, 2**32)")):
+        _check_number(flag, value, ok, need)
+
+
 def cmd_gradcheck(args):
+    _check_gradcheck_flags(args)
     if args.model:
         return _gradcheck_model(args)
     if not args.function:
@@ -666,6 +701,12 @@ def build_parser():
                    "log); none: only the final report")
     p.add_argument("--no-progress", action="store_true",
                    help="the same as --progress epochs")
+    p.add_argument("--clip-grad-norm", type=float, default=None, metavar="MAX",
+                   help="scale the gradients so that their global L2 norm is at most MAX "
+                   "(clip_grad_norm_), every iteration")
+    p.add_argument("--clip-grad-value", type=float, default=None, metavar="V",
+                   help="clamp every gradient entry into [-V, V] (clip_grad_value_), every "
+                   "iteration, before --clip-grad-norm")
     p.set_defaults(run=cmd_train)
 
     p = sub.add_parser("lr-find", help="learning-rate range test (model and optimizer are "

@@ -46,13 +46,16 @@ def _count(fn, what, value):
     return n
 
 
-def _sizes(fn, size, size_kw=None):
+def _sizes(fn, size, size_kw=None, required=True):
     """The shape from `*size`: ints, or one tuple/list of ints (`zeros(2, 3)`,
-    `zeros((2, 3))`), or the keyword form `zeros(size=(2, 3))` (`size_kw`)."""
+    `zeros((2, 3))`), or the keyword form `zeros(size=(2, 3))` (`size_kw`). As in PyTorch
+    the size is `required` (a 0-d tensor is zeros(()))."""
     if size_kw is not None:
         if size:
             raise TypeError(f"{fn}(): size given both positionally and as size=")
         size = (size_kw,)
+    elif not size and required:
+        raise TypeError(f"{fn}(): missing the size argument (for a 0-d tensor: {fn}(()))")
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     shape = []
@@ -165,7 +168,7 @@ def full(size: int | Sequence[int], fill_value: float, *, dtype: DTypeLike | Non
     value = _number("full", "fill_value", fill_value)
     dt = _dtype("full", dtype, _fill_dtype(value))
     _check_fits("full", dt, (value,))
-    return _finish("full", np.full(_sizes("full", size), value, dtype=dt), device,
+    return _finish("full", np.full(_sizes("full", size, required=False), value, dtype=dt), device,
                    requires_grad)
 
 
@@ -533,7 +536,7 @@ class _LegacyTensorType(type):
                 raise TypeError(f"{cls.__name__}(tensor): the tensor is {args[0].dtype}, not "
                                 f"{cls._legacy_dtype}; convert with .type({cls.__name__})")
             return args[0].detach()
-        return empty(_sizes(cls.__name__, args), dtype=cls._legacy_dtype)
+        return empty(_sizes(cls.__name__, args, required=False), dtype=cls._legacy_dtype)
 
     def __instancecheck__(cls, obj):
         return isinstance(obj, Tensor) and obj.dtype == cls._legacy_dtype

@@ -25,7 +25,7 @@ from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
-from .ops._util import normalize_dim, normalize_dims
+from .ops._util import check_index, normalize_dim, normalize_dims
 
 _STORED_INTEGERS = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
                     np.dtype(np.int64), np.dtype(np.uint8))
@@ -328,13 +328,12 @@ class Tensor(TensorBase):
         return _binary(E.Add, other, self)
 
     def __sub__(self, other):
-        if self._data.dtype.kind == "b" or (isinstance(other, Tensor)
-                                            and other._data.dtype.kind == "b"):
+        if _is_bool(self) or _is_bool(other):
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, self, other)
 
     def __rsub__(self, other):
-        if self._data.dtype.kind == "b":
+        if _is_bool(self) or _is_bool(other):
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, other, self)
 
@@ -351,10 +350,10 @@ class Tensor(TensorBase):
         return _binary(E.Div, other, self, true_div=True)
 
     def __pow__(self, other):
-        return _binary(E.Pow, self, other)
+        return _binary(E.Pow, *_integer_power(self, other))
 
     def __rpow__(self, other):
-        return _binary(E.Pow, other, self)
+        return _binary(E.Pow, *_integer_power(other, self))
 
     def __floordiv__(self, other):
         return _integer_division(E.FloorDivide, "floor_divide", self, other)
@@ -388,22 +387,22 @@ class Tensor(TensorBase):
 
     # comparisons: no gradient, boolean result
     def __eq__(self, other):
-        return _compare(np.equal, self, other)
+        return _compare(np.equal, self, other, "eq")
 
     def __ne__(self, other):
-        return _compare(np.not_equal, self, other)
+        return _compare(np.not_equal, self, other, "ne")
 
     def __lt__(self, other):
-        return _compare(np.less, self, other)
+        return _compare(np.less, self, other, "lt")
 
     def __le__(self, other):
-        return _compare(np.less_equal, self, other)
+        return _compare(np.less_equal, self, other, "le")
 
     def __gt__(self, other):
-        return _compare(np.greater, self, other)
+        return _compare(np.greater, self, other, "gt")
 
     def __ge__(self, other):
-        return _compare(np.greater_equal, self, other)
+        return _compare(np.greater_equal, self, other, "ge")
 
     # &, |, ^, ~: logical on bool tensors, bitwise on integers (as in PyTorch)
     def __and__(self, other):
@@ -466,10 +465,10 @@ class Tensor(TensorBase):
         return _integer_division(E.Fmod, "fmod", self, other)
 
     def maximum(self, other):
-        return maximum(self, other)
+        return maximum(self, _tensor_argument("maximum", other))
 
     def minimum(self, other):
-        return minimum(self, other)
+        return minimum(self, _tensor_argument("minimum", other))
 
     def where(self, condition, other):
         """self where condition holds, other elsewhere (torch's Tensor.where)."""
@@ -504,13 +503,16 @@ class Tensor(TensorBase):
         return isclose(self, other, rtol, atol, equal_nan)
 
     def logical_and(self, other):
-        return _compare(np.logical_and, self, other)
+        return _compare(np.logical_and, self, _tensor_argument("logical_and", other),
+                        "logical_and")
 
     def logical_or(self, other):
-        return _compare(np.logical_or, self, other)
+        return _compare(np.logical_or, self, _tensor_argument("logical_or", other),
+                        "logical_or")
 
     def logical_xor(self, other):
-        return _compare(np.logical_xor, self, other)
+        return _compare(np.logical_xor, self, _tensor_argument("logical_xor", other),
+                        "logical_xor")
 
     def logical_not(self):
         return Tensor._make(np.logical_not(self._data))
@@ -531,10 +533,10 @@ class Tensor(TensorBase):
         return Tensor._make(np.isneginf(self._data))
 
     def any(self, dim=None, keepdim=False):
-        return Tensor._make(np.any(self._data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.any(self._data, axis=_axes(dim, self, "any"), keepdims=keepdim))
 
     def all(self, dim=None, keepdim=False):
-        return Tensor._make(np.all(self._data, axis=_axes(dim, self), keepdims=keepdim))
+        return Tensor._make(np.all(self._data, axis=_axes(dim, self, "all"), keepdims=keepdim))
 
     # ------------------------------------------------------------ in place
     # As in PyTorch: under no_grad, or when no gradient is involved, numpy writes straight
@@ -816,7 +818,7 @@ class Tensor(TensorBase):
         return self._inplace_op(name, lambda old: _overwrite(old, src))
 
     def __setitem__(self, idx, value):
-        idx = _convert_index(idx)
+        idx = check_index(_convert_index(idx), self.shape)
         if self._records_inplace(value):
             if not isinstance(value, Tensor):
                 value = Tensor(np.asarray(value, dtype=self.dtype))
@@ -841,12 +843,12 @@ class Tensor(TensorBase):
     def tan(self): return E.Tan.apply(_floatify(self))
     def tanh(self): return E.Tanh.apply(_floatify(self))
     def sigmoid(self): return E.Sigmoid.apply(_floatify(self))
-    def relu(self): return E.Relu.apply(self)
+    def relu(self): return E.Relu.apply(_no_bool("relu", self))
     def abs(self): return E.Abs.apply(self)
-    def sign(self): return E.Sign.apply(self)
+    def sign(self): return self.clone() if self.dtype == np.bool_ else E.Sign.apply(self)
     def erf(self): return E.Erf.apply(_floatify(self))
     def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
-    def neg(self): return E.Neg.apply(self)
+    def neg(self): return -self  # __neg__ refuses bool tensors
     def log2(self): return E.Log2.apply(_floatify(self))
     def log10(self): return E.Log10.apply(_floatify(self))
     def exp2(self): return E.Exp2.apply(_floatify(self))
@@ -867,7 +869,7 @@ class Tensor(TensorBase):
         return self
 
     def atan2(self, other):
-        a, b = _t(self), _t(other)
+        a, b = _t(self), _t(_tensor_argument("atan2", other))
         dt = _pair_dtype(a, b)
         dt = dt if dt.kind == "f" else get_default_dtype()
         return E.Atan2.apply(*(_broadcast_pair(a.astype(dt), b.astype(dt), "atan2")))
@@ -876,6 +878,7 @@ class Tensor(TensorBase):
 
     def hypot(self, other):
         """sqrt(self² + other²)."""
+        other = _tensor_argument("hypot", other)
         return (self * self + other * other).sqrt()
 
     def logaddexp(self, other):
@@ -918,7 +921,8 @@ class Tensor(TensorBase):
         return self + weight * (end - self)
 
     def square(self):
-        return rename(self * self, "PowBackward0", [entry(self)])  # PyTorch: pow(x, 2)
+        x = self.astype(np.int64) if self.dtype == np.bool_ else self  # bool -> int64 (torch)
+        return rename(x * x, "PowBackward0", [entry(x)])  # PyTorch: pow(x, 2)
 
     def pow(self, exponent):
         return self ** exponent
@@ -969,6 +973,12 @@ class Tensor(TensorBase):
         if mask.shape != self.shape and _broadcast_or_none(mask.shape, self.shape) != self.shape:
             raise ValueError(f"masked_fill: mask of shape {mask.shape} does not broadcast to "
                              f"the tensor's shape {self.shape}")
+        if not isinstance(value, Tensor) and self.dtype.kind != "f":
+            # the result keeps the tensor's dtype (torch): an int tensor takes int(value)
+            if not np.isfinite(value):
+                raise ValueError(f"masked_fill: value {value} cannot be converted to "
+                                 f"{self.dtype}")
+            value = np.asarray(value).astype(self.dtype).item()
         return where(mask, value, self)
 
     # ------------------------------------------------------------ reductions
@@ -1046,10 +1056,10 @@ class Tensor(TensorBase):
         return _EXTREMES[op](values, Tensor._make(idx.astype(np.int64)))
 
     def argmax(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, np.argmax)
+        return _arg_extreme(_no_bool("argmax", self), dim, keepdim, np.argmax)
 
     def argmin(self, dim=None, keepdim=False):
-        return _arg_extreme(self, dim, keepdim, np.argmin)
+        return _arg_extreme(_no_bool("argmin", self), dim, keepdim, np.argmin)
 
     def norm(self, p=2, dim=None, keepdim=False):
         if p == "fro":
@@ -1064,13 +1074,18 @@ class Tensor(TensorBase):
                                  keepdim)
 
     def softmax(self, dim):
+        if self.ndim == 0:  # as one element of a vector: 1, or NaN for NaN and inf (torch)
+            return self.reshape(1).softmax(dim).reshape(())
         return R.Softmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "softmax"))
 
     def log_softmax(self, dim):
+        if self.ndim == 0:
+            return self.reshape(1).log_softmax(dim).reshape(())
         return R.LogSoftmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
     def cumsum(self, dim):
-        return R.Cumsum.apply(self, normalize_dim(dim, self.ndim, "cumsum"))
+        x = self if self.dtype.kind == "f" else self.astype(np.int64)  # ints sum in int64
+        return R.Cumsum.apply(x, normalize_dim(dim, self.ndim, "cumsum"))
 
     def cumprod(self, dim):
         x = self.long() if _is_integral(self) else self  # int and bool multiply in int64
@@ -1136,6 +1151,8 @@ class Tensor(TensorBase):
 
     def flatten(self, start_dim=0, end_dim=-1):
         if self.ndim == 0:
+            for d in (start_dim, end_dim):  # a 0-d tensor has dims -1 and 0 here (torch)
+                normalize_dim(d, 1, "flatten")
             return self.reshape(1)
         s = normalize_dim(start_dim, self.ndim, "flatten")
         e = normalize_dim(end_dim, self.ndim, "flatten")
@@ -1159,6 +1176,8 @@ class Tensor(TensorBase):
                       "UnsqueezeBackward0")
 
     def permute(self, *dims):
+        if not dims:  # torch: permute() needs dims (a 0-d tensor's are ())
+            raise TypeError("permute: missing the dims argument (for a 0-d tensor: permute(()))")
         dims = _shape_arg(dims)
         if sorted(normalize_dims(dims, self.ndim, "permute")) != list(range(self.ndim)) or \
                 len(dims) != self.ndim:
@@ -1379,20 +1398,23 @@ class Tensor(TensorBase):
         return Tensor._make(np.argwhere(self._data).astype(np.int64))
 
     def count_nonzero(self, dim=None):
-        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=_axes(dim, self)),
+        axes = _axes(dim, self, "count_nonzero")
+        return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=axes),
                                        dtype=np.int64))
 
     def flip(self, dims):
         return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
 
     def split(self, split_size_or_sections, dim=0):
+        if self.ndim == 0:
+            raise ValueError("split: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "split")
         n = self.shape[d]
         if isinstance(split_size_or_sections, int):
             if split_size_or_sections <= 0:
                 raise ValueError("split: split_size must be positive")
             step = split_size_or_sections
-            sizes = [min(step, n - s) for s in range(0, n, step)]
+            sizes = [min(step, n - s) for s in range(0, n, step)] or [0]  # empty: one piece
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
@@ -1405,14 +1427,18 @@ class Tensor(TensorBase):
         return tuple(out)
 
     def chunk(self, chunks, dim=0):
+        if self.ndim == 0:
+            raise ValueError("chunk: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "chunk")
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        if self.shape[d] == 0:  # as PyTorch: `chunks` empty pieces
+            return tuple(self[(slice(None),) * d + (slice(0, 0),)] for _ in range(chunks))
         size = -(-self.shape[d] // chunks)
         return self.split(max(size, 1), d)
 
     def __getitem__(self, idx):
-        return M.Index.apply(self, _convert_index(idx))
+        return M.Index.apply(self, check_index(_convert_index(idx), self.shape))
 
     def __iter__(self):
         if self.ndim == 0:
@@ -1424,6 +1450,8 @@ class Tensor(TensorBase):
         if len(pads) % 2 or len(pads) // 2 > self.ndim:
             raise ValueError(f"pad: needs an even number of values, at most 2 per dim "
                              f"({2 * self.ndim} for shape {self.shape}), got {pads}")
+        if not pads:  # nothing to pad (a 0-d tensor can have nothing else)
+            return self.clone()
         widths = [(0, 0)] * self.ndim
         for i in range(len(pads) // 2):  # like torch: pairs start at the last dim
             widths[self.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
@@ -1432,6 +1460,8 @@ class Tensor(TensorBase):
     def gather(self, dim, index):
         d = normalize_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
+        if self.ndim == 0 and idx.ndim == 0:  # as a 1-element vector (torch)
+            return self.reshape(1).gather(0, idx.reshape(1)).reshape(())
         if idx.ndim != self.ndim:
             raise ValueError(f"gather: index must have as many dims as the input "
                              f"({self.ndim}), got shape {idx.shape}")
@@ -1580,7 +1610,13 @@ class Tensor(TensorBase):
                 return Tensor._make(np.array(np.nan, self.dtype))
             order = flat.argsort()._data
             return flat[int(order[(flat.shape[0] - 1) // 2])]
+        if self.ndim == 0:  # dim 0 (or -1) of a 0-d tensor is the tensor itself, as in PyTorch
+            normalize_dim(dim, 1, "median")
+            return Median(self.clone(), Tensor._make(np.zeros((), np.int64)))
         d = normalize_dim(dim, self.ndim, "median")
+        if self.shape[d] == 0:
+            raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size "
+                             f"(the tensor has shape {self.shape})")
         order = self.argsort(d)._data
         idx = np.take(order, [(self.shape[d] - 1) // 2], axis=d)
         values = M.Median.apply(self, d, idx, keepdim)
@@ -1753,8 +1789,8 @@ def _dim_or_axis(dim, axis):
     return dim
 
 
-def _axes(dim, t):
-    return None if dim is None else normalize_dims(dim, t.ndim, "reduce")
+def _axes(dim, t, name="reduce"):
+    return None if dim is None else normalize_dims(dim, t.ndim, name)
 
 
 def _arg_extreme(t, dim, keepdim, fn):
@@ -1999,10 +2035,37 @@ def _bitwise(np_fn, symbol, a, b):
     return Tensor._make(np_fn(a._data.astype(dt, copy=False), b).astype(dt, copy=False))
 
 
-def _compare(np_fn, a, b):
+def _is_bool(x):
+    """A bool tensor, array or number."""
+    if isinstance(x, (Tensor, np.ndarray)):
+        return x.dtype == np.bool_
+    return isinstance(x, (bool, np.bool_))
+
+
+def _no_bool(name, t):
+    """`t`, unless it is a bool tensor: PyTorch refuses relu/argmax of masks."""
+    if _is_bool(t):
+        raise TypeError(f"{name}: not supported for bool tensors")
+    return t
+
+
+def _integer_power(base, exponent):
+    """(base, exponent), unless an integer base meets a negative integer exponent, which has
+    no integer result (PyTorch and numpy refuse it)."""
+    kinds = [x.dtype.kind if isinstance(x, Tensor) else np.asarray(x).dtype.kind
+             for x in (base, exponent)]
+    if kinds[0] in "biu" and kinds[1] in "iu":
+        e = exponent._data if isinstance(exponent, Tensor) else np.asarray(exponent)
+        if e.size and e.min() < 0:
+            raise ValueError(f"pow: integers to negative integer powers are not allowed "
+                             f"(exponent {int(e.min())}); use a float base, e.g. x.float()")
+    return base, exponent
+
+
+def _compare(np_fn, a, b, name="compare"):
     if isinstance(b, Tensor):
         if a.shape != b.shape:
-            _check_broadcast(type("compare", (), {}), a.shape, b.shape)
+            _check_broadcast(type(name, (), {}), a.shape, b.shape)
         b = b._data
     elif not isinstance(b, (int, float, bool, np.generic, np.ndarray)):
         return NotImplemented
@@ -2018,8 +2081,9 @@ def where(cond, a=None, b=None):
         return cond.nonzero(as_tuple=True)
     if a is None or b is None:
         raise TypeError("where: give both a and b, or neither")
-    if cond.dtype != np.bool_:
-        cond = cond != 0
+    if cond.dtype != np.bool_:  # as PyTorch: no silent truthiness of numbers
+        raise TypeError(f"where: the condition must be a bool tensor, got {cond.dtype} (for "
+                        "numbers write cond != 0)")
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dt = _pair_dtype(a, b)
         a, b = a.astype(dt), b.astype(dt)
@@ -2036,6 +2100,14 @@ def where(cond, a=None, b=None):
         raise ValueError(f"where: shapes {shapes[0]} (cond), {shapes[1]} and {shapes[2]} "
                          "cannot be broadcast together") from None
     return E.Where.apply(cond, a, b)
+
+
+def _tensor_argument(name, other):
+    """`other`, if it is a tensor: PyTorch's Tensor.maximum(2) and friends refuse numbers."""
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(other).__name__}")
+    return other
 
 
 def maximum(a, b):
@@ -2112,10 +2184,10 @@ def _check_same_dtype(a, b, op="matmul"):
     if da == db:
         return
     if op == "mm" or (op == "matmul" and a.ndim == 2 and b.ndim == 2):
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
                            f"{_C_NAMES[str(da)]} != {_C_NAMES[str(db)]}")
     if a.ndim == 1 and b.ndim == 1:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+        raise RuntimeError(f"{op}: dot : expected both vectors to have same dtype, but found "
                            f"{_scalar_name(da)} and {_scalar_name(db)}")
     raise RuntimeError(f"{op}: expected scalar type {_scalar_name(da)} but found "
                        f"{_scalar_name(db)} (tensors of shapes {a.shape} and {b.shape}; "
@@ -2176,6 +2248,8 @@ def dot(a, b):
     a, b = _t(a), _t(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: needs two 1-D tensors, got {a.shape} and {b.shape}")
+    if a.shape != b.shape:
+        raise ValueError(f"dot: the two tensors have {a.shape[0]} and {b.shape[0]} elements")
     return matmul(a, b)
 
 
@@ -2234,6 +2308,10 @@ def cat(tensors, dim=0):
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
     ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"cat: zero-dimensional tensor (at position {i}) cannot be "
+                             "concatenated; use stack")
     d = normalize_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != ref.ndim or t.shape[:d] + t.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:

@@ -4,6 +4,7 @@ import numbers
 
 from ..devices import check_device
 from ..dtypes import get_default_dtype, resolve_dtype
+from ..tensor import Tensor
 
 
 def check_size(layer, what, value, minimum=0):
@@ -12,6 +13,29 @@ def check_size(layer, what, value, minimum=0):
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{layer}: {what} must be {kind}, got {value!r}")
     return int(value)
+
+
+def check_input(layer, x, what="input"):
+    """A layer's forward takes Tensors only (as PyTorch's), not lists or numpy arrays."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: {what} must be a Tensor, got {type(x).__name__}")
+    return x
+
+
+def check_number(layer, what, value, low=None, high=None, low_open=False):
+    """`value` unchanged, if it is a real number, not NaN, >= low (> low if low_open) and <= high.
+    Used for hyper-parameters PyTorch leaves unchecked but which give inf or NaN outputs
+    (a negative eps, a BatchNorm momentum outside [0, 1])."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{layer}: {what} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    bad_low = low is not None and (value <= low if low_open else value < low)
+    if value != value or bad_low or (high is not None and value > high):
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low}"
+        hi = "" if high is None else f"<= {high}"
+        raise ValueError(f"{layer}: {what} must be {' and '.join(filter(None, (lo, hi)))}, "
+                         f"got {value!r}")
+    return value
 
 
 def check_dropout(layer, what, p):

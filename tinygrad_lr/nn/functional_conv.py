@@ -30,11 +30,19 @@ def _pair(value, nd, what, name, minimum):
     return values if nd == 2 else (minimum,) + values  # 1-D: a unit height (no padding)
 
 
-def _check_input(x, nd, name):
+def _with_batch(op, x, nd, name, *args):
+    """op(x, *args) on a batched input (N, C, ...). As in PyTorch, one unbatched sample
+    (C, ...) is also accepted, and then the result is unbatched too."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim == nd + 1:
+        return op(x.unsqueeze(0), *args).squeeze(0)
     if x.ndim != nd + 2:
-        layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-        raise ValueError(f"{name}: expected a {nd + 2}-D input {layout}, got a {x.ndim}-D "
-                         f"input of shape {tuple(x.shape)}")
+        layout = "(C, H, W)" if nd == 2 else "(C, L)"
+        raise ValueError(f"{name}: expected a {nd + 1}-D unbatched input {layout} or a "
+                         f"{nd + 2}-D batched input (N, {layout[1:]}, got a {x.ndim}-D input "
+                         f"of shape {tuple(x.shape)}")
+    return op(x, *args)
 
 
 def _check_dtypes(x, weight, bias, name):
@@ -68,8 +76,12 @@ def _same_padding(x, kernel, stride, dilation, nd, name):
 
 
 def _conv(x, weight, bias, stride, padding, dilation, groups, nd, name):
+    return _with_batch(_conv_batched, x, nd, name, weight, bias, stride, padding, dilation,
+                       groups, nd, name)
+
+
+def _conv_batched(x, weight, bias, stride, padding, dilation, groups, nd, name):
     given = (x, weight, bias, stride, padding, dilation, groups)
-    _check_input(x, nd, name)
     if weight.ndim != nd + 2:
         raise ValueError(f"{name}: weight must be {nd + 2}-D (out_channels, in_channels/groups, "
                          f"kernel...), got shape {tuple(weight.shape)}")
@@ -113,8 +125,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
 
 def _conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation, name):
+    return _with_batch(_conv_transpose_batched, x, 2, name, weight, bias, stride, padding,
+                       output_padding, groups, dilation, name)
+
+
+def _conv_transpose_batched(x, weight, bias, stride, padding, output_padding, groups, dilation,
+                            name):
     given = (x, weight, bias, stride, padding, output_padding, groups, dilation)
-    _check_input(x, 2, name)
     if weight.ndim != 4:
         raise ValueError(f"{name}: weight must be 4-D (in_channels, out_channels/groups, kh, "
                          f"kw), got shape {tuple(weight.shape)}")
@@ -158,7 +175,6 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
 
 
 def _pool_args(x, kernel_size, stride, padding, dilation, nd, name):
-    _check_input(x, nd, name)
     kernel = _pair(kernel_size, nd, "kernel_size", name, 1)
     stride = kernel if stride is None or stride == () else _pair(stride, nd, "stride", name, 1)
     padding = _pair(padding, nd, "padding", name, 0)
@@ -171,6 +187,11 @@ def _pool_args(x, kernel_size, stride, padding, dilation, nd, name):
 
 
 def _max_pool(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
+    return _with_batch(_max_pool_batched, x, nd, name, kernel_size, stride, padding, dilation,
+                       ceil_mode, nd, name)
+
+
+def _max_pool_batched(x, kernel_size, stride, padding, dilation, ceil_mode, nd, name):
     given = (x, kernel_size, stride, padding, dilation, ceil_mode)
     kernel, stride, padding, dilation = _pool_args(x, kernel_size, stride, padding, dilation,
                                                    nd, name)
@@ -205,6 +226,12 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
 
 def _avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
               name):
+    return _with_batch(_avg_pool_batched, x, 2, name, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override, name)
+
+
+def _avg_pool_batched(x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                      divisor_override, name):
     given = (x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
     kernel, stride, padding, _ = _pool_args(x, kernel_size, stride, padding, 1, 2, name)
     if divisor_override is not None and divisor_override <= 0:
@@ -226,7 +253,10 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, ...],
 
 
 def _adaptive_avg_pool(x, output_size, name):
-    _check_input(x, 2, name)
+    return _with_batch(_adaptive_avg_pool_batched, x, 2, name, output_size, name)
+
+
+def _adaptive_avg_pool_batched(x, output_size, name):
     sizes = (output_size,) * 2 if isinstance(output_size, int) or output_size is None \
         else tuple(output_size)
     if len(sizes) != 2:

@@ -15,6 +15,8 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     dropout: the expected value is unchanged, so eval mode is the identity). The mask is
     drawn from the global generator, so `tl.manual_seed` makes it repeatable."""
     p = check_dropout("dropout", "p", p)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"dropout: input must be a Tensor, got {type(input).__name__}")
     if not training or p == 0.0:
         return input
     uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64

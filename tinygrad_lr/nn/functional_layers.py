@@ -78,42 +78,51 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
 
 # ---------------------------------------------------------------- activations
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    _tensor(input, "input", "relu")
     return input.relu_() if inplace else input.relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    _tensor(input, "input", "leaky_relu")
     if inplace:
         return input._inplace_op("leaky_relu_", lambda t: t.leaky_relu(negative_slope))
     return input.leaky_relu(negative_slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    _tensor(input, "input", "elu")
     return input.elu(alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    _tensor(input, "input", "gelu")
     return rename(input.gelu(approximate), "GeluBackward0", [entry(input)])  # PyTorch: 1 node
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    _tensor(input, "input", "sigmoid")
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    _tensor(input, "input", "tanh")
     return input.tanh()
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    _tensor(input, "input", "softplus")
     return input.softplus(beta, threshold)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
+    _tensor(input, "input", "softmax")
     if reference_kernels_enabled():
         return R.softmax(input, normalize_dim(dim, input.ndim, "softmax"))
     return input.softmax(dim)
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
+    _tensor(input, "input", "log_softmax")
     if reference_kernels_enabled():
         return R.log_softmax(input, normalize_dim(dim, input.ndim, "log_softmax"))
     return input.log_softmax(dim)
@@ -232,11 +241,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p along dim, eps) (PyTorch's F.normalize)."""
+    _tensor(input, "input", "normalize")
     norm = rename(input.norm(p, dim, keepdim=True).clamp(min=eps), "ClampMinBackward0")
     return input / norm.expand_as(input)  # the steps PyTorch's graph shows
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    _tensor(input, "input", "flatten")
     return input.flatten(start_dim, end_dim)
 
 

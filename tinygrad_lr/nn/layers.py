@@ -12,7 +12,7 @@ from numpy.typing import DTypeLike
 from ..tensor import Tensor
 from . import functional_layers as F
 from . import init
-from ._checks import check_dropout, check_size, factory_dtype
+from ._checks import check_dropout, check_input, check_number, check_size, factory_dtype
 from .functional_dropout import dropout
 from .module import Module
 from .parameter import Parameter
@@ -45,6 +45,7 @@ class Linear(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input("Linear", x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: expected input with {self.in_features} features in "
                              f"its last dimension, got shape {tuple(x.shape)}")
@@ -61,9 +62,10 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device: Any = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
-        self.in1_features = check_size("Bilinear", "in1_features", in1_features)
-        self.in2_features = check_size("Bilinear", "in2_features", in2_features)
-        self.out_features = check_size("Bilinear", "out_features", out_features)
+        # PyTorch refuses 0 here (its init divides by in1_features)
+        self.in1_features = check_size("Bilinear", "in1_features", in1_features, 1)
+        self.in2_features = check_size("Bilinear", "in2_features", in2_features, 1)
+        self.out_features = check_size("Bilinear", "out_features", out_features, 1)
         dtype = factory_dtype("Bilinear", device, dtype)
         self.weight = _empty(dtype, self.out_features, self.in1_features, self.in2_features)
         if bias:
@@ -79,6 +81,8 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
+        check_input("Bilinear", x1, "input1")
+        check_input("Bilinear", x2, "input2")
         if x1.shape[-1:] != (self.in1_features,) or x2.shape[-1:] != (self.in2_features,):
             raise ValueError(f"{self!r}: expected inputs with {self.in1_features} and "
                              f"{self.in2_features} features, got shapes {tuple(x1.shape)} "
@@ -106,7 +110,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.flatten(self.start_dim, self.end_dim)
+        return check_input("Flatten", x).flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -121,7 +125,7 @@ class Dropout(Module):
         self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
 
     def forward(self, x: Tensor) -> Tensor:
-        return dropout(x, self.p, self.training)
+        return dropout(check_input("Dropout", x), self.p, self.training)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -162,6 +166,7 @@ class Embedding(Module):
             self.weight._data[self.padding_idx] = 0
 
     def forward(self, indices: Tensor) -> Tensor:
+        check_input("Embedding", indices, "indices")
         return F.embedding(indices, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
@@ -176,7 +181,7 @@ class ReLU(Module):
         self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.relu()
+        return check_input("ReLU", x).relu()
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -185,10 +190,11 @@ class ReLU(Module):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace
+        self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.leaky_relu(self.negative_slope)
+        return check_input("LeakyReLU", x).leaky_relu(self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -197,10 +203,10 @@ class LeakyReLU(Module):
 class ELU(Module):
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = alpha, inplace
+        self.alpha, self.inplace = check_number("ELU", "alpha", alpha), inplace
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.elu(self.alpha)
+        return check_input("ELU", x).elu(self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -214,7 +220,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.gelu(self.approximate)
+        return check_input("GELU", x).gelu(self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -222,21 +228,22 @@ class GELU(Module):
 
 class Sigmoid(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.sigmoid()
+        return check_input("Sigmoid", x).sigmoid()
 
 
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
-        return x.tanh()
+        return check_input("Tanh", x).tanh()
 
 
 class Softplus(Module):
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta = check_number("Softplus", "beta", beta)
+        self.threshold = check_number("Softplus", "threshold", threshold)
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.softplus(self.beta, self.threshold)
+        return check_input("Softplus", x).softplus(self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -253,6 +260,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input("Softmax", x)
         return x.softmax(_implicit_softmax_dim(x.ndim) if self.dim is None else self.dim)
 
     def extra_repr(self) -> str:
@@ -265,6 +273,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input("LogSoftmax", x)
         return x.log_softmax(_implicit_softmax_dim(x.ndim) if self.dim is None else self.dim)
 
     def extra_repr(self) -> str:

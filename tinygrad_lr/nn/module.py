@@ -163,7 +163,8 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Register `module` (or None) as the child `name`."""
         if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+            raise TypeError(f"{type(self).__name__}: {type(module).__name__} is not a Module "
+                            f"subclass (child {name!r})")
         self._check_new_name("module", name, self._modules)
         self._modules[name] = module
 
@@ -480,7 +481,8 @@ class Sequential(Module):
 
     def __setitem__(self, i, m):
         if not isinstance(m, Module):
-            raise TypeError(f"{type(m).__name__} is not a Module subclass")
+            raise TypeError(f"{type(self).__name__}: {type(m).__name__} is not a Module "
+                            "subclass")
         self._modules[list(self._modules)[_index(self, i)]] = m
 
     def __delitem__(self, i):
@@ -519,7 +521,8 @@ class Sequential(Module):
 
     def insert(self, index: int, m: Module) -> Sequential:
         if not isinstance(m, Module):
-            raise TypeError(f"{type(m).__name__} is not a Module subclass")
+            raise TypeError(f"{type(self).__name__}: {type(m).__name__} is not a Module "
+                            "subclass")
         mods = list(self._modules.values())
         mods.insert(index, m)
         self._modules.clear()

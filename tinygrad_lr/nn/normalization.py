@@ -13,7 +13,7 @@ from numpy.typing import DTypeLike
 from ..tensor import Tensor
 from . import functional_layers as F
 from . import init
-from ._checks import check_size, factory_dtype
+from ._checks import check_input, check_number, check_size, factory_dtype
 from .module import Module
 from .parameter import Parameter
 
@@ -30,7 +30,12 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features = check_size(type(self).__name__, "num_features", num_features, 1)
         dtype = factory_dtype(type(self).__name__, device, dtype)
-        self.eps, self.momentum = eps, momentum
+        # PyTorch accepts these, but a negative eps gives inf or NaN and a momentum outside
+        # [0, 1] makes the running statistics diverge
+        self.eps = check_number(type(self).__name__, "eps", eps, 0)
+        if momentum is not None:  # None: a cumulative moving average
+            check_number(type(self).__name__, "momentum", momentum, 0, 1)
+        self.momentum = momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(self.num_features, dtype=dtype))
@@ -64,6 +69,7 @@ class _BatchNorm(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         name = type(self).__name__
+        check_input(name, x)
         if x.ndim not in self._input_ndims:
             raise ValueError(f"{name}: expected {self._expected} input, got shape "
                              f"{tuple(x.shape)}")
@@ -115,7 +121,8 @@ class LayerNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(check_size("LayerNorm", "normalized_shape", n, 1)
                                       for n in normalized_shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.eps = check_number("LayerNorm", "eps", eps, 0)
+        self.elementwise_affine = elementwise_affine
         dtype = factory_dtype("LayerNorm", device, dtype)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
@@ -128,6 +135,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Tensor) -> Tensor:
+        check_input("LayerNorm", x)
         k = len(self.normalized_shape)
         if x.shape[x.ndim - k:] != self.normalized_shape or x.ndim < k:
             raise ValueError(f"{self!r}: expected input whose last {k} dimension(s) are "

@@ -416,7 +416,7 @@ class Abs(_Op):
 class Sign(_Op):
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a._data)
+        return np.where(a._data != a._data, 0, np.sign(a._data))  # sign(NaN) = 0 (PyTorch)
 
     @staticmethod
     def backward(ctx, g):

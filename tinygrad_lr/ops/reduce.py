@@ -254,6 +254,14 @@ class LogSumExp(_Op):
         return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * (a - out).exp(), None, None
 
 
+def _nan_rows(out, dim):
+    """A row holding +inf gives NaN only where inf - inf was taken; PyTorch makes the whole
+    row NaN (the row has no finite normaliser). One cheap check when nothing is NaN."""
+    if np.isnan(out).any():
+        out = np.where(np.isnan(out).any(axis=dim, keepdims=True), out.dtype.type(np.nan), out)
+    return out
+
+
 class Softmax(_Op):
     keep_output = True
 
@@ -261,7 +269,7 @@ class Softmax(_Op):
     def forward(ctx, a, dim):
         ctx.dim = dim
         ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
-        return softmax(a._data, dim)
+        return _nan_rows(softmax(a._data, dim), dim)
 
     @staticmethod
     def backward(ctx, g):
@@ -277,7 +285,7 @@ class LogSoftmax(_Op):
     def forward(ctx, a, dim):
         ctx.dim = dim
         ctx.unbatchable = a.ndim == 0  # dim 0 of a 0-d input would be the batch dim
-        return log_softmax(a._data, dim)
+        return _nan_rows(log_softmax(a._data, dim), dim)
 
     @staticmethod
     def backward(ctx, g):

@@ -19,11 +19,16 @@ from ..tensor import Tensor
 
 __all__ = ["Optimizer", "check_hyperparameter"]
 
+# PyTorch's wording for each argument in its "Invalid ...: value" messages
+_TORCH_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
 
 def check_hyperparameter(optimizer: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    """Raise a ValueError naming the optimizer and argument when `ok` is False."""
+    """Raise a ValueError naming the optimizer and argument, in PyTorch's words ("Invalid
+    epsilon value: -1"), when `ok` is False."""
     if not ok:
-        raise ValueError(f"{optimizer}: invalid {name} {value!r}, expected {expected}")
+        label = _TORCH_LABELS.get(name, name if name.startswith("beta") else f"{name} value")
+        raise ValueError(f"{optimizer}: Invalid {label}: {value!r} (expected {expected})")
 
 
 def _is_real(value):
@@ -40,7 +45,8 @@ def _as_number(optimizer, name, value):
         raise TypeError(f"{optimizer}: {name} must be a number, got {type(value).__name__} "
                         f"{value!r}")
     if np.isnan(value):
-        raise ValueError(f"{optimizer}: invalid {name} nan, expected a number")
+        label = _TORCH_LABELS.get(name, f"{name} value")
+        raise ValueError(f"{optimizer}: Invalid {label}: nan (expected a number)")
     return value
 
 
@@ -124,7 +130,7 @@ class Optimizer:
 
     def _check_group(self, group):
         """Validate a group's hyperparameters (subclasses extend this)."""
-        check_hyperparameter(type(self).__name__, "learning rate", group["lr"],
+        check_hyperparameter(type(self).__name__, "lr", group["lr"],
                              group["lr"] >= 0, ">= 0")
 
     # ------------------------------------------------------------ stepping

@@ -25,8 +25,8 @@ class SGD(Optimizer):
         check_hyperparameter("SGD", "weight_decay", group["weight_decay"],
                              group["weight_decay"] >= 0, ">= 0")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: nesterov=True requires momentum > 0 and dampening = 0 "
-                             f"(got momentum={group['momentum']}, "
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening "
+                             f"(nesterov=True, got momentum={group['momentum']}, "
                              f"dampening={group['dampening']})")
 
     def _update(self, group):

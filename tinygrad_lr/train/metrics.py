@@ -110,6 +110,10 @@ def _pair(pred, target, name):
     if p.shape != t.shape:
         raise ValueError(f"{name}: pred gives {p.shape[0]} labels but target has "
                          f"{t.shape[0]}")
+    if n_scores is not None and t.max() >= n_scores:
+        raise ValueError(f"{name}: target holds the label {t.max()} at index "
+                         f"{_first_bad(t >= n_scores)[0]}, but pred has scores for {n_scores} "
+                         f"classes (labels 0..{n_scores - 1})")
     return p, t, n_scores
 
 
