@@ -4,11 +4,19 @@
 (This module's `sum`, `max`, `min`, `abs`, `pow`, `round`, `all` and `any` shadow Python's
 built-ins on purpose, as torch's do; the library itself never imports them by name.)
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
 import numpy as np
 
 from .dtypes import get_default_dtype
 from .tensor import (
+    Dims,
+    Scalar,
     Tensor,
+    TensorLike,
     allclose,
     broadcast_shapes,
     broadcast_tensors,
@@ -21,6 +29,9 @@ from .tensor import (
     vstack,
     write_out,
 )
+
+if TYPE_CHECKING:
+    from .tensor import ValuesIndices
 
 __all__ = [
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid",
@@ -55,223 +66,227 @@ def _out(result, out, name):
 
 
 
-def exp(input):
+def exp(input: TensorLike) -> Tensor:
     return _t(input).exp()
 
 
-def log(input):
+def log(input: TensorLike) -> Tensor:
     return _t(input).log()
 
 
-def log1p(input):
+def log1p(input: TensorLike) -> Tensor:
     return _t(input).log1p()
 
 
-def expm1(input):
+def expm1(input: TensorLike) -> Tensor:
     return _t(input).expm1()
 
 
-def sqrt(input):
+def sqrt(input: TensorLike) -> Tensor:
     return _t(input).sqrt()
 
 
-def rsqrt(input):
+def rsqrt(input: TensorLike) -> Tensor:
     return _t(input).rsqrt()
 
 
-def sin(input):
+def sin(input: TensorLike) -> Tensor:
     return _t(input).sin()
 
 
-def cos(input):
+def cos(input: TensorLike) -> Tensor:
     return _t(input).cos()
 
 
-def tan(input):
+def tan(input: TensorLike) -> Tensor:
     return _t(input).tan()
 
 
-def tanh(input):
+def tanh(input: TensorLike) -> Tensor:
     return _t(input).tanh()
 
 
-def sigmoid(input):
+def sigmoid(input: TensorLike) -> Tensor:
     return _t(input).sigmoid()
 
 
-def relu(input):
+def relu(input: TensorLike) -> Tensor:
     return _t(input).relu()
 
 
-def leaky_relu(input, negative_slope=0.01):
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
     return _t(input).leaky_relu(negative_slope)
 
 
-def elu(input, alpha=1.0):
+def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
     return _t(input).elu(alpha)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     return _t(input).gelu(approximate)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return _t(input).softplus(beta, threshold)
 
 
-def sign(input):
+def sign(input: TensorLike) -> Tensor:
     return _t(input).sign()
 
 
-def abs(input):
+def abs(input: TensorLike) -> Tensor:
     return _t(input).abs()
 
 
-def clamp(input, min=None, max=None):
+def clamp(input: TensorLike, min: Scalar | Tensor | None = None,
+          max: Scalar | Tensor | None = None) -> Tensor:
     return _t(input).clamp(min, max)
 
 
-def pow(input, exponent):
+def pow(input: TensorLike, exponent: TensorLike) -> Tensor:
     return _t(input).pow(exponent)
 
 
-def reciprocal(input):
+def reciprocal(input: TensorLike) -> Tensor:
     return _t(input).reciprocal()
 
 
-def square(input):
+def square(input: TensorLike) -> Tensor:
     return _t(input).square()
 
 
-def erf(input):
+def erf(input: TensorLike) -> Tensor:
     return _t(input).erf()
 
 
-def sum(input, dim=None, keepdim=False, dtype=None):
+def sum(input: TensorLike, dim: Dims = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     return _t(input).sum(dim, keepdim, dtype)
 
 
-def mean(input, dim=None, keepdim=False):
+def mean(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).mean(dim, keepdim)
 
 
-def prod(input, dim=None, keepdim=False):
+def prod(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).prod(dim, keepdim)
 
 
-def max(input, dim=None, keepdim=False):
+def max(input: TensorLike, dim: int | None = None, keepdim: bool = False) -> Any:
     return _t(input).max(dim, keepdim)
 
 
-def min(input, dim=None, keepdim=False):
+def min(input: TensorLike, dim: int | None = None, keepdim: bool = False) -> Any:
     return _t(input).min(dim, keepdim)
 
 
-def amax(input, dim=None, keepdim=False):
+def amax(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).amax(dim, keepdim)
 
 
-def amin(input, dim=None, keepdim=False):
+def amin(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).amin(dim, keepdim)
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input: TensorLike, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _t(input).argmax(dim, keepdim)
 
 
-def argmin(input, dim=None, keepdim=False):
+def argmin(input: TensorLike, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _t(input).argmin(dim, keepdim)
 
 
-def var(input, dim=None, unbiased=True, keepdim=False, correction=None):
+def var(input: TensorLike, dim: Dims = None, unbiased: bool = True, keepdim: bool = False,
+        correction: float | None = None) -> Tensor:
     return _t(input).var(dim, unbiased, keepdim, correction)
 
 
-def std(input, dim=None, unbiased=True, keepdim=False, correction=None):
+def std(input: TensorLike, dim: Dims = None, unbiased: bool = True, keepdim: bool = False,
+        correction: float | None = None) -> Tensor:
     return _t(input).std(dim, unbiased, keepdim, correction)
 
 
-def norm(input, p=2, dim=None, keepdim=False):
+def norm(input: TensorLike, p: float | str = 2, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).norm(p, dim, keepdim)
 
 
-def logsumexp(input, dim, keepdim=False):
+def logsumexp(input: TensorLike, dim: int, keepdim: bool = False) -> Tensor:
     return _t(input).logsumexp(dim, keepdim)
 
 
-def softmax(input, dim):
+def softmax(input: TensorLike, dim: int) -> Tensor:
     return _t(input).softmax(dim)
 
 
-def log_softmax(input, dim):
+def log_softmax(input: TensorLike, dim: int) -> Tensor:
     return _t(input).log_softmax(dim)
 
 
-def cumsum(input, dim):
+def cumsum(input: TensorLike, dim: int) -> Tensor:
     return _t(input).cumsum(dim)
 
 
-def reshape(input, *shape):
+def reshape(input: TensorLike, *shape: int | Sequence[int]) -> Tensor:
     return _t(input).reshape(*shape)
 
 
-def flatten(input, start_dim=0, end_dim=-1):
+def flatten(input: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return _t(input).flatten(start_dim, end_dim)
 
 
-def squeeze(input, dim=None):
+def squeeze(input: TensorLike, dim: Dims = None) -> Tensor:
     return _t(input).squeeze(dim)
 
 
-def unsqueeze(input, dim):
+def unsqueeze(input: TensorLike, dim: int) -> Tensor:
     return _t(input).unsqueeze(dim)
 
 
-def transpose(input, dim0, dim1):
+def transpose(input: TensorLike, dim0: int, dim1: int) -> Tensor:
     return _t(input).transpose(dim0, dim1)
 
 
-def permute(input, *dims):
+def permute(input: TensorLike, *dims: int | Sequence[int]) -> Tensor:
     return _t(input).permute(*dims)
 
 
-def expand(input, *shape):
+def expand(input: TensorLike, *shape: int | Sequence[int]) -> Tensor:
     return _t(input).expand(*shape)
 
 
-def broadcast_to(input, shape):
+def broadcast_to(input: TensorLike, shape: Sequence[int]) -> Tensor:
     return _t(input).broadcast_to(shape)
 
 
-def repeat(input, *sizes):
+def repeat(input: TensorLike, *sizes: int | Sequence[int]) -> Tensor:
     return _t(input).repeat(*sizes)
 
 
-def split(input, split_size_or_sections, dim=0):
+def split(input: TensorLike, split_size_or_sections: int | Sequence[int],
+          dim: int = 0) -> tuple[Tensor, ...]:
     return _t(input).split(split_size_or_sections, dim)
 
 
-def chunk(input, chunks, dim=0):
+def chunk(input: TensorLike, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return _t(input).chunk(chunks, dim)
 
 
-def pad(input, pads, value=0.0):
+def pad(input: TensorLike, pads: Sequence[int], value: float = 0.0) -> Tensor:
     return _t(input).pad(pads, value)
 
 
-def gather(input, dim, index):
+def gather(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
     return _t(input).gather(dim, index)
 
 
-def scatter_add(input, dim, index, src):
+def scatter_add(input: TensorLike, dim: int, index: TensorLike, src: TensorLike) -> Tensor:
     return _t(input).scatter_add(dim, index, src)
 
 
-def masked_fill(input, mask, value):
+def masked_fill(input: TensorLike, mask: TensorLike, value: Scalar | Tensor) -> Tensor:
     return _t(input).masked_fill(mask, value)
 
 
-def flip(input, dims):
+def flip(input: TensorLike, dims: int | Sequence[int]) -> Tensor:
     return _t(input).flip(dims)
 
 
@@ -279,418 +294,438 @@ clip = clamp
 
 
 # ------------------------------------------------------------ matrix products
-def mm(input, mat2, *, out=None):
+def mm(input: TensorLike, mat2: TensorLike, *, out: Tensor | None = None) -> Tensor:
     return _out(_t(input).mm(mat2), out, "mm")
 
 
-def bmm(input, mat2, *, out=None):
+def bmm(input: TensorLike, mat2: TensorLike, *, out: Tensor | None = None) -> Tensor:
     return _out(_t(input).bmm(mat2), out, "bmm")
 
 
-def mv(input, vec, *, out=None):
+def mv(input: TensorLike, vec: TensorLike, *, out: Tensor | None = None) -> Tensor:
     return _out(_t(input).mv(vec), out, "mv")
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+def addmm(input: TensorLike, mat1: TensorLike, mat2: TensorLike, *, beta: Scalar = 1,
+          alpha: Scalar = 1) -> Tensor:
     return _t(input).addmm(mat1, mat2, beta=beta, alpha=alpha)
 
 
-def t(input):
+def t(input: TensorLike) -> Tensor:
     return _t(input).t()
 
 
 # ------------------------------------------------------------ arithmetic and rounding
-def add(input, other, *, alpha=1, out=None):
+def add(input: TensorLike, other: Tensor | Scalar, *, alpha: Scalar = 1,
+        out: Tensor | None = None) -> Tensor:
     return _out(_t(input).add(other, alpha=alpha), out, "add")
 
 
-def sub(input, other, *, alpha=1, out=None):
+def sub(input: TensorLike, other: Tensor | Scalar, *, alpha: Scalar = 1,
+        out: Tensor | None = None) -> Tensor:
     return _out(_t(input).sub(other, alpha=alpha), out, "sub")
 
 
-def mul(input, other, *, out=None):
+def mul(input: TensorLike, other: TensorLike, *, out: Tensor | None = None) -> Tensor:
     return _out(_t(input).mul(other), out, "mul")
 
 
-def div(input, other, *, rounding_mode=None, out=None):
+def div(input: TensorLike, other: TensorLike, *, rounding_mode: str | None = None,
+        out: Tensor | None = None) -> Tensor:
     return _out(_t(input).div(other, rounding_mode=rounding_mode), out, "div")
 
 
-def true_divide(input, other):
+def true_divide(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) / other
 
 
-def floor_divide(input, other):
+def floor_divide(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) // other
 
 
-def remainder(input, other):
+def remainder(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) % other
 
 
-def fmod(input, other):
+def fmod(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).fmod(other)
 
 
-def neg(input):
+def neg(input: TensorLike) -> Tensor:
     return _t(input).neg()
 
 
-def floor(input):
+def floor(input: TensorLike) -> Tensor:
     return _t(input).floor()
 
 
-def ceil(input):
+def ceil(input: TensorLike) -> Tensor:
     return _t(input).ceil()
 
 
-def round(input, *, decimals=0):
+def round(input: TensorLike, *, decimals: int = 0) -> Tensor:
     return _t(input).round(decimals)
 
 
-def trunc(input):
+def trunc(input: TensorLike) -> Tensor:
     return _t(input).trunc()
 
 
-def frac(input):
+def frac(input: TensorLike) -> Tensor:
     return _t(input).frac()
 
 
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(input: TensorLike, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
     return _t(input).nan_to_num(nan, posinf, neginf)
 
 
-def clamp_min(input, min):
+def clamp_min(input: TensorLike, min: Scalar | Tensor) -> Tensor:
     return _t(input).clamp_min(min)
 
 
-def clamp_max(input, max):
+def clamp_max(input: TensorLike, max: Scalar | Tensor) -> Tensor:
     return _t(input).clamp_max(max)
 
 
-def addcmul(input, tensor1, tensor2, *, value=1):
+def addcmul(input: TensorLike, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar, *,
+            value: Scalar = 1) -> Tensor:
     return _t(input).addcmul(tensor1, tensor2, value)
 
 
-def addcdiv(input, tensor1, tensor2, *, value=1):
+def addcdiv(input: TensorLike, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar, *,
+            value: Scalar = 1) -> Tensor:
     return _t(input).addcdiv(tensor1, tensor2, value)
 
 
-def lerp(input, end, weight):
+def lerp(input: TensorLike, end: TensorLike, weight: TensorLike) -> Tensor:
     return _t(input).lerp(end, weight)
 
 
 # ------------------------------------------------------------ comparisons and tests
-def eq(input, other):
+def eq(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) == other
 
 
-def ne(input, other):
+def ne(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) != other
 
 
-def lt(input, other):
+def lt(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) < other
 
 
-def le(input, other):
+def le(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) <= other
 
 
-def gt(input, other):
+def gt(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) > other
 
 
-def ge(input, other):
+def ge(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input) >= other
 
 
-def logical_and(input, other):
+def logical_and(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).logical_and(other)
 
 
-def logical_or(input, other):
+def logical_or(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).logical_or(other)
 
 
-def logical_xor(input, other):
+def logical_xor(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).logical_xor(other)
 
 
-def logical_not(input):
+def logical_not(input: TensorLike) -> Tensor:
     return _t(input).logical_not()
 
 
-def isnan(input):
+def isnan(input: TensorLike) -> Tensor:
     return _t(input).isnan()
 
 
-def isinf(input):
+def isinf(input: TensorLike) -> Tensor:
     return _t(input).isinf()
 
 
-def isfinite(input):
+def isfinite(input: TensorLike) -> Tensor:
     return _t(input).isfinite()
 
 
-def isposinf(input):
+def isposinf(input: TensorLike) -> Tensor:
     return _t(input).isposinf()
 
 
-def isneginf(input):
+def isneginf(input: TensorLike) -> Tensor:
     return _t(input).isneginf()
 
 
-def all(input, dim=None, keepdim=False):
+def all(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).all(dim, keepdim)
 
 
-def any(input, dim=None, keepdim=False):
+def any(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
     return _t(input).any(dim, keepdim)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input: TensorLike, dim: Dims = None) -> Tensor:
     return _t(input).count_nonzero(dim)
 
 
 # ------------------------------------------------------------ reductions and sorting
-def cumprod(input, dim):
+def cumprod(input: TensorLike, dim: int) -> Tensor:
     return _t(input).cumprod(dim)
 
 
-def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+def std_mean(input: TensorLike, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
     return _t(input).std_mean(dim, unbiased, keepdim, correction)
 
 
-def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+def var_mean(input: TensorLike, dim: Dims = None, unbiased: bool = True, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
     return _t(input).var_mean(dim, unbiased, keepdim, correction)
 
 
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input: TensorLike, dim: int = -1, descending: bool = False,
+         stable: bool = False) -> ValuesIndices:
     return _t(input).sort(dim, descending, stable)
 
 
-def argsort(input, dim=-1, descending=False, stable=False):
+def argsort(input: TensorLike, dim: int = -1, descending: bool = False,
+            stable: bool = False) -> Tensor:
     return _t(input).argsort(dim, descending, stable)
 
 
-def msort(input):
+def msort(input: TensorLike) -> Tensor:
     return _t(input).msort()
 
 
-def topk(input, k, dim=-1, largest=True, sorted=True):
+def topk(input: TensorLike, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> ValuesIndices:
     return _t(input).topk(k, dim, largest, sorted)
 
 
-def trace(input):
+def trace(input: TensorLike) -> Tensor:
     return _t(input).trace()
 
 
 # ------------------------------------------------------------ shape and selection
-def roll(input, shifts, dims=None):
+def roll(input: TensorLike, shifts: int | Sequence[int],
+         dims: int | Sequence[int] | None = None) -> Tensor:
     return _t(input).roll(shifts, dims)
 
 
-def tril(input, diagonal=0):
+def tril(input: TensorLike, diagonal: int = 0) -> Tensor:
     return _t(input).tril(diagonal)
 
 
-def triu(input, diagonal=0):
+def triu(input: TensorLike, diagonal: int = 0) -> Tensor:
     return _t(input).triu(diagonal)
 
 
-def diag(input, diagonal=0):
+def diag(input: TensorLike, diagonal: int = 0) -> Tensor:
     return _t(input).diag(diagonal)
 
 
-def diagonal(input, offset=0, dim1=0, dim2=1):
+def diagonal(input: TensorLike, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     return _t(input).diagonal(offset, dim1, dim2)
 
 
-def movedim(input, source, destination):
+def movedim(input: TensorLike, source: int | Sequence[int],
+            destination: int | Sequence[int]) -> Tensor:
     return _t(input).movedim(source, destination)
 
 
-def index_select(input, dim, index):
+def index_select(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
     return _t(input).index_select(dim, index)
 
 
-def narrow(input, dim, start, length):
+def narrow(input: TensorLike, dim: int, start: int, length: int) -> Tensor:
     return _t(input).narrow(dim, start, length)
 
 
-def unbind(input, dim=0):
+def unbind(input: TensorLike, dim: int = 0) -> tuple[Tensor, ...]:
     return _t(input).unbind(dim)
 
 
-def masked_select(input, mask):
+def masked_select(input: TensorLike, mask: TensorLike) -> Tensor:
     return _t(input).masked_select(mask)
 
 
-def nonzero(input, *, as_tuple=False):
+def nonzero(input: TensorLike, *, as_tuple: bool = False) -> Any:
     return _t(input).nonzero(as_tuple)
 
 
-def argwhere(input):
+def argwhere(input: TensorLike) -> Tensor:
     return _t(input).nonzero()
 
 
 # ------------------------------------------------------------ more functions of x
-def log2(input):
+def log2(input: TensorLike) -> Tensor:
     return _t(input).log2()
 
 
-def log10(input):
+def log10(input: TensorLike) -> Tensor:
     return _t(input).log10()
 
 
-def exp2(input):
+def exp2(input: TensorLike) -> Tensor:
     return _t(input).exp2()
 
 
-def asin(input):
+def asin(input: TensorLike) -> Tensor:
     return _t(input).asin()
 
 
-def acos(input):
+def acos(input: TensorLike) -> Tensor:
     return _t(input).acos()
 
 
-def atan(input):
+def atan(input: TensorLike) -> Tensor:
     return _t(input).atan()
 
 
-def sinh(input):
+def sinh(input: TensorLike) -> Tensor:
     return _t(input).sinh()
 
 
-def cosh(input):
+def cosh(input: TensorLike) -> Tensor:
     return _t(input).cosh()
 
 
-def asinh(input):
+def asinh(input: TensorLike) -> Tensor:
     return _t(input).asinh()
 
 
-def acosh(input):
+def acosh(input: TensorLike) -> Tensor:
     return _t(input).acosh()
 
 
-def atanh(input):
+def atanh(input: TensorLike) -> Tensor:
     return _t(input).atanh()
 
 
 arcsin, arccos, arctan = asin, acos, atan
 
 
-def atan2(input, other):
+def atan2(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).atan2(other)
 
 
 arctan2 = atan2
 
 
-def hypot(input, other):
+def hypot(input: TensorLike, other: Tensor | Scalar) -> Tensor:
     return _t(input).hypot(other)
 
 
-def logaddexp(input, other):
+def logaddexp(input: TensorLike, other: TensorLike) -> Tensor:
     return _t(input).logaddexp(other)
 
 
-def deg2rad(input):
+def deg2rad(input: TensorLike) -> Tensor:
     return _t(input).deg2rad()
 
 
-def rad2deg(input):
+def rad2deg(input: TensorLike) -> Tensor:
     return _t(input).rad2deg()
 
 
-def signbit(input):
+def signbit(input: TensorLike) -> Tensor:
     return _t(input).signbit()
 
 
 absolute, negative, sgn = abs, neg, sign
 
 
-def positive(input):
+def positive(input: TensorLike) -> Tensor:
     return _t(input)
 
 
 # ------------------------------------------------------------ selection and layout
-def scatter(input, dim, index, src=None, *, value=None):
+def scatter(input: TensorLike, dim: int, index: TensorLike, src: TensorLike | None = None, *,
+            value: Scalar | None = None) -> Tensor:
     return _t(input).scatter(dim, index, src, value)
 
 
-def index_add(input, dim, index, source, *, alpha=1):
+def index_add(input: TensorLike, dim: int, index: TensorLike, source: TensorLike, *,
+              alpha: Scalar = 1) -> Tensor:
     return _t(input).index_add(dim, index, source, alpha)
 
 
-def index_fill(input, dim, index, value):
+def index_fill(input: TensorLike, dim: int, index: TensorLike, value: Scalar | Tensor) -> Tensor:
     return _t(input).index_fill(dim, index, value)
 
 
-def repeat_interleave(input, repeats, dim=None):
+def repeat_interleave(input: TensorLike, repeats: int | Tensor, dim: int | None = None) -> Tensor:
     return _t(input).repeat_interleave(repeats, dim)
 
 
-def tile(input, dims):
+def tile(input: TensorLike, dims: Sequence[int]) -> Tensor:
     return _t(input).tile(dims)
 
 
-def diff(input, n=1, dim=-1, prepend=None, append=None):
+def diff(input: TensorLike, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
     return _t(input).diff(n, dim, prepend, append)
 
 
-def flipud(input):
+def flipud(input: TensorLike) -> Tensor:
     return _t(input).flipud()
 
 
-def fliplr(input):
+def fliplr(input: TensorLike) -> Tensor:
     return _t(input).fliplr()
 
 
-def rot90(input, k=1, dims=(0, 1)):
+def rot90(input: TensorLike, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
     return _t(input).rot90(k, dims)
 
 
-def median(input, dim=None, keepdim=False):
+def median(input: TensorLike, dim: int | None = None, keepdim: bool = False) -> Any:
     return _t(input).median(dim, keepdim)
 
 
-def cummax(input, dim):
+def cummax(input: TensorLike, dim: int) -> ValuesIndices:
     return _t(input).cummax(dim)
 
 
-def cummin(input, dim):
+def cummin(input: TensorLike, dim: int) -> ValuesIndices:
     return _t(input).cummin(dim)
 
 
-def addmv(input, mat, vec, *, beta=1, alpha=1):
+def addmv(input: TensorLike, mat: TensorLike, vec: TensorLike, *, beta: Scalar = 1,
+          alpha: Scalar = 1) -> Tensor:
     return _t(input).addmv(mat, vec, beta=beta, alpha=alpha)
 
 
-def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+def baddbmm(input: TensorLike, batch1: TensorLike, batch2: TensorLike, *, beta: Scalar = 1,
+            alpha: Scalar = 1) -> Tensor:
     return _t(input).baddbmm(batch1, batch2, beta=beta, alpha=alpha)
 
 
-def dist(input, other, p=2):
+def dist(input: TensorLike, other: TensorLike, p: float = 2) -> Tensor:
     return _t(input).dist(other, p)
 
 
 # ------------------------------------------------------------ counting and searching
 # integer results, no gradient: numpy computes them directly
-def tril_indices(row, col, offset=0, *, dtype=None):
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
     """The (2, n) row and column indices of the lower triangle of a row x col matrix."""
     return Tensor._make(np.stack(np.tril_indices(row, offset, col)).astype(dtype or np.int64))
 
 
-def triu_indices(row, col, offset=0, *, dtype=None):
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None) -> Tensor:
     """The (2, n) row and column indices of the upper triangle of a row x col matrix."""
     return Tensor._make(np.stack(np.triu_indices(row, offset, col)).astype(dtype or np.int64))
 
 
-def searchsorted(sorted_sequence, input, *, right=False, side=None):
+def searchsorted(sorted_sequence: TensorLike, input: TensorLike, *, right: bool = False,
+                 side: Literal["left", "right"] | None = None) -> Tensor:
     """Where each value would go in the sorted last dim to keep it sorted (int64)."""
     seq, values = _t(sorted_sequence)._data, _t(input)._data
     side = side or ("right" if right else "left")
@@ -704,7 +739,7 @@ def searchsorted(sorted_sequence, input, *, right=False, side=None):
     return Tensor._make(np.stack(rows).reshape(values.shape).astype(np.int64))
 
 
-def bucketize(input, boundaries, *, right=False):
+def bucketize(input: TensorLike, boundaries: TensorLike, *, right: bool = False) -> Tensor:
     """The bucket of each value between the 1-D sorted boundaries (int64)."""
     bounds = _t(boundaries)
     if bounds.ndim != 1:
@@ -712,7 +747,7 @@ def bucketize(input, boundaries, *, right=False):
     return searchsorted(bounds, input, right=right)
 
 
-def bincount(input, weights=None, minlength=0):
+def bincount(input: TensorLike, weights: TensorLike | None = None, minlength: int = 0) -> Tensor:
     """How often each value 0, 1, ... occurs in a 1-D non-negative integer tensor (summing
     `weights` instead of counting, when given)."""
     x = _t(input)
@@ -725,7 +760,7 @@ def bincount(input, weights=None, minlength=0):
     return Tensor._make(counts.astype(dt))
 
 
-def histc(input, bins=100, min=0, max=0):
+def histc(input: TensorLike, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     """A histogram of `bins` equal bins over [min, max] (the data's range when both are 0);
     values outside are ignored."""
     x = _t(input)
@@ -737,7 +772,8 @@ def histc(input, bins=100, min=0, max=0):
     return Tensor._make(counts.astype(x.dtype if x.dtype.kind == "f" else get_default_dtype()))
 
 
-def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+def unique(input: TensorLike, sorted: bool = True, return_inverse: bool = False,
+           return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct values, sorted; optionally where each input element went
     (return_inverse) and how often each value occurs (return_counts)."""
     x = _t(input)

@@ -6,9 +6,13 @@ Python ints are int64, numpy arrays keep their dtype (float16 and int32 too), bi
 promote as PyTorch does (`_binary`), matrix products refuse mixed dtypes, and no op silently
 changes dtype.
 """
+from __future__ import annotations
+
 import math
 import operator
 from collections import namedtuple
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, Union
 
 import numpy as np
 
@@ -26,6 +30,25 @@ from .ops import linalg as L
 from .ops import movement as M
 from .ops import reduce as R
 from .ops._util import check_index, normalize_dim, normalize_dims
+
+__all__ = [
+    "Tensor", "Dims", "Scalar", "TensorLike", "Sorted", "TopK", "Median", "Cummax", "Cummin",
+    "set_printoptions", "get_printoptions", "equal", "isclose", "allclose", "where", "maximum",
+    "minimum", "matmul", "write_out", "mm", "bmm", "mv", "addmm", "dot", "outer", "einsum",
+    "cat", "hstack", "vstack", "broadcast_shapes", "broadcast_tensors", "meshgrid", "tensordot",
+    "result_type", "stack",
+]
+
+# the annotations' vocabulary: dims as int, several ints, or None (all); a Python number; what
+# an op accepts as an operand (made a tensor first)
+Dims: TypeAlias = Union[int, Sequence[int], None]
+Scalar: TypeAlias = Union[int, float, bool]
+TensorLike: TypeAlias = Union["Tensor", int, float, bool, np.ndarray, np.generic, Sequence[Any]]
+# Tensor's methods int(), float() and bool() shadow the builtins inside the class body, so its
+# annotations name them through these (as torch's stubs do with torch.types._int)
+_int = int
+_float = float
+_bool = bool
 
 _STORED_INTEGERS = (np.dtype(np.int8), np.dtype(np.int16), np.dtype(np.int32),
                     np.dtype(np.int64), np.dtype(np.uint8))
@@ -67,10 +90,11 @@ class Tensor(TensorBase):
     __slots__ = ()
     __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
 
-    def __getattr__(self, name):  # only called for names that do not exist
-        raise missing_attribute("Tensor", name, dir(Tensor))
+    if not TYPE_CHECKING:  # hidden from mypy, so that a misspelt attribute is a type error
+        def __getattr__(self, name):  # only called for names that do not exist
+            raise missing_attribute("Tensor", name, dir(Tensor))
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data: Any, requires_grad: _bool = False, dtype: Any = None) -> None:
         if type(requires_grad) is int and requires_grad not in (0, 1):
             raise TypeError(f"Tensor({data}, {requires_grad}, ...): PyTorch's legacy "
                             "constructor from sizes is not supported; use tl.empty(*sizes) or "
@@ -87,136 +111,136 @@ class Tensor(TensorBase):
             check_grad_dtype(self._data.dtype)
             self._requires_grad = True
 
-    def size(self, dim=None):
+    def size(self, dim: _int | None = None) -> Any:
         return self._data.shape if dim is None else self._data.shape[dim]
 
-    def numel(self):
+    def numel(self) -> _int:
         return self._data.size
 
     nelement = numel
 
-    def ndimension(self):
+    def ndimension(self) -> _int:
         return self._data.ndim
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> _int:
         return self._data.itemsize
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> _int:
         return self._data.nbytes
 
     @property
-    def real(self):  # every tinygrad_lr tensor is real: its real part is itself
+    def real(self) -> Tensor:  # every tinygrad_lr tensor is real: its real part is itself
         return self
 
-    def element_size(self):
+    def element_size(self) -> _int:
         """Bytes per element (4 for float32)."""
         return self._data.itemsize
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> _bool:
         return self._data.dtype.kind == "f"
 
-    def stride(self, dim=None):
+    def stride(self, dim: _int | None = None) -> Any:
         """Steps in elements (not numpy's bytes) from one index to the next, per dim."""
         steps = tuple(s // self._data.itemsize for s in self._data.strides)
         return steps if dim is None else steps[normalize_dim(dim, self.ndim, "stride")]
 
-    def is_contiguous(self):
+    def is_contiguous(self) -> _bool:
         return self._data.flags.c_contiguous
 
     # ------------------------------------------------------------ device
     # tinygrad_lr runs on the CPU: every tensor is there, and asking for another device
     # raises one error (devices.py)
     @property
-    def device(self):
+    def device(self) -> Any:
         return CPU
 
     is_cuda = False
     is_cpu = True
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         return self
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device: Any = None, non_blocking: _bool = False) -> Tensor:
         raise device_error("cuda" if device is None else device, "Tensor.cuda()")
 
-    def dim(self):
+    def dim(self) -> _int:
         return self._data.ndim
 
-    def __len__(self):
+    def __len__(self) -> _int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
     # ------------------------------------------------------------ conversion
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: Any = None, copy: _bool | None = None) -> np.ndarray:
         if copy:  # np.array(t) asks for a copy; np.asarray(t) shares
             return np.array(self._data, dtype=dtype)
         return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
-    def item(self):
+    def item(self) -> Scalar:
         if self._data.size != 1:
             raise ValueError(f"item(): only one-element tensors can be converted to a "
                              f"Python scalar, this one has shape {self.shape}")
         return self._data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self._data.tolist()
 
-    def __float__(self):
+    def __float__(self) -> _float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> _int:
         return int(self.item())
 
-    def __index__(self):
+    def __index__(self) -> _int:
         if self._data.dtype.kind not in "iu":
             raise TypeError("only integer tensors can be used as an index")
         return int(self.item())
 
-    def __bool__(self):
+    def __bool__(self) -> _bool:
         if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is "
                              "ambiguous; use .any() or .all()")
         return bool(self._data.item())
 
-    def clone(self):
+    def clone(self) -> Tensor:
         return M.Contiguous.apply(self) if not self._data.flags.c_contiguous else \
             M.Clone.apply(self)
 
-    def astype(self, dtype):
+    def astype(self, dtype: Any) -> Tensor:
         dtype = np.dtype(dtype)
         return self if dtype == self._data.dtype else E.Cast.apply(self, dtype)
 
-    def float(self):
+    def float(self) -> Tensor:
         return self.astype(np.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         return self.astype(np.float64)
 
-    def long(self):
+    def long(self) -> Tensor:
         return self.astype(np.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         return self.astype(np.int32)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         return self.astype(np.bool_)
 
-    def half(self):
+    def half(self) -> Tensor:
         return self.astype(np.float16)
 
-    def short(self):
+    def short(self) -> Tensor:
         return self.astype(np.int16)
 
-    def char(self):
+    def char(self) -> Tensor:
         return self.astype(np.int8)
 
-    def byte(self):
+    def byte(self) -> Tensor:
         return self.astype(np.uint8)
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """PyTorch's `.to(dtype)`, `.to(device)`, `.to(device, dtype)`, `.to(other)`; the
         device must be the CPU. Returns self when nothing changes (unless copy=True)."""
         dtype, _, copy = parse_to(args, kwargs, "Tensor.to()")
@@ -224,40 +248,45 @@ class Tensor(TensorBase):
             return self.clone() if copy else self
         return E.Cast.apply(self, dtype)
 
-    def type(self, dtype=None, non_blocking=False):
+    def type(self, dtype: Any = None, non_blocking: _bool = False) -> Any:
         """type() -> the legacy type name ('torch.FloatTensor'); type(d) -> converted to d
         (a dtype, tl.FloatTensor or its name)."""
         if dtype is None:
             return type_name(self._data.dtype)
         return self.astype(resolve_dtype(dtype, "Tensor.type(): dtype"))
 
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
         return self.astype(other.dtype)
 
     # ------------------------------------------------------------ new tensors like this one
     # same dtype (unless given) and device, no history
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: _bool = False) -> Tensor:
         dt = self._new_dtype("new_tensor", dtype, device)
         return Tensor._make(_to_array(data, dt)).requires_grad_(requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(self, *size: _int | Sequence[_int], dtype: Any = None, device: Any = None,
+                  requires_grad: _bool = False) -> Tensor:
         dt = self._new_dtype("new_zeros", dtype, device)
         return Tensor._make(np.zeros(_shape_arg(size), dt)).requires_grad_(requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(self, *size: _int | Sequence[_int], dtype: Any = None, device: Any = None,
+                 requires_grad: _bool = False) -> Tensor:
         dt = self._new_dtype("new_ones", dtype, device)
         return Tensor._make(np.ones(_shape_arg(size), dt)).requires_grad_(requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(self, *size: _int | Sequence[_int], dtype: Any = None, device: Any = None,
+                  requires_grad: _bool = False) -> Tensor:
         dt = self._new_dtype("new_empty", dtype, device)
         return Tensor._make(np.empty(_shape_arg(size), dt)).requires_grad_(requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size: Sequence[_int], fill_value: Scalar, dtype: Any = None,
+                 device: Any = None, requires_grad: _bool = False) -> Tensor:
         dt = self._new_dtype("new_full", dtype, device)
         return Tensor._make(np.full(_shape_arg((size,)), fill_value, dt)).requires_grad_(
             requires_grad)
 
-    def new(self, *args):
+    def new(self, *args: Any) -> Tensor:
         """The legacy `t.new(data)` / `t.new(*sizes)` / `t.new()`: a tensor of t's dtype
         holding data, uninitialised of those sizes, or empty."""
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, tuple)):
@@ -269,7 +298,9 @@ class Tensor(TensorBase):
         return resolve_dtype(dtype, f"Tensor.{name}(): dtype") or self._data.dtype
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: TensorLike | None = None, retain_graph: _bool | None = None,
+                 create_graph: _bool = False,
+                 inputs: Tensor | Sequence[Tensor] | None = None) -> None:
         """Add d self / d leaf to `.grad` of every leaf this tensor was computed from
         (only of `inputs`, when given). Non-scalar tensors need `gradient`."""
         if not self._requires_grad:
@@ -301,7 +332,7 @@ class Tensor(TensorBase):
                 accumulate_into_grad(t, g, create_graph)
 
     # ------------------------------------------------------------ printing
-    def __repr__(self):
+    def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="tensor(", **_PRINT)
         extra = ""
         if self._data.dtype not in (np.float32, np.int64, np.bool_):
@@ -312,7 +343,7 @@ class Tensor(TensorBase):
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         """f"{t}": a 0-d tensor formats as its number (f"{loss:.3f}"), as in PyTorch."""
         if self._data.ndim == 0:
             return self._data.item().__format__(spec)
@@ -321,109 +352,109 @@ class Tensor(TensorBase):
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other):
+    def __add__(self, other: TensorLike) -> Tensor:
         return _binary(E.Add, self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: TensorLike) -> Tensor:
         return _binary(E.Add, other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: TensorLike) -> Tensor:
         if _is_bool(self) or _is_bool(other):
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: TensorLike) -> Tensor:
         if _is_bool(self) or _is_bool(other):
             raise TypeError(_BOOL_SUB)
         return _binary(E.Sub, other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: TensorLike) -> Tensor:
         return _binary(E.Mul, self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: TensorLike) -> Tensor:
         return _binary(E.Mul, other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: TensorLike) -> Tensor:
         return _binary(E.Div, self, other, true_div=True)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
         return _binary(E.Div, other, self, true_div=True)
 
-    def __pow__(self, other):
+    def __pow__(self, other: TensorLike) -> Tensor:
         return _binary(E.Pow, *_integer_power(self, other))
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: TensorLike) -> Tensor:
         return _binary(E.Pow, *_integer_power(other, self))
 
-    def __floordiv__(self, other):
+    def __floordiv__(self, other: TensorLike) -> Tensor:
         return _integer_division(E.FloorDivide, "floor_divide", self, other)
 
-    def __rfloordiv__(self, other):
+    def __rfloordiv__(self, other: TensorLike) -> Tensor:
         return _integer_division(E.FloorDivide, "floor_divide", other, self)
 
-    def __mod__(self, other):
+    def __mod__(self, other: TensorLike) -> Tensor:
         return _integer_division(E.Remainder, "remainder", self, other)
 
-    def __rmod__(self, other):
+    def __rmod__(self, other: TensorLike) -> Tensor:
         return _integer_division(E.Remainder, "remainder", other, self)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: TensorLike) -> Tensor:
         return _matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
         return _matmul(other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         if self._data.dtype == np.bool_:
             raise TypeError("negation, the `-` operator, on a bool tensor is not supported; "
                             "use ~ or logical_not() to invert a mask")
         return E.Neg.apply(self)
 
-    def __pos__(self):
+    def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self):
+    def __abs__(self) -> Tensor:
         return E.Abs.apply(self)
 
     # comparisons: no gradient, boolean result
-    def __eq__(self, other):
+    def __eq__(self, other: TensorLike) -> Tensor:  # type: ignore[override]  # a bool tensor
         return _compare(np.equal, self, other, "eq")
 
-    def __ne__(self, other):
+    def __ne__(self, other: TensorLike) -> Tensor:  # type: ignore[override]  # a bool tensor
         return _compare(np.not_equal, self, other, "ne")
 
-    def __lt__(self, other):
+    def __lt__(self, other: TensorLike) -> Tensor:
         return _compare(np.less, self, other, "lt")
 
-    def __le__(self, other):
+    def __le__(self, other: TensorLike) -> Tensor:
         return _compare(np.less_equal, self, other, "le")
 
-    def __gt__(self, other):
+    def __gt__(self, other: TensorLike) -> Tensor:
         return _compare(np.greater, self, other, "gt")
 
-    def __ge__(self, other):
+    def __ge__(self, other: TensorLike) -> Tensor:
         return _compare(np.greater_equal, self, other, "ge")
 
     # &, |, ^, ~: logical on bool tensors, bitwise on integers (as in PyTorch)
-    def __and__(self, other):
+    def __and__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_and, "&", self, other)
 
-    def __rand__(self, other):
+    def __rand__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_and, "&", self, other)
 
-    def __or__(self, other):
+    def __or__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_or, "|", self, other)
 
-    def __ror__(self, other):
+    def __ror__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_or, "|", self, other)
 
-    def __xor__(self, other):
+    def __xor__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_xor, "^", self, other)
 
-    def __rxor__(self, other):
+    def __rxor__(self, other: TensorLike) -> Tensor:
         return _bitwise(np.bitwise_xor, "^", self, other)
 
-    def __invert__(self):
+    def __invert__(self) -> Tensor:
         if self.dtype.kind not in "biu":
             raise TypeError(f"~ (bitwise not) is defined for bool and integer tensors, got "
                             f"{self.dtype}")
@@ -431,16 +462,16 @@ class Tensor(TensorBase):
 
     bitwise_and, bitwise_or, bitwise_xor, bitwise_not = __and__, __or__, __xor__, __invert__
 
-    def add(self, other, alpha=1):
+    def add(self, other: Tensor | Scalar, alpha: Scalar = 1) -> Tensor:
         return self + (other if alpha == 1 else other * alpha)
 
-    def sub(self, other, alpha=1):
+    def sub(self, other: Tensor | Scalar, alpha: Scalar = 1) -> Tensor:
         return self - (other if alpha == 1 else other * alpha)
 
-    def mul(self, other):
+    def mul(self, other: TensorLike) -> Tensor:
         return self * other
 
-    def div(self, other, rounding_mode=None):
+    def div(self, other: TensorLike, rounding_mode: str | None = None) -> Tensor:
         """self / other; rounding_mode "trunc" rounds the quotient towards zero, "floor"
         down (both give integers for integer tensors, as in PyTorch)."""
         if rounding_mode is None:
@@ -455,87 +486,89 @@ class Tensor(TensorBase):
     true_divide = __truediv__
     multiply, subtract, divide = mul, sub, div
 
-    def floor_divide(self, other):
+    def floor_divide(self, other: TensorLike) -> Tensor:
         return self // other
 
-    def remainder(self, other):
+    def remainder(self, other: TensorLike) -> Tensor:
         return self % other
 
-    def fmod(self, other):
+    def fmod(self, other: TensorLike) -> Tensor:
         return _integer_division(E.Fmod, "fmod", self, other)
 
-    def maximum(self, other):
+    def maximum(self, other: TensorLike) -> Tensor:
         return maximum(self, _tensor_argument("maximum", other))
 
-    def minimum(self, other):
+    def minimum(self, other: TensorLike) -> Tensor:
         return minimum(self, _tensor_argument("minimum", other))
 
-    def where(self, condition, other):
+    def where(self, condition: TensorLike, other: TensorLike) -> Tensor:
         """self where condition holds, other elsewhere (torch's Tensor.where)."""
         return where(condition, self, other)
 
-    def eq(self, other):
+    def eq(self, other: TensorLike) -> Tensor:
         return self == other
 
-    def ne(self, other):
+    def ne(self, other: TensorLike) -> Tensor:
         return self != other
 
-    def lt(self, other):
+    def lt(self, other: TensorLike) -> Tensor:
         return self < other
 
-    def le(self, other):
+    def le(self, other: TensorLike) -> Tensor:
         return self <= other
 
-    def gt(self, other):
+    def gt(self, other: TensorLike) -> Tensor:
         return self > other
 
-    def ge(self, other):
+    def ge(self, other: TensorLike) -> Tensor:
         return self >= other
 
-    def equal(self, other):
+    def equal(self, other: TensorLike) -> _bool:
         """True if both have the same shape and values (torch.equal; dtypes may differ)."""
         return equal(self, other)
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def allclose(self, other: TensorLike, rtol: _float = 1e-05, atol: _float = 1e-08,
+                 equal_nan: _bool = False) -> _bool:
         return allclose(self, other, rtol, atol, equal_nan)
 
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def isclose(self, other: TensorLike, rtol: _float = 1e-05, atol: _float = 1e-08,
+                equal_nan: _bool = False) -> Tensor:
         return isclose(self, other, rtol, atol, equal_nan)
 
-    def logical_and(self, other):
+    def logical_and(self, other: TensorLike) -> Tensor:
         return _compare(np.logical_and, self, _tensor_argument("logical_and", other),
                         "logical_and")
 
-    def logical_or(self, other):
+    def logical_or(self, other: TensorLike) -> Tensor:
         return _compare(np.logical_or, self, _tensor_argument("logical_or", other),
                         "logical_or")
 
-    def logical_xor(self, other):
+    def logical_xor(self, other: TensorLike) -> Tensor:
         return _compare(np.logical_xor, self, _tensor_argument("logical_xor", other),
                         "logical_xor")
 
-    def logical_not(self):
+    def logical_not(self) -> Tensor:
         return Tensor._make(np.logical_not(self._data))
 
-    def isnan(self):
+    def isnan(self) -> Tensor:
         return Tensor._make(np.isnan(self._data))
 
-    def isinf(self):
+    def isinf(self) -> Tensor:
         return Tensor._make(np.isinf(self._data))
 
-    def isfinite(self):
+    def isfinite(self) -> Tensor:
         return Tensor._make(np.isfinite(self._data))
 
-    def isposinf(self):
+    def isposinf(self) -> Tensor:
         return Tensor._make(np.isposinf(self._data))
 
-    def isneginf(self):
+    def isneginf(self) -> Tensor:
         return Tensor._make(np.isneginf(self._data))
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return Tensor._make(np.any(self._data, axis=_axes(dim, self, "any"), keepdims=keepdim))
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return Tensor._make(np.all(self._data, axis=_axes(dim, self, "all"), keepdims=keepdim))
 
     # ------------------------------------------------------------ in place
@@ -625,33 +658,33 @@ class Tensor(TensorBase):
         self._version[0] += 1
         return self
 
-    def __iadd__(self, other):
+    def __iadd__(self, other: TensorLike) -> Tensor:
         return self._inplace("+=", np.add, other, Tensor.__add__)
 
-    def __isub__(self, other):
+    def __isub__(self, other: TensorLike) -> Tensor:
         return self._inplace("-=", np.subtract, other, Tensor.__sub__)
 
-    def __imul__(self, other):
+    def __imul__(self, other: TensorLike) -> Tensor:
         return self._inplace("*=", np.multiply, other, Tensor.__mul__)
 
-    def __itruediv__(self, other):
+    def __itruediv__(self, other: TensorLike) -> Tensor:
         return self._inplace("/=", np.true_divide, other, Tensor.__truediv__)
 
-    def add_(self, other, alpha=1):
+    def add_(self, other: Tensor | Scalar, alpha: Scalar = 1) -> Tensor:
         return self._inplace("add_", np.add, other if alpha == 1 else other * alpha,
                              Tensor.__add__)
 
-    def sub_(self, other, alpha=1):
+    def sub_(self, other: Tensor | Scalar, alpha: Scalar = 1) -> Tensor:
         return self._inplace("sub_", np.subtract, other if alpha == 1 else other * alpha,
                              Tensor.__sub__)
 
-    def mul_(self, other):
+    def mul_(self, other: TensorLike) -> Tensor:
         return self._inplace("mul_", np.multiply, other, Tensor.__mul__)
 
-    def div_(self, other):
+    def div_(self, other: TensorLike) -> Tensor:
         return self._inplace("div_", np.true_divide, other, Tensor.__truediv__)
 
-    def copy_(self, src):
+    def copy_(self, src: TensorLike) -> Tensor:
         if not isinstance(src, Tensor):
             src = Tensor(np.asarray(src))
         if _broadcast_or_none(src.shape, self.shape) != self.shape:
@@ -664,7 +697,7 @@ class Tensor(TensorBase):
         self._version[0] += 1
         return self
 
-    def fill_(self, value):
+    def fill_(self, value: Scalar | Tensor) -> Tensor:
         if isinstance(value, Tensor) or self._records_inplace():
             return self.copy_(value if isinstance(value, Tensor) else
                               Tensor(np.asarray(value, dtype=self.dtype)))
@@ -673,7 +706,7 @@ class Tensor(TensorBase):
         self._version[0] += 1
         return self
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         return self.fill_(0)
 
     def _inplace_op(self, name, compute, *operands):
@@ -693,117 +726,126 @@ class Tensor(TensorBase):
         self._version[0] += 1
         return self
 
-    def __ifloordiv__(self, other):
+    def __ifloordiv__(self, other: TensorLike) -> Tensor:
         return self._inplace_op("//=", lambda t: t // other, other)
 
-    def __imod__(self, other):
+    def __imod__(self, other: TensorLike) -> Tensor:
         return self._inplace_op("%=", lambda t: t % other, other)
 
-    def __ipow__(self, other):
+    def __ipow__(self, other: TensorLike) -> Tensor:
         return self._inplace_op("**=", lambda t: t ** other, other)
 
-    def floor_divide_(self, other):
+    def floor_divide_(self, other: TensorLike) -> Tensor:
         return self._inplace_op("floor_divide_", lambda t: t // other, other)
 
-    def remainder_(self, other):
+    def remainder_(self, other: TensorLike) -> Tensor:
         return self._inplace_op("remainder_", lambda t: t % other, other)
 
-    def fmod_(self, other):
+    def fmod_(self, other: TensorLike) -> Tensor:
         return self._inplace_op("fmod_", lambda t: t.fmod(other), other)
 
-    def pow_(self, exponent):
+    def pow_(self, exponent: TensorLike) -> Tensor:
         return self._inplace_op("pow_", lambda t: t ** exponent, exponent)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: Scalar | Tensor | None = None,
+               max: Scalar | Tensor | None = None) -> Tensor:
         return self._inplace_op("clamp_", lambda t: t.clamp(min, max), min, max)
 
     clip_ = clamp_
 
-    def clamp_min_(self, min):
+    def clamp_min_(self, min: Scalar | Tensor) -> Tensor:
         return self.clamp_(min=min)
 
-    def clamp_max_(self, max):
+    def clamp_max_(self, max: Scalar | Tensor) -> Tensor:
         return self.clamp_(max=max)
 
-    def masked_fill_(self, mask, value):
+    def masked_fill_(self, mask: TensorLike, value: Scalar | Tensor) -> Tensor:
         return self._inplace_op("masked_fill_", lambda t: t.masked_fill(mask, value), value)
 
-    def addcmul_(self, tensor1, tensor2, value=1):
+    def addcmul_(self, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar,
+                 value: Scalar = 1) -> Tensor:
         return self._inplace_op("addcmul_", lambda t: t.addcmul(tensor1, tensor2, value),
                                 tensor1, tensor2)
 
-    def addcdiv_(self, tensor1, tensor2, value=1):
+    def addcdiv_(self, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar,
+                 value: Scalar = 1) -> Tensor:
         return self._inplace_op("addcdiv_", lambda t: t.addcdiv(tensor1, tensor2, value),
                                 tensor1, tensor2)
 
-    def lerp_(self, end, weight):
+    def lerp_(self, end: TensorLike, weight: TensorLike) -> Tensor:
         return self._inplace_op("lerp_", lambda t: t.lerp(end, weight), end, weight)
 
-    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    def nan_to_num_(self, nan: _float = 0.0, posinf: _float | None = None,
+                    neginf: _float | None = None) -> Tensor:
         return self._inplace_op("nan_to_num_", lambda t: t.nan_to_num(nan, posinf, neginf))
 
-    def round_(self, decimals=0):
+    def round_(self, decimals: _int = 0) -> Tensor:
         return self._inplace_op("round_", lambda t: t.round(decimals))
 
     # the in-place twins of the functions of one variable
-    def abs_(self): return self._inplace_op("abs_", Tensor.abs)
-    def neg_(self): return self._inplace_op("neg_", Tensor.neg)
-    def exp_(self): return self._inplace_op("exp_", Tensor.exp)
-    def log_(self): return self._inplace_op("log_", Tensor.log)
-    def log1p_(self): return self._inplace_op("log1p_", Tensor.log1p)
-    def expm1_(self): return self._inplace_op("expm1_", Tensor.expm1)
-    def sqrt_(self): return self._inplace_op("sqrt_", Tensor.sqrt)
-    def rsqrt_(self): return self._inplace_op("rsqrt_", Tensor.rsqrt)
-    def sin_(self): return self._inplace_op("sin_", Tensor.sin)
-    def cos_(self): return self._inplace_op("cos_", Tensor.cos)
-    def tan_(self): return self._inplace_op("tan_", Tensor.tan)
-    def tanh_(self): return self._inplace_op("tanh_", Tensor.tanh)
-    def sigmoid_(self): return self._inplace_op("sigmoid_", Tensor.sigmoid)
-    def relu_(self): return self._inplace_op("relu_", Tensor.relu)
-    def sign_(self): return self._inplace_op("sign_", Tensor.sign)
-    def erf_(self): return self._inplace_op("erf_", Tensor.erf)
-    def reciprocal_(self): return self._inplace_op("reciprocal_", Tensor.reciprocal)
-    def square_(self): return self._inplace_op("square_", Tensor.square)
-    def floor_(self): return self._inplace_op("floor_", Tensor.floor)
-    def ceil_(self): return self._inplace_op("ceil_", Tensor.ceil)
-    def trunc_(self): return self._inplace_op("trunc_", Tensor.trunc)
-    def frac_(self): return self._inplace_op("frac_", Tensor.frac)
-    def log2_(self): return self._inplace_op("log2_", Tensor.log2)
-    def log10_(self): return self._inplace_op("log10_", Tensor.log10)
-    def exp2_(self): return self._inplace_op("exp2_", Tensor.exp2)
-    def asin_(self): return self._inplace_op("asin_", Tensor.asin)
-    def acos_(self): return self._inplace_op("acos_", Tensor.acos)
-    def atan_(self): return self._inplace_op("atan_", Tensor.atan)
-    def sinh_(self): return self._inplace_op("sinh_", Tensor.sinh)
-    def cosh_(self): return self._inplace_op("cosh_", Tensor.cosh)
-    def atanh_(self): return self._inplace_op("atanh_", Tensor.atanh)
+    def abs_(self) -> Tensor: return self._inplace_op("abs_", Tensor.abs)
+    def neg_(self) -> Tensor: return self._inplace_op("neg_", Tensor.neg)
+    def exp_(self) -> Tensor: return self._inplace_op("exp_", Tensor.exp)
+    def log_(self) -> Tensor: return self._inplace_op("log_", Tensor.log)
+    def log1p_(self) -> Tensor: return self._inplace_op("log1p_", Tensor.log1p)
+    def expm1_(self) -> Tensor: return self._inplace_op("expm1_", Tensor.expm1)
+    def sqrt_(self) -> Tensor: return self._inplace_op("sqrt_", Tensor.sqrt)
+    def rsqrt_(self) -> Tensor: return self._inplace_op("rsqrt_", Tensor.rsqrt)
+    def sin_(self) -> Tensor: return self._inplace_op("sin_", Tensor.sin)
+    def cos_(self) -> Tensor: return self._inplace_op("cos_", Tensor.cos)
+    def tan_(self) -> Tensor: return self._inplace_op("tan_", Tensor.tan)
+    def tanh_(self) -> Tensor: return self._inplace_op("tanh_", Tensor.tanh)
+    def sigmoid_(self) -> Tensor: return self._inplace_op("sigmoid_", Tensor.sigmoid)
+    def relu_(self) -> Tensor: return self._inplace_op("relu_", Tensor.relu)
+    def sign_(self) -> Tensor: return self._inplace_op("sign_", Tensor.sign)
+    def erf_(self) -> Tensor: return self._inplace_op("erf_", Tensor.erf)
+    def reciprocal_(self) -> Tensor: return self._inplace_op("reciprocal_", Tensor.reciprocal)
+    def square_(self) -> Tensor: return self._inplace_op("square_", Tensor.square)
+    def floor_(self) -> Tensor: return self._inplace_op("floor_", Tensor.floor)
+    def ceil_(self) -> Tensor: return self._inplace_op("ceil_", Tensor.ceil)
+    def trunc_(self) -> Tensor: return self._inplace_op("trunc_", Tensor.trunc)
+    def frac_(self) -> Tensor: return self._inplace_op("frac_", Tensor.frac)
+    def log2_(self) -> Tensor: return self._inplace_op("log2_", Tensor.log2)
+    def log10_(self) -> Tensor: return self._inplace_op("log10_", Tensor.log10)
+    def exp2_(self) -> Tensor: return self._inplace_op("exp2_", Tensor.exp2)
+    def asin_(self) -> Tensor: return self._inplace_op("asin_", Tensor.asin)
+    def acos_(self) -> Tensor: return self._inplace_op("acos_", Tensor.acos)
+    def atan_(self) -> Tensor: return self._inplace_op("atan_", Tensor.atan)
+    def sinh_(self) -> Tensor: return self._inplace_op("sinh_", Tensor.sinh)
+    def cosh_(self) -> Tensor: return self._inplace_op("cosh_", Tensor.cosh)
+    def atanh_(self) -> Tensor: return self._inplace_op("atanh_", Tensor.atanh)
 
     # random fills (nn.init uses them under no_grad), from the generator tl.manual_seed seeds
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    def uniform_(self, a: _float = 0.0, b: _float = 1.0, *,
+                 generator: _random.Generator | None = None) -> Tensor:
         draws = _random.numpy_generator(generator).random(self.shape, dtype=np.float64)
         values = draws * (b - a) + a
         return self._fill_with("uniform_", values)
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    def normal_(self, mean: _float = 0.0, std: _float = 1.0, *,
+                generator: _random.Generator | None = None) -> Tensor:
         values = _random.numpy_generator(generator).standard_normal(self.shape) * std + mean
         return self._fill_with("normal_", values)
 
-    def bernoulli(self, *, generator=None):
+    def bernoulli(self, *, generator: _random.Generator | None = None) -> Tensor:
         """0 or 1 for each element, 1 with the element's value as probability."""
         if not ((self._data >= 0) & (self._data <= 1)).all():
             raise ValueError("bernoulli: every probability must be in [0, 1]")
         draws = _random.numpy_generator(generator).random(self.shape) < self._data
         return Tensor._make(draws.astype(self.dtype))
 
-    def bernoulli_(self, p=0.5, *, generator=None):
+    def bernoulli_(self, p: TensorLike = 0.5, *,
+                   generator: _random.Generator | None = None) -> Tensor:
         values = _random.numpy_generator(generator).random(self.shape) < _array_or_number(p)
         return self._fill_with("bernoulli_", values)
 
-    def exponential_(self, lambd=1.0, *, generator=None):
+    def exponential_(self, lambd: _float = 1.0, *,
+                     generator: _random.Generator | None = None) -> Tensor:
         values = _random.numpy_generator(generator).exponential(1.0 / lambd, self.shape)
         return self._fill_with("exponential_", values)
 
-    def random_(self, from_=0, to=None, *, generator=None):
+    def random_(self, from_: _int = 0, to: _int | None = None, *,
+                generator: _random.Generator | None = None) -> Tensor:
         """Integers uniform in [from_, to); without `to`, [0, from_) if given, else
         [0, 2**24) for float32 (every integer a float32 holds exactly)."""
         low, high = (0, from_) if to is None and from_ else (from_, to)
@@ -817,7 +859,7 @@ class Tensor(TensorBase):
         src = Tensor._make(np.asarray(values).astype(self.dtype))
         return self._inplace_op(name, lambda old: _overwrite(old, src))
 
-    def __setitem__(self, idx, value):
+    def __setitem__(self, idx: Any, value: TensorLike) -> None:
         idx = check_index(_convert_index(idx), self.shape)
         if self._records_inplace(value):
             if not isinstance(value, Tensor):
@@ -832,43 +874,43 @@ class Tensor(TensorBase):
     # ------------------------------------------------------------ elementwise
     # functions with float results take int/bool tensors to float32 (torch); _floatify
     # returns float tensors as they are
-    def exp(self): return E.Exp.apply(_floatify(self))
-    def log(self): return E.Log.apply(_floatify(self))
-    def log1p(self): return E.Log1p.apply(_floatify(self))
-    def expm1(self): return E.Expm1.apply(_floatify(self))
-    def sqrt(self): return E.Sqrt.apply(_floatify(self))
-    def rsqrt(self): return E.Rsqrt.apply(_floatify(self))
-    def sin(self): return E.Sin.apply(_floatify(self))
-    def cos(self): return E.Cos.apply(_floatify(self))
-    def tan(self): return E.Tan.apply(_floatify(self))
-    def tanh(self): return E.Tanh.apply(_floatify(self))
-    def sigmoid(self): return E.Sigmoid.apply(_floatify(self))
-    def relu(self): return E.Relu.apply(_no_bool("relu", self))
-    def abs(self): return E.Abs.apply(self)
-    def sign(self): return self.clone() if self.dtype == np.bool_ else E.Sign.apply(self)
-    def erf(self): return E.Erf.apply(_floatify(self))
-    def reciprocal(self): return E.Reciprocal.apply(_floatify(self))
-    def neg(self): return -self  # __neg__ refuses bool tensors
-    def log2(self): return E.Log2.apply(_floatify(self))
-    def log10(self): return E.Log10.apply(_floatify(self))
-    def exp2(self): return E.Exp2.apply(_floatify(self))
-    def asin(self): return E.Asin.apply(_floatify(self))
-    def acos(self): return E.Acos.apply(_floatify(self))
-    def atan(self): return E.Atan.apply(_floatify(self))
-    def sinh(self): return E.Sinh.apply(_floatify(self))
-    def cosh(self): return E.Cosh.apply(_floatify(self))
-    def asinh(self): return E.Asinh.apply(_floatify(self))
-    def acosh(self): return E.Acosh.apply(_floatify(self))
-    def atanh(self): return E.Atanh.apply(_floatify(self))
-    def signbit(self): return Tensor._make(np.signbit(self._data))
+    def exp(self) -> Tensor: return E.Exp.apply(_floatify(self))
+    def log(self) -> Tensor: return E.Log.apply(_floatify(self))
+    def log1p(self) -> Tensor: return E.Log1p.apply(_floatify(self))
+    def expm1(self) -> Tensor: return E.Expm1.apply(_floatify(self))
+    def sqrt(self) -> Tensor: return E.Sqrt.apply(_floatify(self))
+    def rsqrt(self) -> Tensor: return E.Rsqrt.apply(_floatify(self))
+    def sin(self) -> Tensor: return E.Sin.apply(_floatify(self))
+    def cos(self) -> Tensor: return E.Cos.apply(_floatify(self))
+    def tan(self) -> Tensor: return E.Tan.apply(_floatify(self))
+    def tanh(self) -> Tensor: return E.Tanh.apply(_floatify(self))
+    def sigmoid(self) -> Tensor: return E.Sigmoid.apply(_floatify(self))
+    def relu(self) -> Tensor: return E.Relu.apply(_no_bool("relu", self))
+    def abs(self) -> Tensor: return E.Abs.apply(self)
+    def sign(self) -> Tensor: return self.clone() if self.dtype == np.bool_ else E.Sign.apply(self)
+    def erf(self) -> Tensor: return E.Erf.apply(_floatify(self))
+    def reciprocal(self) -> Tensor: return E.Reciprocal.apply(_floatify(self))
+    def neg(self) -> Tensor: return -self  # __neg__ refuses bool tensors
+    def log2(self) -> Tensor: return E.Log2.apply(_floatify(self))
+    def log10(self) -> Tensor: return E.Log10.apply(_floatify(self))
+    def exp2(self) -> Tensor: return E.Exp2.apply(_floatify(self))
+    def asin(self) -> Tensor: return E.Asin.apply(_floatify(self))
+    def acos(self) -> Tensor: return E.Acos.apply(_floatify(self))
+    def atan(self) -> Tensor: return E.Atan.apply(_floatify(self))
+    def sinh(self) -> Tensor: return E.Sinh.apply(_floatify(self))
+    def cosh(self) -> Tensor: return E.Cosh.apply(_floatify(self))
+    def asinh(self) -> Tensor: return E.Asinh.apply(_floatify(self))
+    def acosh(self) -> Tensor: return E.Acosh.apply(_floatify(self))
+    def atanh(self) -> Tensor: return E.Atanh.apply(_floatify(self))
+    def signbit(self) -> Tensor: return Tensor._make(np.signbit(self._data))
 
     absolute, negative, sgn = abs, neg, sign
     arcsin, arccos, arctan = asin, acos, atan
 
-    def positive(self):
+    def positive(self) -> Tensor:
         return self
 
-    def atan2(self, other):
+    def atan2(self, other: TensorLike) -> Tensor:
         a, b = _t(self), _t(_tensor_argument("atan2", other))
         dt = _pair_dtype(a, b)
         dt = dt if dt.kind == "f" else get_default_dtype()
@@ -876,64 +918,67 @@ class Tensor(TensorBase):
 
     arctan2 = atan2
 
-    def hypot(self, other):
+    def hypot(self, other: Tensor | Scalar) -> Tensor:
         """sqrt(self² + other²)."""
         other = _tensor_argument("hypot", other)
         return (self * self + other * other).sqrt()
 
-    def logaddexp(self, other):
+    def logaddexp(self, other: TensorLike) -> Tensor:
         """log(exp(self) + exp(other)), without overflow: max + log1p(exp(-|self - other|))."""
         return maximum(self, other) + (-(self - other).abs()).exp().log1p()
 
-    def deg2rad(self):
+    def deg2rad(self) -> Tensor:
         return _floatify(self) * (math.pi / 180)
 
-    def rad2deg(self):
+    def rad2deg(self) -> Tensor:
         return _floatify(self) * (180 / math.pi)
 
     # rounding: integer tensors are already whole numbers and come back as they are
-    def floor(self): return self if _is_integral(self) else E.Floor.apply(self)
-    def ceil(self): return self if _is_integral(self) else E.Ceil.apply(self)
-    def trunc(self): return self if _is_integral(self) else E.Trunc.apply(self)
-    def frac(self): return E.Frac.apply(_float_only(self, "frac"))
+    def floor(self) -> Tensor: return self if _is_integral(self) else E.Floor.apply(self)
+    def ceil(self) -> Tensor: return self if _is_integral(self) else E.Ceil.apply(self)
+    def trunc(self) -> Tensor: return self if _is_integral(self) else E.Trunc.apply(self)
+    def frac(self) -> Tensor: return E.Frac.apply(_float_only(self, "frac"))
 
-    def round(self, decimals=0):
+    def round(self, decimals: _int = 0) -> Tensor:
         return self if _is_integral(self) and decimals >= 0 else \
             E.Round.apply(self, operator.index(decimals))
 
-    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+    def nan_to_num(self, nan: _float = 0.0, posinf: _float | None = None,
+                   neginf: _float | None = None) -> Tensor:
         """nan -> `nan`, +inf -> `posinf`, -inf -> `neginf` (by default the dtype's largest
         and smallest finite values)."""
         if _is_integral(self):
             return self.clone()
         return E.NanToNum.apply(self, nan, posinf, neginf)
 
-    def addcmul(self, tensor1, tensor2, value=1):
+    def addcmul(self, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar,
+                value: Scalar = 1) -> Tensor:
         """self + value * tensor1 * tensor2."""
         return self + value * tensor1 * tensor2
 
-    def addcdiv(self, tensor1, tensor2, value=1):
+    def addcdiv(self, tensor1: Tensor | Scalar, tensor2: Tensor | Scalar,
+                value: Scalar = 1) -> Tensor:
         """self + value * tensor1 / tensor2."""
         return self + value * tensor1 / tensor2
 
-    def lerp(self, end, weight):
+    def lerp(self, end: TensorLike, weight: TensorLike) -> Tensor:
         """self + weight * (end - self): the point `weight` of the way towards end."""
         return self + weight * (end - self)
 
-    def square(self):
+    def square(self) -> Tensor:
         x = self.astype(np.int64) if self.dtype == np.bool_ else self  # bool -> int64 (torch)
         return rename(x * x, "PowBackward0", [entry(x)])  # PyTorch: pow(x, 2)
 
-    def pow(self, exponent):
+    def pow(self, exponent: TensorLike) -> Tensor:
         return self ** exponent
 
-    def leaky_relu(self, negative_slope=0.01):
+    def leaky_relu(self, negative_slope: _float = 0.01) -> Tensor:
         return E.LeakyRelu.apply(_floatify(self), negative_slope)
 
-    def elu(self, alpha=1.0):
+    def elu(self, alpha: _float = 1.0) -> Tensor:
         return E.Elu.apply(_floatify(self), alpha)
 
-    def gelu(self, approximate="none"):
+    def gelu(self, approximate: str = "none") -> Tensor:
         if approximate == "tanh":
             inner = (self + 0.044715 * self * self * self) * float(np.sqrt(2 / np.pi))
             return 0.5 * self * (1 + inner.tanh())
@@ -941,10 +986,11 @@ class Tensor(TensorBase):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         return 0.5 * self * (1 + (self * float(1 / np.sqrt(2))).erf())
 
-    def softplus(self, beta=1.0, threshold=20.0):
+    def softplus(self, beta: _float = 1.0, threshold: _float = 20.0) -> Tensor:
         return E.Softplus.apply(_floatify(self), beta, threshold)
 
-    def clamp(self, min=None, max=None):
+    def clamp(self, min: Scalar | Tensor | None = None,
+              max: Scalar | Tensor | None = None) -> Tensor:
         if min is None and max is None:
             raise ValueError("clamp: give at least one of min and max")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -960,13 +1006,13 @@ class Tensor(TensorBase):
 
     clip = clamp
 
-    def clamp_min(self, min):
+    def clamp_min(self, min: Scalar | Tensor) -> Tensor:
         return self.clamp(min=min)
 
-    def clamp_max(self, max):
+    def clamp_max(self, max: Scalar | Tensor) -> Tensor:
         return self.clamp(max=max)
 
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask: TensorLike, value: Scalar | Tensor) -> Tensor:
         mask = mask if isinstance(mask, Tensor) else Tensor(mask)
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_fill: mask must be a boolean tensor, got {mask.dtype}")
@@ -982,14 +1028,15 @@ class Tensor(TensorBase):
         return where(mask, value, self)
 
     # ------------------------------------------------------------ reductions
-    def sum(self, dim=None, keepdim=False, dtype=None, *, axis=None):
+    def sum(self, dim: Dims = None, keepdim: _bool = False, dtype: Any = None, *,
+            axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
         x = self.astype(dtype) if dtype is not None else self
         if x.dtype == np.bool_:
             x = x.long()
         return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, axis=None):
+    def mean(self, dim: Dims = None, keepdim: _bool = False, *, axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
         if self.dtype.kind != "f":
             raise TypeError(f"mean: needs a floating-point tensor, got {self.dtype}; "
@@ -1000,11 +1047,13 @@ class Tensor(TensorBase):
         n = math.prod(self.shape[d] for d in dims)  # the plain version: sum, times 1/n
         return R.Sum.apply(self, dims, keepdim) * (1.0 / n if n else float("nan"))
 
-    def var(self, dim=None, unbiased=True, keepdim=False, correction=None, *, axis=None):
+    def var(self, dim: Dims = None, unbiased: _bool = True, keepdim: _bool = False,
+            correction: _float | None = None, *, axis: Dims = None) -> Tensor:
         return self._spread(R.Var, "var", _dim_or_axis(dim, axis), unbiased, keepdim,
                             correction)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, correction=None, *, axis=None):
+    def std(self, dim: Dims = None, unbiased: _bool = True, keepdim: _bool = False,
+            correction: _float | None = None, *, axis: Dims = None) -> Tensor:
         return self._spread(R.Std, "std", _dim_or_axis(dim, axis), unbiased, keepdim,
                             correction)
 
@@ -1016,17 +1065,17 @@ class Tensor(TensorBase):
         ddof = (1 if unbiased else 0) if correction is None else correction
         return op.apply(self, dims, ddof, keepdim)
 
-    def prod(self, dim=None, keepdim=False, *, axis=None):
+    def prod(self, dim: Dims = None, keepdim: _bool = False, *, axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
         return R.Prod.apply(self, normalize_dims(dim, self.ndim, "prod"), keepdim)
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return R.Amax.apply(self, normalize_dims(dim, self.ndim, "amax"), keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return R.Amin.apply(self, normalize_dims(dim, self.ndim, "amin"), keepdim)
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         """max() -> the largest value; max(dim) -> (values, indices), as in PyTorch."""
         if isinstance(dim, Tensor):
             return maximum(self, dim)
@@ -1034,7 +1083,7 @@ class Tensor(TensorBase):
             return rename(self.amax(), "MaxBackward1")
         return self._extreme_along(dim, keepdim, np.argmax, "max")
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         if isinstance(dim, Tensor):
             return minimum(self, dim)
         if dim is None:
@@ -1055,13 +1104,13 @@ class Tensor(TensorBase):
         rename(values, op.capitalize() + "Backward0", [entry(self)])  # PyTorch: one node
         return _EXTREMES[op](values, Tensor._make(idx.astype(np.int64)))
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         return _arg_extreme(_no_bool("argmax", self), dim, keepdim, np.argmax)
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         return _arg_extreme(_no_bool("argmin", self), dim, keepdim, np.argmin)
 
-    def norm(self, p=2, dim=None, keepdim=False):
+    def norm(self, p: _float | str = 2, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         if p == "fro":
             p = 2
         p = float(p)
@@ -1069,38 +1118,41 @@ class Tensor(TensorBase):
             raise ValueError(f"norm: p must be positive (or inf), got {p}")
         return R.Norm.apply(_floatify(self), p, normalize_dims(dim, self.ndim, "norm"), keepdim)
 
-    def logsumexp(self, dim, keepdim=False):
+    def logsumexp(self, dim: _int, keepdim: _bool = False) -> Tensor:
         return R.LogSumExp.apply(_floatify(self), normalize_dims(dim, self.ndim, "logsumexp"),
                                  keepdim)
 
-    def softmax(self, dim):
+    def softmax(self, dim: _int) -> Tensor:
         if self.ndim == 0:  # as one element of a vector: 1, or NaN for NaN and inf (torch)
             return self.reshape(1).softmax(dim).reshape(())
         return R.Softmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "softmax"))
 
-    def log_softmax(self, dim):
+    def log_softmax(self, dim: _int) -> Tensor:
         if self.ndim == 0:
             return self.reshape(1).log_softmax(dim).reshape(())
         return R.LogSoftmax.apply(_floatify(self), normalize_dim(dim, self.ndim, "log_softmax"))
 
-    def cumsum(self, dim):
+    def cumsum(self, dim: _int) -> Tensor:
         x = self if self.dtype.kind == "f" else self.astype(np.int64)  # ints sum in int64
         return R.Cumsum.apply(x, normalize_dim(dim, self.ndim, "cumsum"))
 
-    def cumprod(self, dim):
+    def cumprod(self, dim: _int) -> Tensor:
         x = self.long() if _is_integral(self) else self  # int and bool multiply in int64
         return R.Cumprod.apply(x, normalize_dim(dim, self.ndim, "cumprod"))
 
-    def std_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+    def std_mean(self, dim: Dims = None, unbiased: _bool = True, keepdim: _bool = False,
+                 correction: _float | None = None) -> tuple[Tensor, Tensor]:
         """(std, mean) over dim, in one call (torch.std_mean)."""
         return (self.std(dim, unbiased, keepdim, correction), self.mean(dim, keepdim))
 
-    def var_mean(self, dim=None, unbiased=True, keepdim=False, correction=None):
+    def var_mean(self, dim: Dims = None, unbiased: _bool = True, keepdim: _bool = False,
+                 correction: _float | None = None) -> tuple[Tensor, Tensor]:
         """(var, mean) over dim, in one call (torch.var_mean)."""
         return (self.var(dim, unbiased, keepdim, correction), self.mean(dim, keepdim))
 
     # ------------------------------------------------------------ sorting
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim: _int = -1, descending: _bool = False,
+             stable: _bool = False) -> ValuesIndices:
         """(values, indices) sorted along dim; ties keep their order (a stable sort)."""
         indices = self.argsort(dim, descending)
         if self.ndim == 0:
@@ -1108,7 +1160,7 @@ class Tensor(TensorBase):
         return Sorted(M.Sort.apply(self, normalize_dim(dim, self.ndim, "sort"), indices._data),
                       indices)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
+    def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
         """The indices that sort the tensor along dim (the order of ties is kept)."""
         d = normalize_dim(dim, self.ndim, "argsort")
         if self.ndim == 0:
@@ -1118,7 +1170,8 @@ class Tensor(TensorBase):
             x = ~x if x.dtype == np.bool_ else -x.astype(np.result_type(x, np.int8))
         return Tensor._make(np.argsort(x, axis=d, kind="stable").astype(np.int64))
 
-    def topk(self, k, dim=-1, largest=True, sorted=True):
+    def topk(self, k: _int, dim: _int = -1, largest: _bool = True,
+             sorted: _bool = True) -> ValuesIndices:
         """The k largest (or smallest) values along dim and their indices."""
         d = normalize_dim(dim, self.ndim, "topk")
         n = self.shape[d] if self.ndim else 1
@@ -1130,11 +1183,11 @@ class Tensor(TensorBase):
         idx = idx[(slice(None),) * d + (slice(0, k),)]
         return TopK(M.Topk.apply(self, d, idx._data), idx)
 
-    def msort(self):
+    def msort(self) -> Tensor:
         return self.sort(0).values
 
     # ------------------------------------------------------------ shape
-    def reshape(self, *shape):
+    def reshape(self, *shape: _int | Sequence[_int]) -> Tensor:
         shape = _shape_arg(shape)
         if shape == self._data.shape:
             return self
@@ -1149,7 +1202,7 @@ class Tensor(TensorBase):
 
     view = reshape
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         if self.ndim == 0:
             for d in (start_dim, end_dim):  # a 0-d tensor has dims -1 and 0 here (torch)
                 normalize_dim(d, 1, "flatten")
@@ -1161,7 +1214,7 @@ class Tensor(TensorBase):
         merged = -1 if self._data.size else int(np.prod(self.shape[s:e + 1]))
         return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1:])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim: Dims = None) -> Tensor:
         if dim is None:
             return _named(self.reshape(tuple(n for n in self.shape if n != 1)), self,
                           "SqueezeBackward0")
@@ -1170,12 +1223,12 @@ class Tensor(TensorBase):
                                          if not (i in dims and n == 1))), self,
                       "SqueezeBackward2" if isinstance(dim, (tuple, list)) else "SqueezeBackward1")
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim: _int) -> Tensor:
         d = normalize_dim(dim, self.ndim + 1, "unsqueeze")
         return _named(self.reshape(self.shape[:d] + (1,) + self.shape[d:]), self,
                       "UnsqueezeBackward0")
 
-    def permute(self, *dims):
+    def permute(self, *dims: _int | Sequence[_int]) -> Tensor:
         if not dims:  # torch: permute() needs dims (a 0-d tensor's are ())
             raise TypeError("permute: missing the dims argument (for a 0-d tensor: permute(()))")
         dims = _shape_arg(dims)
@@ -1188,7 +1241,7 @@ class Tensor(TensorBase):
             return self
         return M.Permute.apply(self, dims)
 
-    def transpose(self, dim0, dim1):
+    def transpose(self, dim0: _int, dim1: _int) -> Tensor:
         if self.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
             return self
         a = normalize_dim(dim0, self.ndim, "transpose")
@@ -1198,20 +1251,20 @@ class Tensor(TensorBase):
         return _named(self.permute(tuple(dims)), self, "TransposeBackward0")
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         if self._data.ndim == 2:  # the common case, straight to the op
             return M.Permute.apply(self, (1, 0))
         return self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
         return self.transpose(-1, -2)
 
     # the conjugate transposes of real tensors are the transposes
     H = T
     mH = mT
 
-    def expand(self, *shape):
+    def expand(self, *shape: _int | Sequence[_int]) -> Tensor:
         shape = _shape_arg(shape)
         lead = len(shape) - self.ndim
         if lead < 0:
@@ -1229,13 +1282,13 @@ class Tensor(TensorBase):
             return self
         return M.Expand.apply(self, target)
 
-    def broadcast_to(self, shape):
+    def broadcast_to(self, shape: Sequence[_int]) -> Tensor:
         return self.expand(shape)
 
-    def expand_as(self, other):
+    def expand_as(self, other: Tensor) -> Tensor:
         return self.expand(other.shape)
 
-    def repeat(self, *sizes):
+    def repeat(self, *sizes: _int | Sequence[_int]) -> Tensor:
         sizes = _shape_arg(sizes)
         if len(sizes) < self.ndim:
             raise ValueError(f"repeat: give at least {self.ndim} repeat counts for a tensor "
@@ -1247,10 +1300,10 @@ class Tensor(TensorBase):
             tuple(r * n for r, n in zip(sizes, x.shape))), self, "RepeatBackward0",
             [entry(self)])
 
-    def contiguous(self):
+    def contiguous(self) -> Tensor:
         return self if self._data.flags.c_contiguous else M.Contiguous.apply(self)
 
-    def t(self):
+    def t(self) -> Tensor:
         """The transpose of a matrix (a tensor of at most 2 dims comes back as it is)."""
         if self.ndim > 2:
             raise ValueError(f"t(): expects a tensor with <= 2 dimensions, but this one has "
@@ -1258,16 +1311,16 @@ class Tensor(TensorBase):
         return M.T.apply(self, (1, 0)) if self.ndim == 2 else self
 
     # shape changes in place: the same memory seen with another shape
-    def unsqueeze_(self, dim):
+    def unsqueeze_(self, dim: _int) -> Tensor:
         return self._reshape_inplace("unsqueeze_", self.unsqueeze(dim))
 
-    def squeeze_(self, dim=None):
+    def squeeze_(self, dim: Dims = None) -> Tensor:
         return self._reshape_inplace("squeeze_", self.squeeze(dim))
 
-    def t_(self):
+    def t_(self) -> Tensor:
         return self._reshape_inplace("t_", self.t())
 
-    def transpose_(self, dim0, dim1):
+    def transpose_(self, dim0: _int, dim1: _int) -> Tensor:
         return self._reshape_inplace("transpose_", self.transpose(dim0, dim1))
 
     def _reshape_inplace(self, name, new):
@@ -1277,13 +1330,14 @@ class Tensor(TensorBase):
         self._data = new._data
         return self
 
-    def view_as(self, other):
+    def view_as(self, other: Tensor) -> Tensor:
         return self.view(other.shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, other: Tensor) -> Tensor:
         return self.reshape(other.shape)
 
-    def roll(self, shifts, dims=None):
+    def roll(self, shifts: _int | Sequence[_int],
+             dims: _int | Sequence[_int] | None = None) -> Tensor:
         """Shift elements along dims, wrapping around; dims None rolls the flattened
         tensor."""
         shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
@@ -1298,12 +1352,12 @@ class Tensor(TensorBase):
         dims = tuple(normalize_dim(d, self.ndim, "roll") for d in dims)
         return M.Roll.apply(self, tuple(int(s) for s in shifts), dims)
 
-    def tril(self, diagonal=0):
+    def tril(self, diagonal: _int = 0) -> Tensor:
         """The lower triangle of the last two dims: on and below `diagonal` (0 the main
         one, >0 above it, <0 below), zeros elsewhere."""
         return M.Tril.apply(self._matrices("tril"), operator.index(diagonal))
 
-    def triu(self, diagonal=0):
+    def triu(self, diagonal: _int = 0) -> Tensor:
         """The upper triangle of the last two dims: on and above `diagonal`."""
         return M.Triu.apply(self._matrices("triu"), operator.index(diagonal))
 
@@ -1313,7 +1367,7 @@ class Tensor(TensorBase):
                              f"shape {self.shape}")
         return self
 
-    def diag(self, diagonal=0):
+    def diag(self, diagonal: _int = 0) -> Tensor:
         """1-D input: a square matrix with it on diagonal `diagonal`; 2-D input: that
         diagonal of it, as a 1-D tensor."""
         k = operator.index(diagonal)
@@ -1325,7 +1379,7 @@ class Tensor(TensorBase):
             return self.diagonal(k)
         raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {self.shape}")
 
-    def diagonal(self, offset=0, dim1=0, dim2=1):
+    def diagonal(self, offset: _int = 0, dim1: _int = 0, dim2: _int = 1) -> Tensor:
         """The diagonal `offset` of the matrices in dims dim1, dim2, as the last dim."""
         a = normalize_dim(dim1, self.ndim, "diagonal")
         b = normalize_dim(dim2, self.ndim, "diagonal")
@@ -1337,13 +1391,13 @@ class Tensor(TensorBase):
         rows = np.arange(n) + max(-k, 0)
         return x[(Ellipsis, rows, rows + k)]
 
-    def trace(self):
+    def trace(self) -> Tensor:
         """The sum of the main diagonal of a matrix."""
         if self.ndim != 2:
             raise ValueError(f"trace: expects a matrix (2-D), got shape {self.shape}")
         return self.diagonal().sum()
 
-    def movedim(self, source, destination):
+    def movedim(self, source: _int | Sequence[_int], destination: _int | Sequence[_int]) -> Tensor:
         src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
         dst = (destination,) if isinstance(destination, (int, np.integer)) else \
             tuple(destination)
@@ -1357,7 +1411,7 @@ class Tensor(TensorBase):
         return self.permute(tuple(where_from[i] if i in where_from else next(rest)
                                   for i in range(self.ndim)))
 
-    def index_select(self, dim, index):
+    def index_select(self, dim: _int, index: TensorLike) -> Tensor:
         d = normalize_dim(dim, self.ndim, "index_select")
         idx = _index_array(index, "index_select")
         if idx.ndim > 1:
@@ -1365,7 +1419,7 @@ class Tensor(TensorBase):
         _check_range(idx, self.shape[d], "index_select", d)
         return self[(slice(None),) * d + (idx.reshape(-1),)]
 
-    def narrow(self, dim, start, length):
+    def narrow(self, dim: _int, start: _int, length: _int) -> Tensor:
         d = normalize_dim(dim, self.ndim, "narrow")
         start = operator.index(start)
         if start < 0:
@@ -1375,11 +1429,11 @@ class Tensor(TensorBase):
                              f"size {self.shape[d]}")
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
-    def unbind(self, dim=0):
+    def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         d = normalize_dim(dim, self.ndim, "unbind")
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
-    def masked_select(self, mask):
+    def masked_select(self, mask: TensorLike) -> Tensor:
         mask = mask if isinstance(mask, Tensor) else Tensor(mask)
         if mask.dtype != np.bool_:
             raise TypeError(f"masked_select: mask must be a boolean tensor, got {mask.dtype}")
@@ -1389,7 +1443,7 @@ class Tensor(TensorBase):
                              f"with the tensor's shape {self.shape}")
         return self.expand(shape)[np.broadcast_to(mask._data, shape)]
 
-    def nonzero(self, as_tuple=False):
+    def nonzero(self, as_tuple: _bool = False) -> Any:
         """The indices of the non-zero elements: a (n, ndim) int64 tensor, or with
         as_tuple=True one 1-D tensor per dim."""
         if as_tuple:
@@ -1397,15 +1451,16 @@ class Tensor(TensorBase):
             return tuple(Tensor._make(i.astype(np.int64)) for i in found)
         return Tensor._make(np.argwhere(self._data).astype(np.int64))
 
-    def count_nonzero(self, dim=None):
+    def count_nonzero(self, dim: Dims = None) -> Tensor:
         axes = _axes(dim, self, "count_nonzero")
         return Tensor._make(np.asarray(np.count_nonzero(self._data, axis=axes),
                                        dtype=np.int64))
 
-    def flip(self, dims):
+    def flip(self, dims: _int | Sequence[_int]) -> Tensor:
         return M.Flip.apply(self, normalize_dims(dims, self.ndim, "flip"))
 
-    def split(self, split_size_or_sections, dim=0):
+    def split(self, split_size_or_sections: _int | Sequence[_int],
+              dim: _int = 0) -> tuple[Tensor, ...]:
         if self.ndim == 0:
             raise ValueError("split: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "split")
@@ -1426,7 +1481,7 @@ class Tensor(TensorBase):
             start += s
         return tuple(out)
 
-    def chunk(self, chunks, dim=0):
+    def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         if self.ndim == 0:
             raise ValueError("chunk: expects at least a 1-dimensional tensor, got a 0-d one")
         d = normalize_dim(dim, self.ndim, "chunk")
@@ -1437,15 +1492,15 @@ class Tensor(TensorBase):
         size = -(-self.shape[d] // chunks)
         return self.split(max(size, 1), d)
 
-    def __getitem__(self, idx):
+    def __getitem__(self, idx: Any) -> Tensor:
         return M.Index.apply(self, check_index(_convert_index(idx), self.shape))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
-    def pad(self, pads, value=0.0):
+    def pad(self, pads: Sequence[_int], value: _float = 0.0) -> Tensor:
         pads = tuple(pads)
         if len(pads) % 2 or len(pads) // 2 > self.ndim:
             raise ValueError(f"pad: needs an even number of values, at most 2 per dim "
@@ -1457,7 +1512,7 @@ class Tensor(TensorBase):
             widths[self.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
         return M.Pad.apply(self, tuple(widths), value)
 
-    def gather(self, dim, index):
+    def gather(self, dim: _int, index: TensorLike) -> Tensor:
         d = normalize_dim(dim, self.ndim, "gather")
         idx = _index_array(index, "gather")
         if self.ndim == 0 and idx.ndim == 0:  # as a 1-element vector (torch)
@@ -1471,7 +1526,7 @@ class Tensor(TensorBase):
         _check_range(idx, self.shape[d], "gather", d)
         return M.Gather.apply(self, d, idx)
 
-    def scatter_add(self, dim, index, src):
+    def scatter_add(self, dim: _int, index: TensorLike, src: TensorLike) -> Tensor:
         d = normalize_dim(dim, self.ndim, "scatter_add")
         idx = _index_array(index, "scatter_add")
         src = src if isinstance(src, Tensor) else Tensor(src, dtype=self.dtype)
@@ -1482,7 +1537,8 @@ class Tensor(TensorBase):
         _check_range(idx, self.shape[d], "scatter_add", d)
         return M.ScatterAdd.apply(self, d, idx, src)
 
-    def scatter(self, dim, index, src=None, value=None):
+    def scatter(self, dim: _int, index: TensorLike, src: TensorLike | None = None,
+                value: Scalar | None = None) -> Tensor:
         """A copy with src's values (or the number `value`) written at index along dim:
         out[i][index[i][j]] = src[i][j] for dim 1. `t.zeros(n, C).scatter(1, y[:, None], 1.0)`
         is a one-hot encoding."""
@@ -1505,13 +1561,15 @@ class Tensor(TensorBase):
         _check_range(idx, self.shape[d], "scatter", d)
         return M.Scatter.apply(self, d, idx, fill)
 
-    def scatter_(self, dim, index, src=None, value=None):
+    def scatter_(self, dim: _int, index: TensorLike, src: TensorLike | None = None,
+                 value: Scalar | None = None) -> Tensor:
         return self._inplace_op("scatter_", lambda t: t.scatter(dim, index, src, value), src)
 
-    def scatter_add_(self, dim, index, src):
+    def scatter_add_(self, dim: _int, index: TensorLike, src: TensorLike) -> Tensor:
         return self._inplace_op("scatter_add_", lambda t: t.scatter_add(dim, index, src), src)
 
-    def index_add(self, dim, index, source, alpha=1):
+    def index_add(self, dim: _int, index: TensorLike, source: TensorLike,
+                  alpha: Scalar = 1) -> Tensor:
         """A copy with source's slices added at index along dim (repeats add up)."""
         d = normalize_dim(dim, self.ndim, "index_add")
         idx = _index_array(index, "index_add").reshape(-1)
@@ -1525,11 +1583,12 @@ class Tensor(TensorBase):
         return self + M.IndexAdd.apply(source.astype(self.dtype), self.shape,
                                        (slice(None),) * d + (idx,))
 
-    def index_add_(self, dim, index, source, alpha=1):
+    def index_add_(self, dim: _int, index: TensorLike, source: TensorLike,
+                   alpha: Scalar = 1) -> Tensor:
         return self._inplace_op("index_add_", lambda t: t.index_add(dim, index, source, alpha),
                                 source)
 
-    def index_fill(self, dim, index, value):
+    def index_fill(self, dim: _int, index: TensorLike, value: Scalar | Tensor) -> Tensor:
         d = normalize_dim(dim, self.ndim, "index_fill")
         idx = _index_array(index, "index_fill").reshape(-1)
         _check_range(idx, self.shape[d], "index_fill", d)
@@ -1537,10 +1596,10 @@ class Tensor(TensorBase):
         mask[(slice(None),) * d + (idx,)] = True
         return self.masked_fill(Tensor._make(mask), value)
 
-    def index_fill_(self, dim, index, value):
+    def index_fill_(self, dim: _int, index: TensorLike, value: Scalar | Tensor) -> Tensor:
         return self._inplace_op("index_fill_", lambda t: t.index_fill(dim, index, value), value)
 
-    def repeat_interleave(self, repeats, dim=None):
+    def repeat_interleave(self, repeats: _int | Tensor, dim: _int | None = None) -> Tensor:
         """Each element (or slice along dim) repeated `repeats` times in place:
         [1, 2] -> [1, 1, 2, 2]; without dim the tensor is flattened first."""
         x, d = (self.reshape(-1), 0) if dim is None else \
@@ -1554,11 +1613,12 @@ class Tensor(TensorBase):
                 from None
         return x[(slice(None),) * d + (idx,)]
 
-    def tile(self, *dims):
+    def tile(self, *dims: _int | Sequence[_int]) -> Tensor:
         dims = _shape_arg(dims)
         return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
-    def diff(self, n=1, dim=-1, prepend=None, append=None):
+    def diff(self, n: _int = 1, dim: _int = -1, prepend: Tensor | None = None,
+             append: Tensor | None = None) -> Tensor:
         """Differences of neighbours along dim, n times: x[1:] - x[:-1]."""
         d = normalize_dim(dim, self.ndim, "diff")
         x = cat([t for t in (prepend, self, append) if t is not None], d) \
@@ -1569,15 +1629,15 @@ class Tensor(TensorBase):
                 x.narrow(d, 1, m - 1) ^ x.narrow(d, 0, m - 1)
         return x
 
-    def flipud(self):
+    def flipud(self) -> Tensor:
         return self.flip(0)
 
-    def fliplr(self):
+    def fliplr(self) -> Tensor:
         if self.ndim < 2:
             raise ValueError(f"fliplr: input must have at least 2 dims, got {self.shape}")
         return self.flip(1)
 
-    def rot90(self, k=1, dims=(0, 1)):
+    def rot90(self, k: _int = 1, dims: Sequence[_int] = (0, 1)) -> Tensor:
         """Rotated by 90 degrees k times, from the first of dims towards the second."""
         a, b = (normalize_dim(d, self.ndim, "rot90") for d in dims)
         if a == b:
@@ -1591,7 +1651,7 @@ class Tensor(TensorBase):
             return self.flip(a).transpose(a, b)
         return self
 
-    def unfold(self, dimension, size, step):
+    def unfold(self, dimension: _int, size: _int, step: _int) -> Tensor:
         """Every window of `size` elements along dimension, `step` apart, as a new last dim."""
         d = normalize_dim(dimension, self.ndim, "unfold")
         n = self.shape[d] if self.ndim else 1
@@ -1602,7 +1662,7 @@ class Tensor(TensorBase):
         windows = self[(slice(None),) * d + (starts[:, None] + np.arange(size),)]
         return windows.movedim(d + 1, -1)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         """The lower median (of the flattened tensor, or (values, indices) along dim)."""
         if dim is None:
             flat = self.reshape(-1)
@@ -1622,10 +1682,10 @@ class Tensor(TensorBase):
         values = M.Median.apply(self, d, idx, keepdim)
         return Median(values, Tensor._make(idx if keepdim else idx.squeeze(d)))
 
-    def cummax(self, dim):
+    def cummax(self, dim: _int) -> ValuesIndices:
         return self._cumulative_extreme(dim, np.maximum, M.Cummax, Cummax)
 
-    def cummin(self, dim):
+    def cummin(self, dim: _int) -> ValuesIndices:
         return self._cumulative_extreme(dim, np.minimum, M.Cummin, Cummin)
 
     def _cumulative_extreme(self, dim, ufunc, op, result):
@@ -1641,11 +1701,11 @@ class Tensor(TensorBase):
         return result(op.apply(self, d, idx), Tensor._make(idx.astype(np.int64)))
 
     # ------------------------------------------------------------ memory
-    def data_ptr(self):
+    def data_ptr(self) -> _int:
         """The address of the first element: equal for tensors that share memory there."""
         return self._data.ctypes.data
 
-    def storage_offset(self):
+    def storage_offset(self) -> _int:
         """How many elements after the start of its memory block this tensor starts."""
         root = self._data
         while isinstance(root.base, np.ndarray):
@@ -1653,38 +1713,41 @@ class Tensor(TensorBase):
         return (self._data.ctypes.data - root.ctypes.data) // self._data.itemsize
 
     # ------------------------------------------------------------ linear algebra
-    def matmul(self, other):
+    def matmul(self, other: TensorLike) -> Tensor:
         return matmul(self, other)
 
-    def dot(self, other):
+    def dot(self, other: TensorLike) -> Tensor:
         return dot(self, other)
 
-    def outer(self, other):
+    def outer(self, other: TensorLike) -> Tensor:
         return outer(self, other)
 
-    def mm(self, mat2):
+    def mm(self, mat2: TensorLike) -> Tensor:
         return mm(self, mat2)
 
-    def bmm(self, mat2):
+    def bmm(self, mat2: TensorLike) -> Tensor:
         return bmm(self, mat2)
 
-    def mv(self, vec):
+    def mv(self, vec: TensorLike) -> Tensor:
         return mv(self, vec)
 
-    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    def addmm(self, mat1: TensorLike, mat2: TensorLike, *, beta: Scalar = 1,
+              alpha: Scalar = 1) -> Tensor:
         return addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
-    def addmv(self, mat, vec, *, beta=1, alpha=1):
+    def addmv(self, mat: TensorLike, vec: TensorLike, *, beta: Scalar = 1,
+              alpha: Scalar = 1) -> Tensor:
         product = mv(mat, vec)
         return (self if beta == 1 else self * beta) + (product if alpha == 1 else
                                                        product * alpha)
 
-    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    def baddbmm(self, batch1: TensorLike, batch2: TensorLike, *, beta: Scalar = 1,
+                alpha: Scalar = 1) -> Tensor:
         product = bmm(batch1, batch2)
         return (self if beta == 1 else self * beta) + (product if alpha == 1 else
                                                        product * alpha)
 
-    def dist(self, other, p=2):
+    def dist(self, other: TensorLike, p: _float = 2) -> Tensor:
         """The p-norm of self - other."""
         return (self - other).norm(p)
 
@@ -1708,21 +1771,25 @@ Cummax = _return_type("cummax")
 Cummin = _return_type("cummin")
 _EXTREMES = {"max": _return_type("max"), "min": _return_type("min")}
 
+if TYPE_CHECKING:  # how mypy sees these namedtuples (built at runtime, so opaque to it)
+    class ValuesIndices(NamedTuple):
+        values: Tensor
+        indices: Tensor
+
 
 # ================================================================ printing
-_PRINT_PROFILES = {"default": {"precision": 8, "threshold": 1000, "edgeitems": 3,
-                               "max_line_width": 75},
-                   "short": {"precision": 2, "threshold": 1000, "edgeitems": 2,
-                             "max_line_width": 80},
-                   "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3,
-                            "max_line_width": 80}}
+_PRINT_PROFILES: dict[str, dict[str, Any]] = {
+    "default": {"precision": 8, "threshold": 1000, "edgeitems": 3, "max_line_width": 75},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "max_line_width": 80},
+    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "max_line_width": 80}}
 # how Tensor.__repr__ prints: array2string's options set by set_printoptions (numpy's own
 # print options for the rest)
 _PRINT: dict = {}
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None):
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
     """How tensors print, as torch.set_printoptions: digits after the point, the size from
     which the middle is elided, the items kept at each edge, the line width; a profile
     ("default", "short", "full") first sets all of them. sci_mode True prints every float
@@ -1747,7 +1814,7 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
             _PRINT["suppress_small"] = True
 
 
-def get_printoptions():
+def get_printoptions() -> dict[str, Any]:
     """The current print options (precision, threshold, edgeitems, linewidth, sci_mode)."""
     current = {**np.get_printoptions(), **_PRINT}
     return {"precision": current["precision"], "threshold": current["threshold"],
@@ -1758,7 +1825,7 @@ def get_printoptions():
 
 
 # ================================================================ helpers
-def _shape_arg(shape):
+def _shape_arg(shape: Any) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     try:
@@ -1969,13 +2036,14 @@ def _scalar_name(dt):
     return _SCALAR_NAMES[str(dt)]
 
 
-def equal(a, b):
+def equal(a: TensorLike, b: TensorLike) -> bool:
     """True if a and b have the same shape and the same values (dtypes may differ)."""
     a, b = _t(a), _t(b)
     return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def isclose(a: TensorLike, b: TensorLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
     """|a - b| <= atol + rtol * |b| elementwise; a and b must have one dtype (PyTorch)."""
     a, b = _t(a), _t(b)
     if a.dtype != b.dtype:
@@ -1985,7 +2053,8 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     return Tensor._make(np.isclose(a._data, b._data, rtol, atol, equal_nan))
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+def allclose(a: TensorLike, b: TensorLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
     """True if every element is close (isclose), a Python bool."""
     return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
 
@@ -2073,7 +2142,7 @@ def _compare(np_fn, a, b, name="compare"):
 
 
 # ================================================================ functions
-def where(cond, a=None, b=None):
+def where(cond: TensorLike, a: TensorLike | None = None, b: TensorLike | None = None) -> Any:
     """Elements of a where cond holds, of b elsewhere; where(cond) alone is
     cond.nonzero(as_tuple=True)."""
     cond = cond if isinstance(cond, Tensor) else Tensor(cond)
@@ -2110,19 +2179,19 @@ def _tensor_argument(name, other):
     return other
 
 
-def maximum(a, b):
+def maximum(a: TensorLike, b: TensorLike) -> Tensor:
     return _binary(E.Maximum, _t(a), b)
 
 
-def minimum(a, b):
+def minimum(a: TensorLike, b: TensorLike) -> Tensor:
     return _binary(E.Minimum, _t(a), b)
 
 
-def _t(x):
+def _t(x: TensorLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def matmul(a, b, *, out=None):
+def matmul(a: TensorLike, b: TensorLike, *, out: Tensor | None = None) -> Tensor:
     """a @ b: matrix products of 1-D to N-D tensors, batch dims broadcast; out= as PyTorch."""
     return _matmul(a, b) if out is None else write_out(_matmul(a, b), out, "matmul")
 
@@ -2162,7 +2231,7 @@ def _matmul(a, b):
     return out
 
 
-def write_out(result, out, name):
+def write_out(result: Tensor, out: Tensor, name: str) -> Tensor:
     """PyTorch's `out=` argument: the result copied into `out`, which is returned. As in
     PyTorch it cannot be part of a graph, and its dtype must hold the result's."""
     if not isinstance(out, Tensor):
@@ -2194,7 +2263,7 @@ def _check_same_dtype(a, b, op="matmul"):
                        "convert one with .to(other.dtype))")
 
 
-def mm(input, mat2):
+def mm(input: TensorLike, mat2: TensorLike) -> Tensor:
     """The product of two matrices (no broadcasting, unlike matmul)."""
     a, b = _t(input), _t(mat2)
     if a.ndim != 2 or b.ndim != 2:
@@ -2207,7 +2276,7 @@ def mm(input, mat2):
     return L.Matmul.apply(a, b, None, False)
 
 
-def bmm(input, mat2):
+def bmm(input: TensorLike, mat2: TensorLike) -> Tensor:
     """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p), no broadcasting."""
     a, b = _t(input), _t(mat2)
     if a.ndim != 3 or b.ndim != 3:
@@ -2220,7 +2289,7 @@ def bmm(input, mat2):
     return L.Matmul.apply(a, b, None, False)
 
 
-def mv(input, vec):
+def mv(input: TensorLike, vec: TensorLike) -> Tensor:
     """Matrix times vector: (n, m) @ (m,) -> (n,)."""
     a, v = _t(input), _t(vec)
     if a.ndim != 2 or v.ndim != 1 or a.shape[1] != v.shape[0]:
@@ -2230,7 +2299,8 @@ def mv(input, vec):
     return matmul(a, v)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+def addmm(input: TensorLike, mat1: TensorLike, mat2: TensorLike, *, beta: Scalar = 1,
+          alpha: Scalar = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
     bias, product = _t(input), mm(mat1, mat2)
     if _broadcast_or_none(bias.shape, product.shape) != product.shape:
@@ -2244,7 +2314,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     return (bias if beta == 1 else bias * beta) + (product if alpha == 1 else product * alpha)
 
 
-def dot(a, b):
+def dot(a: TensorLike, b: TensorLike) -> Tensor:
     a, b = _t(a), _t(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"dot: needs two 1-D tensors, got {a.shape} and {b.shape}")
@@ -2253,17 +2323,17 @@ def dot(a, b):
     return matmul(a, b)
 
 
-def outer(a, b):
+def outer(a: TensorLike, b: TensorLike) -> Tensor:
     a, b = _t(a), _t(b)
     if a.ndim != 1 or b.ndim != 1:
         raise ValueError(f"outer: needs two 1-D tensors, got {a.shape} and {b.shape}")
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
-def einsum(spec, *operands):
+def einsum(spec: str, *operands: Any) -> Tensor:
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    operands = [_t(o) for o in operands]
+    operands = [_t(o) for o in operands]  # type: ignore[assignment]  # *args made a list
     spec = spec.replace(" ", "")
     if "->" not in spec:  # implicit output: letters seen once, sorted (numpy's rule)
         ins = spec
@@ -2274,7 +2344,7 @@ def einsum(spec, *operands):
     subs = spec.split("->")[0].split(",")
     if len(subs) != len(operands):
         raise ValueError(f"einsum: '{spec}' names {len(subs)} operands, got {len(operands)}")
-    sizes = {}
+    sizes: dict[str, int] = {}
     for sub, o in zip(subs, operands):
         if len(sub) != o.ndim:
             raise ValueError(f"einsum: subscripts '{sub}' have {len(sub)} letters but the "
@@ -2303,7 +2373,7 @@ def _expand_ellipsis(spec, operands):
     return ",".join(new) + "->" + out.replace("...", ell)
 
 
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: needs at least one tensor")
@@ -2323,20 +2393,21 @@ def cat(tensors, dim=0):
     return M.Cat.apply(d, *[t.astype(dt) for t in tensors])
 
 
-def hstack(tensors):
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Side by side: along dim 1 (dim 0 for 1-D tensors)."""
     tensors = [_t(t).reshape(-1) if _t(t).ndim == 0 else _t(t) for t in tensors]
     return cat(tensors, 0 if tensors and tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """One above the other: 1-D tensors become rows, then cat along dim 0."""
     return cat([_t(t).reshape(1, -1) if _t(t).ndim < 2 else _t(t) for t in tensors], 0)
 
 
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
     """The shape these shapes broadcast to (ValueError if they do not)."""
-    shapes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s) for s in shapes]
+    shapes = [(s,) if isinstance(s, (int, np.integer)) else tuple(s)  # type: ignore[assignment]
+              for s in shapes]  # *args made a list
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError:
@@ -2344,27 +2415,27 @@ def broadcast_shapes(*shapes):
             from None
 
 
-def broadcast_tensors(*tensors):
+def broadcast_tensors(*tensors: Any) -> tuple[Tensor, ...]:
     """Every tensor expanded to the shape they broadcast to together."""
-    tensors = [_t(t) for t in tensors]
+    tensors = [_t(t) for t in tensors]  # type: ignore[assignment]  # *args made a list
     shape = broadcast_shapes(*[t.shape for t in tensors])
     return tuple(t.expand(shape) for t in tensors)
 
 
-def meshgrid(*tensors, indexing="ij"):
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors: indexing "ij" (matrix, PyTorch's default) or "xy"
     (Cartesian: the first two dims swapped)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
-    tensors = [_t(t) for t in tensors]
+    tensors = [_t(t) for t in tensors]  # type: ignore[assignment]  # *args made a list
     if any(t.ndim > 1 for t in tensors):
         raise ValueError(f"meshgrid: expects 0-D or 1-D tensors, got shapes "
                          f"{[t.shape for t in tensors]}")
     swap = indexing == "xy" and len(tensors) > 1
     if swap:
-        tensors[0], tensors[1] = tensors[1], tensors[0]
+        tensors[0], tensors[1] = tensors[1], tensors[0]  # type: ignore[index]  # made a list above
     sizes = tuple(t.numel() for t in tensors)
     grids = [t.reshape(tuple(-1 if k == i else 1 for k in range(len(sizes)))).expand(sizes)
              for i, t in enumerate(tensors)]
@@ -2373,7 +2444,8 @@ def meshgrid(*tensors, indexing="ij"):
     return tuple(grids)
 
 
-def tensordot(a, b, dims=2):
+def tensordot(a: TensorLike, b: TensorLike,
+              dims: int | Sequence[int | Sequence[int]] = 2) -> Tensor:
     """Sum of products over dims: the last `dims` of a with the first of b, or the lists
     ([dims of a], [dims of b])."""
     a, b = _t(a), _t(b)
@@ -2395,18 +2467,18 @@ def tensordot(a, b, dims=2):
                                         tuple(b.shape[d] for d in keep_b))
 
 
-def result_type(tensor1, tensor2):
+def result_type(tensor1: TensorLike, tensor2: TensorLike) -> np.dtype:
     """The dtype of an arithmetic op between the two (tensors or numbers), by PyTorch's
     promotion rules."""
     if isinstance(tensor1, Tensor) and isinstance(tensor2, Tensor):
         return _pair_dtype(tensor1, tensor2)
     if isinstance(tensor1, Tensor) or isinstance(tensor2, Tensor):
         t, s = (tensor1, tensor2) if isinstance(tensor1, Tensor) else (tensor2, tensor1)
-        return _scalar_dtype(t.dtype, s)
+        return _scalar_dtype(t.dtype, s)  # type: ignore[union-attr]  # t is the Tensor
     return _pair_dtype(Tensor(tensor1), Tensor(tensor2))
 
 
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: needs at least one tensor")

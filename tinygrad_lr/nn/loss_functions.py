@@ -12,7 +12,11 @@ Losses that take logits use stable forms: softplus(-x) = log(1 + e^-x) is comput
 max(-x, 0) + log1p(e^-|x|) and log-softmax subtracts the row maximum, so logits of +-1000
 give finite losses and gradients.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +62,7 @@ def _reduce(loss, reduction):
     return loss
 
 
-def _tensor(x, like=None):
+def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
     """A Tensor from x; floating values take the dtype of `like` (the prediction)."""
     t = x if isinstance(x, Tensor) else Tensor(x)
     if like is not None and t.dtype.kind in "fb" and t.dtype != like.dtype:
@@ -141,7 +145,7 @@ def _classes_last(input):
 
 
 # ================================================================ regression
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error: (input - target)^2."""
     input, target = _regression_pair("mse_loss", input, target, reduction)
     if reference_kernels_enabled():  # the plain version: nn/reference.py
@@ -149,13 +153,14 @@ def mse_loss(input, target, reduction="mean"):
     return SquaredError.apply(input, target, reduction)
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error: |input - target|."""
     input, target = _regression_pair("l1_loss", input, target, reduction, bools=False)
     return _reduce((input - target).abs(), reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
     """0.5 r^2 where |r| < delta, delta (|r| - 0.5 delta) elsewhere (r = input - target)."""
     input, target = _regression_pair("huber_loss", input, target, reduction, ints=False,
                                      bools=False, floats="same")
@@ -166,7 +171,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return HuberError.apply(input, target, reduction, float(delta), 1.0)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
     """0.5 r^2 / beta where |r| < beta, |r| - 0.5 beta elsewhere; beta = 0 is l1_loss.
 
     Huber(delta) = delta * SmoothL1(beta=delta): the same curve scaled.
@@ -182,7 +188,7 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
                   "SmoothL1LossBackward0")
 
 
-def log_cosh_loss(input, target, reduction="mean"):
+def log_cosh_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """log(cosh(r)), r = input - target: ~r^2/2 near 0, ~|r| - log 2 far away; gradient tanh(r).
 
     Computed as |r| + log1p(exp(-2|r|)) - log 2, which never forms cosh(1000) = inf.
@@ -193,7 +199,7 @@ def log_cosh_loss(input, target, reduction="mean"):
     return _reduce(a + (-2 * a).exp().log1p() - math.log(2.0), reduction)
 
 
-def quantile_loss(input, target, q=0.5, reduction="mean"):
+def quantile_loss(input: Tensor, target: Tensor, q: float = 0.5, reduction: str = "mean") -> Tensor:
     """Pinball loss of quantile q: max(q r, (q - 1) r) with r = target - input.
 
     Minimising it makes `input` estimate the q-th quantile of target (q = 0.5: the median,
@@ -206,7 +212,8 @@ def quantile_loss(input, target, q=0.5, reduction="mean"):
     return _reduce(maximum(q * r, (q - 1) * r), reduction)
 
 
-def welsch_loss(input, target, sigma=1.0, reduction="mean"):
+def welsch_loss(input: Tensor, target: Tensor, sigma: float = 1.0,
+                reduction: str = "mean") -> Tensor:
     """Welsch (a.k.a. "Gaussian kernel" / correntropy) loss: 1 - exp(-r^2 / (2 sigma^2)).
 
     Bounded by 1, so outliers stop pulling: a robust regression loss (Dennis & Welsch,
@@ -222,7 +229,8 @@ def welsch_loss(input, target, sigma=1.0, reduction="mean"):
     return _reduce(1 - (r * r * (-0.5 / sigma ** 2)).exp(), reduction)
 
 
-def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target under N(input, var):
     0.5 * (log(max(var, eps)) + (input - target)^2 / max(var, eps)) (+ 0.5 log(2 pi) if full).
 
@@ -251,7 +259,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduce(loss, reduction)
 
 
-def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
+                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target ~ Poisson(rate):
     exp(input) - target * input if log_input (input is the log-rate), else
     input - target * log(input + eps). full adds Stirling's term
@@ -274,7 +283,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduct
 
 
 # ================================================================ binary classification
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-weight * (target log(input) + (1 - target) log(1 - input)), input probabilities.
 
     Each log is clamped at -100 as in PyTorch, so input = 0 or 1 gives a finite loss. From
@@ -292,16 +302,17 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if reference_kernels_enabled():
         return R.binary_cross_entropy(input, target, weight, reduction)
     if weight is not None:
-        weight = np.asarray(weight._data if isinstance(weight, Tensor) else weight,
-                            dtype=input.dtype)
+        weight = np.asarray(  # type: ignore[assignment]  # its array from here on
+            weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
         if not _broadcasts_to(weight.shape, input.shape):
             raise ValueError(f"{name}: weight of shape {weight.shape} does not broadcast to "
                              f"the input's shape {input.shape}")
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
     """BCE of sigmoid(input), computed from the logits without forming sigmoid:
 
         (1 - target) * x + (1 + (pos_weight - 1) * target) * softplus(-x)
@@ -316,8 +327,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     constants = []
     for arg, value in (("weight", weight), ("pos_weight", pos_weight)):
         if value is not None:
-            value = np.asarray(value._data if isinstance(value, Tensor) else value,
-                               dtype=input.dtype)
+            value = np.asarray(  # type: ignore[assignment]  # its array from here on
+                value._data if isinstance(value, Tensor) else value, dtype=input.dtype)
             if not _broadcasts_to(value.shape, input.shape):
                 raise ValueError(f"{name}: {arg} of shape {value.shape} does not broadcast to "
                                  f"the input's shape {input.shape}")
@@ -334,7 +345,7 @@ def _broadcasts_to(shape, target_shape):
         return False
 
 
-def soft_margin_loss(input, target, reduction="mean"):
+def soft_margin_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-target * input)), labels in {-1, +1}: logistic loss on margins."""
     input, target = _regression_pair("soft_margin_loss", input, target, reduction,
                                      bools=False, floats="input")
@@ -342,7 +353,8 @@ def soft_margin_loss(input, target, reduction="mean"):
                   [entry(input)])
 
 
-def hinge_loss(input, target, squared=False, reduction="mean"):
+def hinge_loss(input: Tensor, target: Tensor, squared: bool = False,
+               reduction: str = "mean") -> Tensor:
     """Binary SVM hinge max(0, 1 - y f) (squared: its square), labels y in {-1, +1}.
 
     Not in PyTorch (its HingeEmbeddingLoss is a different, distance-based loss); this is
@@ -354,7 +366,7 @@ def hinge_loss(input, target, squared=False, reduction="mean"):
     return _reduce(h * h if squared else h, reduction)
 
 
-def perceptron_loss(input, target, reduction="mean"):
+def perceptron_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """max(0, -y f), labels y in {-1, +1}: the perceptron criterion (Rosenblatt, 1958).
 
     Zero for every correctly classified point, however close to the boundary. Not in PyTorch.
@@ -364,7 +376,8 @@ def perceptron_loss(input, target, reduction="mean"):
     return _reduce((-target * input).relu(), reduction)
 
 
-def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
+def sigmoid_focal_loss(input: Tensor, target: Tensor, alpha: float = 0.25, gamma: float = 2.0,
+                       reduction: str = "mean") -> Tensor:
     """Binary focal loss from logits (Lin et al., "Focal Loss for Dense Object Detection",
     2017), the definition of torchvision.ops.sigmoid_focal_loss:
 
@@ -384,7 +397,8 @@ def sigmoid_focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
+def focal_loss(input: Tensor, target: Tensor, alpha: float = 0.25, gamma: float = 2.0,
+               reduction: str = "mean") -> Tensor:
     """Focal loss from logits, binary or multi-class (Lin et al., 2017).
 
     - target with the input's shape (0/1 floats): binary, sigmoid_focal_loss.
@@ -411,7 +425,7 @@ def focal_loss(input, target, alpha=0.25, gamma=2.0, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def zero_one_loss(input, target, reduction="mean"):
+def zero_one_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """The 0-1 loss: 1 for every wrong prediction, 0 for a right one (mean: the error rate).
 
     input (N, C) class scores with class indices (N,) (prediction: argmax), or scores of
@@ -466,8 +480,9 @@ def _index_target(name, input, target, dtypes=(np.int64, np.uint8)):
     return target._data.astype(np.int64, copy=False).reshape(-1)
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0):
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of logits: log_softmax over dim 1, then the negative log-likelihood.
 
     input (N, C) or (N, C, d1, ...) (or (C,) for one sample); target either class indices
@@ -495,8 +510,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     n_classes = input.shape[1]
     w = _class_weight(name, weight, n_classes, input)
     if target.dtype.kind == "f" and target.shape != input.shape[:1] + input.shape[2:]:
-        return _cross_entropy_probabilities(*_dtypes(name, input, target), w, reduction,
-                                            label_smoothing)
+        return _cross_entropy_probabilities(  # type: ignore[call-arg]  # _dtypes gives a pair
+            *_dtypes(name, input, target), w, reduction, label_smoothing)
     if target.shape == input.shape and input.ndim > 1:
         raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
                         f"{input.dtype}: a target of the input's shape holds class "
@@ -544,7 +559,8 @@ def _cross_entropy_probabilities(input, target, w, reduction, label_smoothing):
     return rename(total / (input._data.size // n_classes), "DivBackward1", [entry(total)])
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities: -weight[t] * input[n, t].
 
     input (N, C) or (N, C, d1, ...) log-probabilities (e.g. log_softmax output), target
@@ -581,7 +597,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
                   [entry(input)])
 
 
-def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="mean"):
+def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
+                      weight: Tensor | None = None, reduction: str = "mean") -> Tensor:
     """Multi-class hinge (Weston-Watkins / Crammer-Singer style, PyTorch's definition):
     sum over j != y of max(0, margin - x[y] + x[j])^p / C, times weight[y]; p is 1 or 2.
     """
@@ -612,7 +629,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, reduction="me
                   "MultiMarginLossBackward0", [entry(input)])
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence KL(target || exp(input)), input log-probabilities:
     target * (log target - input) (0 where target = 0), or with log_target
     exp(target) * (target - input). 'batchmean' (sum / batch size) is the true KL per
@@ -634,7 +652,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
 
 
 # ================================================================ pairs and embeddings
-def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
+def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
+                         reduction: str = "mean") -> Tensor:
     """x where y = 1, max(0, margin - x) where y = -1 (x usually a distance)."""
     input, target = _regression_pair("hinge_embedding_loss", input, target, reduction,
                                      floats="input")
@@ -643,7 +662,8 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):
     return _reduce(loss, reduction)
 
 
-def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                        reduction: str = "mean") -> Tensor:
     """max(0, -y (x1 - x2) + margin): y = 1 wants x1 ranked above x2, y = -1 below."""
     name = "margin_ranking_loss"
     _check_reduction(name, reduction)
@@ -653,7 +673,8 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return _reduce((-target * (input1 - input2) + margin).relu(), reduction)
 
 
-def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
+def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0.0,
+                          reduction: str = "mean") -> Tensor:
     """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1.
 
     The cosine is over the last dim, with 1e-12 added to each squared norm (PyTorch).
@@ -677,8 +698,9 @@ def _pairwise_distance(a, b, p, eps):
     return (a - b + eps).norm(p, dim=-1)
 
 
-def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
-                        reduction="mean"):
+def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
+                        p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        reduction: str = "mean") -> Tensor:
     """max(d(a, p) - d(a, n) + margin, 0), d(x, y) = ||x - y + eps||_p over the last dim.
 
     swap uses min(d(a, n), d(p, n)) as the negative distance (Balntas et al., 2016).
@@ -694,7 +716,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     return _reduce((d_pos - d_neg + margin).relu(), reduction)
 
 
-def contrastive_loss(input1, input2, target, margin=1.0, reduction="mean"):
+def contrastive_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 1.0,
+                     reduction: str = "mean") -> Tensor:
     """Pairwise contrastive loss (Hadsell, Chopra & LeCun, "Dimensionality Reduction by
     Learning an Invariant Mapping", 2006), y = 1 for a similar pair, 0 for a dissimilar one:
 
@@ -718,14 +741,14 @@ def contrastive_loss(input1, input2, target, margin=1.0, reduction="mean"):
 
 
 # ================================================================ regularisers
-def _params(params, name):
+def _params(params: Any, name: str) -> list[Tensor]:
     params = [params] if isinstance(params, Tensor) else list(params)
     if not params:
         raise ValueError(f"{name}: got no parameters")
     return params
 
 
-def l1_penalty(params):
+def l1_penalty(params: Tensor | Iterable[Tensor]) -> Tensor:
     """sum |w| over every parameter (lasso): add lam * l1_penalty(model.parameters()) to the
     loss to push weights to exactly 0. Optimizers have no L1 option; this is the way."""
     params = _params(params, "l1_penalty")
@@ -735,7 +758,7 @@ def l1_penalty(params):
     return total
 
 
-def l2_penalty(params):
+def l2_penalty(params: Tensor | Iterable[Tensor]) -> Tensor:
     """sum w^2 over every parameter (ridge), without a factor 1/2.
 
     Its gradient is 2 w, so for plain SGD `loss + lam / 2 * l2_penalty(params)` is the same
