@@ -19,6 +19,7 @@ import pickle
 import runpy
 import sys
 import tempfile
+import time
 import traceback
 import warnings
 
@@ -83,7 +84,7 @@ def run(backend, directory, names):
     results = {}
     start = os.getcwd()
     for name in names:
-        out, error = io.StringIO(), None
+        out, error, start_time = io.StringIO(), None, time.perf_counter()
         np.random.seed(0)
         with tempfile.TemporaryDirectory() as work:
             os.chdir(work)
@@ -100,7 +101,8 @@ def run(backend, directory, names):
                 os.chdir(start)
                 torch.set_default_dtype(torch.float32)
                 torch.set_grad_enabled(True)
-        results[name] = {"stdout": out.getvalue(), "error": error}
+        results[name] = {"stdout": out.getvalue(), "error": error,
+                         "seconds": round(time.perf_counter() - start_time, 1)}
     return results
 
 
