@@ -68,15 +68,27 @@ PROGRAMS = {
     "examples_time_sequence_train.py": "pytorch/examples: time_sequence_prediction/train.py",
 }
 
-# program -> [(pattern, replacement)]: printed words that depend on the random weights
+# program -> [(pattern, replacement)]: printed words that depend on random draws (weights,
+# shuffling)
 _PREDICTED = (r'Predicted: "[^"]*"', 'Predicted: "<class>"')
 MASKS = {
     "quickstart_tutorial.py": [_PREDICTED],
-    "cifar10_tutorial.py": [(r"Predicted: .*", "Predicted: <classes>")],
+    "cifar10_tutorial.py": [(r"\A.*", "<labels of a shuffled batch>"),
+                            (r"Predicted: .*", "Predicted: <classes>")],
 }
 
 # program -> why it does not pass yet (first failing call, or the first difference)
-NOT_YET = {}
+NOT_YET = {
+    "autogradqs_tutorial.py": "Tensor.t()",
+    "examples_mnist.py": "Tensor.to(device), then Tensor.view_as",
+    "examples_regression.py": "Tensor.mm, then format(0-d tensor, '+.2f')",
+    "nn_tutorial.py": "Tensor.to(device)",
+    "optimization_tutorial.py": "Tensor.type(torch.float)",
+    "quickstart_tutorial.py": "Tensor.to(device)",
+    "tensor_tutorial.py": "Tensor.device, then Tensor.mul",
+    "tensorqs_tutorial.py": "Tensor.device, then torch.matmul(out=), Tensor.mul, "
+                            "torch.mul(out=)",
+}
 # programs that fail under PyTorch itself (nothing to compare)
 BROKEN_UPSTREAM = {
     "examples_time_sequence_train.py": "torch.load('traindata.pt') of a numpy array fails "
