@@ -323,3 +323,17 @@ def test_layers_take_device_and_dtype_and_follow_the_default_dtype(build):
         build(nn, device="cuda")
     with pytest.raises(TypeError, match="floating-point dtype"):
         build(nn, dtype=dtypes.int64)
+
+
+def test_load_state_dict_result_is_torchs():
+    # the tutorials print it: `print(model.load_state_dict(...))`
+    ours, theirs = nn.Linear(2, 3), torch.nn.Linear(2, 3)
+    full = ours.load_state_dict(ours.state_dict())
+    assert repr(full) == str(full) == repr(theirs.load_state_dict(theirs.state_dict()))
+    partial = ours.load_state_dict({"weight": ours.weight, "extra": ours.bias}, strict=False)
+    expected = theirs.load_state_dict({"weight": theirs.weight, "extra": theirs.bias},
+                                      strict=False)
+    assert repr(partial) == repr(expected)
+    assert partial == (["bias"], ["extra"]) and partial.missing_keys == ["bias"]
+    missing, unexpected = partial
+    assert unexpected == ["extra"]

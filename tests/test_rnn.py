@@ -213,6 +213,22 @@ def test_repr_is_torchs(kind):
             == repr(cell_theirs(3, 5, bias=False, **extra)))
 
 
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available(),
+                    reason="PyTorch names its float32 LSTM node after oneDNN")
+@pytest.mark.parametrize("kind", list(LAYERS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_output_grad_fn_names_are_torchs(kind, dtype):
+    # the sequence-models tutorial prints an LSTM's output with its grad_fn
+    ours_cls, torch_cls, extra = LAYERS[kind]
+    x = np.ones((4, 2, 3), dtype=dtype)
+    ours = ours_cls(3, 5, **extra).to(getattr(tl, dtype))(tl.Tensor(x))
+    theirs = torch_cls(3, 5, **extra).to(getattr(torch, dtype))(torch.from_numpy(x))
+    assert ours[0].grad_fn.name() == theirs[0].grad_fn.name()
+    states = zip(ours[1], theirs[1]) if kind == "lstm" else [(ours[1], theirs[1])]
+    for a, b in states:
+        assert a.grad_fn.name() == b.grad_fn.name()
+
+
 # ------------------------------------------------------------------ gradcheck
 @pytest.mark.parametrize("kind", list(LAYERS))
 def test_gradcheck_layer(kind):

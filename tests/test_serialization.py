@@ -86,13 +86,41 @@ def test_save_to_and_load_from_file_objects():
 def test_save_refuses_unsupported_objects(tmp_path):
     with pytest.raises(TypeError, match=r"cannot save obj\['f'\] of type function"):
         tl.save({"f": lambda: 0}, tmp_path / "a.npz")
-    with pytest.raises(TypeError, match=r"type Sequential \(save its .state_dict\(\) instead\)"):
-        tl.save(_model(), tmp_path / "a.npz")
     with pytest.raises(TypeError, match="dtype object"):
         tl.save({"o": np.array([{}, 1], dtype=object)}, tmp_path / "a.npz")
     with pytest.raises(TypeError, match="dict keys must be strings or integers"):
         tl.save({(1, 2): 1}, tmp_path / "a.npz")
     assert not os.path.exists(tmp_path / "a.npz")
+
+
+def test_whole_module_loads_only_with_weights_only_false(tmp_path):
+    # the saveloadrun tutorial: torch.save(model, path); torch.load(path, weights_only=False)
+    model = _model()
+    tl.save(model, tmp_path / "model.pth")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        tl.load(tmp_path / "model.pth")
+    with pytest.raises(pickle.UnpicklingError, match="weights_only=False"):
+        tl.load(tmp_path / "model.pth", weights_only=True)
+    loaded = tl.load(tmp_path / "model.pth", weights_only=False)
+    assert type(loaded) is nn.Sequential and loaded is not model
+    x = tl.randn(5, 3)
+    model.eval()
+    loaded.eval()
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+    assert repr(loaded) == repr(model)
+
+
+def test_load_takes_torch_load_arguments(tmp_path):
+    tl.save({"w": tl.ones(2)}, tmp_path / "w.pth")
+    for where in (None, "cpu", tl.device("cpu"), {"cuda:0": "cpu"}):
+        got = tl.load(tmp_path / "w.pth", map_location=where, weights_only=True)
+        np.testing.assert_array_equal(got["w"].numpy(), np.ones(2))
+    np.testing.assert_array_equal(tl.load(tmp_path / "w.pth", mmap=True)["w"].numpy(),
+                                  np.ones(2))
+    with pytest.raises(tl.DeviceError, match="CPU only"):
+        tl.load(tmp_path / "w.pth", map_location="cuda")
+    with pytest.raises(TypeError, match="map_location as a function"):
+        tl.load(tmp_path / "w.pth", map_location=lambda storage, loc: storage)
 
 
 def test_load_refuses_text_pickle_and_random_npz(tmp_path):

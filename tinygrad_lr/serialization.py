@@ -1,11 +1,18 @@
-"""tl.save / tl.load: state dicts in an .npz file that never needs pickle.
+"""tl.save / tl.load: state dicts in an .npz file that needs no pickle.
 
 The file is a zip archive of uncompressed .npy members (numpy's npz format): one member
 per array (`a0.npy`, `a1.npy`, ...) and one member, `__structure__.npy`, holding JSON
 bytes that describe the nested dicts/lists/tuples, numbers, strings, bools and Nones and
-say which array member goes where, with its dtype and shape. A file can never run code:
-nothing is unpickled, and anything that does not fit this layout is refused with a
+say which array member goes where, with its dtype and shape. Such a file can never run
+code: nothing is unpickled, and anything that does not fit this layout is refused with a
 ValueError naming the file.
+
+The one exception is a whole Module, `tl.save(model, path)`, as PyTorch's tutorials save
+one: the structure cannot describe arbitrary Python objects, so the model is pickled into
+one member (`__pickle__.npy`, its bytes) and the structure says so. Unpickling runs code,
+so `tl.load` reads such a file only when asked with `weights_only=False`, as
+`torch.load` (PyTorch 2.6 and later) does; by default it refuses with
+`pickle.UnpicklingError`. Saving the `state_dict()` instead needs no pickle.
 
 Loading has bounded cost. It reads the zip directory and the structure first (at most
 `MAX_STRUCTURE_BYTES`, nested at most `MAX_DEPTH` levels), then checks every member
@@ -28,6 +35,7 @@ import io
 import json
 import math
 import os
+import pickle
 import re
 import secrets
 import stat
@@ -37,11 +45,13 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .devices import check_device
+from .nn.module import Module
 from .tensor import Tensor
 
 __all__ = ["MAX_DEPTH", "MAX_STRUCTURE_BYTES", "load", "load_metadata", "save"]
 
 _STRUCTURE = "__structure__"
+_PICKLE = "__pickle__"
 _FORMAT = "tinygrad_lr"
 _VERSION = 2            # 2: array entries carry dtype and shape; version 1 is still read
 MAX_DEPTH = 100         # nesting levels of dicts/lists/tuples that save and load accept
@@ -63,13 +73,19 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO,
     and None (e.g. `model.state_dict()` or `optimizer.state_dict()`) to `f`, a path or a
     binary file opened for writing. `metadata` (optional): a flat dict of strings to
     numbers/strings/bools/None, kept in the structure and read back cheaply by
-    `load_metadata` (ModelCheckpoint records its monitored value there)."""
+    `load_metadata` (ModelCheckpoint records its monitored value there). A whole Module
+    (`tl.save(model, path)`) is pickled; loading it needs `tl.load(path, weights_only=False)`.
+    """
     arrays: dict[str, Any] = {}  # entry name -> array, for np.savez
-    structure = {"format": _FORMAT, "version": _VERSION,
-                 "root": _encode(obj, arrays, "obj", 0)}
+    if isinstance(obj, Module):
+        root: Any = {"pickle": _PICKLE}
+        arrays[_PICKLE] = np.frombuffer(pickle.dumps(obj), dtype=np.uint8)
+    else:
+        root = _encode(obj, arrays, "obj", 0)
+    structure = {"format": _FORMAT, "version": _VERSION, "root": root}
     if metadata is not None:
         structure["metadata"] = _check_metadata(metadata)
-    members = {f"a{i}": a for i, a in enumerate(arrays.values())}
+    members = {(k if k == _PICKLE else f"a{i}"): a for i, (k, a) in enumerate(arrays.items())}
     members[_STRUCTURE] = np.frombuffer(json.dumps(structure).encode("utf-8"), dtype=np.uint8)
     if hasattr(f, "write"):  # an open binary file
         np.savez(f, **members)
@@ -237,18 +253,28 @@ class _Invalid(Exception):
 
 
 def load(f: str | os.PathLike | BinaryIO, map_location: Any = None,
-         weights_only: bool | None = None) -> Any:
+         weights_only: bool | None = None,
+         mmap: bool | None = None) -> Any:
     """Load what `save` wrote from a path or a binary file. Arrays saved from Tensors come
     back as Tensors (dtype kept), numpy arrays as numpy arrays. A file that is not a
     tinygrad_lr checkpoint (corrupt, truncated, another format, a zip bomb, beyond the
     limits in this module's docstring) raises ValueError naming the file and the problem.
 
-    PyTorch's `map_location` (only the CPU, or a callable/dict, which has nothing to map
-    here) and `weights_only` are accepted: the format holds only arrays and plain values
-    and never runs code, so every load is "weights only"."""
-    if isinstance(map_location, str) or hasattr(map_location, "type"):
-        check_device(map_location, "load(): map_location")
-    return _open_and(f, _load_archive)
+    The arguments are torch.load's: `map_location` may be None, "cpu", a cpu device or a
+    dict of saved locations to those (everything is loaded onto the CPU; another device raises
+    DeviceError); `weights_only` (default True) refuses a pickled whole Module, which
+    `weights_only=False` loads (unpickling runs code: only for files you trust); `mmap` is
+    accepted and ignored (arrays are read into memory)."""
+    if isinstance(map_location, dict):
+        for value in map_location.values():  # saved location -> where to load it
+            check_device(value, "tl.load(): map_location")
+    elif callable(map_location):
+        raise TypeError("tl.load(): map_location as a function is not supported: "
+                        "tinygrad_lr has no storages; give 'cpu' (or None)")
+    else:
+        check_device(map_location, "tl.load(): map_location")
+    trusted = weights_only is False
+    return _open_and(f, lambda archive, size: _load_archive(archive, size, trusted))
 
 
 def load_metadata(f: str | os.PathLike | BinaryIO) -> dict[str, Any]:
@@ -329,8 +355,10 @@ def _json_depth(raw):
     return int(np.cumsum(steps).max(initial=0))
 
 
-def _load_archive(archive, file_size):
+def _load_archive(archive, file_size, trusted=False):
     structure = _read_structure(archive)
+    if structure.get("root") == {"pickle": _PICKLE}:
+        return _unpickle(archive, structure, trusted)
     refs = _collect_refs(structure.get("root"))
     members = {i.filename: i for i in archive.infolist()}
     arrays = set(members) - {_STRUCTURE + ".npy"}
@@ -362,6 +390,25 @@ def _load_archive(archive, file_size):
     loaded = {key: _read_member(archive, members[key + ".npy"], *(declared or (None, None)))
               for key, declared in refs.items()}
     return _decode(structure.get("root"), lambda key, node: loaded[key], 0)
+
+
+def _unpickle(archive, structure, trusted):
+    """The whole Module that `save` pickled, if the caller trusts the file."""
+    if not trusted:
+        raise pickle.UnpicklingError(
+            "tl.load: this file holds a pickled Module (saved by tl.save(model)); "
+            "unpickling runs code, so it is loaded only with weights_only=False (as "
+            "torch.load). Do that only for a file you trust, or save and load the "
+            "model's state_dict() instead")
+    names = {i.filename for i in archive.infolist()} - {_STRUCTURE + ".npy"}
+    if names != {_PICKLE + ".npy"}:
+        raise _Invalid(f"a pickled Module's file has members {sorted(names)}, expected "
+                       f"only {_PICKLE}.npy")
+    info = archive.getinfo(_PICKLE + ".npy")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _Invalid(f"member {_PICKLE!r} is compressed; tl.save stores it uncompressed")
+    raw = _read_member(archive, info, np.dtype(np.uint8), None)
+    return pickle.loads(raw.tobytes())
 
 
 def _collect_refs(root):

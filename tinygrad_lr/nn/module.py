@@ -9,7 +9,7 @@ objects stay the same, so an optimizer built before keeps working).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Iterator, Mapping, NoReturn, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, NoReturn, TypeVar
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -438,13 +438,21 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
-class _IncompatibleKeys:
-    def __init__(self, missing, unexpected) -> None:
-        self.missing_keys, self.unexpected_keys = missing, unexpected
+class _IncompatibleKeys(NamedTuple):
+    """What load_state_dict returns, as PyTorch's: a (missing_keys, unexpected_keys) named
+    tuple that prints `<All keys matched successfully>` when both are empty."""
+
+    missing_keys: list
+    unexpected_keys: list
 
     def __repr__(self) -> str:
-        return f"<IncompatibleKeys missing_keys={self.missing_keys} " \
-               f"unexpected_keys={self.unexpected_keys}>"
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
+
+    def __str__(self) -> str:
+        return repr(self)
 
 
 def _index(container, i):

@@ -58,6 +58,7 @@ class RNNRecurrence(Function):
     """
 
     differentiable_backward = False
+    node_name = "StackBackward0"  # PyTorch's CPU RNN stacks its per-step outputs
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse, nonlinearity):
@@ -103,6 +104,9 @@ class LSTMRecurrence(Function):
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, c0, reverse):
+        # PyTorch's CPU LSTM runs float32 through oneDNN (MKL-DNN), other dtypes step by step
+        ctx.node_name = ("MkldnnRnnLayerBackward0" if x_gates.dtype == np.float32
+                         else "StackBackward0")
         length, batch, four_hidden = x_gates.shape
         hidden = four_hidden // 4
         # sigmoid(x) = 0.5 + 0.5 tanh(x / 2): with the i, f, o columns of the pre-activations
@@ -162,6 +166,7 @@ class GRURecurrence(Function):
     Returns (all h_t of shape (T, B, H), h_n)."""
 
     differentiable_backward = False
+    node_name = "StackBackward0"  # PyTorch's CPU GRU stacks its per-step outputs
 
     @staticmethod
     def forward(ctx, x_gates, w_hh, b_hh, h0, reverse):
