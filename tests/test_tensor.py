@@ -476,3 +476,12 @@ def test_two_argument_functions():
     assert tl.where(a > b, a, b).tolist() == [3.0, 5.0]
     assert tl.matmul(a, b).item() == 13.0 and tl.dot(a, b).item() == 13.0
     assert tl.outer(a, b).shape == (2, 2)
+
+
+def test_a_range_indexes_like_a_list_as_in_pytorch():
+    x = tl.tensor(np.arange(12.0).reshape(4, 3), requires_grad=True)
+    y = tl.tensor([0, 2, 1, 1])
+    picked = x[range(4), y]  # the nn_tutorial's negative log-likelihood
+    np.testing.assert_array_equal(picked.numpy(), [0.0, 5.0, 7.0, 10.0])
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy().argmax(1), [0, 2, 1, 1])

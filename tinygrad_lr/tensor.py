@@ -1892,8 +1892,8 @@ def _convert_index(idx):
 def _convert_index_part(i):
     if isinstance(i, Tensor):
         return i._data
-    if isinstance(i, list):
-        return np.asarray(i) if i else np.zeros(0, np.int64)  # [] is an empty int index
+    if isinstance(i, (list, range)):  # a sequence of indices, as in PyTorch: t[range(n), y]
+        return np.asarray(i) if len(i) else np.zeros(0, np.int64)  # [] is an empty int index
     return i
 
 

@@ -78,17 +78,7 @@ MASKS = {
 }
 
 # program -> why it does not pass yet (first failing call, or the first difference)
-NOT_YET = {
-    "autogradqs_tutorial.py": "Tensor.t()",
-    "examples_mnist.py": "Tensor.to(device), then Tensor.view_as",
-    "examples_regression.py": "Tensor.mm, then format(0-d tensor, '+.2f')",
-    "nn_tutorial.py": "Tensor.to(device)",
-    "optimization_tutorial.py": "Tensor.type(torch.float)",
-    "quickstart_tutorial.py": "Tensor.to(device)",
-    "tensor_tutorial.py": "Tensor.device, then Tensor.mul",
-    "tensorqs_tutorial.py": "Tensor.device, then torch.matmul(out=), Tensor.mul, "
-                            "torch.mul(out=)",
-}
+NOT_YET: dict[str, str] = {}
 # programs that fail under PyTorch itself (nothing to compare)
 BROKEN_UPSTREAM = {
     "examples_time_sequence_train.py": "torch.load('traindata.pt') of a numpy array fails "
