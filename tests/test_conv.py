@@ -33,6 +33,12 @@ CONV2D_CASES = [
     dict(in_channels=2, out_channels=3, kernel_size=(3, 2), padding="same", dilation=(1, 2)),
     dict(in_channels=2, out_channels=3, kernel_size=4, padding="same"),  # asymmetric padding
     dict(in_channels=2, out_channels=3, kernel_size=3, padding="valid", stride=3),
+    # the depthwise loops (groups == in_channels) and the 1x1 kernel's unfolding-free path
+    dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+    dict(in_channels=2, out_channels=6, kernel_size=(3, 2), groups=2, stride=(2, 1),
+         padding=(1, 0), dilation=(1, 2)),
+    dict(in_channels=3, out_channels=5, kernel_size=1),
+    dict(in_channels=4, out_channels=2, kernel_size=1, groups=2, bias=False),
 ]
 
 
@@ -48,6 +54,8 @@ def test_conv2d_matches_torch(kwargs):
     dict(in_channels=2, out_channels=4, kernel_size=5, stride=2, padding=2, dilation=1),
     dict(in_channels=4, out_channels=2, kernel_size=2, dilation=3, groups=2, bias=False),
     dict(in_channels=2, out_channels=2, kernel_size=4, padding="same"),
+    dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+    dict(in_channels=3, out_channels=4, kernel_size=1),
 ])
 def test_conv1d_matches_torch(kwargs):
     torch.manual_seed(1)

@@ -72,6 +72,42 @@ def _(rng, dtype, k=0):
     return lambda: (C.col2im(cols, *args),), lambda: (C.col2im_reference(cols, *args),)
 
 
+DEPTHWISE_ARGS = [((3, 3), (1, 1), (1, 1), (1, 1), 1), ((3, 2), (2, 1), (1, 0), (1, 2), 2),
+                  ((1, 3), (1, 2), (0, 1), (1, 1), 3)]  # kernel, stride, padding, dilation, m
+
+
+def _depthwise(rng, dtype, k):
+    kernel, stride, padding, dilation, mult = DEPTHWISE_ARGS[k]
+    x = randn(rng, (2, 3, 7, 6), dtype)
+    w = randn(rng, (3 * mult, 1) + kernel, dtype)
+    out_hw = tuple(C.out_size(s, kk, st, p, d) for s, kk, st, p, d in
+                   zip((7, 6), kernel, stride, padding, dilation))
+    g = randn(rng, (2, 3 * mult) + out_hw, dtype)
+    return x, w, g, (stride, padding, dilation)
+
+
+@case("depthwise_forward", C, ["_depthwise_forward"])
+def _(rng, dtype, k=0):
+    x, w, _, args = _depthwise(rng, dtype, k)
+    x = non_contiguous(x)
+    return (lambda: (C.depthwise_forward(x, w, *args),),
+            lambda: (C.depthwise_forward_reference(x, w, *args),))
+
+
+@case("depthwise_backward_input", C, ["_depthwise_backward_input"])
+def _(rng, dtype, k=0):
+    x, w, g, args = _depthwise(rng, dtype, k)
+    return (lambda: (C.depthwise_backward_input(g, w, x.shape, *args),),
+            lambda: (C.depthwise_backward_input_reference(g, w, x.shape, *args),))
+
+
+@case("depthwise_backward_weight", C, ["_depthwise_backward_weight"])
+def _(rng, dtype, k=0):
+    x, w, g, args = _depthwise(rng, dtype, k)
+    return (lambda: (C.depthwise_backward_weight(g, x, w.shape, *args),),
+            lambda: (C.depthwise_backward_weight_reference(g, x, w.shape, *args),))
+
+
 @case("max_pool2d_forward", P, ["_max_pool_forward"])
 def _(rng, dtype, k=0):
     kernel, stride, padding, dilation = [((2, 2), (2, 2), (0, 0), (1, 1)),
