@@ -13,6 +13,7 @@ import pytest
 import tinygrad_lr as tl
 from tinygrad_lr.kernels import conv as C
 from tinygrad_lr.kernels import cross_entropy as CE
+from tinygrad_lr.kernels import embedding as E
 from tinygrad_lr.kernels import norm as N
 from tinygrad_lr.kernels import optim as O
 from tinygrad_lr.kernels import pool as P
@@ -106,6 +107,15 @@ def _(rng, dtype, k=0):
     x, w, g, args = _depthwise(rng, dtype, k)
     return (lambda: (C.depthwise_backward_weight(g, x, w.shape, *args),),
             lambda: (C.depthwise_backward_weight_reference(g, x, w.shape, *args),))
+
+
+@case("embedding_backward", E, ["_add_rows"])
+def _(rng, dtype, k=0):
+    shape, width = [((5, 7), (3,)), ((40,), (2, 3)), ((2, 3, 4), (1,))][k]
+    indices = rng.integers(0, 6, shape)  # repeats: their rows must accumulate
+    g = non_contiguous(randn(rng, shape + width, dtype))
+    return (lambda: (E.embedding_backward(g, indices, 6),),
+            lambda: (E.embedding_backward_reference(g, indices, 6),))
 
 
 @case("max_pool2d_forward", P, ["_max_pool_forward"])
@@ -433,7 +443,7 @@ def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.pool", "_avg_window")}
-    for module in (C, CE, N, P, R, S, SP):
+    for module in (C, CE, E, N, P, R, S, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__
