@@ -75,6 +75,19 @@ def test_conv_transpose2d_matches_torch(kwargs):
                  (2, kwargs["in_channels"], 5, 4))
 
 
+@pytest.mark.parametrize("kernel_size, groups", [(1, 1), (3, 3)])
+def test_conv_saving_its_input_sees_an_in_place_change(kernel_size, groups):
+    """A 1x1 convolution (its columns are the input itself) and a depthwise one keep the
+    input for backward: changing it in place afterwards is an error, as in PyTorch."""
+    conv = nn.Conv2d(3, 3, kernel_size, groups=groups)
+    x = tl.randn(2, 3, 4, 4, requires_grad=True)
+    y = x * 1
+    out = conv(y)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.sum().backward()
+
+
 def test_conv2d_parameters_named_and_initialised_like_torch():
     tl.manual_seed(0)
     ours, theirs = nn.Conv2d(6, 8, (3, 5), groups=2), torch.nn.Conv2d(6, 8, (3, 5), groups=2)
