@@ -41,6 +41,36 @@ def conv_cases():
                lambda c=cols, b=back: K.col2im_reference(c, *b))
 
 
+def depthwise_cases():
+    from tinygrad_lr.kernels import conv as K
+
+    for shape, stride in (((32, 32, 32, 32), 1), ((32, 64, 32, 32), 2)):
+        x, w = randn(*shape), randn(shape[1], 1, 3, 3)
+        args = ((stride, stride), (1, 1), (1, 1))
+        g = randn(*K.depthwise_forward(x, w, *args).shape)
+        label = f"{shape} k3 s{stride}"
+        yield (f"depthwise conv fwd {label}",
+               lambda x=x, w=w, a=args: K.depthwise_forward(x, w, *a),
+               lambda x=x, w=w, a=args: K.depthwise_forward_reference(x, w, *a))
+        yield (f"depthwise conv bwd input {label}",
+               lambda g=g, w=w, s=shape, a=args: K.depthwise_backward_input(g, w, s, *a),
+               lambda g=g, w=w, s=shape, a=args: K.depthwise_backward_input_reference(g, w, s, *a))
+        yield (f"depthwise conv bwd weight {label}",
+               lambda g=g, x=x, w=w, a=args: K.depthwise_backward_weight(g, x, w.shape, *a),
+               lambda g=g, x=x, w=w, a=args:
+                   K.depthwise_backward_weight_reference(g, x, w.shape, *a))
+
+
+def embedding_cases():
+    from tinygrad_lr.kernels import embedding as E
+
+    indices = np.random.default_rng(0).integers(0, 1000, (35, 20))
+    g = randn(35, 20, 64)
+    yield ("embedding backward 700 rows of 64 into 1000",
+           lambda: E.embedding_backward(g, indices, 1000),
+           lambda: E.embedding_backward_reference(g, indices, 1000))
+
+
 def pool_cases():
     from tinygrad_lr.kernels import pool as P
 
@@ -175,8 +205,8 @@ def optim_cases():
 
 def kernel_rows():
     rows = []
-    for cases in (conv_cases, pool_cases, softmax_cases, norm_cases, rnn_cases, special_cases,
-                  optim_cases):
+    for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, softmax_cases,
+                  norm_cases, rnn_cases, special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

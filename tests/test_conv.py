@@ -33,6 +33,12 @@ CONV2D_CASES = [
     dict(in_channels=2, out_channels=3, kernel_size=(3, 2), padding="same", dilation=(1, 2)),
     dict(in_channels=2, out_channels=3, kernel_size=4, padding="same"),  # asymmetric padding
     dict(in_channels=2, out_channels=3, kernel_size=3, padding="valid", stride=3),
+    # the depthwise loops (groups == in_channels) and the 1x1 kernel's unfolding-free path
+    dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+    dict(in_channels=2, out_channels=6, kernel_size=(3, 2), groups=2, stride=(2, 1),
+         padding=(1, 0), dilation=(1, 2)),
+    dict(in_channels=3, out_channels=5, kernel_size=1),
+    dict(in_channels=4, out_channels=2, kernel_size=1, groups=2, bias=False),
 ]
 
 
@@ -48,6 +54,8 @@ def test_conv2d_matches_torch(kwargs):
     dict(in_channels=2, out_channels=4, kernel_size=5, stride=2, padding=2, dilation=1),
     dict(in_channels=4, out_channels=2, kernel_size=2, dilation=3, groups=2, bias=False),
     dict(in_channels=2, out_channels=2, kernel_size=4, padding="same"),
+    dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
+    dict(in_channels=3, out_channels=4, kernel_size=1),
 ])
 def test_conv1d_matches_torch(kwargs):
     torch.manual_seed(1)
@@ -65,6 +73,19 @@ def test_conv_transpose2d_matches_torch(kwargs):
     torch.manual_seed(2)
     check_module(nn.ConvTranspose2d(**kwargs), torch.nn.ConvTranspose2d(**kwargs),
                  (2, kwargs["in_channels"], 5, 4))
+
+
+@pytest.mark.parametrize("kernel_size, groups", [(1, 1), (3, 3)])
+def test_conv_saving_its_input_sees_an_in_place_change(kernel_size, groups):
+    """A 1x1 convolution (its columns are the input itself) and a depthwise one keep the
+    input for backward: changing it in place afterwards is an error, as in PyTorch."""
+    conv = nn.Conv2d(3, 3, kernel_size, groups=groups)
+    x = tl.randn(2, 3, 4, 4, requires_grad=True)
+    y = x * 1
+    out = conv(y)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.sum().backward()
 
 
 def test_conv2d_parameters_named_and_initialised_like_torch():

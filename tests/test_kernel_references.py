@@ -13,6 +13,7 @@ import pytest
 import tinygrad_lr as tl
 from tinygrad_lr.kernels import conv as C
 from tinygrad_lr.kernels import cross_entropy as CE
+from tinygrad_lr.kernels import embedding as E
 from tinygrad_lr.kernels import norm as N
 from tinygrad_lr.kernels import optim as O
 from tinygrad_lr.kernels import pool as P
@@ -70,6 +71,51 @@ def _(rng, dtype, k=0):
     cols = randn(rng, (2, 3 * kernel[0] * kernel[1], ho * wo), dtype)
     args = (x_shape, kernel, (ho, wo), stride, padding, dilation)
     return lambda: (C.col2im(cols, *args),), lambda: (C.col2im_reference(cols, *args),)
+
+
+DEPTHWISE_ARGS = [((3, 3), (1, 1), (1, 1), (1, 1), 1), ((3, 2), (2, 1), (1, 0), (1, 2), 2),
+                  ((1, 3), (1, 2), (0, 1), (1, 1), 3)]  # kernel, stride, padding, dilation, m
+
+
+def _depthwise(rng, dtype, k):
+    kernel, stride, padding, dilation, mult = DEPTHWISE_ARGS[k]
+    x = randn(rng, (2, 3, 7, 6), dtype)
+    w = randn(rng, (3 * mult, 1) + kernel, dtype)
+    out_hw = tuple(C.out_size(s, kk, st, p, d) for s, kk, st, p, d in
+                   zip((7, 6), kernel, stride, padding, dilation))
+    g = randn(rng, (2, 3 * mult) + out_hw, dtype)
+    return x, w, g, (stride, padding, dilation)
+
+
+@case("depthwise_forward", C, ["_depthwise_forward"])
+def _(rng, dtype, k=0):
+    x, w, _, args = _depthwise(rng, dtype, k)
+    x = non_contiguous(x)
+    return (lambda: (C.depthwise_forward(x, w, *args),),
+            lambda: (C.depthwise_forward_reference(x, w, *args),))
+
+
+@case("depthwise_backward_input", C, ["_depthwise_backward_input"])
+def _(rng, dtype, k=0):
+    x, w, g, args = _depthwise(rng, dtype, k)
+    return (lambda: (C.depthwise_backward_input(g, w, x.shape, *args),),
+            lambda: (C.depthwise_backward_input_reference(g, w, x.shape, *args),))
+
+
+@case("depthwise_backward_weight", C, ["_depthwise_backward_weight"])
+def _(rng, dtype, k=0):
+    x, w, g, args = _depthwise(rng, dtype, k)
+    return (lambda: (C.depthwise_backward_weight(g, x, w.shape, *args),),
+            lambda: (C.depthwise_backward_weight_reference(g, x, w.shape, *args),))
+
+
+@case("embedding_backward", E, ["_add_rows"])
+def _(rng, dtype, k=0):
+    shape, width = [((5, 7), (3,)), ((40,), (2, 3)), ((2, 3, 4), (1,))][k]
+    indices = rng.integers(0, 6, shape)  # repeats: their rows must accumulate
+    g = non_contiguous(randn(rng, shape + width, dtype))
+    return (lambda: (E.embedding_backward(g, indices, 6),),
+            lambda: (E.embedding_backward_reference(g, indices, 6),))
 
 
 @case("max_pool2d_forward", P, ["_max_pool_forward"])
@@ -397,7 +443,7 @@ def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.pool", "_avg_window")}
-    for module in (C, CE, N, P, R, S, SP):
+    for module in (C, CE, E, N, P, R, S, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__

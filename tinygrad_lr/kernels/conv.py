@@ -17,6 +17,13 @@ BLAS to run each on one thread. Padding is never materialised: im2col writes zer
 window hangs over the border, col2im skips those positions. The two kernels are serial
 (kernels/threading_policy.py); `im2col_reference` and `col2im_reference` are the same
 maps in numpy slicing, and `conv2d_reference` is the convolution's formula itself.
+
+Two shapes skip the general path. A 1x1 kernel with stride 1 and no padding needs no
+unfolding: its columns are the input itself, viewed (N, C, H*W), and col2im is a reshape.
+A depthwise convolution (groups == in_channels, one input channel per group) would turn
+into one 1-row matrix product per (sample, channel), so it runs as direct loops instead
+(`depthwise_*`, each with its `_reference` in numpy slicing): its arithmetic is small
+(kh*kw multiply-adds per output) and the loops never write the kh*kw-times larger columns.
 """
 import numpy as np
 
@@ -100,8 +107,21 @@ def col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation):
     return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
 
 
+def is_pointwise(kernel, stride, padding):
+    """A 1x1 kernel, stride 1, no padding: the columns are the input itself."""
+    return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and tuple(padding) == (0, 0)
+
+
+def is_depthwise(in_channels, w_shape, groups):
+    """One input channel per group (out_channels may be a multiple of in_channels)."""
+    return groups > 1 and groups == in_channels and w_shape[1] == 1
+
+
 def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> cols (N, C*kh*kw, Ho*Wo)."""
+    """x (N, C, H, W) -> cols (N, C*kh*kw, Ho*Wo); for a 1x1 kernel a view of x when x is
+    contiguous (the caller keeps x itself, not the view, for backward)."""
+    if is_pointwise(kernel, stride, padding):
+        return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
     if reference_kernels_enabled():
         return im2col_reference(x, kernel, stride, padding, dilation)
     n, c, h, w = x.shape
@@ -114,6 +134,8 @@ def im2col(x, kernel, stride, padding, dilation):
 
 def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation):
     """The adjoint of im2col: cols (N, C*kh*kw, Ho*Wo) -> dx (N, C, H, W), overlaps summed."""
+    if is_pointwise(kernel, stride, padding):
+        return np.ascontiguousarray(cols).reshape(x_shape)
     if reference_kernels_enabled():
         return col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
     n, c = x_shape[:2]
@@ -182,3 +204,153 @@ def conv2d_reference(x, w, stride, padding, dilation, groups):
                     "oc,nchw->nohw", w[g * og:(g + 1) * og, :, i, j],
                     window[:, g * cg:(g + 1) * cg])
     return out
+
+
+# ------------------------------------------------------------------ depthwise convolution
+# Output channel oc reads input channel oc // m, where m = out_channels // in_channels.
+@jit(fastmath={"reassoc", "contract"})
+def _depthwise_forward(x, w, sh, sw, ph, pw, dh, dw, out):
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    ho, wo = out.shape[2], out.shape[3]
+    m = o // c
+    for b in range(n):
+        for oc in range(o):
+            ch = oc // m
+            for i in range(kh):
+                for j in range(kw):
+                    wv = w[oc, 0, i, j]
+                    for oh in range(ho):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h:
+                            continue
+                        for ow in range(wo):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= iw < wd:
+                                out[b, oc, oh, ow] += wv * x[b, ch, ih, iw]
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _depthwise_backward_input(g, w, sh, sw, ph, pw, dh, dw, dx):
+    n, o, ho, wo = g.shape
+    _, _, kh, kw = w.shape
+    c, h, wd = dx.shape[1], dx.shape[2], dx.shape[3]
+    m = o // c
+    for b in range(n):
+        for oc in range(o):
+            ch = oc // m
+            for i in range(kh):
+                for j in range(kw):
+                    wv = w[oc, 0, i, j]
+                    for oh in range(ho):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h:
+                            continue
+                        for ow in range(wo):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= iw < wd:
+                                dx[b, ch, ih, iw] += wv * g[b, oc, oh, ow]
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _depthwise_backward_weight(g, x, sh, sw, ph, pw, dh, dw, gw):
+    n, o, ho, wo = g.shape
+    c, h, wd = x.shape[1], x.shape[2], x.shape[3]
+    _, _, kh, kw = gw.shape
+    m = o // c
+    # products summed per output column into `row` (an elementwise loop, which vectorizes
+    # like the forward's), then row summed once per (sample, channel, offset)
+    row = np.empty(wo, dtype=gw.dtype)
+    for b in range(n):
+        for oc in range(o):
+            ch = oc // m
+            for i in range(kh):
+                for j in range(kw):
+                    row[:] = 0
+                    for oh in range(ho):
+                        ih = oh * sh - ph + i * dh
+                        if ih < 0 or ih >= h:
+                            continue
+                        for ow in range(wo):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= iw < wd:
+                                row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, iw]
+                    gw[oc, 0, i, j] += row.sum()
+
+
+def _depthwise_out_hw(x_shape, w_shape, stride, padding, dilation):
+    return tuple(out_size(s, k, st, p, d) for s, k, st, p, d in
+                 zip(x_shape[2:], w_shape[2:], stride, padding, dilation))
+
+
+def _channel_of_output(x, o):
+    """x (N, C, ...) -> (N, O, ...): input channel oc // (O // C) for each output channel."""
+    return np.repeat(x, o // x.shape[1], axis=1)
+
+
+def depthwise_forward_reference(x, w, stride, padding, dilation):
+    """out[n, oc] = sum over i, j of w[oc, 0, i, j] * window(i, j) of input channel oc // m."""
+    ho, wo = _depthwise_out_hw(x.shape, w.shape, stride, padding, dilation)
+    (ph, pw), (kh, kw) = padding, w.shape[2:]
+    xp = _channel_of_output(np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))), w.shape[0])
+    out = np.zeros((x.shape[0], w.shape[0], ho, wo), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out += w[None, :, 0, i, j, None, None] * _padded_window(xp, i, j, ho, wo, stride,
+                                                                    dilation)
+    return out
+
+
+def depthwise_backward_input_reference(g, w, x_shape, stride, padding, dilation):
+    """Each output gradient, times its weight, added back where its window read the input;
+    the m output channels of one input channel summed."""
+    n, c, h, wd = x_shape
+    (ph, pw), (kh, kw), (ho, wo) = padding, w.shape[2:], g.shape[2:]
+    dxp = np.zeros((n, w.shape[0], h + 2 * ph, wd + 2 * pw), dtype=g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            _padded_window(dxp, i, j, ho, wo, stride, dilation)[...] += \
+                w[None, :, 0, i, j, None, None] * g
+    dxp = dxp.reshape(n, c, -1, h + 2 * ph, wd + 2 * pw).sum(axis=2)
+    return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + wd])
+
+
+def depthwise_backward_weight_reference(g, x, w_shape, stride, padding, dilation):
+    """gw[oc, 0, i, j] = sum over n, oh, ow of g[n, oc] * window(i, j) of channel oc // m."""
+    (ph, pw), (kh, kw), (ho, wo) = padding, w_shape[2:], g.shape[2:]
+    xp = _channel_of_output(np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))), w_shape[0])
+    gw = np.zeros(w_shape, dtype=g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            window = _padded_window(xp, i, j, ho, wo, stride, dilation)
+            gw[:, 0, i, j] = (g * window).sum(axis=(0, 2, 3))
+    return gw
+
+
+def depthwise_forward(x, w, stride, padding, dilation):
+    """Depthwise conv2d (groups == in_channels): x (N, C, H, W), w (O, 1, kh, kw)."""
+    if reference_kernels_enabled():
+        return depthwise_forward_reference(x, w, stride, padding, dilation)
+    ho, wo = _depthwise_out_hw(x.shape, w.shape, stride, padding, dilation)
+    out = np.zeros((x.shape[0], w.shape[0], ho, wo), dtype=np.result_type(x, w))
+    _depthwise_forward(np.ascontiguousarray(x), np.ascontiguousarray(w), *stride, *padding,
+                       *dilation, out)
+    return out
+
+
+def depthwise_backward_input(g, w, x_shape, stride, padding, dilation):
+    if reference_kernels_enabled():
+        return depthwise_backward_input_reference(g, w, x_shape, stride, padding, dilation)
+    dx = np.zeros(x_shape, dtype=g.dtype)
+    _depthwise_backward_input(np.ascontiguousarray(g), np.ascontiguousarray(w), *stride,
+                              *padding, *dilation, dx)
+    return dx
+
+
+def depthwise_backward_weight(g, x, w_shape, stride, padding, dilation):
+    if reference_kernels_enabled():
+        return depthwise_backward_weight_reference(g, x, w_shape, stride, padding, dilation)
+    gw = np.zeros(w_shape, dtype=g.dtype)
+    _depthwise_backward_weight(np.ascontiguousarray(g), np.ascontiguousarray(x), *stride,
+                               *padding, *dilation, gw)
+    return gw

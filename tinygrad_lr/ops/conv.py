@@ -14,7 +14,16 @@ nn/functional_conv.py.
 import numpy as np
 
 from ..graph.function import Function, shown_node
-from ..kernels.conv import conv2d_backward_input, conv2d_backward_weight, conv2d_forward
+from ..kernels.conv import (
+    conv2d_backward_input,
+    conv2d_backward_weight,
+    conv2d_forward,
+    depthwise_backward_input,
+    depthwise_backward_weight,
+    depthwise_forward,
+    im2col,
+    is_depthwise,
+)
 from ..kernels.pool import (
     avg_pool2d_backward,
     avg_pool2d_forward,
@@ -38,31 +47,54 @@ class _KernelOp(Function):
 
 
 class Conv2d(_KernelOp):
+    """im2col + GEMM (kernels/conv.py); a depthwise convolution runs direct loops."""
+
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
     graph_inputs = (0, 1, 2)            # x, weight, bias (None when there is none)
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        out, cols = conv2d_forward(_as_2d(x._data), _as_2d(w._data), stride, padding, dilation,
-                                   groups)
+        xa, wa = _as_2d(x._data), _as_2d(w._data)
+        ctx.depthwise = is_depthwise(xa.shape[1], wa.shape, groups)
+        if ctx.depthwise:
+            out = depthwise_forward(xa, wa, stride, padding, dilation)
+            saved = x
+        else:
+            out, cols = conv2d_forward(xa, wa, stride, padding, dilation, groups)
+            # cols (the unfolded input) is reused by the weight grad; a 1x1 kernel's cols
+            # are a view of x, so keep x itself (its version counter guards in-place edits)
+            saved = x if np.may_share_memory(cols, xa) else cols
         if b is not None:
             out += b._data.reshape(-1, 1, 1)
         ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
-        ctx.save_for_backward(w, cols)  # cols: the unfolded input, reused by the weight grad
+        ctx.save_for_backward(w, saved)
         return out if x.ndim == 4 else out[:, :, 0, :]
 
     @staticmethod
     def backward(ctx, g):
         x_shape, w_shape, stride, padding, dilation, groups = ctx.args
-        w, cols = ctx.saved_tensors
+        w, saved = ctx.saved_tensors
         g_out, g = g, _as_2d(g._data)
+        wa = _as_2d(w._data)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gx = gw = gb = None
-        if need_x:
-            gx = conv2d_backward_input(g, _as_2d(w._data), _shape_2d(x_shape), stride, padding,
-                                       dilation, groups).reshape(x_shape)
-        if need_w:
-            gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups).reshape(w_shape)
+        if ctx.depthwise:
+            if need_x:
+                gx = depthwise_backward_input(g, wa, _shape_2d(x_shape), stride, padding,
+                                              dilation)
+            if need_w:
+                gw = depthwise_backward_weight(g, _as_2d(saved._data), wa.shape, stride,
+                                               padding, dilation)
+        else:
+            if need_x:
+                gx = conv2d_backward_input(g, wa, _shape_2d(x_shape), stride, padding,
+                                           dilation, groups)
+            if need_w:
+                cols = saved if isinstance(saved, np.ndarray) else \
+                    im2col(_as_2d(saved._data), wa.shape[2:], stride, padding, dilation)
+                gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups)
+        gx = None if gx is None else gx.reshape(x_shape)
+        gw = None if gw is None else gw.reshape(w_shape)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
         return as_tensors(g_out, gx, gw, gb) + (None,) * 4

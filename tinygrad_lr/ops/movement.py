@@ -6,6 +6,8 @@ broadcast away, scatter an index back (accumulating repeated indices).
 import numpy as np
 
 from ..graph.function import Function, shown_node
+from ..graph.grad_mode import is_grad_enabled
+from ..kernels.embedding import embedding_backward
 from ._util import batch_index, batch_shape, unbroadcast
 
 
@@ -371,7 +373,9 @@ class Embedding(Function):
         if ctx.padding_idx is not None:
             keep = (ctx.indices != ctx.padding_idx)[..., None]
             g = g * g._make(keep.astype(g.dtype))
-        return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None
+        if is_grad_enabled():  # create_graph: a differentiable scatter
+            return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None
+        return g._make(embedding_backward(g._data, ctx.indices, ctx.shape[0])), None, None
 
 
 class Roll(_Op):
