@@ -156,12 +156,6 @@ def _noisy_images():
     return noisy, clean
 
 
-OPTIMIZERS = {
-    "sgd_momentum": lambda lib, p: lib.optim.SGD(p, lr=0.01, momentum=0.9),
-    "adam": lambda lib, p: lib.optim.Adam(p, lr=1e-3),
-    "adamw": lambda lib, p: lib.optim.AdamW(p, lr=1e-3, weight_decay=0.01),
-}
-
 # name, builder, data, optimizer, loss
 CASES = [
     ("small ResNet (2 BasicBlocks, BN, stride 2, AdaptiveAvgPool) 3x32x32 b32 SGD-m",
@@ -183,15 +177,6 @@ CASES = [
 ]
 
 
-def step_fn(lib, model, x, y, optimizer, loss):
-    opt = OPTIMIZERS[optimizer](lib, model.parameters())
-    loss_fn = getattr(lib.nn.functional, loss)
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(x), y).backward()
-        opt.step()
-    return step
 
 
 def check_against_torch(name, build, data, loss, torch, rtol=2e-3, atol=2e-4):
@@ -224,8 +209,8 @@ def unlisted_cases(torch):
             check_against_torch(name, build, data, loss, torch)
         ours_model, theirs_model = W.pair(build, torch)
         x, y = data()
-        ours = step_fn(tl, ours_model, tl.tensor(x), tl.tensor(y), optimizer, loss)
-        theirs = None if torch is None else step_fn(
+        ours = W.training_step(tl, ours_model, tl.tensor(x), tl.tensor(y), optimizer, loss)
+        theirs = None if torch is None else W.training_step(
             torch, theirs_model, torch.from_numpy(x), torch.from_numpy(y), optimizer, loss)
         cases.append((name, ours, theirs))
     return cases

@@ -65,6 +65,7 @@ OPTIMIZERS = {
     "sgd": lambda lib, params: lib.optim.SGD(params, lr=0.01),
     "sgd_momentum": lambda lib, params: lib.optim.SGD(params, lr=0.01, momentum=0.9),
     "adam": lambda lib, params: lib.optim.Adam(params, lr=1e-3),
+    "adamw": lambda lib, params: lib.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
 }
 
 

@@ -568,36 +568,30 @@ def _rounded_quotient_grads(ctx, g, rounding):
 
 
 # ---------------------------------------------------------------- rounding: zero gradient
-# Piecewise-constant functions: their gradient is zero wherever it exists, and PyTorch sends
-# zero everywhere.
-class Floor(_Op):
+class _PiecewiseConstant(_Op):
+    """Its gradient is zero wherever it exists, and PyTorch sends zero everywhere."""
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0.0
+
+
+class Floor(_PiecewiseConstant):
     @staticmethod
     def forward(ctx, a):
         return np.floor(a._data)
 
-    @staticmethod
-    def backward(ctx, g):
-        return g * 0.0
 
-
-class Ceil(_Op):
+class Ceil(_PiecewiseConstant):
     @staticmethod
     def forward(ctx, a):
         return np.ceil(a._data)
 
-    @staticmethod
-    def backward(ctx, g):
-        return g * 0.0
 
-
-class Trunc(_Op):
+class Trunc(_PiecewiseConstant):
     @staticmethod
     def forward(ctx, a):
         return np.trunc(a._data)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * 0.0
 
 
 class Round(_Op):
