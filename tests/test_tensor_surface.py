@@ -11,9 +11,9 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from oracle import check
 
 import tinygrad_lr as tl
-from tests.oracle import check
 from tinygrad_lr.devices import DeviceError
 
 
