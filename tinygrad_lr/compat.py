@@ -1,9 +1,8 @@
 """Running PyTorch code unchanged: `tl.as_torch()` and the "tinygrad_lr has no torch.xyz" error.
 
-    import tinygrad_lr
-    tinygrad_lr.as_torch()          # from here on, `import torch` imports tinygrad_lr
-    import torch, torch.nn as nn, torch.nn.functional as F
-    from torch.utils.data import DataLoader
+This module never imports PyTorch (torch is only the test oracle). A user's script calls
+`tinygrad_lr.as_torch()` first; from then on its own torch imports (`torch`, `torch.nn`,
+`torch.utils.data`, ...) resolve to tinygrad_lr (the README's "PyTorch code unchanged").
 
 `as_torch()` makes `torch` an alias of tinygrad_lr in `sys.modules` and puts an import hook
 first in `sys.meta_path` that resolves every `torch.<sub>` to `tinygrad_lr.<sub>`
