@@ -21,10 +21,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PROGRAMS = os.path.join(HERE, "programs")
 
 
-def _failing_call(exc):
-    """'file:line: source' of the deepest frame inside a program."""
+def failing_call(exc, directory=PROGRAMS):
+    """'file:line: source' of the deepest frame inside a program of `directory`."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.startswith(PROGRAMS)]
+              if f.filename.startswith(directory)]
     if not frames:
         return None
     f = frames[-1]
@@ -54,7 +54,7 @@ def main(argv):
                 runpy.run_path(os.path.join(PROGRAMS, name), run_name="__main__")
         except BaseException as e:  # noqa: BLE001  record and go on to the next program
             error = {"type": type(e).__name__, "message": str(e)[:2000],
-                     "call": _failing_call(e)}
+                     "call": failing_call(e)}
         finally:
             torch.set_default_dtype(torch.float32)
             torch.set_grad_enabled(True)

@@ -96,10 +96,14 @@ def _run(backend):
 def outputs():
     """Both backends' results, the two runs side by side (one subprocess each)."""
     pytest.importorskip("torch")
-    procs = {b: _run(b) for b in ("torch", "tinygrad_lr")}
+    return collect({b: _run(b) for b in ("torch", "tinygrad_lr")}, timeout=900)
+
+
+def collect(procs, timeout):
+    """{backend: the JSON its runner printed}, from runner subprocesses started side by side."""
     results = {}
     for backend, proc in procs.items():
-        out, err = proc.communicate(timeout=900)
+        out, err = proc.communicate(timeout=timeout)
         assert proc.returncode == 0, f"{backend} runner failed:\n{err[-3000:]}"
         results[backend] = json.loads(out)
     return results

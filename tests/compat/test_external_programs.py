@@ -16,14 +16,13 @@ everything else: both finish, and they print the same text with a number whereve
 PyTorch printed one (`same_text_and_number_count`). Where a program prints words chosen by
 its random weights (a predicted class name), MASKS blanks them on both sides first.
 """
-import json
 import os
 import re
 import subprocess
 import sys
 
 import pytest
-from test_compat_programs import normalise, tokens
+from test_compat_programs import collect, normalise, tokens
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -113,12 +112,7 @@ def outputs():
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                  text=True)
              for b in ("torch", "tinygrad_lr")}
-    results = {}
-    for backend, proc in procs.items():
-        out, err = proc.communicate(timeout=1800)
-        assert proc.returncode == 0, f"{backend} runner failed:\n{err[-3000:]}"
-        results[backend] = json.loads(out)
-    return results
+    return collect(procs, timeout=1800)
 
 
 def _param(name):

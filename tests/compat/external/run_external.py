@@ -20,12 +20,13 @@ import runpy
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from run_programs import failing_call  # noqa: E402  one frame finder for both runners
 
 
 def _mnist_pickle(torch):
@@ -53,15 +54,6 @@ def _sine_waves(torch):
 # program -> writes the data file it expects to find
 DATA_FILES = {"nn_tutorial.py": _mnist_pickle,
               "examples_time_sequence_train.py": _sine_waves}
-
-
-def _failing_call(exc, directory):
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename.startswith(directory)]
-    if not frames:
-        return None
-    f = frames[-1]
-    return f"{os.path.basename(f.filename)}:{f.lineno}: {f.line}"
 
 
 def run(backend, directory, names):
@@ -96,7 +88,7 @@ def run(backend, directory, names):
                     runpy.run_path(os.path.join(directory, name), run_name="__main__")
             except BaseException as e:  # noqa: BLE001  record and go on to the next program
                 error = {"type": type(e).__name__, "message": str(e)[:2000],
-                         "call": _failing_call(e, directory)}
+                         "call": failing_call(e, directory)}
             finally:
                 os.chdir(start)
                 torch.set_default_dtype(torch.float32)
