@@ -362,18 +362,24 @@ def link(ctx, args):
     """Record, for every argument, where its gradient must go."""
     edges, needs, consts, shown = [], [], [], []
     numbers = ctx.fn.numbers_are_inputs
-    for i, a in enumerate(args):
-        if isinstance(a, TensorBase) and a._requires_grad:
-            edges.append((a, -1) if a.grad_fn is None else (a.grad_fn, a._output_nr))
-            needs.append(True)
-            shown.append(i)
-        else:
-            edges.append(None)
-            needs.append(False)
-            consts.append((i, a))
-            if (a._data.dtype.kind == "f" if isinstance(a, TensorBase)
-                    else numbers and isinstance(a, (int, float))):
+    i = 0
+    for a in args:  # one pass, no helper calls: this runs for every recorded op
+        if isinstance(a, TensorBase):
+            if a._requires_grad:
+                node = a.grad_fn
+                edges.append((a, -1) if node is None else (node, a._output_nr))
+                needs.append(True)
                 shown.append(i)
+                i += 1
+                continue
+            if a._data.dtype.kind == "f":
+                shown.append(i)
+        elif numbers and isinstance(a, (int, float)):
+            shown.append(i)
+        edges.append(None)
+        needs.append(False)
+        consts.append((i, a))
+        i += 1
     ctx.edges = edges
     ctx.needs_input_grad = tuple(needs)
     ctx.const_inputs = consts

@@ -24,6 +24,29 @@ def as_tensors(like, *arrays):
     return tuple(None if a is None else like._make(a) for a in arrays)
 
 
+def on_arrays(*tensors):
+    """The arrays of `tensors` when grad mode is off, the tensors themselves when it is on.
+
+    A backward runs with grad mode off unless create_graph=True, and then nothing its
+    formula computes is recorded. A formula written with operators that numpy spells the
+    same way (`g * b`, `1 - out * out`, `g @ w`, `g.T`, `.sum(0)`) then gives the same
+    numbers on the arrays, at numpy's cost instead of a Tensor op's (the dispatch and
+    checks of a Tensor op are most of a small network's backward). With create_graph the
+    same line runs on tensors and is recorded. Return the results through `gradients`.
+    """
+    if STATE.grad_enabled:
+        return tensors
+    return tuple(t._data if isinstance(t, TensorBase) else t for t in tensors)
+
+
+def gradients(like, *results):
+    """A backward's results as the Function contract wants them: arrays (from `on_arrays`)
+    become tensors of `like`'s class (numpy's 0-d results are scalars: made arrays again);
+    tensors and None pass as they are."""
+    return tuple(r if r is None or isinstance(r, TensorBase) else like._make(np.asarray(r))
+                 for r in results)
+
+
 def batch_shape(g):
     """The leading batch dims of a gradient: () except during a batched walk, where
     jacobian/hessian send a stack of seed vectors back at once (engine.walk's batch_dims).
@@ -42,13 +65,14 @@ def unbroadcast(g, shape):
     """Sum a gradient back to the shape of an input that was broadcast in forward
     (keeping the gradient's batch dims, see `batch_shape`).
 
-    Written with Tensor ops so that it is differentiable too (create_graph).
+    Written with Tensor ops so that it is differentiable too (create_graph); `g` may also
+    be an array (see `on_arrays`).
     """
-    if g._data.shape == shape:  # the common case; with batch dims g has more dims
+    g_full = g.shape
+    if g_full == shape:  # the common case; with batch dims g has more dims
         return g
-    batch = batch_shape(g)
-    nb = len(batch)
-    g_shape = g._data.shape[nb:]
+    nb = STATE.batch_dims
+    batch, g_shape = g_full[:nb], g_full[nb:]
     if g_shape == shape:
         return g
     lead = len(g_shape) - len(shape)
@@ -56,7 +80,8 @@ def unbroadcast(g, shape):
         nb + lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
     )
     if axes:
-        g = g.sum(dim=axes, keepdim=True)
+        g = g.sum(axes, keepdims=True) if isinstance(g, np.ndarray) else \
+            g.sum(dim=axes, keepdim=True)
     return g.reshape(batch + shape)
 
 

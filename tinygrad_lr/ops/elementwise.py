@@ -10,7 +10,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
 from ..kernels.special import erf
-from ._util import arr, arr_shape, unbroadcast
+from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
 
 class _Op(Function):
@@ -83,11 +83,13 @@ class Mul(_Arithmetic):
     @staticmethod
     def backward(ctx, g):
         if ctx.scalar is not None:
-            return g * ctx.scalar, None
+            (g_,) = on_arrays(g)
+            return gradients(g, g_ * ctx.scalar, None)
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        return (unbroadcast(g * b, a.shape) if na else None,
-                unbroadcast(g * a, b.shape) if nb else None)
+        g_, a, b = on_arrays(g, a, b)
+        return gradients(g, unbroadcast(g_ * b, _shape(a)) if na else None,
+                         unbroadcast(g_ * a, _shape(b)) if nb else None)
 
 
 class Div(_Arithmetic):
@@ -103,9 +105,10 @@ class Div(_Arithmetic):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = unbroadcast(g / b, a.shape) if na else None
-        gb = unbroadcast(-g * a / (b * b), b.shape) if nb else None
-        return ga, gb
+        g_, a, b = on_arrays(g, a, b)
+        ga = unbroadcast(g_ / b, _shape(a)) if na else None
+        gb = unbroadcast(-g_ * a / (b * b), _shape(b)) if nb else None
+        return gradients(g, ga, gb)
 
     @staticmethod
     def torch_next(node, entries):
@@ -182,7 +185,8 @@ class Exp(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.saved_output
+        g_, out = on_arrays(g, ctx.saved_output)
+        return gradients(g, g_ * out)
 
 
 class Log(_Op):
@@ -193,8 +197,8 @@ class Log(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        (a,) = ctx.saved_tensors
-        return g / a
+        g_, a = on_arrays(g, *ctx.saved_tensors)
+        return gradients(g, g_ / a)
 
 
 class Log1p(_Op):
@@ -307,8 +311,8 @@ class Tanh(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = ctx.saved_output
-        return g * (1 - out * out)
+        g_, out = on_arrays(g, ctx.saved_output)
+        return gradients(g, g_ * (1 - out * out))
 
 
 class Sigmoid(_Op):
@@ -325,8 +329,8 @@ class Sigmoid(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = ctx.saved_output
-        return g * out * (1 - out)
+        g_, out = on_arrays(g, ctx.saved_output)
+        return gradients(g, g_ * out * (1 - out))
 
 
 class Relu(_Op):
@@ -338,7 +342,8 @@ class Relu(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * (ctx.saved_output > 0)
+        g_, out = on_arrays(g, ctx.saved_output)
+        return gradients(g, g_ * (out > 0))
 
 
 class LeakyRelu(_Op):

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ..graph.function import Function, shown_node
-from ._util import batch_shape, unbroadcast
+from ._util import batch_shape, gradients, on_arrays, unbroadcast
 from .movement import IndexAdd
 
 
@@ -52,7 +52,9 @@ class Matmul(Function):
         need_a, need_b, need_bias = ctx.needs_input_grad[:3]
         if batch_shape(g):
             return _batched_backward(g, a, b, ctx.transpose_b, need_a, need_b, need_bias)
-        ga = gb = gbias = None
+        like, ga, gb, gbias = g, None, None, None
+        if g.ndim == 2:  # matrices (Linear on rows): on the arrays when nothing is recorded
+            g, a, b = on_arrays(g, a, b)
         if ctx.transpose_b:  # b is W (out, in): out = a @ W^T, so da = g @ W, dW = g^T a
             if need_a:
                 ga = g @ b
@@ -67,7 +69,7 @@ class Matmul(Function):
                 gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape)
         if need_bias:
             gbias = _rows(g).sum(0)
-        return ga, gb, gbias, None
+        return gradients(like, ga, gb, gbias, None)
 
     @staticmethod
     def torch_next(node, entries):

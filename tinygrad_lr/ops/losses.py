@@ -13,6 +13,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
+from ._util import gradients, on_arrays
 from .elementwise import Maximum
 
 
@@ -56,9 +57,10 @@ class SquaredError(Function):
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         scale = 2.0 / input._data.size if ctx.reduction == "mean" else 2.0
-        grad = (g * scale) * (input - target)
+        g_, input, target = on_arrays(g, input, target)
+        grad = (g_ * scale) * (input - target)
         need_input, need_target = ctx.needs_input_grad[:2]
-        return (grad if need_input else None), (-grad if need_target else None), None
+        return gradients(g, grad if need_input else None, -grad if need_target else None, None)
 
 
 class HuberError(Function):
