@@ -300,3 +300,19 @@ def test_nested_no_grad_in_threads_restores_each_threads_own_state():
         t.join()
     assert results == [True] * 12
     assert tl.is_grad_enabled()
+
+
+@pytest.mark.parametrize("use", ["v * 5", "v.sum()", "v.T"])
+def test_a_stale_view_used_under_no_grad_keeps_its_history(use):
+    """A view whose base was changed in place, then read under no_grad, still sends its
+    gradient to the base later (it once lost its history there: the gradient was None)."""
+    def run(lib):
+        w = lib.ones(4, requires_grad=True)
+        base = w * 2
+        v = base[1:3]
+        base.mul_(3)
+        with lib.no_grad():
+            eval(use, {"v": v})
+        (v * v).sum().backward()
+        return w.grad
+    np.testing.assert_allclose(run(tl).numpy(), run(torch).numpy())

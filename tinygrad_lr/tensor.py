@@ -1964,6 +1964,8 @@ def _binary(op, a, b, true_div=False):
     """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
     if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
         return op.apply(a, b)  # the common case first: float tensor op Python float
+    if type(a) is float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return op.apply(a, b)  # ... and Python float op float tensor (`1.0 - p`)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         da, db = a._data, b._data
         if da.dtype is db.dtype and da.shape == db.shape and (not true_div or

@@ -290,6 +290,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if not STATE.grad_enabled and cls.array_forward:
+            return _apply_unrecorded(cls, args, kwargs)
         make: Any = None  # outputs are tensors of the class of the first tensor argument
         any_requires_grad = False
         for a in args:
@@ -322,6 +324,25 @@ class Function:
         if cls.returns_view:
             share_storage(t, args[0])
         return t
+
+
+def _apply_unrecorded(cls, args, kwargs):
+    """A built-in op with grad mode off (no_grad, or a backward without create_graph): the
+    forward and its output, nothing more. (A view whose base was changed in place gets its
+    new history when an op next records it: nothing here depends on history.)"""
+    for a in args:
+        if isinstance(a, TensorBase):  # outputs are tensors of the first tensor's class
+            make = a._make
+            break
+    out = cls.forward(_Unrecorded(cls), *args, **kwargs)
+    if out.__class__ is not np.ndarray:
+        out = np.asarray(out)  # numpy hands back 0-d results as scalars
+    if STATE.anomaly:
+        check_finite(cls.__name__ + " forward", [out])
+    t = make(out)
+    if cls.returns_view:
+        share_storage(t, args[0])
+    return t
 
 
 def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
