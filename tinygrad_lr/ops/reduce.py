@@ -57,9 +57,8 @@ class Mean(_Op):
         ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         _overload(ctx, a, dims, keepdim, "Mean")
         n = math.prod(a.shape[d] for d in dims)
-        ctx.scale = 1.0 / n if n else float("nan")
-        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing: NaN, as torch
-            return np.sum(a._data, axis=dims, keepdims=keepdim) * a.dtype.type(ctx.scale)
+        ctx.scale = 1.0 / n if n else float("nan")  # the mean of nothing is NaN, as in torch
+        return np.sum(a._data, axis=dims, keepdims=keepdim) * a.dtype.type(ctx.scale)
 
     @staticmethod
     def backward(ctx, g):
