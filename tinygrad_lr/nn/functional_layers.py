@@ -46,12 +46,14 @@ def _same_dtype(input, fn, **params):
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = input @ weight.T + bias (PyTorch's F.linear)."""
     _tensor(input, "input", "linear")
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+    x, w = input._data, weight._data
+    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
         raise ValueError(f"linear: input of shape {input.shape} does not match weight of "
                          f"shape {tuple(weight.shape)}: expected {weight.shape[-1]} features "
                          "in the last dimension")
-    _same_dtype(input, "linear", weight=weight, bias=bias)
-    if weight.ndim == 1:  # a vector of weights: y = input @ w (+ b), like torch
+    if w.dtype is not x.dtype or (bias is not None and bias._data.dtype is not x.dtype):
+        _same_dtype(input, "linear", weight=weight, bias=bias)
+    if w.ndim == 1:  # a vector of weights: y = input @ w (+ b), like torch
         out = input @ weight
         return out if bias is None else out + bias
     if reference_kernels_enabled():  # the plain version: nn/reference.py

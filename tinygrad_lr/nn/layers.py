@@ -46,7 +46,7 @@ class Linear(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         check_input("Linear", x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
+        if x._data.ndim == 0 or x._data.shape[-1] != self.in_features:
             raise ValueError(f"{self!r}: expected input with {self.in_features} features in "
                              f"its last dimension, got shape {tuple(x.shape)}")
         return F.linear(x, self.weight, self.bias)
