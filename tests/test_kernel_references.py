@@ -133,6 +133,18 @@ def _(rng, dtype, k=0):
             lambda: P.max_pool2d_forward_reference(x, *args))
 
 
+@case("max_pool2d_forward 2x2", P, ["_max_pool_2x2"])
+def _(rng, dtype, k=0):
+    shape = [(2, 3, 8, 6), (2, 3, 9, 7), (1, 2, 2, 4)][k]  # odd sizes drop the last row/column
+    x = randn(rng, shape, dtype)
+    x[0, 0, 0, 1], x[0, 0, 1, 0] = np.nan, np.nan  # the last NaN of a window wins
+    x[0, 1, :2, :2] = 1.0  # a tie keeps the first
+    x = non_contiguous(x)
+    args = ((2, 2), (2, 2), (0, 0), (1, 1), (shape[2] // 2, shape[3] // 2))
+    return (lambda: P.max_pool2d_forward(x, *args),
+            lambda: P.max_pool2d_forward_reference(x, *args))
+
+
 @case("max_pool2d_backward", P, ["_max_pool_backward"])
 def _(rng, dtype, k=0):
     x = randn(rng, (2, 3, 9, 7), dtype)

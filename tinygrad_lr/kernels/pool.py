@@ -6,11 +6,15 @@ those positions. Ties go to the first maximum in scan order and NaN wins, as in 
 Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode windows
 clipped to the padded input).
 
-Each kernel walks one (sample, channel) plane at a time as a flat row of H*W values, so the
-index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the pooling
-of nearly every small CNN) has its own unrolled loop: with the window size known the
-compiler keeps the running maximum in registers, where the general loop's short inner loops
-over the window cost several times more per output (benchmarks/bench_kernels.py).
+The general kernels walk one (sample, channel) plane at a time as a flat row of H*W values,
+so the index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the pooling
+of nearly every small CNN) has its own kernel, `_max_pool_2x2`: with the window unrolled
+and the running maximum updated by selects rather than branches, LLVM vectorizes its loop
+over output columns, where the general loop's short inner loops over the window cost
+several times more per output (benchmarks/bench_kernels.py). That vectorization also needs
+the indices to be int32 (as wide as a float32 lane): with int64 indices the same loop stays
+scalar and runs about as slowly as the general one. So `argmax` is int32 whenever a plane's
+flat index fits in it (planes under 2**31 values).
 Every entry point has a numpy reference beside it (`*_reference`), which runs instead when
 `reference_kernels_enabled()`.
 """
@@ -32,8 +36,32 @@ def pool_out_size(size, kernel, stride, padding, dilation, ceil_mode):
 # ------------------------------------------------------------------ max pooling
 @jit
 def _wins(v, best):
-    """PyTorch's rule for the running maximum: a larger value wins, and so does NaN."""
-    return v > best or v != v
+    """PyTorch's rule for the running maximum: a larger value wins, and so does NaN. The
+    bitwise | (not `or`, which branches) keeps the 2x2 loop free of branches."""
+    return (v > best) | (v != v)
+
+
+@jit
+def _max_pool_2x2(x, out, argmax):
+    """2x2 windows, stride 2, all inside the input: indexed (n, c, h, w), because the loop
+    over flat plane rows does not vectorize."""
+    n, c, h, w = x.shape
+    ho, wo = out.shape[2], out.shape[3]
+    for b in range(n):
+        for ch in range(c):
+            for oh in range(ho):
+                ih = 2 * oh
+                for ow in range(wo):
+                    iw = 2 * ow
+                    best, offset = x[b, ch, ih, iw], 0
+                    v = x[b, ch, ih, iw + 1]
+                    best, offset = (v, 1) if _wins(v, best) else (best, offset)
+                    v = x[b, ch, ih + 1, iw]
+                    best, offset = (v, w) if _wins(v, best) else (best, offset)
+                    v = x[b, ch, ih + 1, iw + 1]
+                    best, offset = (v, w + 1) if _wins(v, best) else (best, offset)
+                    out[b, ch, oh, ow] = best
+                    argmax[b, ch, oh, ow] = ih * w + iw + offset
 
 
 @jit
@@ -42,24 +70,8 @@ def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, argmax):
     ho, wo = out.shape[2], out.shape[3]
     planes, out_planes, arg_planes = (x.reshape(n * c, h * w), out.reshape(n * c, ho * wo),
                                       argmax.reshape(n * c, ho * wo))
-    common = (kh == 2 and kw == 2 and sh == 2 and sw == 2 and ph == 0 and pw == 0
-              and dh == 1 and dw == 1 and 2 * ho <= h and 2 * wo <= w)
     for p in range(n * c):
         xp, op, ap = planes[p], out_planes[p], arg_planes[p]
-        if common:  # 2x2 windows, stride 2, all inside the input
-            for oh in range(ho):
-                for ow in range(wo):
-                    k = oh * 2 * w + ow * 2
-                    best, best_k = xp[k], k
-                    if _wins(xp[k + 1], best):
-                        best, best_k = xp[k + 1], k + 1
-                    if _wins(xp[k + w], best):
-                        best, best_k = xp[k + w], k + w
-                    if _wins(xp[k + w + 1], best):
-                        best, best_k = xp[k + w + 1], k + w + 1
-                    op[oh * wo + ow] = best
-                    ap[oh * wo + ow] = best_k
-            continue
         for oh in range(ho):
             for ow in range(wo):
                 best, best_k = xp[0], -1
@@ -104,7 +116,7 @@ def max_pool2d_forward_reference(x, kernel, stride, padding, dilation, out_hw):
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ho, wo) = kernel, stride, padding, dilation, out_hw
     out = np.zeros((n, c, ho, wo), dtype=x.dtype)
-    argmax = np.full((n, c, ho, wo), -1, dtype=np.int64)
+    argmax = np.full((n, c, ho, wo), -1, dtype=_index_dtype(h, w))
     for i in range(kh):
         rows, row_ok = _window_positions(ho, sh, ph, i * dh, h)
         for j in range(kw):
@@ -126,15 +138,31 @@ def max_pool2d_backward_reference(g, argmax, x_shape):
     return dx.reshape(x_shape)
 
 
+def _index_dtype(h, w):
+    """int32 flat indices (they let the 2x2 kernel vectorize) unless a plane is too big."""
+    return np.int32 if h * w < 2**31 else np.int64
+
+
+def _is_2x2(x_shape, kernel, stride, padding, dilation, out_hw):
+    """2x2 windows, stride 2, no padding or dilation, every window inside the input."""
+    return (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and tuple(padding) == (0, 0)
+            and tuple(dilation) == (1, 1) and 2 * out_hw[0] <= x_shape[2]
+            and 2 * out_hw[1] <= x_shape[3])
+
+
 def max_pool2d_forward(x, kernel, stride, padding, dilation, out_hw):
     """Returns (out, argmax) with argmax the flat input index of each output's maximum."""
     if reference_kernels_enabled():
         return max_pool2d_forward_reference(x, kernel, stride, padding, dilation, out_hw)
-    n, c = x.shape[:2]
+    n, c, h, w = x.shape
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
-    argmax = np.empty((n, c) + tuple(out_hw), dtype=np.int64)
-    _max_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
-                      padding[0], padding[1], dilation[0], dilation[1], out, argmax)
+    argmax = np.empty((n, c) + tuple(out_hw), dtype=_index_dtype(h, w))
+    x = np.ascontiguousarray(x)
+    if _is_2x2(x.shape, kernel, stride, padding, dilation, out_hw):
+        _max_pool_2x2(x, out, argmax)
+    else:
+        _max_pool_forward(x, kernel[0], kernel[1], stride[0], stride[1], padding[0],
+                          padding[1], dilation[0], dilation[1], out, argmax)
     return out, argmax
 
 
