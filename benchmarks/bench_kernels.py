@@ -281,14 +281,17 @@ def conv_candidate_rows(torch):
         args = ((1, 1), (1, 1), (1, 1), 1)
         out, dx, dw = np.empty_like(g), np.empty_like(x), np.empty_like(w)
         _, cols = K.conv2d_forward(x, w, *args)
+        g_cols = K.to_columns(g)
         direct_forward(x, w, 1, out)  # the candidates must agree before their speed counts
         np.testing.assert_allclose(out, K.conv2d_forward(x, w, *args)[0], rtol=1e-4, atol=1e-3)
         cases = {"forward": (lambda: K.conv2d_forward(x, w, *args),
                              lambda: direct_forward(x, w, 1, out)),
-                 "grad input": (lambda: K.conv2d_backward_input(g, w, x.shape, *args),
+                 "grad input": (lambda: K.conv2d_backward_input(K.to_columns(g), w, x.shape,
+                                                                (hw, hw), *args),
                                 lambda: direct_grad_input(g, w, 1, dx)),
-                 # the layer keeps cols from its forward pass, so the product alone is timed
-                 "grad weight": (lambda: K.conv2d_backward_weight(g, cols, w.shape, 1),
+                 # the layer keeps cols from its forward pass and shares g_cols with the
+                 # input gradient, so the product alone is timed
+                 "grad weight": (lambda: K.conv2d_backward_weight(g_cols, cols, w.shape, 1),
                                  lambda: direct_grad_weight(g, x, 1, dw))}
         theirs = dict.fromkeys(cases)
         if torch is not None:

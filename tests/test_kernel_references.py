@@ -68,7 +68,7 @@ def _(rng, dtype, k=0):
     x_shape = (2, 3, 7, 6)
     ho = C.out_size(7, kernel[0], stride[0], padding[0], dilation[0])
     wo = C.out_size(6, kernel[1], stride[1], padding[1], dilation[1])
-    cols = randn(rng, (2, 3 * kernel[0] * kernel[1], ho * wo), dtype)
+    cols = randn(rng, (3 * kernel[0] * kernel[1], 2 * ho * wo), dtype)
     args = (x_shape, kernel, (ho, wo), stride, padding, dilation)
     return lambda: (C.col2im(cols, *args),), lambda: (C.col2im_reference(cols, *args),)
 
@@ -466,12 +466,15 @@ def test_every_kernel_has_a_case():
 
 
 # ------------------------------------------------------------------ conv: the formula
+@pytest.mark.parametrize("one_product_max", [0, 10**9])  # per-sample / one product
 @pytest.mark.parametrize("groups", [1, 3])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k", range(len(CONV_ARGS)))
-def test_conv2d_equals_its_formula_nojit(k, dtype, groups):
-    """conv2d_forward (im2col + batched GEMM) against the sum written out, and its two
-    backward passes against the adjoint identities <conv(x, w), g> = <x, dx> = <w, dw>."""
+def test_conv2d_equals_its_formula_nojit(k, dtype, groups, one_product_max, monkeypatch):
+    """conv2d_forward (im2col + GEMM, both forms of the forward product) against the sum
+    written out, and its two backward passes against the adjoint identities
+    <conv(x, w), g> = <x, dx> = <w, dw>."""
+    monkeypatch.setattr(C, "ONE_PRODUCT_MAX", one_product_max)
     kernel, stride, padding, dilation = CONV_ARGS[k]
     rng = np.random.default_rng(k)
     x = non_contiguous(randn(rng, (2, 6, 7, 6), dtype))
@@ -480,8 +483,10 @@ def test_conv2d_equals_its_formula_nojit(k, dtype, groups):
     np.testing.assert_allclose(out, C.conv2d_reference(x, w, stride, padding, dilation, groups),
                                **_tolerance(dtype))
     g = randn(rng, out.shape, dtype)
-    dx = C.conv2d_backward_input(g, w, x.shape, stride, padding, dilation, groups)
-    dw = C.conv2d_backward_weight(g, cols, w.shape, groups)
+    g_cols = C.to_columns(g)
+    dx = C.conv2d_backward_input(g_cols, w, x.shape, out.shape[2:], stride, padding, dilation,
+                                 groups)
+    dw = C.conv2d_backward_weight(g_cols, cols, w.shape, groups)
     inner = float((out.astype(np.float64) * g).sum())
     rtol = 1e-4 if dtype == np.float32 else 1e-12
     assert np.isclose(inner, float((x.astype(np.float64) * dx).sum()), rtol=rtol)

@@ -1,30 +1,44 @@
-"""2-D convolution as im2col + one batched GEMM (numpy.matmul, i.e. BLAS).
+"""2-D convolution as im2col + matrix products (numpy.matmul, i.e. BLAS).
 
-Layouts (PyTorch's): input x (N, C, H, W), weight w (O, C // groups, kh, kw), output
-(N, O, Ho, Wo). `im2col` unfolds every receptive field into a column:
+Layouts: input x (N, C, H, W), weight w (O, C // groups, kh, kw), output (N, O, Ho, Wo),
+as in PyTorch. `im2col` unfolds every receptive field into a column, with the batch along
+the columns ("batch in columns"):
 
-    cols[n, c, i, j, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw]
+    cols[c, i, j, n, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw]
 
-so that, viewed as (N, groups, C//groups*kh*kw, Ho*Wo), the convolution of group g is one
-matrix product w[g] @ cols[n, g]. The two backward passes are products with the same
-matrices transposed; the input gradient folds its columns back with `col2im` (the adjoint
-of im2col: overlapping windows add up).
+viewed as a (C*kh*kw, N*Ho*Wo) matrix whose rows of group g are the block
+g*K:(g+1)*K, K = C//groups*kh*kw. The output gradient is brought to the same form,
+(O, N*Ho*Wo), by `to_columns`. Then each pass is one product per group over the whole batch:
 
-Why im2col and not direct loops, and why one small product per sample (a batched matmul)
-rather than one big GEMM over the whole batch: benchmarks/bench_kernels.py times the
-candidates. The per-sample products need no transposed copies and are small enough for
-BLAS to run each on one thread. Padding is never materialised: im2col writes zeros where a
-window hangs over the border, col2im skips those positions. The two kernels are serial
-(kernels/threading_policy.py); `im2col_reference` and `col2im_reference` are the same
-maps in numpy slicing, and `conv2d_reference` is the convolution's formula itself.
+    forward       out   = w[g] @ cols[g]        (O/g, N*L), L = Ho*Wo
+    input grad    dcols = w[g]^T @ g_cols[g]    then col2im folds the columns back
+    weight grad   dw[g] = g_cols[g] @ cols[g]^T
 
-Two shapes skip the general path. A 1x1 kernel with stride 1 and no padding needs no
-unfolding: its columns are the input itself, viewed (N, C, H*W), and col2im is a reshape.
+Why this layout: LeNet-sized convolutions have small per-sample products ((16, 150) @
+(150, 100) for LeNet's second layer), and a batched matmul of N such products spends most
+of its time in per-call overhead, while one product with N*L columns runs at BLAS speed.
+The batch axis costs two small copies instead: `to_columns` of the output gradient (shared
+by the two backward products) and, in the forward pass, the (O, N, L) -> (N, O, L)
+transpose of the result. The forward pass skips that transpose when a sample's output is
+large (`ONE_PRODUCT_MAX`): then the per-sample products are big enough for BLAS, and each
+writes its sample's output in place, reading its columns as a strided view of the same
+cols. benchmarks/bench_kernels.py times the candidates.
+
+Padding is never materialised: im2col writes zeros where a window hangs over the border,
+col2im (the adjoint of im2col: overlapping windows add up) skips those positions. The two
+kernels are serial (kernels/threading_policy.py); `im2col_reference` and
+`col2im_reference` are the same maps in numpy slicing, and `conv2d_reference` is the
+convolution's formula itself.
+
+A 1x1 kernel with stride 1 and no padding needs no unfolding: its columns are the input
+itself, transposed by `to_columns`, and col2im is the inverse transpose.
 A depthwise convolution (groups == in_channels, one input channel per group) would turn
-into one 1-row matrix product per (sample, channel), so it runs as direct loops instead
+into one 1-row matrix product per channel, so it runs as direct loops instead
 (`depthwise_*`, each with its `_reference` in numpy slicing): its arithmetic is small
 (kh*kw multiply-adds per output) and the loops never write the kh*kw-times larger columns.
 """
+import math
+
 import numpy as np
 
 from . import reference_kernels_enabled
@@ -35,34 +49,40 @@ def out_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+# A forward product per sample once a sample's output (O * Ho * Wo values) is above this:
+# such products keep BLAS busy, and the (O, N, L) -> (N, O, L) transpose that one product
+# over the batch needs would cost more than their per-call overhead.
+ONE_PRODUCT_MAX = 8192
+
+
 @jit
 def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
     n, c, h, w = x.shape
-    for b in range(n):
-        for ch in range(c):
-            for i in range(kh):
-                for j in range(kw):
+    for ch in range(c):
+        for i in range(kh):
+            for j in range(kw):
+                for b in range(n):
                     for oh in range(ho):
                         ih = oh * sh - ph + i * dh
                         if ih < 0 or ih >= h:
                             for ow in range(wo):
-                                cols[b, ch, i, j, oh, ow] = 0.0
+                                cols[ch, i, j, b, oh, ow] = 0.0
                             continue
                         for ow in range(wo):
                             iw = ow * sw - pw + j * dw
                             # the explicit 0 <= iw test (not a clipped range) lets LLVM
                             # vectorize: it proves the index needs no wraparound
-                            cols[b, ch, i, j, oh, ow] = x[b, ch, ih, iw] if 0 <= iw < w else 0.0
+                            cols[ch, i, j, b, oh, ow] = x[b, ch, ih, iw] if 0 <= iw < w else 0.0
 
 
 @jit
 def _col2im(cols, sh, sw, ph, pw, dh, dw, dx):
-    n, c, kh, kw, ho, wo = cols.shape
+    c, kh, kw, n, ho, wo = cols.shape
     h, w = dx.shape[2], dx.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for i in range(kh):
-                for j in range(kw):
+    for ch in range(c):
+        for i in range(kh):
+            for j in range(kw):
+                for b in range(n):
                     for oh in range(ho):
                         ih = oh * sh - ph + i * dh
                         if ih < 0 or ih >= h:
@@ -70,7 +90,7 @@ def _col2im(cols, sh, sw, ph, pw, dh, dw, dx):
                         for ow in range(wo):
                             iw = ow * sw - pw + j * dw
                             if 0 <= iw < w:
-                                dx[b, ch, ih, iw] += cols[b, ch, i, j, oh, ow]
+                                dx[b, ch, ih, iw] += cols[ch, i, j, b, oh, ow]
 
 
 def _padded_window(xp, i, j, ho, wo, stride, dilation):
@@ -79,18 +99,32 @@ def _padded_window(xp, i, j, ho, wo, stride, dilation):
     return xp[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
 
 
+def to_columns(a):
+    """(N, C, ...) -> (C, N * ...): the batch moved into the columns (a copy)."""
+    n, c = a.shape[:2]
+    length = math.prod(a.shape[2:])  # not -1 in reshape: an empty batch has no length to infer
+    return np.ascontiguousarray(a.reshape(n, c, length).transpose(1, 0, 2)).reshape(c, n * length)
+
+
+def from_columns(a, shape):
+    """The inverse of to_columns: (C, N * ...) -> an array of `shape` (N, C, ...)."""
+    n, c = shape[:2]
+    return np.ascontiguousarray(a.reshape(c, n, math.prod(shape[2:])).transpose(1, 0, 2)
+                                ).reshape(shape)
+
+
 def im2col_reference(x, kernel, stride, padding, dilation):
-    """cols[n, c, i, j, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw], by slicing."""
+    """cols[c, i, j, n, oh, ow] = x_padded[n, c, oh*sh + i*dh, ow*sw + j*dw], by slicing."""
     n, c, h, w = x.shape
     (kh, kw), (ph, pw) = kernel, padding
     ho = out_size(h, kh, stride[0], ph, dilation[0])
     wo = out_size(w, kw, stride[1], pw, dilation[1])
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
     for i in range(kh):
         for j in range(kw):
-            cols[:, :, i, j] = _padded_window(xp, i, j, ho, wo, stride, dilation)
-    return cols.reshape(n, c * kh * kw, ho * wo)
+            cols[:, i, j] = _padded_window(xp, i, j, ho, wo, stride, dilation).transpose(1, 0, 2, 3)
+    return cols.reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation):
@@ -98,12 +132,13 @@ def col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation):
     copied from (positions in the padding are dropped)."""
     n, c, h, w = x_shape
     (kh, kw), (ho, wo), (ph, pw) = kernel, out_hw, padding
-    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
     dxp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
             # one offset's window never touches a position twice, so += is exact
-            _padded_window(dxp, i, j, ho, wo, stride, dilation)[...] += cols[:, :, i, j]
+            _padded_window(dxp, i, j, ho, wo, stride, dilation)[...] += \
+                cols[:, i, j].transpose(1, 0, 2, 3)
     return np.ascontiguousarray(dxp[:, :, ph:ph + h, pw:pw + w])
 
 
@@ -118,30 +153,29 @@ def is_depthwise(in_channels, w_shape, groups):
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> cols (N, C*kh*kw, Ho*Wo); for a 1x1 kernel a view of x when x is
-    contiguous (the caller keeps x itself, not the view, for backward)."""
+    """x (N, C, H, W) -> cols (C*kh*kw, N*Ho*Wo), the batch in the columns."""
     if is_pointwise(kernel, stride, padding):
-        return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1)
+        return to_columns(x)
     if reference_kernels_enabled():
         return im2col_reference(x, kernel, stride, padding, dilation)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = out_size(h, kh, sh, ph, dh), out_size(w, kw, sw, pw, dw)
-    cols = np.empty((n, c, kh, kw, ho, wo), dtype=x.dtype)
+    cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
     _im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
-    return cols.reshape(n, c * kh * kw, ho * wo)
+    return cols.reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation):
-    """The adjoint of im2col: cols (N, C*kh*kw, Ho*Wo) -> dx (N, C, H, W), overlaps summed."""
+    """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> dx (N, C, H, W), overlaps summed."""
     if is_pointwise(kernel, stride, padding):
-        return np.ascontiguousarray(cols).reshape(x_shape)
+        return from_columns(cols, x_shape)
     if reference_kernels_enabled():
         return col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
     n, c = x_shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
     dx = np.zeros(x_shape, dtype=cols.dtype)
-    _col2im(np.ascontiguousarray(cols).reshape(n, c, kh, kw, ho, wo),
+    _col2im(np.ascontiguousarray(cols).reshape(c, kh, kw, n, ho, wo),
             stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], dx)
     return dx
 
@@ -154,30 +188,37 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     ho = out_size(x.shape[2], kh, stride[0], padding[0], dilation[0])
     wo = out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
     k, length = cg * kh * kw, ho * wo
-    out = np.matmul(w.reshape(groups, o // groups, k), cols.reshape(n, groups, k, length))
-    return out.reshape(n, o, ho, wo), cols
+    wg = w.reshape(groups, o // groups, k)
+    if o * length > ONE_PRODUCT_MAX:
+        # one product per sample, on the (N, groups, K, L) strided view of cols
+        per_sample = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
+        return np.matmul(wg, per_sample).reshape(n, o, ho, wo), cols
+    out = np.matmul(wg, cols.reshape(groups, k, n * length))
+    return from_columns(out, (n, o, ho, wo)), cols
 
 
-def conv2d_backward_input(g, w, x_shape, stride, padding, dilation, groups):
-    """Gradient of conv2d wrt its input x (also the forward pass of conv_transpose2d)."""
-    n, o, ho, wo = g.shape
-    _, cg, kh, kw = w.shape
+def conv2d_backward_input(g_cols, w, x_shape, out_hw, stride, padding, dilation, groups):
+    """Gradient of conv2d wrt its input x (also the forward pass of conv_transpose2d), from
+    the output gradient in columns, g_cols = to_columns(g) of shape (O, N*Ho*Wo)."""
+    o, cg, kh, kw = w.shape
     k = cg * kh * kw
     wt = w.reshape(groups, o // groups, k).transpose(0, 2, 1)
-    dcols = np.matmul(wt, g.reshape(n, groups, o // groups, ho * wo))
-    return col2im(dcols.reshape(n, groups * k, ho * wo), x_shape, (kh, kw), (ho, wo),
-                  stride, padding, dilation)
+    columns = g_cols.shape[1]
+    dcols = np.matmul(wt, g_cols.reshape(groups, o // groups, columns))
+    return col2im(dcols.reshape(groups * k, columns), x_shape, (kh, kw), out_hw, stride,
+                  padding, dilation)
 
 
-def conv2d_backward_weight(g, cols, w_shape, groups):
-    """Gradient of conv2d wrt its weight, from the output gradient and the forward's cols."""
-    n, o, ho, wo = g.shape
-    k = cols.shape[1] // groups
-    gg = g.reshape(n, groups, o // groups, ho * wo)
-    cc = cols.reshape(n, groups, k, ho * wo)
-    # one product per (sample, group), then the sum over the batch; cols @ g^T (then a
-    # transpose of the small result) runs faster in OpenBLAS than g @ cols^T
-    dw_t = np.matmul(cc, gg.transpose(0, 1, 3, 2)).sum(axis=0)
+def conv2d_backward_weight(g_cols, cols, w_shape, groups):
+    """Gradient of conv2d wrt its weight, from the output gradient in columns (O, N*Ho*Wo)
+    and the forward's cols."""
+    o = g_cols.shape[0]
+    k = cols.shape[0] // groups
+    gg = g_cols.reshape(groups, o // groups, g_cols.shape[1])
+    cc = cols.reshape(groups, k, cols.shape[1])
+    # cols @ g^T (then a transpose of the small result): faster in OpenBLAS than
+    # g @ cols^T at most shapes timed
+    dw_t = np.matmul(cc, gg.transpose(0, 2, 1))
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 

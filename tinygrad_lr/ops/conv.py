@@ -23,6 +23,8 @@ from ..kernels.conv import (
     depthwise_forward,
     im2col,
     is_depthwise,
+    is_pointwise,
+    to_columns,
 )
 from ..kernels.pool import (
     avg_pool2d_backward,
@@ -62,8 +64,9 @@ class Conv2d(_KernelOp):
         else:
             out, cols = conv2d_forward(xa, wa, stride, padding, dilation, groups)
             # cols (the unfolded input) is reused by the weight grad; a 1x1 kernel's cols
-            # are a view of x, so keep x itself (its version counter guards in-place edits)
-            saved = x if np.may_share_memory(cols, xa) else cols
+            # are x itself, transposed: keep x instead (as PyTorch does, so its version
+            # counter flags an in-place edit) and transpose it again in backward
+            saved = x if is_pointwise(wa.shape[2:], stride, padding) else cols
         if b is not None:
             out += b._data.reshape(-1, 1, 1)
         ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
@@ -85,14 +88,15 @@ class Conv2d(_KernelOp):
             if need_w:
                 gw = depthwise_backward_weight(g, _as_2d(saved._data), wa.shape, stride,
                                                padding, dilation)
-        else:
+        elif need_x or need_w:
+            g_cols = to_columns(g)  # the output gradient as both products want it
             if need_x:
-                gx = conv2d_backward_input(g, wa, _shape_2d(x_shape), stride, padding,
-                                           dilation, groups)
+                gx = conv2d_backward_input(g_cols, wa, _shape_2d(x_shape), g.shape[2:], stride,
+                                           padding, dilation, groups)
             if need_w:
                 cols = saved if isinstance(saved, np.ndarray) else \
                     im2col(_as_2d(saved._data), wa.shape[2:], stride, padding, dilation)
-                gw = conv2d_backward_weight(g, cols, _shape_2d(w_shape), groups)
+                gw = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups)
         gx = None if gx is None else gx.reshape(x_shape)
         gw = None if gw is None else gw.reshape(w_shape)
         if need_b:
@@ -111,8 +115,8 @@ class ConvTranspose2d(_KernelOp):
 
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups, out_shape):
-        out = conv2d_backward_input(x._data, w._data, out_shape, stride, padding, dilation,
-                                    groups)
+        out = conv2d_backward_input(to_columns(x._data), w._data, out_shape, x.shape[2:],
+                                    stride, padding, dilation, groups)
         if b is not None:
             out += b._data.reshape(-1, 1, 1)
         ctx.args = (stride, padding, dilation, groups)
@@ -127,7 +131,8 @@ class ConvTranspose2d(_KernelOp):
         # a plain convolution of the output gradient gives the input gradient, and its
         # unfolded columns pair with x (in the role of conv2d's output gradient) for the weight
         gx, g_cols = conv2d_forward(g._data, w._data, stride, padding, dilation, groups)
-        gw = conv2d_backward_weight(x._data, g_cols, w.shape, groups) if need_w else None
+        gw = conv2d_backward_weight(to_columns(x._data), g_cols, w.shape, groups) \
+            if need_w else None
         gb = g._data.sum(axis=(0, 2, 3)) if need_b else None
         return as_tensors(g, gx if need_x else None, gw, gb) + (None,) * 5
 
