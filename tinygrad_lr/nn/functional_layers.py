@@ -33,9 +33,8 @@ def _tensor(x, name, fn):
 
 
 def _same_dtype(input, fn, **params):
-    dtype = input._data.dtype
     for name, t in params.items():
-        if t is not None and t._data.dtype is not dtype and t._data.dtype != dtype:
+        if t is not None and t.dtype != input.dtype:
             raise TypeError(f"{fn}: input is {input.dtype} but {name} is {t.dtype}; convert "
                             "one (e.g. model.double() or x.float())")
 
