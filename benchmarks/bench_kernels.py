@@ -291,7 +291,8 @@ def conv_candidate_rows(torch):
                                 lambda: direct_grad_input(g, w, 1, dx)),
                  # the layer keeps cols from its forward pass and shares g_cols with the
                  # input gradient, so the product alone is timed
-                 "grad weight": (lambda: K.conv2d_backward_weight(g_cols, cols, w.shape, 1),
+                 "grad weight": (lambda: K.conv2d_backward_weight(g_cols, cols, w.shape, 1,
+                                                                   hw * hw),
                                  lambda: direct_grad_weight(g, x, 1, dw))}
         theirs = dict.fromkeys(cases)
         if torch is not None:
@@ -310,6 +311,39 @@ def conv_candidate_rows(torch):
     return rows
 
 
+def thin_product_rows():
+    """The two forms of conv2d's forward and weight-gradient products, per sample and one
+    over the batch, at LeNet's two layers (conv1's 6x25 weight is thin, conv2's 16x150 is
+    not) and a 3->32 layer; kernels/conv.py picks per sample for thin weights."""
+    from tinygrad_lr.kernels import conv as K
+
+    rows = []
+    for batch, cin, cout, hw, k in ((64, 1, 6, 28, 5), (64, 6, 16, 10, 5), (32, 3, 32, 32, 3)):
+        x, w = randn(batch, cin, hw + k - 1, hw + k - 1), randn(cout, cin, k, k)
+        g_cols = K.to_columns(randn(batch, cout, hw, hw))
+        args = ((1, 1), (0, 0), (1, 1), 1)
+        _, cols = K.conv2d_forward(x, w, *args)
+        default = K.THIN_WEIGHT_MAX
+
+        def forced(thin_max, fn):
+            def run():
+                K.THIN_WEIGHT_MAX = thin_max
+                try:
+                    return fn()
+                finally:
+                    K.THIN_WEIGHT_MAX = default
+            return run
+        timed = {form: (forced(thin_max, lambda: K.conv2d_forward(x, w, *args)),
+                        forced(thin_max, lambda: K.conv2d_backward_weight(g_cols, cols, w.shape,
+                                                                          1, hw * hw)))
+                 for form, thin_max in (("per sample", 10**9), ("one product", -1))}
+        label = f"conv {cin}->{cout} k{k} {hw}x{hw} b{batch} (weight {cout}x{cin * k * k})"
+        for i, name in enumerate(("forward", "grad weight")):
+            rows.append(row(f"{label} {name}", *compare(timed["per sample"][i],
+                                                        timed["one product"][i], repeats=10)))
+    return rows
+
+
 def main():
     rows = kernel_rows()
     print_table(rows, "Kernels vs the numpy expressions they replace (float32, median ms; "
@@ -319,7 +353,11 @@ def main():
     print_table(candidates, "Convolution: im2col + BLAS (the package) vs direct Numba loops, "
                             "beside PyTorch (median ms)")
     write_json(candidates, "kernels_conv_candidates")
-    return rows + candidates
+    thin = thin_product_rows()
+    print_table(thin, "Convolution products per sample vs one over the batch (median ms; "
+                      "ratio = per sample / one product)", columns=("per sample", "one"))
+    write_json(thin, "kernels_conv_thin_products", columns=("per sample", "one"))
+    return rows + candidates + thin
 
 
 if __name__ == "__main__":

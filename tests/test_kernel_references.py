@@ -466,15 +466,16 @@ def test_every_kernel_has_a_case():
 
 
 # ------------------------------------------------------------------ conv: the formula
-@pytest.mark.parametrize("one_product_max", [0, 10**9])  # per-sample / one product
+@pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample / one product
 @pytest.mark.parametrize("groups", [1, 3])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k", range(len(CONV_ARGS)))
-def test_conv2d_equals_its_formula_nojit(k, dtype, groups, one_product_max, monkeypatch):
+def test_conv2d_equals_its_formula_nojit(k, dtype, groups, thin_weight_max, monkeypatch):
     """conv2d_forward (im2col + GEMM, both forms of the forward product) against the sum
     written out, and its two backward passes against the adjoint identities
     <conv(x, w), g> = <x, dx> = <w, dw>."""
-    monkeypatch.setattr(C, "ONE_PRODUCT_MAX", one_product_max)
+    monkeypatch.setattr(C, "THIN_WEIGHT_MAX", thin_weight_max)
+    monkeypatch.setattr(C, "PER_SAMPLE_MIN_LENGTH", 0)
     kernel, stride, padding, dilation = CONV_ARGS[k]
     rng = np.random.default_rng(k)
     x = non_contiguous(randn(rng, (2, 6, 7, 6), dtype))
@@ -486,7 +487,7 @@ def test_conv2d_equals_its_formula_nojit(k, dtype, groups, one_product_max, monk
     g_cols = C.to_columns(g)
     dx = C.conv2d_backward_input(g_cols, w, x.shape, out.shape[2:], stride, padding, dilation,
                                  groups)
-    dw = C.conv2d_backward_weight(g_cols, cols, w.shape, groups)
+    dw = C.conv2d_backward_weight(g_cols, cols, w.shape, groups, out.shape[2] * out.shape[3])
     inner = float((out.astype(np.float64) * g).sum())
     rtol = 1e-4 if dtype == np.float32 else 1e-12
     assert np.isclose(inner, float((x.astype(np.float64) * dx).sum()), rtol=rtol)

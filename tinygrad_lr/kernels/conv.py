@@ -19,10 +19,10 @@ Why this layout: LeNet-sized convolutions have small per-sample products ((16, 1
 of its time in per-call overhead, while one product with N*L columns runs at BLAS speed.
 The batch axis costs two small copies instead: `to_columns` of the output gradient (shared
 by the two backward products) and, in the forward pass, the (O, N, L) -> (N, O, L)
-transpose of the result. The forward pass skips that transpose when a sample's output is
-large (`ONE_PRODUCT_MAX`): then the per-sample products are big enough for BLAS, and each
-writes its sample's output in place, reading its columns as a strided view of the same
-cols. benchmarks/bench_kernels.py times the candidates.
+transpose of the result. A thin weight (`per_sample_products`: LeNet's first layer) runs
+its forward and weight-gradient products per sample instead, on strided views of the same
+cols: OpenBLAS is slower on one thin product with a very long side.
+benchmarks/bench_kernels.py times the candidates.
 
 Padding is never materialised: im2col writes zeros where a window hangs over the border,
 col2im (the adjoint of im2col: overlapping windows add up) skips those positions. The two
@@ -49,10 +49,19 @@ def out_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-# A forward product per sample once a sample's output (O * Ho * Wo values) is above this:
-# such products keep BLAS busy, and the (O, N, L) -> (N, O, L) transpose that one product
-# over the batch needs would cost more than their per-call overhead.
-ONE_PRODUCT_MAX = 8192
+# Thin products run per sample. A group's weight matrix of at most THIN_WEIGHT_MAX values
+# (LeNet's first layer: 6 x 25) makes the forward and weight-gradient products thin, with
+# one long side of N*Ho*Wo; OpenBLAS runs such a product 1.5-3x slower than N per-sample
+# products of Ho*Wo each (benchmarks/README.md has the table). Wider weights keep one
+# product over the batch, and so do maps of fewer than PER_SAMPLE_MIN_LENGTH positions,
+# whose per-sample products would be mostly per-call overhead.
+THIN_WEIGHT_MAX = 1024
+PER_SAMPLE_MIN_LENGTH = 64
+
+
+def per_sample_products(k, o_group, length):
+    """True when a (o_group, k) weight times columns runs faster as one product per sample."""
+    return k * o_group <= THIN_WEIGHT_MAX and length >= PER_SAMPLE_MIN_LENGTH
 
 
 @jit
@@ -189,8 +198,8 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     wo = out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
     k, length = cg * kh * kw, ho * wo
     wg = w.reshape(groups, o // groups, k)
-    if o * length > ONE_PRODUCT_MAX:
-        # one product per sample, on the (N, groups, K, L) strided view of cols
+    if per_sample_products(k, o // groups, length):
+        # each sample's product writes its own output, on the (N, groups, K, L) view of cols
         per_sample = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
         return np.matmul(wg, per_sample).reshape(n, o, ho, wo), cols
     out = np.matmul(wg, cols.reshape(groups, k, n * length))
@@ -209,16 +218,22 @@ def conv2d_backward_input(g_cols, w, x_shape, out_hw, stride, padding, dilation,
                   padding, dilation)
 
 
-def conv2d_backward_weight(g_cols, cols, w_shape, groups):
-    """Gradient of conv2d wrt its weight, from the output gradient in columns (O, N*Ho*Wo)
-    and the forward's cols."""
-    o = g_cols.shape[0]
+def conv2d_backward_weight(g_cols, cols, w_shape, groups, length):
+    """Gradient of conv2d wrt its weight, from the output gradient in columns (O, N*Ho*Wo),
+    the forward's cols and a sample's number of output positions, length = Ho*Wo."""
+    o, columns = g_cols.shape
     k = cols.shape[0] // groups
-    gg = g_cols.reshape(groups, o // groups, g_cols.shape[1])
-    cc = cols.reshape(groups, k, cols.shape[1])
-    # cols @ g^T (then a transpose of the small result): faster in OpenBLAS than
-    # g @ cols^T at most shapes timed
-    dw_t = np.matmul(cc, gg.transpose(0, 2, 1))
+    if per_sample_products(k, o // groups, length):
+        # (N, groups, K, L) @ (N, groups, L, O/g), summed over the samples
+        n = columns // length
+        cc = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
+        gg = g_cols.reshape(groups, o // groups, n, length).transpose(2, 0, 3, 1)
+        dw_t = np.matmul(cc, gg).sum(axis=0)
+    else:
+        # cols @ g^T (then a transpose of the small result): faster in OpenBLAS than
+        # g @ cols^T at most shapes timed
+        dw_t = np.matmul(cols.reshape(groups, k, columns),
+                         g_cols.reshape(groups, o // groups, columns).transpose(0, 2, 1))
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 

@@ -96,7 +96,8 @@ class Conv2d(_KernelOp):
             if need_w:
                 cols = saved if isinstance(saved, np.ndarray) else \
                     im2col(_as_2d(saved._data), wa.shape[2:], stride, padding, dilation)
-                gw = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups)
+                gw = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups,
+                                            g.shape[2] * g.shape[3])
         gx = None if gx is None else gx.reshape(x_shape)
         gw = None if gw is None else gw.reshape(w_shape)
         if need_b:
@@ -131,8 +132,8 @@ class ConvTranspose2d(_KernelOp):
         # a plain convolution of the output gradient gives the input gradient, and its
         # unfolded columns pair with x (in the role of conv2d's output gradient) for the weight
         gx, g_cols = conv2d_forward(g._data, w._data, stride, padding, dilation, groups)
-        gw = conv2d_backward_weight(to_columns(x._data), g_cols, w.shape, groups) \
-            if need_w else None
+        gw = conv2d_backward_weight(to_columns(x._data), g_cols, w.shape, groups,
+                                    x.shape[2] * x.shape[3]) if need_w else None
         gb = g._data.sum(axis=(0, 2, 3)) if need_b else None
         return as_tensors(g, gx if need_x else None, gw, gb) + (None,) * 5
 

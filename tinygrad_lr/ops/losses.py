@@ -34,7 +34,10 @@ def reduce_array(loss: np.ndarray, reduction: str, dtype: Any) -> np.ndarray:
     (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
     if reduction == "none":
         return loss
-    return np.asarray(loss.mean() if reduction == "mean" else loss.sum(), dtype=dtype)
+    total = loss.sum()
+    if reduction == "mean":  # what numpy's mean does, without its Python-level overhead
+        total = total / loss.size if loss.size else np.nan  # the mean of nothing: NaN
+    return np.asarray(total, dtype=dtype)
 
 
 class SquaredError(Function):
@@ -66,8 +69,9 @@ class SquaredError(Function):
 class HuberError(Function):
     """scale * Huber_delta(input - target), reduced, as one graph node (the composite
     abs / where / mul / sub graph was 10 nodes, each a pass over the data). Its derivative
-    is scale * clamp(r, -delta, delta), written with Tensor ops so it is differentiable again
-    (second derivative scale inside |r| < delta, 0 outside)."""
+    is scale * clamp(r, -delta, delta): forward keeps the clamped residual for a plain
+    backward, and under create_graph it is recomputed with Tensor ops, so it is
+    differentiable again (second derivative scale inside |r| < delta, 0 outside)."""
 
     array_forward = True
     node_name = "HuberLossBackward0"  # smooth_l1_loss renames it SmoothL1LossBackward0
@@ -77,8 +81,11 @@ class HuberError(Function):
         ctx.save_for_backward(input, target)
         ctx.reduction, ctx.delta, ctx.scale = reduction, delta, scale
         r = input._data - target._data
-        a = np.abs(r)
-        loss = np.where(a < delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+        clamped = np.minimum(np.maximum(r, -delta), delta)  # np.clip, minus its overhead
+        ctx.clamped = clamped
+        # 0.5 r^2 inside, delta (|r| - 0.5 delta) outside, in one expression:
+        # with c = clamp(r), both are c (r - 0.5 c)
+        loss = clamped * (r - 0.5 * clamped)
         if scale != 1.0:
             loss *= scale
         return reduce_array(loss, reduction, loss.dtype)
@@ -87,9 +94,15 @@ class HuberError(Function):
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         scale = ctx.scale / input._data.size if ctx.reduction == "mean" else ctx.scale
-        grad = (g * scale) * (input - target).clamp(-ctx.delta, ctx.delta)
+        if is_grad_enabled():  # create_graph: recorded, so differentiable again
+            clamped = (input - target).clamp(-ctx.delta, ctx.delta)
+        else:
+            clamped = ctx.clamped
+        (g_,) = on_arrays(g)
+        grad = (g_ * scale) * clamped
         need_input, need_target = ctx.needs_input_grad[:2]
-        return (grad if need_input else None), (-grad if need_target else None), None, None, None
+        return gradients(g, grad if need_input else None, -grad if need_target else None,
+                         None, None, None)
 
 
 class BinaryCrossEntropy(Function):
@@ -109,8 +122,9 @@ class BinaryCrossEntropy(Function):
         ctx.weight, ctx.reduction = weight, reduction
         x, y = input._data, target._data
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped to -100 just below
-            log_x, log_1mx = np.log(x), np.log1p(-x)
-        loss = (y - 1) * np.maximum(log_1mx, -100) - y * np.maximum(log_x, -100)
+            ctx.logs = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+        log_x, log_1mx = ctx.logs
+        loss = (y - 1) * log_1mx - y * log_x
         if weight is not None:
             loss = loss * weight
         return reduce_array(loss, reduction, x.dtype)
@@ -118,32 +132,45 @@ class BinaryCrossEntropy(Function):
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
+        g_, x, y = on_arrays(g, input, target)
         if ctx.reduction == "mean":
-            g = g * (1.0 / input._data.size)
+            g_ = g_ * (1.0 / input._data.size)
         if ctx.weight is not None:
-            g = g * g._make(ctx.weight)
+            g_ = g_ * ctx.weight
         grad_input = grad_target = None
+        recorded = is_grad_enabled()  # create_graph: Tensor ops, differentiable again
         if ctx.needs_input_grad[0]:
-            grad_input = g * (input - target) / Maximum.apply((1 - input) * input, 1e-12)
+            denominator = Maximum.apply((1 - x) * x, 1e-12) if recorded else \
+                np.maximum((1 - x) * x, 1e-12)
+            grad_input = g_ * (x - y) / denominator
         if ctx.needs_input_grad[1]:
-            grad_target = g * ((-input).log1p().clamp(min=-100) - input.log().clamp(min=-100))
-        return grad_input, grad_target, None, None
+            log_x, log_1mx = ((x.log().clamp(min=-100), (-x).log1p().clamp(min=-100))
+                              if recorded else ctx.logs)
+            grad_target = g_ * (log_1mx - log_x)
+        return gradients(g, grad_input, grad_target, None, None)
 
 
 class BinaryCrossEntropyWithLogits(Function):
     """The loss above as one graph node (the composite took seven). With s = sigmoid(-x),
-    d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight;
-    both written with Tensor ops, so they are differentiable again."""
+    d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight.
+    Forward computes softplus(-x) and s from one e^-|x| and keeps them for a plain
+    backward; under create_graph both are recomputed with Tensor ops, so the gradient is
+    differentiable again."""
 
     array_forward = True
 
     @staticmethod
     def forward(ctx, input, target, weight, pos_weight, reduction):
         ctx.save_for_backward(input, target)
-        ctx.constants = (weight, pos_weight, reduction)
         x, y = input._data, target._data
+        # softplus(-x) = max(-x, 0) + log(1 + e^-|x|) and sigmoid(-x) = max(e, x < 0) / (1 + e)
+        # with e = e^-|x| <= 1: neither overflows (Sigmoid in ops/elementwise.py explains)
+        e = np.exp(-np.abs(x))
+        softplus = np.maximum(-x, 0) + np.log1p(e)
+        ctx.arrays = softplus, np.maximum(e, x < 0) / (1 + e)
+        ctx.constants = (weight, pos_weight, reduction)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-        loss = (1 - y) * x + log_weight * np.logaddexp(0, -x)  # logaddexp(0, z): stable softplus
+        loss = (1 - y) * x + log_weight * softplus
         if weight is not None:
             loss = loss * weight
         loss = loss.astype(x.dtype, copy=False)
@@ -153,19 +180,24 @@ class BinaryCrossEntropyWithLogits(Function):
     def backward(ctx, g):
         input, target = ctx.saved_tensors
         weight, pos_weight, reduction = ctx.constants
+        g_, x, y = on_arrays(g, input, target)
         if reduction == "mean":
-            g = g * (1.0 / input._data.size)
+            g_ = g_ * (1.0 / input._data.size)
         if weight is not None:
-            g = g * weight
+            g_ = g_ * weight
+        recorded = is_grad_enabled()  # create_graph: Tensor ops, differentiable again
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * target
-            grad_input = g * ((1 - target) - log_weight * (-input).sigmoid())
+            sigmoid = (-x).sigmoid() if recorded else ctx.arrays[1]
+            log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
+            grad_input = g_ * ((1 - y) - log_weight * sigmoid)
         if ctx.needs_input_grad[1]:
-            softplus_term = (0 if pos_weight is None
-                             else (pos_weight - 1) * (-input).softplus(1.0, float("inf")))
-            grad_target = g * (softplus_term - input)
-        return grad_input, grad_target, None, None, None
+            softplus_term = 0
+            if pos_weight is not None:
+                softplus = (-x).softplus(1.0, float("inf")) if recorded else ctx.arrays[0]
+                softplus_term = (pos_weight - 1) * softplus
+            grad_target = g_ * (softplus_term - x)
+        return gradients(g, grad_input, grad_target, None, None, None)
 
 
 class ZeroOne(Function):
