@@ -32,6 +32,19 @@ def _cases():
         ("matmul 2-d", lambda lib, a, b: (a @ b).sigmoid().sum(), [(3, 4), (4, 2)]),
         ("mse", lambda lib, a, b: F(lib).mse_loss(a, b), [(4, 2), (4, 2)]),
         ("mse sum", lambda lib, a, b: F(lib).mse_loss(a, b, reduction="sum"), [(3,), (3,)]),
+        ("huber", lambda lib, a, b: F(lib).huber_loss(a * 2.0, b, delta=0.7), [(5, 3), (5, 3)]),
+        ("smooth_l1 sum", lambda lib, a, b: F(lib).smooth_l1_loss(a, b, reduction="sum",
+                                                                  beta=0.5), [(6,), (6,)]),
+        ("bce", lambda lib, a, b: F(lib).binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+         [(4, 3), (4, 3)]),
+        ("bce weighted sum", lambda lib, a, b: F(lib).binary_cross_entropy(
+            a.sigmoid(), b.sigmoid(), weight=lib.tensor([0.5, 2.0, 1.0], dtype=a.dtype),
+            reduction="sum"), [(2, 3), (2, 3)]),
+        ("bce with logits", lambda lib, a, b: F(lib).binary_cross_entropy_with_logits(
+            a * 3.0, b.sigmoid()), [(4, 3), (4, 3)]),
+        ("bce with logits pos_weight", lambda lib, a, b: F(lib).binary_cross_entropy_with_logits(
+            a * 3.0, b.sigmoid(), pos_weight=lib.tensor([0.5, 3.0], dtype=a.dtype),
+            weight=lib.tensor([[2.0], [1.0], [0.5]], dtype=a.dtype)), [(3, 2), (3, 2)]),
     ]
 
 
