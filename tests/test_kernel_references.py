@@ -212,7 +212,8 @@ def _ce_inputs(rng, dtype, k):
     return non_contiguous(x), target, weight, ignore_index, smoothing
 
 
-@case("cross_entropy_forward", CE, ["_first_bad_target", "_row_max", "_losses_from_exp"])
+@case("cross_entropy_forward", CE, ["_first_bad_target", "_row_max", "_shift_rows",
+                                    "_losses_from_exp"])
 def _(rng, dtype, k=0):
     args = _ce_inputs(rng, dtype, k)
     def flat(result):  # losses, row weights, then the two row statistics

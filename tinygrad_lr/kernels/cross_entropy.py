@@ -51,6 +51,18 @@ def _row_max(x, mx):
         mx[i] = m
 
 
+@jit
+def _shift_rows(x, mx, offset, z):
+    """z = (x - mx[i]) - offset[i], row by row, in two roundings: numpy's broadcast of a
+    (N, 1) column over a short row costs several times this loop."""
+    n, c = x.shape
+    for i in range(n):
+        m, o = mx[i], offset[i]
+        x_row, z_row = x[i], z[i]
+        for j in range(c):
+            z_row[j] = (x_row[j] - m) - o
+
+
 @jit(fastmath={"reassoc", "contract"})
 def _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight,
                      log_sums):
@@ -164,7 +176,8 @@ def cross_entropy_forward(x, target, weight, ignore_index, smoothing):
     n = x.shape[0]
     mx, log_s, losses, row_weight = (np.empty(n, dtype=x.dtype) for _ in range(4))
     _row_max(x, mx)
-    e = np.subtract(x, mx[:, None])
+    e = np.empty_like(x)
+    _shift_rows(x, mx, np.zeros(n, dtype=x.dtype), e)  # x - max (minus 0: exact)
     np.exp(e, out=e)
     _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight,
                      log_s)
@@ -177,8 +190,9 @@ def cross_entropy_backward(x, row_stats, target, weight, ignore_index, smoothing
         return cross_entropy_backward_reference(x, row_stats, target, weight, ignore_index,
                                                 smoothing, g_rows)
     mx, log_s = row_stats
-    grad = np.subtract(x, mx[:, None])
-    grad -= log_s[:, None]  # two steps: (x - max) first, so a large max cancels exactly
+    grad = np.empty_like(x)
+    # two steps: (x - max) first, so a large max cancels exactly, then - log_s
+    _shift_rows(np.ascontiguousarray(x), mx, log_s, grad)
     np.exp(grad, out=grad)  # softmax rows
     _grad_from_softmax(grad, target, weight, ignore_index, smoothing, g_rows,
                        np.empty(3, dtype=grad.dtype))

@@ -248,7 +248,10 @@ class CrossEntropyIndices(Function):
             return losses
         if reduction == "sum":
             return np.asarray(losses.sum(), dtype=losses.dtype)
-        ctx.total_weight = row_weight.sum()  # 0 when every target is ignored: NaN, as PyTorch
+        ctx.total_weight = row_weight.sum()
+        if ctx.total_weight:
+            return np.asarray(losses.sum() / ctx.total_weight, dtype=losses.dtype)
+        # every target ignored (or weighted 0): 0 / 0 = NaN, as PyTorch
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(losses.sum() / ctx.total_weight, dtype=losses.dtype)
 
@@ -257,8 +260,9 @@ class CrossEntropyIndices(Function):
         (logits,) = ctx.saved_tensors
         lse, target, weight, ignore_index, eps, reduction = ctx.args
         m = logits.shape[0]
-        with np.errstate(divide="ignore"):  # every target ignored: NaN gradient, as PyTorch
-            scale = 1 / ctx.total_weight if reduction == "mean" else 1.0
+        scale = 1.0
+        if reduction == "mean":  # every target ignored: a total weight of 0, scale inf
+            scale = 1 / ctx.total_weight if ctx.total_weight else np.inf
         if is_grad_enabled():  # create_graph=True: keep every step on the tape
             coef, pull = K.softmax_coef_and_pull(target, weight, ignore_index, eps, logits.dtype)
             g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
