@@ -49,6 +49,36 @@ def test_conv2d_matches_torch(kwargs):
     check_module(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (2, kwargs["in_channels"], 9, 8))
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("chunk_bytes", [1, 700])  # one sample per chunk / a few samples
+@pytest.mark.parametrize("kwargs", [c for c in CONV2D_CASES if c.get("groups", 1) == 1
+                                    or c["in_channels"] != c["groups"]])  # not depthwise
+def test_conv2d_in_batch_chunks_matches_torch(kwargs, chunk_bytes, monkeypatch):
+    """A batch whose columns exceed CHUNK_BYTES is convolved chunk by chunk (the backward
+    unfolding each chunk again): the same numbers as PyTorch, for 7 samples in uneven
+    chunks."""
+    from tinygrad_lr.kernels import conv as C
+
+    monkeypatch.setattr(C, "CHUNK_BYTES", chunk_bytes)
+    torch.manual_seed(0)
+    check_module(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (7, kwargs["in_channels"], 9, 8))
+
+
+def test_conv_in_batch_chunks_sees_an_in_place_change(monkeypatch):
+    """Chunked, the convolution keeps its input for backward: an in-place change is an error."""
+    from tinygrad_lr.kernels import conv as C
+
+    monkeypatch.setattr(C, "CHUNK_BYTES", 1)
+    assert len(C.batch_chunks(4, 100)) == 4 and C.batch_chunks(0, 100) == [(0, 0)]
+    conv = nn.Conv2d(3, 2, 3)
+    x = tl.randn(4, 3, 5, 5, requires_grad=True)
+    y = x * 1
+    out = conv(y)
+    y.add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        out.sum().backward()
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(in_channels=3, out_channels=4, kernel_size=3),
     dict(in_channels=2, out_channels=4, kernel_size=5, stride=2, padding=2, dilation=1),

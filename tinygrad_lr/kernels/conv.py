@@ -22,7 +22,9 @@ by the two backward products) and, in the forward pass, the (O, N, L) -> (N, O, 
 transpose of the result. A thin weight (`per_sample_products`: LeNet's first layer) runs
 its forward and weight-gradient products per sample instead, on strided views of the same
 cols: OpenBLAS is slower on one thin product with a very long side.
-benchmarks/bench_kernels.py times the candidates.
+benchmarks/bench_kernels.py times the candidates. A batch whose columns would be very large
+(`CHUNK_BYTES`) goes through all of this in chunks of samples (`batch_chunks`, used by
+ops/conv.py).
 
 Padding is never materialised: im2col writes zeros where a window hangs over the border,
 col2im (the adjoint of im2col: overlapping windows add up) skips those positions. The two
@@ -57,6 +59,24 @@ def out_size(size, kernel, stride, padding, dilation):
 # whose per-sample products would be mostly per-call overhead.
 THIN_WEIGHT_MAX = 1024
 PER_SAMPLE_MIN_LENGTH = 64
+
+
+# A batch whose columns would take more than CHUNK_BYTES is convolved in chunks of samples,
+# each chunk's columns at most that size (at least one sample), and the backward pass
+# unfolds each chunk again instead of keeping the whole batch's columns. The columns are
+# kh*kw times the input: a 64-channel 3x3 layer on 32x32 images at batch 64 would keep
+# 150 MB of them, and arrays that large come as fresh pages from the OS on every step
+# (glibc's 32 MB mmap limit, tinygrad_lr/_malloc.py), 2-3x slower to write than reused
+# ones. Below the limit one chunk is faster: unfolding twice costs more than it saves
+# (benchmarks/README.md has both).
+CHUNK_BYTES = 24 << 20
+
+
+def batch_chunks(n, bytes_per_sample):
+    """[(start, stop), ...] over a batch of n: one chunk while the whole batch's columns
+    fit in CHUNK_BYTES, else chunks of as many samples as fit (at least one)."""
+    per_chunk = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    return [(start, min(n, start + per_chunk)) for start in range(0, max(n, 1), per_chunk)]
 
 
 def per_sample_products(k, o_group, length):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..graph.function import Function, shown_node
 from ..kernels.conv import (
+    batch_chunks,
     conv2d_backward_input,
     conv2d_backward_weight,
     conv2d_forward,
@@ -24,6 +25,7 @@ from ..kernels.conv import (
     im2col,
     is_depthwise,
     is_pointwise,
+    out_size,
     to_columns,
 )
 from ..kernels.pool import (
@@ -49,7 +51,8 @@ class _KernelOp(Function):
 
 
 class Conv2d(_KernelOp):
-    """im2col + GEMM (kernels/conv.py); a depthwise convolution runs direct loops."""
+    """im2col + GEMM (kernels/conv.py), chunk by chunk over a large batch; a depthwise
+    convolution runs direct loops."""
 
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
     graph_inputs = (0, 1, 2)            # x, weight, bias (None when there is none)
@@ -58,15 +61,28 @@ class Conv2d(_KernelOp):
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         xa, wa = _as_2d(x._data), _as_2d(w._data)
         ctx.depthwise = is_depthwise(xa.shape[1], wa.shape, groups)
+        ctx.chunks = None
         if ctx.depthwise:
             out = depthwise_forward(xa, wa, stride, padding, dilation)
             saved = x
         else:
-            out, cols = conv2d_forward(xa, wa, stride, padding, dilation, groups)
-            # cols (the unfolded input) is reused by the weight grad; a 1x1 kernel's cols
-            # are x itself, transposed: keep x instead (as PyTorch does, so its version
-            # counter flags an in-place edit) and transpose it again in backward
-            saved = x if is_pointwise(wa.shape[2:], stride, padding) else cols
+            kernel = wa.shape[2:]
+            ho, wo = (out_size(xa.shape[2 + d], kernel[d], stride[d], padding[d], dilation[d])
+                      for d in range(2))
+            column_bytes = xa.shape[1] * kernel[0] * kernel[1] * ho * wo * xa.itemsize
+            ctx.chunks = batch_chunks(xa.shape[0], column_bytes)
+            if len(ctx.chunks) > 1:  # a large batch: convolved chunk by chunk (CHUNK_BYTES)
+                out = np.empty((xa.shape[0], wa.shape[0], ho, wo), dtype=xa.dtype)
+                for start, stop in ctx.chunks:
+                    out[start:stop] = conv2d_forward(xa[start:stop], wa, stride, padding,
+                                                     dilation, groups)[0]
+                saved = x
+            else:
+                out, cols = conv2d_forward(xa, wa, stride, padding, dilation, groups)
+                # cols (the unfolded input) is reused by the weight grad; a 1x1 kernel's
+                # cols are x itself, transposed: keep x instead (as PyTorch does, so its
+                # version counter flags an in-place edit) and transpose it again in backward
+                saved = x if is_pointwise(kernel, stride, padding) else cols
         if b is not None:
             out += b._data.reshape(-1, 1, 1)
         ctx.args = (x.shape, w.shape, stride, padding, dilation, groups)
@@ -89,15 +105,25 @@ class Conv2d(_KernelOp):
                 gw = depthwise_backward_weight(g, _as_2d(saved._data), wa.shape, stride,
                                                padding, dilation)
         elif need_x or need_w:
-            g_cols = to_columns(g)  # the output gradient as both products want it
-            if need_x:
-                gx = conv2d_backward_input(g_cols, wa, _shape_2d(x_shape), g.shape[2:], stride,
-                                           padding, dilation, groups)
-            if need_w:
-                cols = saved if isinstance(saved, np.ndarray) else \
-                    im2col(_as_2d(saved._data), wa.shape[2:], stride, padding, dilation)
-                gw = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups,
-                                            g.shape[2] * g.shape[3])
+            x_shape_2d = _shape_2d(x_shape)
+            if need_x and len(ctx.chunks) > 1:
+                gx = np.empty(x_shape_2d, dtype=g.dtype)
+            for start, stop in ctx.chunks:
+                g_cols = to_columns(g[start:stop])  # the output gradient as both products want it
+                if need_x:
+                    gx_chunk = conv2d_backward_input(g_cols, wa, (stop - start,) + x_shape_2d[1:],
+                                                     g.shape[2:], stride, padding, dilation, groups)
+                    if gx is None:
+                        gx = gx_chunk  # one chunk: the whole batch
+                    else:
+                        gx[start:stop] = gx_chunk
+                if need_w:
+                    cols = saved if isinstance(saved, np.ndarray) else \
+                        im2col(_as_2d(saved._data)[start:stop], wa.shape[2:], stride, padding,
+                               dilation)
+                    gw_chunk = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups,
+                                                      g.shape[2] * g.shape[3])
+                    gw = gw_chunk if gw is None else gw + gw_chunk
         gx = None if gx is None else gx.reshape(x_shape)
         gw = None if gw is None else gw.reshape(w_shape)
         if need_b:
