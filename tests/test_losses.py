@@ -411,6 +411,14 @@ def T(*shape):
      r"0.2 to 1.3 \(for raw scores use binary_cross_entropy_with_logits\)"),
     (lambda: F.binary_cross_entropy(tl.Tensor([0.2, 0.3]), tl.Tensor([-1.0, 1.0])), ValueError,
      r"binary_cross_entropy: target must contain probabilities"),
+    # NaN is outside [0, 1] too (PyTorch raises), not a silent NaN loss
+    (lambda: F.binary_cross_entropy(tl.Tensor([0.2, 0.3]), tl.Tensor([np.nan, 1.0])), ValueError,
+     r"binary_cross_entropy: target must contain probabilities in \[0, 1\], got NaN"),
+    (lambda: F.binary_cross_entropy(tl.Tensor([np.nan, 0.3]), tl.Tensor([0.0, 1.0])), ValueError,
+     r"binary_cross_entropy: input must contain probabilities in \[0, 1\], got NaN"),
+    (lambda: F.huber_loss(tl.tensor([1, 2]), tl.tensor([1, 1])), TypeError,
+     r"huber_loss: target of dtype int64 with input of dtype int64: the target must be "
+     r"floating point"),
     (lambda: F.gaussian_nll_loss(T(3), T(3), tl.Tensor([1.0, -0.5, 2.0])), ValueError,
      r"gaussian_nll_loss: var must be non-negative, got a minimum of -0.5"),
     (lambda: F.gaussian_nll_loss(T(3, 2), T(3, 2), T(2)), ValueError,

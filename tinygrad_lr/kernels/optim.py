@@ -30,8 +30,8 @@ def _update(reference):
         def run(param, *args):
             scalar = param.dtype.type
             # numbers (not flags, not arrays) in the parameter's dtype: one compiled signature
-            args = [scalar(a) if isinstance(a, (int, float)) and not isinstance(a, bool)
-                    else a for a in args]
+            # (`type(a) in` is exact: a bool flag is not an int here)
+            args = [scalar(a) if type(a) in (int, float) else a for a in args]
             if reference_kernels_enabled():
                 reference(param, *args)
             elif param.size >= PARALLEL_MIN and core_free():  # kernels/threading_policy.py

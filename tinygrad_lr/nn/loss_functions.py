@@ -100,7 +100,8 @@ def _dtypes(name, input, target, ints=True, bools=True, floats="promote"):
     kind = target.dtype.kind
     if (kind == "b" and not bools) or (kind in "iu" and not ints) or \
             (kind == "f" and floats == "same" and target.dtype != input.dtype):
-        wanted = "the same dtype as the input" if floats == "same" else "floating point"
+        wanted = "the same dtype as the input" if floats == "same" and kind == "f" and \
+            input.dtype.kind == "f" else "floating point"
         raise TypeError(f"{name}: target of dtype {target.dtype} with input of dtype "
                         f"{input.dtype}: the target must be {wanted} (as in PyTorch); "
                         f"convert it, e.g. target.to(input.dtype)")
@@ -294,11 +295,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     input, target = _regression_pair(name, input, target, reduction, ints=False, bools=False,
                                      floats="same")
     for arg, t in (("input", input), ("target", target)):
-        if t._data.size and (t._data.min() < 0 or t._data.max() > 1):
+        low, high = (t._data.min(), t._data.max()) if t._data.size else (0, 1)
+        if not (low >= 0 and high <= 1):  # NaN fails both tests, as in PyTorch's check
             hint = (" (for raw scores use binary_cross_entropy_with_logits)"
                     if arg == "input" else "")
-            raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got values "
-                             f"from {t._data.min():g} to {t._data.max():g}{hint}")
+            found = "NaN" if np.isnan(low) or np.isnan(high) else \
+                f"values from {low:g} to {high:g}"
+            raise ValueError(f"{name}: {arg} must contain probabilities in [0, 1], got "
+                             f"{found}{hint}")
     if reference_kernels_enabled():
         return R.binary_cross_entropy(input, target, weight, reduction)
     if weight is not None:
