@@ -64,19 +64,13 @@ def test_conv2d_in_batch_chunks_matches_torch(kwargs, chunk_bytes, monkeypatch):
     check_module(nn.Conv2d(**kwargs), torch.nn.Conv2d(**kwargs), (7, kwargs["in_channels"], 9, 8))
 
 
-def test_conv_in_batch_chunks_sees_an_in_place_change(monkeypatch):
-    """Chunked, the convolution keeps its input for backward: an in-place change is an error."""
+def test_batch_chunks_cover_the_batch(monkeypatch):
     from tinygrad_lr.kernels import conv as C
 
-    monkeypatch.setattr(C, "CHUNK_BYTES", 1)
-    assert len(C.batch_chunks(4, 100)) == 4 and C.batch_chunks(0, 100) == [(0, 0)]
-    conv = nn.Conv2d(3, 2, 3)
-    x = tl.randn(4, 3, 5, 5, requires_grad=True)
-    y = x * 1
-    out = conv(y)
-    y.add_(1)
-    with pytest.raises(RuntimeError, match="modified in place"):
-        out.sum().backward()
+    monkeypatch.setattr(C, "CHUNK_BYTES", 250)
+    assert C.batch_chunks(5, 100) == [(0, 2), (2, 4), (4, 5)]
+    assert C.batch_chunks(5, 1000) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+    assert C.batch_chunks(3, 10) == [(0, 3)] and C.batch_chunks(0, 100) == [(0, 0)]
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -105,10 +99,17 @@ def test_conv_transpose2d_matches_torch(kwargs):
                  (2, kwargs["in_channels"], 5, 4))
 
 
-@pytest.mark.parametrize("kernel_size, groups", [(1, 1), (3, 3)])
-def test_conv_saving_its_input_sees_an_in_place_change(kernel_size, groups):
-    """A 1x1 convolution (its columns are the input itself) and a depthwise one keep the
-    input for backward: changing it in place afterwards is an error, as in PyTorch."""
+@pytest.mark.parametrize("kernel_size, groups, chunk_bytes", [(1, 1, None), (3, 3, None),
+                                                              (3, 1, 1)])
+def test_conv_saving_its_input_sees_an_in_place_change(kernel_size, groups, chunk_bytes,
+                                                       monkeypatch):
+    """A 1x1 convolution (its columns are the input itself), a depthwise one and one over a
+    batch in chunks keep the input for backward: changing it in place afterwards is an
+    error, as in PyTorch."""
+    if chunk_bytes is not None:
+        from tinygrad_lr.kernels import conv as C
+
+        monkeypatch.setattr(C, "CHUNK_BYTES", chunk_bytes)
     conv = nn.Conv2d(3, 3, kernel_size, groups=groups)
     x = tl.randn(2, 3, 4, 4, requires_grad=True)
     y = x * 1
