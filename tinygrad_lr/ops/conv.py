@@ -106,24 +106,23 @@ class Conv2d(_KernelOp):
                                                padding, dilation)
         elif need_x or need_w:
             x_shape_2d = _shape_2d(x_shape)
-            if need_x and len(ctx.chunks) > 1:
-                gx = np.empty(x_shape_2d, dtype=g.dtype)
+            gx_parts, gw_parts = [], []  # one per chunk of the batch (usually one)
             for start, stop in ctx.chunks:
                 g_cols = to_columns(g[start:stop])  # the output gradient as both products want it
                 if need_x:
-                    gx_chunk = conv2d_backward_input(g_cols, wa, (stop - start,) + x_shape_2d[1:],
-                                                     g.shape[2:], stride, padding, dilation, groups)
-                    if gx is None:
-                        gx = gx_chunk  # one chunk: the whole batch
-                    else:
-                        gx[start:stop] = gx_chunk
+                    gx_parts.append(conv2d_backward_input(
+                        g_cols, wa, (stop - start,) + x_shape_2d[1:], g.shape[2:], stride,
+                        padding, dilation, groups))
                 if need_w:
                     cols = saved if isinstance(saved, np.ndarray) else \
                         im2col(_as_2d(saved._data)[start:stop], wa.shape[2:], stride, padding,
                                dilation)
-                    gw_chunk = conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape), groups,
-                                                      g.shape[2] * g.shape[3])
-                    gw = gw_chunk if gw is None else gw + gw_chunk
+                    gw_parts.append(conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape),
+                                                           groups, g.shape[2] * g.shape[3]))
+            if gx_parts:
+                gx = gx_parts[0] if len(gx_parts) == 1 else np.concatenate(gx_parts)
+            if gw_parts:
+                gw = gw_parts[0] if len(gw_parts) == 1 else np.add.reduce(gw_parts)
         gx = None if gx is None else gx.reshape(x_shape)
         gw = None if gw is None else gw.reshape(w_shape)
         if need_b:
