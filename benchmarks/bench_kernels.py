@@ -97,6 +97,16 @@ def pool_cases():
            lambda: P.avg_pool2d_backward_reference(g, *back))
 
 
+def activation_cases():
+    from tinygrad_lr.kernels import activations as A
+
+    for shape in ((64, 6, 28, 28), (32, 32, 32, 32), (64, 120)):
+        g, out = randn(*shape), np.maximum(randn(*shape), 0)
+        label = ",".join(map(str, shape))
+        yield (f"relu backward ({label})", lambda g=g, out=out: A.relu_backward(g, out),
+               lambda g=g, out=out: A.relu_backward_reference(g, out))
+
+
 def softmax_cases():
     from tinygrad_lr.kernels import cross_entropy as CE
     from tinygrad_lr.kernels import softmax as S
@@ -205,8 +215,8 @@ def optim_cases():
 
 def kernel_rows():
     rows = []
-    for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, softmax_cases,
-                  norm_cases, rnn_cases, special_cases, optim_cases):
+    for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, activation_cases,
+                  softmax_cases, norm_cases, rnn_cases, special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import tinygrad_lr as tl
+from tinygrad_lr.kernels import activations as A
 from tinygrad_lr.kernels import conv as C
 from tinygrad_lr.kernels import cross_entropy as CE
 from tinygrad_lr.kernels import embedding as E
@@ -182,6 +183,18 @@ def _(rng, dtype, k=0):
     args = ((2, 3, 9, 7), kernel, stride, padding, include_pad, divisor)
     return (lambda: (P.avg_pool2d_backward(g, *args),),
             lambda: (P.avg_pool2d_backward_reference(g, *args),))
+
+
+# ------------------------------------------------------------------ activations
+@case("relu_backward", A, ["_relu_backward_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (1,), ()][k]
+    g = randn(rng, shape, dtype)
+    out = np.maximum(randn(rng, shape, dtype), 0)
+    if out.ndim:
+        out.reshape(-1)[::3] = 0.0  # exact zeros pass no gradient
+        out.reshape(-1)[1::5] = np.nan  # NaN outputs pass none either (out > 0 is False)
+    return lambda: (A.relu_backward(g, out),), lambda: (A.relu_backward_reference(g, out),)
 
 
 # ------------------------------------------------------------------ softmax, cross-entropy
@@ -456,7 +469,7 @@ def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.pool", "_avg_window")}
-    for module in (C, CE, E, N, P, R, S, SP):
+    for module in (A, C, CE, E, N, P, R, S, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__

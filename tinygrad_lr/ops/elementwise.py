@@ -9,6 +9,7 @@ import numpy as np
 
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
+from ..kernels.activations import relu_backward
 from ..kernels.special import erf
 from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
@@ -343,6 +344,8 @@ class Relu(_Op):
     @staticmethod
     def backward(ctx, g):
         g_, out = on_arrays(g, ctx.saved_output)
+        if isinstance(g_, np.ndarray):  # no create_graph: one kernel pass on the arrays
+            return gradients(g, relu_backward(g_, out))
         return gradients(g, g_ * (out > 0))
 
 

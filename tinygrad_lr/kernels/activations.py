@@ -1,0 +1,36 @@
+"""Activation gradients that numpy spells slowly.
+
+ReLU's gradient passes g where the output is positive and 0 elsewhere. numpy writes that
+as `g * (out > 0)`: a boolean temporary, then a float-times-bool product through numpy's
+casting loop, about twice the time of the one pass below (benchmarks/bench_kernels.py).
+It runs on every ReLU of a network's backward pass, on the largest activations
+(LeNet's first layer: 64 x 6 x 28 x 28 per batch of 64). `relu_backward_reference` is the
+numpy expression, run instead when `reference_kernels_enabled()`.
+"""
+import numpy as np
+
+from . import reference_kernels_enabled
+from .threading_policy import jit
+
+
+@jit
+def _relu_backward_flat(g, out, grad):
+    for i in range(g.shape[0]):
+        # `out > 0` is False for NaN, so a NaN output passes no gradient, as in PyTorch
+        grad[i] = g[i] if out[i] > 0 else 0.0
+
+
+def relu_backward_reference(g, out):
+    """g where the ReLU output is positive, else 0."""
+    return g * (out > 0)
+
+
+def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The gradient of relu from its output gradient g and its output (same shape)."""
+    same_layout = g.shape == out.shape and g.dtype == out.dtype and \
+        g.flags.c_contiguous and out.flags.c_contiguous
+    if reference_kernels_enabled() or not same_layout:  # e.g. a batched walk's extra dims
+        return relu_backward_reference(g, out)
+    grad = np.empty_like(g)
+    _relu_backward_flat(g.reshape(-1), out.reshape(-1), grad.reshape(-1))
+    return grad
