@@ -39,13 +39,34 @@ def _first_bad_target(target, n_classes, ignore_index):
     return -1
 
 
+LANES = 16  # running maxima per row in _row_max
+
+
 @jit
 def _row_max(x, mx):
+    """Row maxima. One running maximum is a chain of dependent compares, one element at a
+    time; LANES independent ones (element j goes to lane j % LANES) become SIMD compares,
+    several times faster on long rows. (A NaN may or may not end up as a row's maximum:
+    the row's loss and gradient are NaN either way, through exp.)"""
     n, c = x.shape
+    lanes = np.empty(LANES, dtype=x.dtype)
+    whole = c - c % LANES  # the elements the lanes take; the rest go one by one
     for i in range(n):
         row = x[i]
         m = row[0]
-        for j in range(1, c):
+        if whole:
+            for lane in range(LANES):
+                lanes[lane] = row[lane]
+            for j0 in range(LANES, whole, LANES):
+                block = row[j0:j0 + LANES]
+                for lane in range(LANES):
+                    v = block[lane]
+                    lanes[lane] = v if v > lanes[lane] else lanes[lane]
+            m = lanes[0]
+            for lane in range(1, LANES):
+                if lanes[lane] > m:
+                    m = lanes[lane]
+        for j in range(max(whole, 1), c):
             if row[j] > m:
                 m = row[j]
         mx[i] = m
