@@ -87,3 +87,20 @@ def test_extreme_values_match_pytorch(name, scale, offset, dtype):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol * max(1.0, np.nanmax(np.abs(
             np.where(np.isfinite(b), b, 0)), initial=0)), equal_nan=True,
             err_msg=f"{name} {what} at scale {scale:g}, offset {offset:g}, {dtype}")
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_gradient_at_nan_and_inf_matches_pytorch(dtype, create_graph):
+    """PyTorch's threshold_backward zeroes the gradient where the output is <= 0 only, so a
+    NaN output passes its gradient on; the kernel (no create_graph) and the Tensor formula
+    (create_graph) both do the same."""
+    x0 = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 2.0, -3.0], dtype=dtype)
+    weights = np.linspace(0.5, 1.5, x0.size).astype(dtype)
+    grads = []
+    for lib in (tl, torch):
+        x = lib.tensor(x0.copy(), requires_grad=True)
+        (gx,) = lib.autograd.grad((x.relu() * lib.tensor(weights)).sum(), x,
+                                  create_graph=create_graph)
+        grads.append(gx.detach().numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])

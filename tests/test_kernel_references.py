@@ -193,7 +193,7 @@ def _(rng, dtype, k=0):
     out = np.maximum(randn(rng, shape, dtype), 0)
     if out.ndim:
         out.reshape(-1)[::3] = 0.0  # exact zeros pass no gradient
-        out.reshape(-1)[1::5] = np.nan  # NaN outputs pass none either (out > 0 is False)
+        out.reshape(-1)[1::5] = np.nan  # NaN outputs pass their gradient (PyTorch)
     return lambda: (A.relu_backward(g, out),), lambda: (A.relu_backward_reference(g, out),)
 
 

@@ -1,7 +1,7 @@
 """Activation gradients that numpy spells slowly.
 
-ReLU's gradient passes g where the output is positive and 0 elsewhere. numpy writes that
-as `g * (out > 0)`: a boolean temporary, then a float-times-bool product through numpy's
+ReLU's gradient passes g except where the output is <= 0 (PyTorch's threshold_backward: a
+NaN output passes its gradient on). numpy writes that as `g * ~(out <= 0)`: a boolean temporary, then a float-times-bool product through numpy's
 casting loop, about twice the time of the one pass below (benchmarks/bench_kernels.py).
 It runs on every ReLU of a network's backward pass, on the largest activations
 (LeNet's first layer: 64 x 6 x 28 x 28 per batch of 64). `relu_backward_reference` is the
@@ -16,13 +16,13 @@ from .threading_policy import jit
 @jit
 def _relu_backward_flat(g, out, grad):
     for i in range(g.shape[0]):
-        # `out > 0` is False for NaN, so a NaN output passes no gradient, as in PyTorch
-        grad[i] = g[i] if out[i] > 0 else 0.0
+        # `out <= 0` is False for NaN: a NaN output passes its gradient, as in PyTorch
+        grad[i] = 0.0 if out[i] <= 0 else g[i]
 
 
 def relu_backward_reference(g, out):
-    """g where the ReLU output is positive, else 0."""
-    return g * (out > 0)
+    """0 where the ReLU output is <= 0, else g (NaN outputs pass g)."""
+    return g * ~(out <= 0)
 
 
 def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -346,7 +346,7 @@ class Relu(_Op):
         g_, out = on_arrays(g, ctx.saved_output)
         if isinstance(g_, np.ndarray):  # no create_graph: one kernel pass on the arrays
             return gradients(g, relu_backward(g_, out))
-        return gradients(g, g_ * (out > 0))
+        return gradients(g, g_ * (out <= 0).logical_not())  # NaN outputs pass g, as in PyTorch
 
 
 class LeakyRelu(_Op):
