@@ -1,11 +1,12 @@
 """Activation gradients that numpy spells slowly.
 
 ReLU's gradient passes g except where the output is <= 0 (PyTorch's threshold_backward: a
-NaN output passes its gradient on). numpy writes that as `g * ~(out <= 0)`: a boolean temporary, then a float-times-bool product through numpy's
-casting loop, about twice the time of the one pass below (benchmarks/bench_kernels.py).
-It runs on every ReLU of a network's backward pass, on the largest activations
-(LeNet's first layer: 64 x 6 x 28 x 28 per batch of 64). `relu_backward_reference` is the
-numpy expression, run instead when `reference_kernels_enabled()`.
+NaN output passes its gradient on). numpy writes that as `g * ~(out <= 0)`: a boolean
+temporary, then a float-times-bool product through numpy's casting loop, about twice the
+time of the one pass below (benchmarks/bench_kernels.py). It runs on every ReLU of a
+network's backward pass, on the largest activations (LeNet's first layer: 64 x 6 x 28 x 28
+per batch of 64). `relu_backward_reference` is the numpy expression, run instead when
+`reference_kernels_enabled()`.
 """
 import numpy as np
 
