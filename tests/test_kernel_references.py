@@ -219,9 +219,10 @@ CE_ARGS = [(-100, 0.0), (2, 0.0), (1, 0.3)]  # (ignore_index, label_smoothing)
 
 def _ce_inputs(rng, dtype, k):
     ignore_index, smoothing = CE_ARGS[k]
-    x = randn(rng, (9, 5), dtype) * 3 + [0, 1e6, -1e8][k]
-    target = rng.integers(0, 5, 9)
-    weight = (rng.random(5) + 0.5).astype(dtype)
+    classes = [5, 37, 16][k]  # fewer than, more than and exactly _row_max's LANES
+    x = randn(rng, (9, classes), dtype) * 3 + [0, 1e6, -1e8][k]
+    target = rng.integers(0, classes, 9)
+    weight = (rng.random(classes) + 0.5).astype(dtype)
     return non_contiguous(x), target, weight, ignore_index, smoothing
 
 
