@@ -21,7 +21,7 @@ def arr_shape(x):
 def as_tensors(like, *arrays):
     """Gradients computed on arrays (by a kernel) as the Function contract wants them:
     tensors of the same class as `like`, None staying None."""
-    return tuple(None if a is None else like._make(a) for a in arrays)
+    return tuple([None if a is None else like._make(a) for a in arrays])
 
 
 def on_arrays(*tensors):
@@ -36,15 +36,16 @@ def on_arrays(*tensors):
     """
     if STATE.grad_enabled:
         return tensors
-    return tuple(t._data if isinstance(t, TensorBase) else t for t in tensors)
+    # a list, not a generator, inside tuple(): no generator frame on every op's backward
+    return tuple([t._data if isinstance(t, TensorBase) else t for t in tensors])
 
 
 def gradients(like, *results):
     """A backward's results as the Function contract wants them: arrays (from `on_arrays`)
     become tensors of `like`'s class (numpy's 0-d results are scalars: made arrays again);
     tensors and None pass as they are."""
-    return tuple(r if r is None or isinstance(r, TensorBase) else like._make(np.asarray(r))
-                 for r in results)
+    return tuple([r if r is None or isinstance(r, TensorBase) else like._make(np.asarray(r))
+                  for r in results])
 
 
 def batch_shape(g):
