@@ -11,6 +11,7 @@ Tensor ops, one step at a time - is in nn/reference.py.
 import numpy as np
 
 from ..graph.function import Function
+from ..kernels.activations import relu_backward
 from ..kernels.rnn import (
     gru_gates_forward,
     gru_output,
@@ -88,7 +89,7 @@ class RNNRecurrence(Function):
             if ctx.nonlinearity == "tanh":
                 d_pre[t] = g * (1 - out[t] * out[t])
             else:
-                d_pre[t] = g * (out[t] > 0)
+                d_pre[t] = relu_backward(g, out[t])
             grad_h = d_pre[t] @ w
         previous = _previous(out, ctx.h0, ctx.reverse)
         grad_w, grad_b = _weight_grads(ctx, grad_out._make, d_pre, previous)

@@ -134,7 +134,8 @@ RULES: dict = {
     "Sigmoid": _unary("sigmoid", "sigmoid({0})*(1 - sigmoid({0}))", "{out}*(1 - {out})",
                       lambda a, o: _f(o) * (1 - _f(o))),
     "Relu": _unary("relu", "1 if {0} > 0 else 0", "({0} > 0)",
-                   lambda a, o: (_f(a[0]) > 0).astype(np.float64)),
+                   # 0 only where the input is <= 0: a NaN passes, as in the engine
+                   lambda a, o: (~(_f(a[0]) <= 0)).astype(np.float64)),
     "LeakyRelu": _unary("leaky_relu", "1 if {0} > 0 else {1}", None,
                         lambda a, o: np.where(_f(a[0]) > 0, 1.0, a[1])),
     "Elu": _unary("elu", "1 if {0} > 0 else elu({0}) + {1}", "1 if {0} > 0 else {out} + {1}",
