@@ -240,6 +240,17 @@ def test_missing_attribute_speaks_pytorch():
         compat.missing_attribute("Tensor", "to_sparse"))
 
 
+def test_tensor_attributes_pytorch_has_and_tinygrad_lr_lacks():
+    t = tl.ones(2)
+    with pytest.raises(compat.MissingAPIError, match="no Tensor.to_sparse: tensors are dense"):
+        t.to_sparse()
+    with pytest.raises(compat.MissingAPIError, match="no Tensor.pin_memory: .*CPU only"):
+        t.pin_memory()
+    assert not hasattr(t, "to_sparse")
+    with pytest.raises(AttributeError, match="'Tensor' object has no attribute 'tanhh'"):
+        t.tanhh()
+
+
 def test_namespaces_raise_missing_api_error():
     from tinygrad_lr.utils import data
 

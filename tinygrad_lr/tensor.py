@@ -80,6 +80,20 @@ def _to_array(data, dtype=None):
     return arr
 
 
+class _Absent:
+    """A PyTorch Tensor attribute that tinygrad_lr lacks for a reason (compat.HINTS):
+    reading it raises MissingAPIError with the reason. Any other missing name gets Python's
+    own AttributeError and its "Did you mean" suggestion. (A `__getattr__` on Tensor would
+    catch every missing name, but it slows every attribute read of every tensor: CPython
+    does not specialize attribute access on a class that defines one.)"""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        raise missing_attribute("Tensor", self.name)
+
+
 class Tensor(TensorBase):
     """A numpy array with autograd: `Tensor(data, requires_grad=False, dtype=None)`.
 
@@ -89,10 +103,9 @@ class Tensor(TensorBase):
 
     __slots__ = ()
     __array_priority__ = 1000  # numpy scalar * Tensor -> Tensor.__rmul__
+    to_sparse = _Absent()
+    pin_memory = _Absent()
 
-    if not TYPE_CHECKING:  # hidden from mypy, so that a misspelt attribute is a type error
-        def __getattr__(self, name):  # only called for names that do not exist
-            raise missing_attribute("Tensor", name, dir(Tensor))
 
     def __init__(self, data: Any, requires_grad: _bool = False, dtype: Any = None) -> None:
         if type(requires_grad) is int and requires_grad not in (0, 1):
