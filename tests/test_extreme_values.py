@@ -89,6 +89,18 @@ def test_extreme_values_match_pytorch(name, scale, offset, dtype):
             err_msg=f"{name} {what} at scale {scale:g}, offset {offset:g}, {dtype}")
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_relu_at_nan_inf_and_signed_zero_matches_pytorch(dtype):
+    """relu keeps NaN and -0.0 (PyTorch's `x < 0 ? 0 : x`), on the kernel (contiguous
+    float32/float64), a strided view and float16 (the numpy rule)."""
+    x0 = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 2.0, -3.0] * 3, dtype=dtype)
+    for view in (lambda a: a, lambda a: a[::2]):
+        ours = view(tl.tensor(x0)).relu().numpy()
+        theirs = view(torch.tensor(x0)).relu().numpy()
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+
+
 @pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_relu_gradient_at_nan_and_inf_matches_pytorch(dtype, create_graph):

@@ -186,6 +186,17 @@ def _(rng, dtype, k=0):
 
 
 # ------------------------------------------------------------------ activations
+@case("relu", A, ["_relu_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (1,), ()][k]
+    x = randn(rng, shape, dtype)
+    if x.ndim:
+        x.reshape(-1)[::4] = np.nan  # NaN stays NaN
+        x.reshape(-1)[1::6] = -0.0
+        x.reshape(-1)[2::7] = -np.inf
+    return lambda: (A.relu(x),), lambda: (A.relu_reference(x),)
+
+
 @case("relu_backward", A, ["_relu_backward_flat"])
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (1,), ()][k]

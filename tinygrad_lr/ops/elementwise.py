@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
-from ..kernels.activations import relu_backward
+from ..kernels.activations import relu, relu_backward
 from ..kernels.special import erf
 from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
@@ -339,7 +339,7 @@ class Relu(_Op):
 
     @staticmethod
     def forward(ctx, a):
-        return np.maximum(a._data, 0)
+        return relu(a._data)
 
     @staticmethod
     def backward(ctx, g):
