@@ -492,25 +492,31 @@ def test_every_kernel_has_a_case():
 
 
 # ------------------------------------------------------------------ conv: the formula
+@pytest.mark.parametrize("chunked_input_grad", [False, True])  # chunks of 2, 2, 1 samples
 @pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample / one product
 @pytest.mark.parametrize("groups", [1, 3])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k", range(len(CONV_ARGS)))
-def test_conv2d_equals_its_formula_nojit(k, dtype, groups, thin_weight_max, monkeypatch):
+def test_conv2d_equals_its_formula_nojit(k, dtype, groups, thin_weight_max, chunked_input_grad,
+                                         monkeypatch):
     """conv2d_forward (im2col + GEMM, both forms of the forward product) against the sum
-    written out, and its two backward passes against the adjoint identities
-    <conv(x, w), g> = <x, dx> = <w, dw>."""
+    written out, and its two backward passes (the input gradient in one product and in
+    chunks of samples) against the adjoint identities <conv(x, w), g> = <x, dx> = <w, dw>."""
     monkeypatch.setattr(C, "THIN_WEIGHT_MAX", thin_weight_max)
     monkeypatch.setattr(C, "PER_SAMPLE_MIN_LENGTH", 0)
     kernel, stride, padding, dilation = CONV_ARGS[k]
     rng = np.random.default_rng(k)
-    x = non_contiguous(randn(rng, (2, 6, 7, 6), dtype))
+    x = non_contiguous(randn(rng, (5, 6, 7, 6), dtype))
     w = randn(rng, (9, 6 // groups) + kernel, dtype)
     out, cols = C.conv2d_forward(x, w, stride, padding, dilation, groups)
     np.testing.assert_allclose(out, C.conv2d_reference(x, w, stride, padding, dilation, groups),
                                **_tolerance(dtype))
     g = randn(rng, out.shape, dtype)
     g_cols = C.to_columns(g)
+    sample_bytes = 6 * kernel[0] * kernel[1] * out.shape[2] * out.shape[3] * x.itemsize
+    monkeypatch.setattr(C, "INPUT_GRAD_CHUNK_ABOVE", 0 if chunked_input_grad else 10**12)
+    monkeypatch.setattr(C, "INPUT_GRAD_CHUNK_BYTES", 2 * sample_bytes)
+    assert C.input_grad_chunk(sample_bytes, 5) == (2 if chunked_input_grad else 5)
     dx = C.conv2d_backward_input(g_cols, w, x.shape, out.shape[2:], stride, padding, dilation,
                                  groups)
     dw = C.conv2d_backward_weight(g_cols, cols, w.shape, groups, out.shape[2] * out.shape[3])

@@ -210,18 +210,25 @@ def im2col(x, kernel, stride, padding, dilation):
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
-def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation):
-    """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> dx (N, C, H, W), overlaps summed."""
-    if is_pointwise(kernel, stride, padding):
-        return from_columns(cols, x_shape)
-    if reference_kernels_enabled():
-        return col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
+def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None):
+    """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> dx (N, C, H, W), overlaps summed;
+    written into `out` (a contiguous array of x_shape) when given."""
+    if is_pointwise(kernel, stride, padding) or reference_kernels_enabled():
+        dx = from_columns(cols, x_shape) if is_pointwise(kernel, stride, padding) else \
+            col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
+        if out is None:
+            return dx
+        out[...] = dx
+        return out
     n, c = x_shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
-    dx = np.zeros(x_shape, dtype=cols.dtype)
+    if out is None:
+        out = np.zeros(x_shape, dtype=cols.dtype)
+    else:
+        out[...] = 0
     _col2im(np.ascontiguousarray(cols).reshape(c, kh, kw, n, ho, wo),
-            stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], dx)
-    return dx
+            stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], out)
+    return out
 
 
 def conv2d_forward(x, w, stride, padding, dilation, groups):
@@ -243,14 +250,51 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
 
 def conv2d_backward_input(g_cols, w, x_shape, out_hw, stride, padding, dilation, groups):
     """Gradient of conv2d wrt its input x (also the forward pass of conv_transpose2d), from
-    the output gradient in columns, g_cols = to_columns(g) of shape (O, N*Ho*Wo)."""
+    the output gradient in columns, g_cols = to_columns(g) of shape (O, N*Ho*Wo).
+
+    The columns of the gradient, W^T @ g_cols, come from a product whose inner dimension is
+    only the output channels, and col2im reads them once. For a large batch of small maps
+    they are made and folded back a few samples at a time (`input_grad_chunk`), so that
+    they stay in cache between the two instead of going through memory.
+    """
     o, cg, kh, kw = w.shape
     k = cg * kh * kw
     wt = w.reshape(groups, o // groups, k).transpose(0, 2, 1)
-    columns = g_cols.shape[1]
-    dcols = np.matmul(wt, g_cols.reshape(groups, o // groups, columns))
-    return col2im(dcols.reshape(groups * k, columns), x_shape, (kh, kw), out_hw, stride,
-                  padding, dilation)
+    g_groups = g_cols.reshape(groups, o // groups, g_cols.shape[1])
+    n, length = x_shape[0], out_hw[0] * out_hw[1]
+    per_chunk = input_grad_chunk(groups * k * length * g_cols.itemsize, n)
+    if per_chunk == n or is_pointwise((kh, kw), stride, padding):
+        dcols = np.matmul(wt, g_groups)
+        return col2im(dcols.reshape(groups * k, -1), x_shape, (kh, kw), out_hw, stride,
+                      padding, dilation)
+    dx = np.empty(x_shape, dtype=g_cols.dtype)
+    for start in range(0, n, per_chunk):
+        stop = min(n, start + per_chunk)
+        dcols = np.matmul(wt, g_groups[:, :, start * length:stop * length])
+        col2im(dcols.reshape(groups * k, -1), (stop - start,) + tuple(x_shape[1:]), (kh, kw),
+               out_hw, stride, padding, dilation, out=dx[start:stop])
+    return dx
+
+
+# The input gradient of a large batch in chunks of samples. While the whole batch's columns
+# fit in the last-level cache (up to INPUT_GRAD_CHUNK_ABOVE; LeNet's conv2 up to batch
+# ~200), one product over the batch on both BLAS threads is fastest. Beyond, a product and
+# col2im per chunk of INPUT_GRAD_CHUNK_BYTES (a quarter of a core's L2 here) keep the
+# columns in cache instead of a round trip through memory: LeNet's conv2 input gradient at
+# batch 256 about 1.4x faster. Chunks need at least two samples each: one sample of a
+# larger map (590 KB for 16 channels 3x3 on 32x32) per product was slower. The table is in
+# benchmarks/README.md.
+INPUT_GRAD_CHUNK_ABOVE = 12 << 20
+INPUT_GRAD_CHUNK_BYTES = 256 << 10
+
+
+def input_grad_chunk(bytes_per_sample, n):
+    """Samples per chunk of the input gradient: n (one product) unless the batch's columns
+    exceed INPUT_GRAD_CHUNK_ABOVE and at least two samples fit in INPUT_GRAD_CHUNK_BYTES."""
+    if bytes_per_sample * n <= INPUT_GRAD_CHUNK_ABOVE:
+        return n
+    per_chunk = INPUT_GRAD_CHUNK_BYTES // max(1, bytes_per_sample)
+    return per_chunk if 2 <= per_chunk < n else n
 
 
 def conv2d_backward_weight(g_cols, cols, w_shape, groups, length):
