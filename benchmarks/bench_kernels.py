@@ -305,8 +305,8 @@ def conv_candidate_rows(torch):
                                 lambda: direct_grad_input(g, w, 1, dx)),
                  # the layer keeps cols from its forward pass and shares g_cols with the
                  # input gradient, so the product alone is timed
-                 "grad weight": (lambda: K.conv2d_backward_weight(g_cols, cols, w.shape, 1,
-                                                                   hw * hw),
+                 "grad weight": (lambda: K.conv2d_backward_weight(g, cols, w.shape, 1,
+                                                                   g_cols),
                                  lambda: direct_grad_weight(g, x, 1, dw))}
         theirs = dict.fromkeys(cases)
         if torch is not None:
@@ -334,7 +334,8 @@ def thin_product_rows():
     rows = []
     for batch, cin, cout, hw, k in ((64, 1, 6, 28, 5), (64, 6, 16, 10, 5), (32, 3, 32, 32, 3)):
         x, w = randn(batch, cin, hw + k - 1, hw + k - 1), randn(cout, cin, k, k)
-        g_cols = K.to_columns(randn(batch, cout, hw, hw))
+        g = randn(batch, cout, hw, hw)
+        g_cols = K.to_columns(g)
         args = ((1, 1), (0, 0), (1, 1), 1)
         _, cols = K.conv2d_forward(x, w, *args)
         default = K.THIN_WEIGHT_MAX
@@ -348,8 +349,8 @@ def thin_product_rows():
                     K.THIN_WEIGHT_MAX = default
             return run
         timed = {form: (forced(thin_max, lambda: K.conv2d_forward(x, w, *args)),
-                        forced(thin_max, lambda: K.conv2d_backward_weight(g_cols, cols, w.shape,
-                                                                          1, hw * hw)))
+                        forced(thin_max, lambda: K.conv2d_backward_weight(g, cols, w.shape, 1,
+                                                                          g_cols)))
                  for form, thin_max in (("per sample", 10**9), ("one product", -1))}
         label = f"conv {cin}->{cout} k{k} {hw}x{hw} b{batch} (weight {cout}x{cin * k * k})"
         for i, name in enumerate(("forward", "grad weight")):

@@ -519,11 +519,14 @@ def test_conv2d_equals_its_formula_nojit(k, dtype, groups, thin_weight_max, chun
     assert C.input_grad_chunk(sample_bytes, 5) == (2 if chunked_input_grad else 5)
     dx = C.conv2d_backward_input(g_cols, w, x.shape, out.shape[2:], stride, padding, dilation,
                                  groups)
-    dw = C.conv2d_backward_weight(g_cols, cols, w.shape, groups, out.shape[2] * out.shape[3])
+    dw = C.conv2d_backward_weight(g, cols, w.shape, groups, g_cols)
     inner = float((out.astype(np.float64) * g).sum())
     rtol = 1e-4 if dtype == np.float32 else 1e-12
     assert np.isclose(inner, float((x.astype(np.float64) * dx).sum()), rtol=rtol)
     assert np.isclose(inner, float((w.astype(np.float64) * dw).sum()), rtol=rtol)
+    # without g_cols (a first layer, whose input needs no gradient), from a strided g
+    np.testing.assert_allclose(C.conv2d_backward_weight(non_contiguous(g), cols, w.shape,
+                                                        groups), dw, **_tolerance(dtype))
 
 
 # ------------------------------------------------------------------ optimizers end to end

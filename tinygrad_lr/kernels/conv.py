@@ -297,22 +297,26 @@ def input_grad_chunk(bytes_per_sample, n):
     return per_chunk if 2 <= per_chunk < n else n
 
 
-def conv2d_backward_weight(g_cols, cols, w_shape, groups, length):
-    """Gradient of conv2d wrt its weight, from the output gradient in columns (O, N*Ho*Wo),
-    the forward's cols and a sample's number of output positions, length = Ho*Wo."""
-    o, columns = g_cols.shape
+def conv2d_backward_weight(g, cols, w_shape, groups, g_cols=None):
+    """Gradient of conv2d wrt its weight, from the output gradient g (N, O, Ho, Wo) and the
+    forward's cols; `g_cols` = to_columns(g), when the input gradient has made it already.
+
+    The per-sample products read g as it is; only the one product over the batch needs it
+    in columns (made here if not given)."""
+    n, o = g.shape[:2]
+    length = math.prod(g.shape[2:])
     k = cols.shape[0] // groups
     if per_sample_products(k, o // groups, length):
         # (N, groups, K, L) @ (N, groups, L, O/g), summed over the samples
-        n = columns // length
         cc = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
-        gg = g_cols.reshape(groups, o // groups, n, length).transpose(2, 0, 3, 1)
+        gg = g.reshape(n, groups, o // groups, length).transpose(0, 1, 3, 2)
         dw_t = np.matmul(cc, gg).sum(axis=0)
     else:
+        g_cols = to_columns(g) if g_cols is None else g_cols
         # cols @ g^T (then a transpose of the small result): faster in OpenBLAS than
         # g @ cols^T at most shapes timed
-        dw_t = np.matmul(cols.reshape(groups, k, columns),
-                         g_cols.reshape(groups, o // groups, columns).transpose(0, 2, 1))
+        dw_t = np.matmul(cols.reshape(groups, k, n * length),
+                         g_cols.reshape(groups, o // groups, n * length).transpose(0, 2, 1))
     return dw_t.transpose(0, 2, 1).reshape(w_shape)
 
 

@@ -108,8 +108,9 @@ class Conv2d(_KernelOp):
             x_shape_2d = _shape_2d(x_shape)
             gx_parts, gw_parts = [], []  # one per chunk of the batch (usually one)
             for start, stop in ctx.chunks:
-                g_cols = to_columns(g[start:stop])  # the output gradient as both products want it
+                g_part, g_cols = g[start:stop], None
                 if need_x:
+                    g_cols = to_columns(g_part)  # shared with the weight gradient
                     gx_parts.append(conv2d_backward_input(
                         g_cols, wa, (stop - start,) + x_shape_2d[1:], g.shape[2:], stride,
                         padding, dilation, groups))
@@ -117,8 +118,8 @@ class Conv2d(_KernelOp):
                     cols = saved if isinstance(saved, np.ndarray) else \
                         im2col(_as_2d(saved._data)[start:stop], wa.shape[2:], stride, padding,
                                dilation)
-                    gw_parts.append(conv2d_backward_weight(g_cols, cols, _shape_2d(w_shape),
-                                                           groups, g.shape[2] * g.shape[3]))
+                    gw_parts.append(conv2d_backward_weight(g_part, cols, _shape_2d(w_shape),
+                                                           groups, g_cols))
             if gx_parts:
                 gx = gx_parts[0] if len(gx_parts) == 1 else np.concatenate(gx_parts)
             if gw_parts:
@@ -157,8 +158,7 @@ class ConvTranspose2d(_KernelOp):
         # a plain convolution of the output gradient gives the input gradient, and its
         # unfolded columns pair with x (in the role of conv2d's output gradient) for the weight
         gx, g_cols = conv2d_forward(g._data, w._data, stride, padding, dilation, groups)
-        gw = conv2d_backward_weight(to_columns(x._data), g_cols, w.shape, groups,
-                                    x.shape[2] * x.shape[3]) if need_w else None
+        gw = conv2d_backward_weight(x._data, g_cols, w.shape, groups) if need_w else None
         gb = g._data.sum(axis=(0, 2, 3)) if need_b else None
         return as_tensors(g, gx if need_x else None, gw, gb) + (None,) * 5
 
