@@ -18,13 +18,15 @@ Why this layout: LeNet-sized convolutions have small per-sample products ((16, 1
 (150, 100) for LeNet's second layer), and a batched matmul of N such products spends most
 of its time in per-call overhead, while one product with N*L columns runs at BLAS speed.
 The batch axis costs two small copies instead: `to_columns` of the output gradient (shared
-by the two backward products) and, in the forward pass, the (O, N, L) -> (N, O, L)
-transpose of the result. A thin weight (`per_sample_products`: LeNet's first layer) runs
+by the two backward products; the per-sample weight gradient of a thin weight reads the
+gradient as it is) and, in the forward pass, the (O, N, L) -> (N, O, L) transpose of the
+result. A thin weight (`per_sample_products`: LeNet's first layer) runs
 its forward and weight-gradient products per sample instead, on strided views of the same
 cols: OpenBLAS is slower on one thin product with a very long side.
 benchmarks/bench_kernels.py times the candidates. A batch whose columns would be very large
 (`CHUNK_BYTES`) goes through all of this in chunks of samples (`batch_chunks`, used by
-ops/conv.py).
+ops/conv.py), and the input gradient of a large batch of small maps is made and folded
+back in cache-sized chunks of samples (`input_grad_chunk`).
 
 Padding is never materialised: im2col writes zeros where a window hangs over the border,
 col2im (the adjoint of im2col: overlapping windows add up) skips those positions. The two
