@@ -2,6 +2,8 @@
 (kernels/norm.py). Their backward is computed on arrays, so it is differentiable once. The
 plain version of each, written with Tensor ops, is in nn/reference.py.
 """
+import math
+
 import numpy as np
 
 from ..graph.function import Function
@@ -83,7 +85,7 @@ class LayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, normalized_shape, eps):
-        d = int(np.prod(normalized_shape))
+        d = math.prod(normalized_shape)
         rows = np.ascontiguousarray(x._data).reshape(-1, d)
         w, b = _affine(weight, bias, d, rows.dtype)
         out, mean, invstd = layer_norm_rows(rows, w.reshape(-1), b.reshape(-1), eps)
@@ -98,7 +100,7 @@ class LayerNorm(Function):
         g_rows = np.ascontiguousarray(g._data).reshape(ctx.rows.shape)
         gx, gw, gb = layer_norm_backward_rows(g_rows, ctx.rows, ctx.mean, ctx.invstd, ctx.w)
         _, need_w, need_b = ctx.needs_input_grad[:3]
-        shape, dt = ctx.normalized_shape, x.dtype
+        shape = ctx.normalized_shape
         return (g._make(gx.reshape(x.shape)),
-                g._make(gw.astype(dt).reshape(shape)) if need_w else None,
-                g._make(gb.astype(dt).reshape(shape)) if need_b else None, None, None)
+                g._make(gw.reshape(shape)) if need_w else None,
+                g._make(gb.reshape(shape)) if need_b else None, None, None)
