@@ -361,14 +361,20 @@ def _depthwise_forward(x, w, sh, sw, ph, pw, dh, dw, out):
             for i in range(kh):
                 for j in range(kw):
                     wv = w[oc, 0, i, j]
+                    shift = j * dw - pw  # a row wholly inside the input: as in _im2col
+                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
                     for oh in range(ho):
                         ih = oh * sh - ph + i * dh
                         if ih < 0 or ih >= h:
                             continue
-                        for ow in range(wo):
-                            iw = ow * sw - pw + j * dw
-                            if 0 <= iw < wd:
-                                out[b, oc, oh, ow] += wv * x[b, ch, ih, iw]
+                        if inside and shift >= 0:
+                            for ow in range(wo):
+                                out[b, oc, oh, ow] += wv * x[b, ch, ih, ow + shift]
+                        else:
+                            for ow in range(wo):
+                                iw = ow * sw - pw + j * dw
+                                if 0 <= iw < wd:
+                                    out[b, oc, oh, ow] += wv * x[b, ch, ih, iw]
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -383,14 +389,20 @@ def _depthwise_backward_input(g, w, sh, sw, ph, pw, dh, dw, dx):
             for i in range(kh):
                 for j in range(kw):
                     wv = w[oc, 0, i, j]
+                    shift = j * dw - pw
+                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
                     for oh in range(ho):
                         ih = oh * sh - ph + i * dh
                         if ih < 0 or ih >= h:
                             continue
-                        for ow in range(wo):
-                            iw = ow * sw - pw + j * dw
-                            if 0 <= iw < wd:
-                                dx[b, ch, ih, iw] += wv * g[b, oc, oh, ow]
+                        if inside and shift >= 0:
+                            for ow in range(wo):
+                                dx[b, ch, ih, ow + shift] += wv * g[b, oc, oh, ow]
+                        else:
+                            for ow in range(wo):
+                                iw = ow * sw - pw + j * dw
+                                if 0 <= iw < wd:
+                                    dx[b, ch, ih, iw] += wv * g[b, oc, oh, ow]
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -408,14 +420,20 @@ def _depthwise_backward_weight(g, x, sh, sw, ph, pw, dh, dw, gw):
             for i in range(kh):
                 for j in range(kw):
                     row[:] = 0
+                    shift = j * dw - pw
+                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
                     for oh in range(ho):
                         ih = oh * sh - ph + i * dh
                         if ih < 0 or ih >= h:
                             continue
-                        for ow in range(wo):
-                            iw = ow * sw - pw + j * dw
-                            if 0 <= iw < wd:
-                                row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, iw]
+                        if inside and shift >= 0:
+                            for ow in range(wo):
+                                row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, ow + shift]
+                        else:
+                            for ow in range(wo):
+                                iw = ow * sw - pw + j * dw
+                                if 0 <= iw < wd:
+                                    row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, iw]
                     gw[oc, 0, i, j] += row.sum()
 
 
