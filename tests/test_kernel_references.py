@@ -185,6 +185,20 @@ def _(rng, dtype, k=0):
             lambda: (P.avg_pool2d_backward_reference(g, *args),))
 
 
+@case("avg_pool2d_2x2", P, ["_avg_pool_2x2", "_avg_pool_2x2_backward"])
+def _(rng, dtype, k=0):
+    """The 2x2 stride-2 kernels, on an odd-sized input (its last row and column are in no
+    window), with divisor 4 and a divisor_override."""
+    divisor = [None, 3, None][k]
+    x = non_contiguous(randn(rng, (2, 3, 9, 7), dtype))
+    g = non_contiguous(randn(rng, (2, 3, 4, 3), dtype))
+    forward = ((2, 2), (2, 2), (0, 0), (4, 3), True, divisor)
+    backward = ((2, 3, 9, 7), (2, 2), (2, 2), (0, 0), True, divisor)
+    return (lambda: (P.avg_pool2d_forward(x, *forward), P.avg_pool2d_backward(g, *backward)),
+            lambda: (P.avg_pool2d_forward_reference(x, *forward),
+                     P.avg_pool2d_backward_reference(g, *backward)))
+
+
 # ------------------------------------------------------------------ activations
 @case("relu", A, ["_relu_flat"])
 def _(rng, dtype, k=0):

@@ -7,14 +7,15 @@ Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode wi
 clipped to the padded input).
 
 The general kernels walk one (sample, channel) plane at a time as a flat row of H*W values,
-so the index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the pooling
-of nearly every small CNN) has its own kernel, `_max_pool_2x2`: with the window unrolled
-and the running maximum updated by selects rather than branches, LLVM vectorizes its loop
-over output columns, where the general loop's short inner loops over the window cost
-several times more per output (benchmarks/bench_kernels.py). That vectorization also needs
-the indices to be int32 (as wide as a float32 lane): with int64 indices the same loop stays
-scalar and runs about as slowly as the general one. So `argmax` is int32 whenever a plane's
-flat index fits in it (planes under 2**31 values).
+so the index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the
+pooling of nearly every small CNN) has its own kernels, `_max_pool_2x2` and
+`_avg_pool_2x2`: with the window unrolled (and, for max, the running maximum updated by
+selects rather than branches), LLVM vectorizes their loops over output columns, where the
+general loop's short inner loops over the window cost several times more per output
+(benchmarks/bench_kernels.py). For max pooling that vectorization also needs the indices
+to be int32 (as wide as a float32 lane): with int64 indices the same loop stays scalar and
+runs about as slowly as the general one. So `argmax` is int32 whenever a plane's flat index
+fits in it (planes under 2**31 values).
 Every entry point has a numpy reference beside it (`*_reference`), which runs instead when
 `reference_kernels_enabled()`.
 """
@@ -176,6 +177,40 @@ def max_pool2d_backward(g, argmax, x_shape):
 
 # ------------------------------------------------------------------ average pooling
 @jit
+def _avg_pool_2x2(x, div, out):
+    """2x2 windows, stride 2, all inside the input (as _max_pool_2x2): the four values
+    summed in x's dtype (as PyTorch's CPU kernel does) and divided by `div`."""
+    n, c, h, w = x.shape
+    ho, wo = out.shape[2], out.shape[3]
+    for b in range(n):
+        for ch in range(c):
+            for oh in range(ho):
+                ih = 2 * oh
+                for ow in range(wo):
+                    iw = 2 * ow
+                    out[b, ch, oh, ow] = (x[b, ch, ih, iw] + x[b, ch, ih, iw + 1]
+                                          + x[b, ch, ih + 1, iw] + x[b, ch, ih + 1, iw + 1]) / div
+
+
+@jit
+def _avg_pool_2x2_backward(g, div, dx):
+    """The adjoint: each output's g / div to its four inputs (windows do not overlap; the
+    last row or column of an odd-sized input keeps the zero it starts with)."""
+    n, c, ho, wo = g.shape
+    for b in range(n):
+        for ch in range(c):
+            for oh in range(ho):
+                ih = 2 * oh
+                for ow in range(wo):
+                    iw = 2 * ow
+                    share = g[b, ch, oh, ow] / div
+                    dx[b, ch, ih, iw] = share
+                    dx[b, ch, ih, iw + 1] = share
+                    dx[b, ch, ih + 1, iw] = share
+                    dx[b, ch, ih + 1, iw + 1] = share
+
+
+@jit
 def _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     """Input rows [hs, he) and columns [ws, we) of one output, and its divisor."""
     h0, w0 = oh * sh - ph, ow * sw - pw
@@ -279,6 +314,9 @@ def avg_pool2d_forward(x, kernel, stride, padding, out_hw, count_include_pad, di
                                             count_include_pad, divisor)
     n, c = x.shape[:2]
     out = np.empty((n, c) + tuple(out_hw), dtype=x.dtype)
+    if _is_2x2(x.shape, kernel, stride, padding, (1, 1), out_hw):  # divisor: 4 or given
+        _avg_pool_2x2(np.ascontiguousarray(x), x.dtype.type(divisor or 4), out)
+        return out
     _avg_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
                       padding[0], padding[1], count_include_pad, divisor or 0, out)
     return out
@@ -289,6 +327,9 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding, count_include_pad, 
         return avg_pool2d_backward_reference(g, x_shape, kernel, stride, padding,
                                              count_include_pad, divisor)
     dx = np.zeros(x_shape, dtype=g.dtype)
+    if _is_2x2(x_shape, kernel, stride, padding, (1, 1), g.shape[2:]):
+        _avg_pool_2x2_backward(np.ascontiguousarray(g), g.dtype.type(divisor or 4), dx)
+        return dx
     _avg_pool_backward(np.ascontiguousarray(g), kernel[0], kernel[1], stride[0], stride[1],
                        padding[0], padding[1], count_include_pad, divisor or 0, dx)
     return dx
