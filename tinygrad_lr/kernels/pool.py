@@ -178,18 +178,19 @@ def max_pool2d_backward(g, argmax, x_shape):
 # ------------------------------------------------------------------ average pooling
 @jit
 def _avg_pool_2x2(x, div, out):
-    """2x2 windows, stride 2, all inside the input (as _max_pool_2x2): the four values
-    summed in x's dtype (as PyTorch's CPU kernel does) and divided by `div`."""
+    """2x2 windows, stride 2, all inside the input (as _max_pool_2x2), over the (n * c)
+    planes: the four values summed in x's dtype (as PyTorch's CPU kernel does) and divided
+    by `div`."""
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    for b in range(n):
-        for ch in range(c):
-            for oh in range(ho):
-                ih = 2 * oh
-                for ow in range(wo):
-                    iw = 2 * ow
-                    out[b, ch, oh, ow] = (x[b, ch, ih, iw] + x[b, ch, ih, iw + 1]
-                                          + x[b, ch, ih + 1, iw] + x[b, ch, ih + 1, iw + 1]) / div
+    planes, out_planes = x.reshape(n * c, h, w), out.reshape(n * c, ho, wo)
+    for p in range(n * c):
+        xp, op = planes[p], out_planes[p]
+        for oh in range(ho):
+            top, bottom = xp[2 * oh], xp[2 * oh + 1]
+            for ow in range(wo):
+                op[oh, ow] = (top[2 * ow] + top[2 * ow + 1]
+                              + bottom[2 * ow] + bottom[2 * ow + 1]) / div
 
 
 @jit
@@ -197,17 +198,18 @@ def _avg_pool_2x2_backward(g, div, dx):
     """The adjoint: each output's g / div to its four inputs (windows do not overlap; the
     last row or column of an odd-sized input keeps the zero it starts with)."""
     n, c, ho, wo = g.shape
-    for b in range(n):
-        for ch in range(c):
-            for oh in range(ho):
-                ih = 2 * oh
-                for ow in range(wo):
-                    iw = 2 * ow
-                    share = g[b, ch, oh, ow] / div
-                    dx[b, ch, ih, iw] = share
-                    dx[b, ch, ih, iw + 1] = share
-                    dx[b, ch, ih + 1, iw] = share
-                    dx[b, ch, ih + 1, iw + 1] = share
+    h, w = dx.shape[2], dx.shape[3]
+    g_planes, dx_planes = g.reshape(n * c, ho, wo), dx.reshape(n * c, h, w)
+    for p in range(n * c):
+        gp, dp = g_planes[p], dx_planes[p]
+        for oh in range(ho):
+            top, bottom = dp[2 * oh], dp[2 * oh + 1]
+            for ow in range(wo):
+                share = gp[oh, ow] / div
+                top[2 * ow] = share
+                top[2 * ow + 1] = share
+                bottom[2 * ow] = share
+                bottom[2 * ow + 1] = share
 
 
 @jit
