@@ -106,7 +106,6 @@ class Tensor(TensorBase):
     to_sparse = _Absent()
     pin_memory = _Absent()
 
-
     def __init__(self, data: Any, requires_grad: _bool = False, dtype: Any = None) -> None:
         if type(requires_grad) is int and requires_grad not in (0, 1):
             raise TypeError(f"Tensor({data}, {requires_grad}, ...): PyTorch's legacy "
