@@ -6,8 +6,9 @@ those positions. Ties go to the first maximum in scan order and NaN wins, as in 
 Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode windows
 clipped to the padded input).
 
-The general kernels walk one (sample, channel) plane at a time as a flat row of H*W values,
-so the index arithmetic is one multiply-add. The 2x2, stride-2 window without padding (the
+The general max-pooling kernel takes each window's maximum in two passes, over rows and
+then columns (`_max_pool_forward`); the average-pooling kernels walk one (sample, channel)
+plane at a time as a flat row of H*W values. The 2x2, stride-2 window without padding (the
 pooling of nearly every small CNN) has its own kernels, `_max_pool_2x2` and
 `_avg_pool_2x2`: with the window unrolled (and, for max, the running maximum updated by
 selects rather than branches), LLVM vectorizes their loops over output columns, where the
@@ -66,29 +67,55 @@ def _max_pool_2x2(x, out, argmax):
 
 
 @jit
-def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, argmax):
+def _max_pool_forward(x, kh, kw, sh, sw, ph, pw, dh, dw, out, argmax, row_max, row_arg):
+    """Any window, in two passes per plane (a window's maximum is the maximum over its rows
+    of each row's maximum): row_max[ih, ow] / row_arg[ih, ow] are input row ih's maximum
+    over output ow's window columns and its column; then each output takes the first of
+    its rows' maxima. Both passes keep PyTorch's running rule (scan order, NaN wins), so
+    the result and index are those of one scan over the window. Unit-stride loops run as
+    one pass per window offset over the whole output row (LLVM vectorizes them with selects);
+    a strided row keeps the scalar loop per output, whose gathers vectorize worse."""
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    planes, out_planes, arg_planes = (x.reshape(n * c, h * w), out.reshape(n * c, ho * wo),
-                                      argmax.reshape(n * c, ho * wo))
-    for p in range(n * c):
-        xp, op, ap = planes[p], out_planes[p], arg_planes[p]
-        for oh in range(ho):
-            for ow in range(wo):
-                best, best_k = xp[0], -1
+    for b in range(n):
+        for ch in range(c):
+            for ih in range(h):
+                if sw == 1:
+                    for ow in range(wo):
+                        row_arg[ih, ow] = -1  # -1: nothing seen yet
+                        row_max[ih, ow] = x[b, ch, ih, 0]
+                    for j in range(kw):
+                        for ow in range(wo):
+                            iw = ow - pw + j * dw
+                            if 0 <= iw < w:
+                                v = x[b, ch, ih, iw]
+                                take = (row_arg[ih, ow] < 0) | _wins(v, row_max[ih, ow])
+                                row_max[ih, ow] = v if take else row_max[ih, ow]
+                                row_arg[ih, ow] = iw if take else row_arg[ih, ow]
+                else:
+                    for ow in range(wo):
+                        best, best_k = x[b, ch, ih, 0], -1
+                        for j in range(kw):
+                            iw = ow * sw - pw + j * dw
+                            if 0 <= iw < w:
+                                v = x[b, ch, ih, iw]
+                                if best_k < 0 or _wins(v, best):
+                                    best, best_k = v, iw
+                        row_max[ih, ow], row_arg[ih, ow] = best, best_k
+            for oh in range(ho):
+                for ow in range(wo):
+                    argmax[b, ch, oh, ow] = -1
+                    out[b, ch, oh, ow] = row_max[0, ow]
                 for i in range(kh):
                     ih = oh * sh - ph + i * dh
                     if ih < 0 or ih >= h:
                         continue
-                    for j in range(kw):
-                        iw = ow * sw - pw + j * dw
-                        if iw < 0 or iw >= w:
-                            continue
-                        v = xp[ih * w + iw]
-                        if best_k < 0 or _wins(v, best):
-                            best, best_k = v, ih * w + iw
-                op[oh * wo + ow] = best
-                ap[oh * wo + ow] = best_k
+                    for ow in range(wo):
+                        v = row_max[ih, ow]
+                        take = (argmax[b, ch, oh, ow] < 0) | _wins(v, out[b, ch, oh, ow])
+                        out[b, ch, oh, ow] = v if take else out[b, ch, oh, ow]
+                        argmax[b, ch, oh, ow] = ih * w + row_arg[ih, ow] if take else \
+                            argmax[b, ch, oh, ow]
 
 
 @jit
@@ -162,8 +189,10 @@ def max_pool2d_forward(x, kernel, stride, padding, dilation, out_hw):
     if _is_2x2(x.shape, kernel, stride, padding, dilation, out_hw):
         _max_pool_2x2(x, out, argmax)
     else:
+        rows = (h, out_hw[1])  # the row pass's scratch: maxima and their columns
         _max_pool_forward(x, kernel[0], kernel[1], stride[0], stride[1], padding[0],
-                          padding[1], dilation[0], dilation[1], out, argmax)
+                          padding[1], dilation[0], dilation[1], out, argmax,
+                          np.empty(rows, dtype=x.dtype), np.empty(rows, dtype=argmax.dtype))
     return out, argmax
 
 
