@@ -6,10 +6,11 @@ those positions. Ties go to the first maximum in scan order and NaN wins, as in 
 Average pooling follows PyTorch's divisor rules (count_include_pad, ceil_mode windows
 clipped to the padded input).
 
-The general max-pooling kernel takes each window's maximum in two passes, over rows and
-then columns (`_max_pool_forward`); the average-pooling kernels walk one (sample, channel)
-plane at a time as a flat row of H*W values. The 2x2, stride-2 window without padding (the
-pooling of nearly every small CNN) has its own kernels, `_max_pool_2x2` and
+The general kernels take each window in two passes, over rows and then columns (a window's
+maximum is the maximum of its rows' maxima, its sum the sum of its rows' sums), each pass
+a loop over a whole output row that LLVM vectorizes; max pooling's backward walks one
+(sample, channel) plane at a time as a flat row of H*W values. The 2x2, stride-2 window
+without padding (the pooling of nearly every small CNN) has its own kernels, `_max_pool_2x2` and
 `_avg_pool_2x2`: with the window unrolled (and, for max, the running maximum updated by
 selects rather than branches), LLVM vectorizes their loops over output columns, where the
 general loop's short inner loops over the window cost several times more per output
@@ -242,53 +243,59 @@ def _avg_pool_2x2_backward(g, div, dx):
 
 
 @jit
-def _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
-    """Input rows [hs, he) and columns [ws, we) of one output, and its divisor."""
-    h0, w0 = oh * sh - ph, ow * sw - pw
-    h1, w1 = min(h0 + kh, h + ph), min(w0 + kw, w + pw)  # clipped to the padded input
-    hs, he, ws, we = max(h0, 0), min(h1, h), max(w0, 0), min(w1, w)
-    if divisor_override > 0:
-        div = divisor_override
-    elif count_include_pad:
-        div = (h1 - h0) * (w1 - w0)
-    else:
-        div = (he - hs) * (we - ws)
-    return hs, he, ws, we, div
-
-
-@jit
-def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
+def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out, row_sum):
+    """Any window, in two passes per plane as _max_pool_forward: row_sum[ih, ow] is input
+    row ih summed over output ow's window columns (inside the input), then each output
+    adds its window rows' sums and divides by div[oh, ow] (PyTorch's divisor rules, from
+    `_avg_divisors`). Sums in x's dtype, as PyTorch's CPU kernel."""
     n, c, h, w = x.shape
     ho, wo = out.shape[2], out.shape[3]
-    planes, out_planes = x.reshape(n * c, h * w), out.reshape(n * c, ho * wo)
-    for p in range(n * c):
-        xp, op = planes[p], out_planes[p]
-        for oh in range(ho):
-            for ow in range(wo):
-                hs, he, ws, we, div = _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw,
-                                                  count_include_pad, divisor_override)
-                s = 0.0
-                for ih in range(hs, he):
-                    for iw in range(ws, we):
-                        s += xp[ih * w + iw]
-                op[oh * wo + ow] = s / div
+    for b in range(n):
+        for ch in range(c):
+            for ih in range(h):
+                for ow in range(wo):
+                    row_sum[ih, ow] = 0.0
+                for j in range(kw):
+                    for ow in range(wo):
+                        iw = ow * sw - pw + j
+                        if 0 <= iw < w:
+                            row_sum[ih, ow] += x[b, ch, ih, iw]
+            for oh in range(ho):
+                for ow in range(wo):
+                    out[b, ch, oh, ow] = 0.0
+                for i in range(kh):
+                    ih = oh * sh - ph + i
+                    if 0 <= ih < h:
+                        for ow in range(wo):
+                            out[b, ch, oh, ow] += row_sum[ih, ow]
+                for ow in range(wo):
+                    out[b, ch, oh, ow] /= div[oh, ow]
 
 
 @jit
-def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, dx):
+def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx, row_share):
+    """The adjoint of _avg_pool_forward, its passes in reverse: each input row's share of
+    the outputs whose windows cover it (row_share[ih, ow], from g / div), then each share
+    added to the window columns of its output."""
     n, c, h, w = dx.shape
     ho, wo = g.shape[2], g.shape[3]
-    g_planes, dx_planes = g.reshape(n * c, ho * wo), dx.reshape(n * c, h * w)
-    for p in range(n * c):
-        gp, dp = g_planes[p], dx_planes[p]
-        for oh in range(ho):
-            for ow in range(wo):
-                hs, he, ws, we, div = _avg_window(oh, ow, h, w, kh, kw, sh, sw, ph, pw,
-                                                  count_include_pad, divisor_override)
-                share = gp[oh * wo + ow] / div
-                for ih in range(hs, he):
-                    for iw in range(ws, we):
-                        dp[ih * w + iw] += share
+    for b in range(n):
+        for ch in range(c):
+            for ih in range(h):
+                for ow in range(wo):
+                    row_share[ih, ow] = 0.0
+            for oh in range(ho):
+                for i in range(kh):
+                    ih = oh * sh - ph + i
+                    if 0 <= ih < h:
+                        for ow in range(wo):
+                            row_share[ih, ow] += g[b, ch, oh, ow] / div[oh, ow]
+            for ih in range(h):
+                for j in range(kw):
+                    for ow in range(wo):
+                        iw = ow * sw - pw + j
+                        if 0 <= iw < w:
+                            dx[b, ch, ih, iw] += row_share[ih, ow]
 
 
 def _avg_divisors(x_hw, out_hw, kernel, stride, padding, count_include_pad, divisor):
@@ -348,8 +355,11 @@ def avg_pool2d_forward(x, kernel, stride, padding, out_hw, count_include_pad, di
     if _is_2x2(x.shape, kernel, stride, padding, (1, 1), out_hw):  # divisor: 4 or given
         _avg_pool_2x2(np.ascontiguousarray(x), x.dtype.type(divisor or 4), out)
         return out
+    div = _avg_divisors(x.shape[2:], out_hw, kernel, stride, padding, count_include_pad,
+                        divisor).astype(x.dtype)
     _avg_pool_forward(np.ascontiguousarray(x), kernel[0], kernel[1], stride[0], stride[1],
-                      padding[0], padding[1], count_include_pad, divisor or 0, out)
+                      padding[0], padding[1], div, out,
+                      np.empty((x.shape[2], out_hw[1]), dtype=x.dtype))
     return out
 
 
@@ -361,6 +371,9 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding, count_include_pad, 
     if _is_2x2(x_shape, kernel, stride, padding, (1, 1), g.shape[2:]):
         _avg_pool_2x2_backward(np.ascontiguousarray(g), g.dtype.type(divisor or 4), dx)
         return dx
+    div = _avg_divisors(x_shape[2:], g.shape[2:], kernel, stride, padding, count_include_pad,
+                        divisor).astype(g.dtype)
     _avg_pool_backward(np.ascontiguousarray(g), kernel[0], kernel[1], stride[0], stride[1],
-                       padding[0], padding[1], count_include_pad, divisor or 0, dx)
+                       padding[0], padding[1], div, dx,
+                       np.empty((x_shape[2], g.shape[3]), dtype=g.dtype))
     return dx
