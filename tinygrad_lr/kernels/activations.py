@@ -3,7 +3,7 @@
 ReLU's forward keeps x where x is not negative and writes 0 elsewhere: PyTorch's
 `x < 0 ? 0 : x`, so a NaN stays NaN and -0.0 stays -0.0. numpy's `np.maximum(x, 0)`
 gives the same values except the sign of zero, and its NaN-aware maximum loop with a
-Python-number operand takes about four times as long as the one pass below
+Python-number operand takes several times as long as the one pass below
 (benchmarks/bench_kernels.py). `relu_reference` is that rule in numpy.
 
 ReLU's gradient passes g except where the output is <= 0 (PyTorch's threshold_backward: a

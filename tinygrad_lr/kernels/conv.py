@@ -94,7 +94,7 @@ def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
             for j in range(kw):
                 # with stride 1 an output row reads input columns ow + shift; `inside`:
                 # all of them lie in the input (no padding on this row), so the row is a
-                # plain copy with no test per element (2x faster on LeNet's conv2)
+                # plain copy with no test per element (benchmarks/README.md has the numbers)
                 shift = j * dw - pw
                 inside = sw == 1 and shift >= 0 and wo - 1 + shift < w
                 for b in range(n):
@@ -282,8 +282,8 @@ def conv2d_backward_input(g_cols, w, x_shape, out_hw, stride, padding, dilation,
 # fit in the last-level cache (up to INPUT_GRAD_CHUNK_ABOVE; LeNet's conv2 up to batch
 # ~200), one product over the batch on both BLAS threads is fastest. Beyond, a product and
 # col2im per chunk of INPUT_GRAD_CHUNK_BYTES (a quarter of a core's L2 here) keep the
-# columns in cache instead of a round trip through memory: LeNet's conv2 input gradient at
-# batch 256 about 1.4x faster. Chunks need at least two samples each: one sample of a
+# columns in cache instead of a round trip through memory (LeNet's conv2 at batch 256).
+# Chunks need at least two samples each: one sample of a
 # larger map (590 KB for 16 channels 3x3 on 32x32) per product was slower. The table is in
 # benchmarks/README.md.
 INPUT_GRAD_CHUNK_ABOVE = 12 << 20

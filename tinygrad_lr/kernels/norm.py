@@ -211,8 +211,8 @@ def _layer_norm_backward_rows(g, x, mean, invstd, weight, grad_x, grad_weight, g
                               scalars, xhat):
     """Per row: dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * weight;
     dweight and dbias are sums over the rows of g * xhat and g, accumulated in x's dtype as
-    PyTorch does (float64 accumulators cost a conversion per element: the kernel ran
-    1.2-1.5x slower). `xhat` is a scratch row."""
+    PyTorch does (float64 accumulators cost a conversion per element, which slowed the
+    kernel; benchmarks/README.md). `xhat` is a scratch row."""
     m, d = g.shape
     for i in range(m):
         g_row, x_row, gx_row = g[i], x[i], grad_x[i]
