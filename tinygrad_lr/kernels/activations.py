@@ -31,6 +31,9 @@ def relu_reference(x):
     return np.where(x < 0, x.dtype.type(0), x)
 
 
+_KERNEL_DTYPES = (np.float32, np.float64)  # Numba has no float16
+
+
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0) elementwise, as PyTorch's relu (a new array)."""
     if reference_kernels_enabled() or x.dtype not in _KERNEL_DTYPES or \
@@ -39,9 +42,6 @@ def relu(x: np.ndarray) -> np.ndarray:
     out = np.empty_like(x)
     _relu_flat(x.reshape(-1), out.reshape(-1))
     return out
-
-
-_KERNEL_DTYPES = (np.float32, np.float64)
 
 
 @jit

@@ -273,12 +273,12 @@ def _avg_pool_forward(x, kh, kw, sh, sw, ph, pw, div, out, row_sum):
 
 
 @jit
-def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx, row_share):
-    """The adjoint of _avg_pool_forward, its passes in reverse: each input row's share of
-    the outputs whose windows cover it (row_share[ih, ow], from g / div), then each share
-    added to the window columns of its output."""
+def _avg_pool_backward(share, kh, kw, sh, sw, ph, pw, dx, row_share):
+    """The adjoint of _avg_pool_forward, its passes in reverse, from each output's share
+    g / divisor: each input row's sum of the shares of the outputs whose windows cover it
+    (row_share[ih, ow]), then each of those added to the window columns of its output."""
     n, c, h, w = dx.shape
-    ho, wo = g.shape[2], g.shape[3]
+    ho, wo = share.shape[2], share.shape[3]
     for b in range(n):
         for ch in range(c):
             for ih in range(h):
@@ -289,7 +289,7 @@ def _avg_pool_backward(g, kh, kw, sh, sw, ph, pw, div, dx, row_share):
                     ih = oh * sh - ph + i
                     if 0 <= ih < h:
                         for ow in range(wo):
-                            row_share[ih, ow] += g[b, ch, oh, ow] / div[oh, ow]
+                            row_share[ih, ow] += share[b, ch, oh, ow]
             for ih in range(h):
                 for j in range(kw):
                     for ow in range(wo):
@@ -373,7 +373,7 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding, count_include_pad, 
         return dx
     div = _avg_divisors(x_shape[2:], g.shape[2:], kernel, stride, padding, count_include_pad,
                         divisor).astype(g.dtype)
-    _avg_pool_backward(np.ascontiguousarray(g), kernel[0], kernel[1], stride[0], stride[1],
-                       padding[0], padding[1], div, dx,
-                       np.empty((x_shape[2], g.shape[3]), dtype=g.dtype))
+    share = np.ascontiguousarray(g / div)  # divided once per output, not once per window row
+    _avg_pool_backward(share, kernel[0], kernel[1], stride[0], stride[1], padding[0],
+                       padding[1], dx, np.empty((x_shape[2], g.shape[3]), dtype=g.dtype))
     return dx
