@@ -116,3 +116,26 @@ def test_relu_gradient_at_nan_and_inf_matches_pytorch(dtype, create_graph):
                                   create_graph=create_graph)
         grads.append(gx.detach().numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+@pytest.mark.parametrize("exponent", [2, 3, 4, 5, -1, -2, -3, 0, 1, 3.0, -4.0, 2.5, -0.5])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_of_negative_bases_and_special_values_matches_pytorch(dtype, exponent):
+    """x ** n with a whole-number n is computed as +-|x| ** n (ops/elementwise.power, the
+    fast path for negative bases): PyTorch's values, signs of zero, infinities and NaNs,
+    and gradient, for negative and positive bases alike."""
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 1e-20, -1e-20, 1e20, -1e20]
+    values = np.random.default_rng(0).standard_normal(200) * 3
+    x0 = np.concatenate([special, values]).astype(dtype)
+    outs, grads = [], []
+    for lib in (tl, torch):
+        x = lib.tensor(x0.copy(), requires_grad=True)
+        y = x ** exponent
+        (gx,) = lib.autograd.grad(y.sum(), x)
+        outs.append(y.detach().numpy())
+        grads.append(gx.numpy())
+    tol = 1e-6 if dtype == "float32" else 1e-13
+    for a, b in ((outs[0], outs[1]), (grads[0], grads[1])):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=0, equal_nan=True)
+        finite_or_inf = ~np.isnan(b)
+        np.testing.assert_array_equal(np.signbit(a[finite_or_inf]), np.signbit(b[finite_or_inf]))
