@@ -71,6 +71,16 @@ def embedding_cases():
            lambda: E.embedding_backward_reference(g, indices, 1000))
 
 
+def selection_cases():
+    from tinygrad_lr.kernels import selection as SE
+
+    x = randn(256, 1000)  # a top-k accuracy over 1000 classes
+    for k in (5, 64):
+        yield (f"topk indices k={k} of (256,1000) vs a stable sort",
+               lambda k=k: SE.topk_indices(x, k, 1),
+               lambda k=k: SE.topk_indices_reference(x, k, 1, True))
+
+
 def pool_cases():
     from tinygrad_lr.kernels import pool as P
 
@@ -219,8 +229,9 @@ def optim_cases():
 
 def kernel_rows():
     rows = []
-    for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, activation_cases,
-                  softmax_cases, norm_cases, rnn_cases, special_cases, optim_cases):
+    for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
+                  activation_cases, softmax_cases, norm_cases, rnn_cases, special_cases,
+                  optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

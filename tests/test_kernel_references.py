@@ -19,6 +19,7 @@ from tinygrad_lr.kernels import norm as N
 from tinygrad_lr.kernels import optim as O
 from tinygrad_lr.kernels import pool as P
 from tinygrad_lr.kernels import rnn as R
+from tinygrad_lr.kernels import selection as SE
 from tinygrad_lr.kernels import softmax as S
 from tinygrad_lr.kernels import special as SP
 
@@ -108,6 +109,17 @@ def _(rng, dtype, k=0):
     x, w, g, args = _depthwise(rng, dtype, k)
     return (lambda: (C.depthwise_backward_weight(g, x, w.shape, *args),),
             lambda: (C.depthwise_backward_weight_reference(g, x, w.shape, *args),))
+
+
+@case("topk_indices", SE, ["_topk_rows"])
+def _(rng, dtype, k=0):
+    shape, axis, kk, largest = [((6, 40), 1, 5, True), ((30, 4, 3), 0, 7, False),
+                                ((3, 50), -1, 50, True)][k]
+    # ties, NaN and infinities: the scan must keep the stable order's first k
+    pool = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0, 1.0, -2.0, 3.5], dtype=dtype)
+    x = non_contiguous(rng.choice(pool, size=shape))
+    return (lambda: (SE.topk_indices(x, kk, axis, largest),),
+            lambda: (SE.topk_indices_reference(x, kk, axis, largest),))
 
 
 @case("embedding_backward", E, ["_add_rows"])
@@ -494,8 +506,8 @@ def test_switch_runs_the_reference(name, monkeypatch):
 def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
-    helpers = {("tinygrad_lr.kernels.pool", "_wins")}
-    for module in (A, C, CE, E, N, P, R, S, SP):
+    helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before")}
+    for module in (A, C, CE, E, N, P, R, S, SE, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__

@@ -145,6 +145,42 @@ def test_sort_keeps_tied_order_and_prints_as_pytorch():
         s.topk(5)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "int8", "uint8",
+                                   "bool"])
+def test_sort_and_topk_order_nan_inf_and_integer_extremes_as_pytorch(dtype):
+    """NaN is the largest value (first in a descending order, as in PyTorch; -x alone put
+    it last), ties keep their index order, and the integer extremes sort without overflow.
+    topk (the scan kernel for small k, a sort beyond) gives PyTorch's values; its indices
+    are the first of tied elements, which PyTorch leaves unspecified."""
+    rng = np.random.default_rng(0)
+    if dtype.startswith("float"):
+        pool = np.array([np.nan, np.inf, -np.inf, 0.0, 1.0, 1.0, -2.5, 7.0], dtype=dtype)
+    elif dtype == "bool":
+        pool = np.array([True, False])
+    else:
+        info = np.iinfo(dtype)
+        pool = np.array([info.min, info.max, 0, 1, 1, info.max - 1], dtype=dtype)
+    x = rng.choice(pool, size=(5, 90))
+    for dim in (0, 1):
+        for descending in (False, True):
+            ours = tl.tensor(x).sort(dim, descending=descending)
+            theirs = torch.tensor(x).sort(dim=dim, descending=descending, stable=True)
+            np.testing.assert_array_equal(ours.values.numpy(), theirs.values.numpy())
+            np.testing.assert_array_equal(ours.indices.numpy(), theirs.indices.numpy())
+            np.testing.assert_array_equal(tl.tensor(x).argsort(dim, descending).numpy(),
+                                          theirs.indices.numpy())
+        if dtype == "bool" or dtype == "float16":
+            continue  # PyTorch has no topk for bool; float16 goes the sort way anyway
+        for k in (1, 5, x.shape[dim]):
+            for largest in (True, False):
+                ours_k = tl.tensor(x).topk(k, dim, largest)
+                theirs_k = torch.tensor(x).topk(k, dim, largest)
+                np.testing.assert_array_equal(ours_k.values.numpy(), theirs_k.values.numpy())
+                first = tl.tensor(x).sort(dim, descending=largest).indices.numpy()
+                np.testing.assert_array_equal(ours_k.indices.numpy(),
+                                              np.take(first, np.arange(k), axis=dim))
+
+
 @pytest.mark.parametrize("fn,shapes", [
     (lambda x: x.roll(1), [(3, 4)]),
     (lambda x: x.roll(-2, 1), [(3, 4)]),

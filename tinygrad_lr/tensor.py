@@ -25,6 +25,7 @@ from .graph.function import CopySlices, entry, refresh_view, rename, view_positi
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .kernels import reference_kernels_enabled
+from .kernels.selection import sort_order, topk_indices
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -1177,10 +1178,7 @@ class Tensor(TensorBase):
         d = normalize_dim(dim, self.ndim, "argsort")
         if self.ndim == 0:
             return Tensor._make(np.zeros((), np.int64))
-        x = self._data
-        if descending:  # a stable descending order: sort the negation (not for bools)
-            x = ~x if x.dtype == np.bool_ else -x.astype(np.result_type(x, np.int8))
-        return Tensor._make(np.argsort(x, axis=d, kind="stable").astype(np.int64))
+        return Tensor._make(sort_order(self._data, d, descending))
 
     def topk(self, k: _int, dim: _int = -1, largest: _bool = True,
              sorted: _bool = True) -> ValuesIndices:
@@ -1189,11 +1187,10 @@ class Tensor(TensorBase):
         n = self.shape[d] if self.ndim else 1
         if not 0 <= k <= n:
             raise IndexError(f"topk: k ({k}) is out of range for dim {d} of size {n}")
-        idx = self.argsort(d, descending=largest)
         if self.ndim == 0:
-            return TopK(self, idx)
-        idx = idx[(slice(None),) * d + (slice(0, k),)]
-        return TopK(M.Topk.apply(self, d, idx._data), idx)
+            return TopK(self, self.argsort())
+        idx = topk_indices(self._data, k, d, largest)
+        return TopK(M.Topk.apply(self, d, idx), Tensor._make(idx))
 
     def msort(self) -> Tensor:
         return self.sort(0).values
