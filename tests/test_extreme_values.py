@@ -139,3 +139,24 @@ def test_pow_of_negative_bases_and_special_values_matches_pytorch(dtype, exponen
         np.testing.assert_allclose(a, b, rtol=tol, atol=0, equal_nan=True)
         finite_or_inf = ~np.isnan(b)
         np.testing.assert_array_equal(np.signbit(a[finite_or_inf]), np.signbit(b[finite_or_inf]))
+
+
+@pytest.mark.parametrize("slope", [0.01, 0.0, -0.3, 1.5])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_leaky_relu_at_nan_inf_and_signed_zero_matches_pytorch(dtype, slope):
+    """leaky_relu is PyTorch's `x > 0 ? x : x * slope` and its gradient `x > 0 ? g : g *
+    slope`, on the kernel (contiguous float32/float64), a strided view and float16."""
+    x0 = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 2.0, -3.0, 1e-30] * 3, dtype=dtype)
+    weights = np.linspace(0.5, 1.5, x0.size).astype(dtype)
+    for view in (lambda a: a, lambda a: a[::2]):
+        results = []
+        for lib in (tl, torch):
+            x = lib.tensor(x0.copy(), requires_grad=True)
+            y = lib.nn.functional.leaky_relu(view(x), slope)
+            (gx,) = lib.autograd.grad((y * view(lib.tensor(weights))).sum(), x)
+            results.append((y.detach().numpy(), gx.numpy()))
+        for ours, theirs in zip(*results):
+            # float16: PyTorch multiplies by the slope in float32, numpy in float16 (an ulp)
+            tol = 1e-3 if dtype == "float16" else 0
+            np.testing.assert_allclose(ours, theirs, rtol=tol, atol=0, equal_nan=True)
+            np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))

@@ -223,6 +223,28 @@ def _(rng, dtype, k=0):
     return lambda: (A.relu(x),), lambda: (A.relu_reference(x),)
 
 
+@case("leaky_relu", A, ["_leaky_relu_flat"])
+def _(rng, dtype, k=0):
+    shape, slope = [((4, 3, 5, 7), 0.01), ((9,), -0.5), ((), 2.0)][k]
+    x = randn(rng, shape, dtype)
+    if x.ndim:
+        x.reshape(-1)[::4] = np.nan
+        x.reshape(-1)[1::6] = -0.0
+        x.reshape(-1)[2::7] = -np.inf
+    return lambda: (A.leaky_relu(x, slope),), lambda: (A.leaky_relu_reference(x, slope),)
+
+
+@case("leaky_relu_backward", A, ["_leaky_relu_backward_flat"])
+def _(rng, dtype, k=0):
+    shape, slope = [((4, 3, 5, 7), 0.01), ((9,), -0.5), ((), 2.0)][k]
+    g, x = randn(rng, shape, dtype), randn(rng, shape, dtype)
+    if x.ndim:
+        x.reshape(-1)[::3] = 0.0  # x == 0 takes the slope, as in PyTorch
+        x.reshape(-1)[1::5] = np.nan
+    return (lambda: (A.leaky_relu_backward(g, x, slope),),
+            lambda: (A.leaky_relu_backward_reference(g, x, slope),))
+
+
 @case("relu_backward", A, ["_relu_backward_flat"])
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (1,), ()][k]

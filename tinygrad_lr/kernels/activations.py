@@ -65,3 +65,58 @@ def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     grad = np.empty_like(g)
     _relu_backward_flat(g.reshape(-1), out.reshape(-1), grad.reshape(-1))
     return grad
+
+
+# ---------------------------------------------------------------- leaky ReLU
+# PyTorch's `x > 0 ? x : x * slope` and its gradient `x > 0 ? g : g * slope`. numpy's
+# np.where with a mask that changes sign at random takes several times as long as the one
+# pass below (its select loop branches per element; benchmarks/bench_kernels.py). The
+# slope comes in x's dtype, so the loop stays in that dtype.
+@jit
+def _leaky_relu_flat(x, slope, out):
+    for i in range(x.shape[0]):
+        v = x[i]
+        out[i] = v if v > 0 else v * slope
+
+
+@jit
+def _leaky_relu_backward_flat(g, x, slope, grad):
+    for i in range(g.shape[0]):
+        grad[i] = g[i] if x[i] > 0 else g[i] * slope
+
+
+def leaky_relu_reference(x, slope):
+    """x where x > 0, else x * slope (a NaN stays NaN)."""
+    return np.where(x > 0, x, x * x.dtype.type(slope))
+
+
+def leaky_relu_backward_reference(g, x, slope):
+    """g where x > 0, else g * slope."""
+    return np.where(x > 0, g, g * g.dtype.type(slope))
+
+
+def _flat_kernel_layout(*arrays):
+    """One shape, one Numba dtype, C-contiguous: the flat kernels above can run."""
+    first = arrays[0]
+    return first.dtype in _KERNEL_DTYPES and all(
+        a.shape == first.shape and a.dtype == first.dtype and a.flags.c_contiguous
+        for a in arrays)
+
+
+def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
+    """PyTorch's leaky_relu on an array (a new array)."""
+    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+        return leaky_relu_reference(x, slope)
+    out = np.empty_like(x)
+    _leaky_relu_flat(x.reshape(-1), x.dtype.type(slope), out.reshape(-1))
+    return out
+
+
+def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarray:
+    """The gradient of leaky_relu from its output gradient g and its input x."""
+    if reference_kernels_enabled() or not _flat_kernel_layout(g, x):
+        return leaky_relu_backward_reference(g, x, slope)
+    grad = np.empty_like(g)
+    _leaky_relu_backward_flat(g.reshape(-1), x.reshape(-1), g.dtype.type(slope),
+                              grad.reshape(-1))
+    return grad

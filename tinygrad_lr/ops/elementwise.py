@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
-from ..kernels.activations import relu, relu_backward
+from ..kernels.activations import leaky_relu, leaky_relu_backward, relu, relu_backward
 from ..kernels.special import erf
 from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
@@ -348,17 +348,20 @@ class Tanh(_Op):
         return gradients(g, g_ * (1 - out * out))
 
 
+def sigmoid(x):
+    """1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, on an array: e^-|x| never overflows,
+    and the tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny
+    gives). The numerator max(e, x >= 0) is 1 or e^x without a (slow, branchy) np.where."""
+    e = np.exp(-np.abs(x))
+    return np.maximum(e, x >= 0) / (1 + e)
+
+
 class Sigmoid(_Op):
     keep_output = True
 
     @staticmethod
     def forward(ctx, a):
-        # 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0: e^-|x| never overflows, and the
-        # tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny gives).
-        # The numerator max(e, x >= 0) is 1 or e^x without a (slow, branchy) np.where.
-        x = a._data
-        e = np.exp(-np.abs(x))
-        return np.maximum(e, x >= 0) / (1 + e)
+        return sigmoid(a._data)
 
     @staticmethod
     def backward(ctx, g):
@@ -386,12 +389,14 @@ class LeakyRelu(_Op):
     def forward(ctx, a, slope):
         ctx.save_for_backward(a)
         ctx.slope = slope
-        x = a._data
-        return np.where(x > 0, x, x * x.dtype.type(slope))
+        return leaky_relu(a._data, slope)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        g_, x = on_arrays(g, a)
+        if isinstance(g_, np.ndarray):  # no create_graph: one kernel pass on the arrays
+            return gradients(g, leaky_relu_backward(g_, x, ctx.slope)) + (None,)
         return where(a > 0, g, g * ctx.slope), None
 
 
@@ -409,6 +414,10 @@ class Elu(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        g_, x, out = on_arrays(g, a, ctx.saved_output)
+        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
+            alpha = out.dtype.type(ctx.alpha)
+            return gradients(g, np.where(x > 0, g_, g_ * (out + alpha))) + (None,)
         return where(a > 0, g, g * (ctx.saved_output + ctx.alpha)), None
 
 
@@ -426,6 +435,11 @@ class Softplus(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        g_, x = on_arrays(g, a)
+        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
+            bx = x * x.dtype.type(ctx.beta)
+            return gradients(g, np.where(bx > ctx.threshold, g_, g_ * sigmoid(bx))) + \
+                (None, None)
         return where(a * ctx.beta > ctx.threshold, g, g * (a * ctx.beta).sigmoid()), None, None
 
 
