@@ -137,6 +137,10 @@ def softmax_cases():
                lambda x=x: S.softmax_reference(x, 1))
         yield (f"log_softmax ({n},{c})", lambda x=x: S.log_softmax(x, 1),
                lambda x=x: S.log_softmax_reference(x, 1))
+    # along the channels of a segmentation map the entry point runs numpy: this row is why
+    x = randn(32, 10, 16, 16)
+    yield ("softmax rows kernel along dim 1 of (32,10,16,16)", lambda: S._rows(x, 1, False),
+           lambda: S.softmax_reference(x, 1))
     for n, c in ((128, 10), (256, 100)):
         x, t, w = randn(n, c), RNG.integers(0, c, n), np.ones(c, np.float32)
         stats = CE.cross_entropy_forward(x, t, w, -100, 0.0)[2]

@@ -11,9 +11,12 @@ large.) numpy needs five passes and three temporaries for this (max, subtract, e
 divide). Here numpy does what it is best at - the subtraction and exp over the whole block,
 with SIMD, where a Numba loop would call scalar libm exp per element (many times slower
 than numpy on long rows; benchmarks/README.md), and the row maxima - and one Numba pass
-per row, in cache, does the float64 sum and the normalisation. Rows are the last axis;
-other axes are moved there first. `softmax_reference` / `log_softmax_reference` are
-the numpy expressions, run instead when `reference_kernels_enabled()`.
+per row, in cache, does the float64 sum and the normalisation. Rows are the last axis.
+Along any other axis (the channels of an (N, C, H, W) segmentation map) the numpy
+expression itself is faster: its reductions run over the contiguous inner axes with SIMD,
+where moving the axis last would copy the input and give short rows
+(benchmarks/bench_kernels.py). `softmax_reference` / `log_softmax_reference` are the numpy
+expressions, run instead when `reference_kernels_enabled()`.
 """
 import numpy as np
 
@@ -74,6 +77,7 @@ def log_softmax_reference(x, dim):
 
 
 def _rows(x, dim, log):
+    """The kernel path, along the last axis (dim)."""
     moved = np.moveaxis(x, dim, -1)
     rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
     mx = rows.max(axis=1, keepdims=True)
@@ -85,13 +89,17 @@ def _rows(x, dim, log):
     return np.moveaxis((z if log else e).reshape(moved.shape), -1, dim)
 
 
+def _kernel_pays(x, dim):
+    return x.size >= KERNEL_MIN and dim % x.ndim == x.ndim - 1
+
+
 def softmax(x, dim):
-    if reference_kernels_enabled() or x.size < KERNEL_MIN:
+    if reference_kernels_enabled() or not _kernel_pays(x, dim):
         return softmax_reference(x, dim)
     return _rows(x, dim, False)
 
 
 def log_softmax(x, dim):
-    if reference_kernels_enabled() or x.size < KERNEL_MIN:
+    if reference_kernels_enabled() or not _kernel_pays(x, dim):
         return log_softmax_reference(x, dim)
     return _rows(x, dim, True)

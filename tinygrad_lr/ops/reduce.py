@@ -10,7 +10,7 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.softmax import log_softmax, softmax
-from ._util import batch_shape, keepdim_shape
+from ._util import batch_shape, gradients, keepdim_shape, on_arrays
 from .elementwise import where
 
 
@@ -272,8 +272,11 @@ class Softmax(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = ctx.saved_output
         d = ctx.dim + len(batch_shape(g))
+        g_, out = on_arrays(g, ctx.saved_output)
+        if isinstance(g_, np.ndarray):  # no create_graph: the same formula in fewer passes
+            g_out = g_ * out
+            return gradients(g, g_out - out * g_out.sum(axis=d, keepdims=True)) + (None,)
         return out * (g - (g * out).sum(dim=d, keepdim=True)), None
 
 
@@ -288,8 +291,12 @@ class LogSoftmax(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        out = ctx.saved_output
-        return g - out.exp() * g.sum(dim=ctx.dim + len(batch_shape(g)), keepdim=True), None
+        d = ctx.dim + len(batch_shape(g))
+        g_, out = on_arrays(g, ctx.saved_output)
+        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
+            scaled = np.exp(out) * g_.sum(axis=d, keepdims=True)  # g's shape (batch dims)
+            return gradients(g, np.subtract(g_, scaled, out=scaled)) + (None,)
+        return g - out.exp() * g.sum(dim=d, keepdim=True), None
 
 
 class Cumsum(_Op):
