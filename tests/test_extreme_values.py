@@ -160,3 +160,21 @@ def test_leaky_relu_at_nan_inf_and_signed_zero_matches_pytorch(dtype, slope):
             tol = 1e-3 if dtype == "float16" else 0
             np.testing.assert_allclose(ours, theirs, rtol=tol, atol=0, equal_nan=True)
             np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+@pytest.mark.parametrize("output_size", [1, 3, (2, 5), 7])
+def test_adaptive_avg_pool_keeps_nan_and_inf_in_their_windows_as_pytorch(output_size):
+    """The pool runs as products with averaging matrices, where 0 * inf would spread a NaN
+    over every output: a non-finite input (or gradient) takes the windows one by one."""
+    x0 = np.random.default_rng(0).standard_normal((2, 3, 7, 7)).astype(np.float32)
+    x0[0, 0, 1, 1], x0[1, 2, 5, 6], x0[0, 1, 3, 0] = np.nan, np.inf, -np.inf
+    results = []
+    for lib in (tl, torch):
+        x = lib.tensor(x0.copy(), requires_grad=True)
+        y = lib.nn.functional.adaptive_avg_pool2d(x, output_size)
+        g = np.ones(tuple(y.shape), np.float32)
+        g.reshape(-1)[::5] = np.inf  # a non-finite gradient too
+        (gx,) = lib.autograd.grad(y, x, lib.tensor(g))
+        results.append((y.detach().numpy(), gx.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, equal_nan=True)

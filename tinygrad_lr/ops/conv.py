@@ -220,32 +220,69 @@ def adaptive_bins(size, out):
     return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
 
 
+def adaptive_matrix(bins, size, dtype):
+    """(len(bins), size): row i averages the input positions of window i, bins[i]."""
+    m = np.zeros((len(bins), size), dtype=dtype)
+    for i, (lo, hi) in enumerate(bins):
+        m[i, lo:hi] = 1 / (hi - lo)
+    return m
+
+
 class AdaptiveAvgPool2d(_KernelOp):
-    """Average over PyTorch's adaptive windows; a few numpy slices per output cell (outputs
-    are small: this pool usually ends a network, often with output size 1x1)."""
+    """Average over PyTorch's adaptive windows. A window's mean is its row mean of column
+    means (a rectangle's count is rows x columns), so the pool is two products with the
+    averaging matrices of `adaptive_matrix`: out = A_h @ x @ A_w^T over the last two axes,
+    and its gradient A_h^T @ g @ A_w. Each is one matrix product over the whole batch, where
+    slicing each output cell's window took a numpy call per cell. The product would spread
+    a NaN or inf through the zeros of the matrices (0 * inf is NaN), so an input or gradient
+    that is not finite takes the windows one by one (`_window_means`). The global average
+    (output 1x1, a network's last pool) is a plain mean."""
 
     node_name = "AdaptiveAvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, out_hw):
         xa = x._data
+        ctx.x_shape, ctx.matrices = xa.shape, None
         if tuple(out_hw) == (1, 1):  # PyTorch computes this one as a mean over (H, W)
             ctx.node_name = "MeanBackward1"
-        rows, cols = adaptive_bins(xa.shape[2], out_hw[0]), adaptive_bins(xa.shape[3], out_hw[1])
-        out = np.empty(xa.shape[:2] + tuple(out_hw), dtype=xa.dtype)
-        for i, (h0, h1) in enumerate(rows):
-            for j, (w0, w1) in enumerate(cols):
-                out[:, :, i, j] = xa[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
-        ctx.bins = (x.shape, rows, cols)
-        return out
+            return xa.mean(axis=(2, 3), keepdims=True)
+        ctx.bins = (adaptive_bins(xa.shape[2], out_hw[0]), adaptive_bins(xa.shape[3], out_hw[1]))
+        a_h, a_w = (adaptive_matrix(b, n, xa.dtype) for b, n in zip(ctx.bins, xa.shape[2:]))
+        ctx.matrices = (a_h, a_w)
+        if not np.isfinite(xa).all():
+            return _window_means(xa, *ctx.bins)
+        by_columns = xa @ a_w.T                                   # (N, C, H, out_w)
+        return np.ascontiguousarray(np.swapaxes(np.tensordot(by_columns, a_h, ([2], [1])), 2, 3))
 
     @staticmethod
     def backward(ctx, g):
-        x_shape, rows, cols = ctx.bins
-        ga = g._data
-        gx = np.zeros(x_shape, dtype=ga.dtype)
-        for i, (h0, h1) in enumerate(rows):
-            for j, (w0, w1) in enumerate(cols):
-                share = ga[:, :, i, j] / ((h1 - h0) * (w1 - w0))
-                gx[:, :, h0:h1, w0:w1] += share[:, :, None, None]
-        return g._make(gx), None
+        if ctx.matrices is None:  # the mean: each input gets 1/(H*W) of its channel's g
+            n, c, h, w = ctx.x_shape
+            share = g._data / (h * w)
+            return g._make(np.ascontiguousarray(np.broadcast_to(share, ctx.x_shape))), None
+        a_h, a_w = ctx.matrices
+        if not np.isfinite(g._data).all():
+            return g._make(_window_shares(g._data, ctx.x_shape, *ctx.bins)), None
+        by_columns = g._data @ a_w                                 # (N, C, out_h, W)
+        gx = np.swapaxes(np.tensordot(by_columns, a_h, ([2], [0])), 2, 3)  # (N, C, H, W)
+        return g._make(np.ascontiguousarray(gx)), None
+
+
+def _window_means(xa, rows, cols):
+    """AdaptiveAvgPool2d's forward one window at a time (a NaN or inf stays in its windows)."""
+    out = np.empty(xa.shape[:2] + (len(rows), len(cols)), dtype=xa.dtype)
+    for i, (h0, h1) in enumerate(rows):
+        for j, (w0, w1) in enumerate(cols):
+            out[:, :, i, j] = xa[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return out
+
+
+def _window_shares(ga, x_shape, rows, cols):
+    """Its backward one window at a time: each window's inputs get g / (window size)."""
+    gx = np.zeros(x_shape, dtype=ga.dtype)
+    for i, (h0, h1) in enumerate(rows):
+        for j, (w0, w1) in enumerate(cols):
+            share = ga[:, :, i, j] / ((h1 - h0) * (w1 - w0))
+            gx[:, :, h0:h1, w0:w1] += share[:, :, None, None]
+    return gx
