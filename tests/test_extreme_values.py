@@ -2,6 +2,8 @@
 tiny and huge scales, float32 and float64, forward and backward (issue: nothing silently
 wrong). Where PyTorch overflows to inf or gives NaN, so must we; elsewhere the values agree
 to the dtype's tolerance."""
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -178,3 +180,21 @@ def test_adaptive_avg_pool_keeps_nan_and_inf_in_their_windows_as_pytorch(output_
         results.append((y.detach().numpy(), gx.numpy()))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, equal_nan=True)
+
+
+def test_float32_erf_within_two_ulp_of_the_exact_value():
+    """float32 erf is Eigen's rational approximation (kernels/special.py): within 2 units
+    in the last place of math.erf over [-6, 6], NaN, infinities and -0.0 as math.erf, and
+    PyTorch's values within that."""
+    x = np.concatenate([np.linspace(-6, 6, 200_001), [np.nan, np.inf, -np.inf, 0.0, -0.0,
+                                                      1e-30, -1e-38]]).astype(np.float32)
+    ours = tl.tensor(x).erf().numpy()
+    exact = np.array([math.erf(float(v)) for v in x])
+    assert ours.dtype == np.float32
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(exact))
+    keep = ~np.isnan(exact)
+    ulps = np.abs(ours[keep] - exact[keep]) / np.spacing(np.abs(exact[keep]).astype(np.float32))
+    assert ulps.max() <= 2
+    np.testing.assert_array_equal(np.signbit(ours[keep]), np.signbit(exact[keep]))
+    np.testing.assert_allclose(ours, torch.erf(torch.tensor(x)).numpy(), rtol=3e-7, atol=0,
+                               equal_nan=True)
