@@ -148,12 +148,18 @@ class IndexAdd(_Op):
     @staticmethod
     def forward(ctx, g, shape, idx):
         ctx.idx = idx
-        out = np.zeros(shape, dtype=g.dtype)
-        if _is_basic(idx):
+        if _is_basic(idx) or _is_mask(idx):
+            out = np.zeros(shape, dtype=g.dtype)
             out[idx] = g._data  # no repeats possible: plain assignment is much faster
-        else:
-            ctx.unbatchable = True
-            np.add.at(out, idx, g._data)
+            return out
+        ctx.unbatchable = True
+        rows = _row_indices(idx)
+        if rows is not None and g._data.dtype in (np.float32, np.float64):
+            # t[rows]: whole rows gathered, so their gradients add up row by row, which is
+            # embedding's backward (one kernel pass; np.add.at goes element by element)
+            return embedding_backward(g._data, rows % shape[0], shape[0])
+        out = np.zeros(shape, dtype=g.dtype)
+        np.add.at(out, idx, g._data)
         return out
 
     @staticmethod
@@ -205,6 +211,22 @@ def _basic_steps(idx):
 def _is_basic(idx):
     parts = idx if isinstance(idx, tuple) else (idx,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
+
+
+def _is_mask(idx):
+    """One boolean array: it selects each element at most once."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    return len(parts) == 1 and isinstance(parts[0], np.ndarray) and parts[0].dtype == np.bool_
+
+
+def _row_indices(idx):
+    """The integer array of an index that only picks rows (t[ints], t[ints, ...]), else None."""
+    parts = idx if isinstance(idx, tuple) else (idx,)
+    if parts and parts[-1] is Ellipsis:
+        parts = parts[:-1]
+    if len(parts) == 1 and isinstance(parts[0], np.ndarray) and parts[0].dtype.kind in "iu":
+        return parts[0]
+    return None
 
 
 class Cat(_Op):
