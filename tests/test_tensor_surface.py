@@ -846,3 +846,30 @@ def test_legacy_new():
     assert x.new([1, 2]).dtype == np.float64 and x.new([1, 2]).tolist() == [1.0, 2.0]
     assert x.new(2, 3).shape == (2, 3) and x.new((4,)).shape == (4,) and x.new().shape == (0,)
     assert x.new(2).dtype == torch.ones(1, dtype=torch.float64).new(2).numpy().dtype
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_gradient_of_integer_and_mask_indexing_as_pytorch(dtype):
+    """t[rows] with repeated and negative rows adds the row gradients up (embedding's
+    kernel), a boolean mask assigns them, mixed indices go through np.add.at."""
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((7, 3, 2)).astype(dtype)
+    mask = x0 > 0
+    indices = [
+        lambda lib: np.array([0, 3, 3, -1, 6, 3]),
+        lambda lib: np.array([[1, 1], [2, -7]], dtype=np.int32),
+        lambda lib: (np.array([0, 2, 0]), Ellipsis),
+        lambda lib: np.array([True, False, True, True, False, False, True]),
+        lambda lib: mask if lib is tl else torch.tensor(mask),
+        lambda lib: (slice(None), np.array([0, 0, 2])),
+        lambda lib: (np.array([1, 1]), np.array([0, 2])),
+    ]
+    for index in indices:
+        grads = []
+        for lib in (tl, torch):
+            x = lib.tensor(x0, requires_grad=True)
+            y = x[index(lib)]
+            w = np.arange(int(np.prod(tuple(y.shape)))).reshape(tuple(y.shape)).astype(dtype)
+            (y * lib.tensor(w)).sum().backward()
+            grads.append(x.grad.numpy().astype(np.float64))
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-3 if dtype == "float16" else 1e-6)
