@@ -27,6 +27,7 @@ from ..ops.losses import (
     BinaryCrossEntropyWithLogits,
     CrossEntropyIndices,
     HuberError,
+    NllLoss,
     SquaredError,
     ZeroOne,
     check_class_range,
@@ -587,15 +588,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
         return R.nll_loss(input, target, weight, ignore_index, reduction)
     kept = t != ignore_index
     safe_t = np.where(kept, t, 0)
-    w_t = (np.ones(t.shape, input.dtype) if w is None else w[safe_t]) * kept
-    picked = _classes_last(input).gather(1, safe_t[:, None])[:, 0]
-    loss = -picked * Tensor(w_t.astype(input.dtype))
+    w_t = ((np.ones(t.shape, input.dtype) if w is None else w[safe_t]) * kept).astype(
+        input.dtype, copy=False)
+    loss = NllLoss.apply(_classes_last(input), safe_t, w_t, reduction)
     if reduction == "none":
         loss = loss.reshape(target.shape)
-    elif reduction == "sum":
-        loss = loss.sum()
-    else:
-        loss = loss.sum() / float(w_t.sum())
     # PyTorch's nll_loss is one node (NllLoss2dBackward0 for (N, C, d1, ...) input)
     return rename(loss, "NllLossBackward0" if input.ndim == 2 else "NllLoss2DBackward0",
                   [entry(input)])

@@ -219,6 +219,45 @@ class ZeroOne(Function):
             "binary_cross_entropy_with_logits) - and report zero_one_loss as a metric.")
 
 
+class NllLoss(Function):
+    """nll_loss of (M, C) log-probabilities as ONE graph node: row i's loss is
+    -w[t_i] * x[i, t_i] (w[t_i] = 0 where t_i is ignore_index), then the reduction ('mean'
+    divides by the summed w[t_i]). The gradient is -w[t_i] g_i at (i, t_i) and 0 elsewhere;
+    it does not depend on x, so under create_graph=True it is the same picture built with a
+    Tensor op on g (a product with a constant array).
+
+    `picked_at` are the t_i (0 where ignored) and `row_weight` the w[t_i], both arrays."""
+
+    array_forward = True
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, picked_at, row_weight, reduction):
+        xa = x._data
+        losses = -xa[np.arange(len(picked_at)), picked_at] * row_weight
+        ctx.args = (xa.shape, picked_at, row_weight, reduction)
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return np.asarray(losses.sum(), dtype=xa.dtype)
+        ctx.total_weight = row_weight.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):  # all ignored: 0 / 0 = NaN
+            return np.asarray(losses.sum() / ctx.total_weight, dtype=xa.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, picked_at, row_weight, reduction = ctx.args
+        if reduction == "mean":  # every target ignored (total weight 0): no gradient, as
+            scale = 1 / ctx.total_weight if ctx.total_weight else 0.0  # in PyTorch
+            row_weight = row_weight * row_weight.dtype.type(scale)
+        pattern = np.zeros(shape, dtype=row_weight.dtype)  # -w[t_i] at (i, t_i)
+        pattern[np.arange(shape[0]), picked_at] = -row_weight
+        g_rows = g.reshape(-1, 1) if reduction == "none" else g
+        if is_grad_enabled():
+            return g_rows * g._make(pattern), None, None, None
+        return g._make(np.multiply(pattern, g_rows._data, out=pattern)), None, None, None
+
+
 class CrossEntropyIndices(Function):
     """Cross-entropy of (M, C) logits against M class indices, as ONE graph node.
 
