@@ -2498,5 +2498,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has "
                              f"{tensors[0].shape}; all must be equal")
     d = normalize_dim(dim, tensors[0].ndim + 1, "stack")
-    return rename(cat([t.unsqueeze(d) for t in tensors], d), "StackBackward0",
-                  [entry(t) for t in tensors])
+    dt = tensors[0].dtype
+    for t in tensors[1:]:
+        dt = _result_dtype(dt, t.dtype)
+    return M.Stack.apply(d, *[t.astype(dt) for t in tensors])

@@ -251,6 +251,27 @@ class Cat(_Op):
         return tuple(grads)
 
 
+class Stack(_Op):
+    """The tensors stacked along a new dim: one node (PyTorch's StackBackward0); each gets
+    its slice of g back."""
+
+    node_name = "StackBackward0"
+    batched_backward_ok = True
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        ctx.dim = dim
+        return np.stack([t._data for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        grads = [None]
+        for i, need in enumerate(ctx.needs_input_grad[1:]):
+            idx = (slice(None),) * ctx.dim + (i,)
+            grads.append(Index.apply(g, batch_index(idx)) if need else None)
+        return tuple(grads)
+
+
 class Pad(_Op):
     """Constant padding; `widths` is numpy's per-axis ((before, after), ...)."""
 
