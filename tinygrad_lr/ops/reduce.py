@@ -160,6 +160,13 @@ class Norm(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         p = ctx.p
+        if p == 2 and not is_grad_enabled() and not batch_shape(g):
+            # on the arrays: g / norm is computed on the reduced shape, then one pass over x
+            kept = keepdim_shape(a.shape, ctx.dims)
+            g_, out = g._data.reshape(kept), ctx.saved_output._data.reshape(kept)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(out == 0, 0, g_ / out).astype(a.dtype, copy=False)
+            return g._make(a._data * scale), None, None, None
         g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         if p == 1:
