@@ -119,6 +119,9 @@ def activation_cases():
                lambda g=g: np.maximum(g, 0))
         yield (f"relu backward ({label})", lambda g=g, out=out: A.relu_backward(g, out),
                lambda g=g, out=out: A.relu_backward_reference(g, out))
+        yield (f"select on x > 0 (ELU, Softplus) ({label})",
+               lambda g=g, out=out: A.select_positive(g, g, out),
+               lambda g=g, out=out: A.select_positive_reference(g, g, out))
         yield (f"leaky_relu forward ({label})", lambda g=g: A.leaky_relu(g, 0.01),
                lambda g=g: A.leaky_relu_reference(g, 0.01))
         yield (f"leaky_relu backward ({label})", lambda g=g, x=out - 0.5:

@@ -245,6 +245,19 @@ def _(rng, dtype, k=0):
             lambda: (A.leaky_relu_backward_reference(g, x, slope),))
 
 
+@case("select_positive", A, ["_select_positive_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (9,), ()][k]
+    key, a, b = (randn(rng, shape, dtype) for _ in range(3))
+    if key.ndim:
+        key.reshape(-1)[::4] = np.nan  # NaN picks b
+        key.reshape(-1)[1::6] = 0.0   # so does 0
+        key.reshape(-1)[2::7] = -0.0
+    a = np.broadcast_to(a.reshape(-1)[:1].reshape((1,) * a.ndim), shape) if k == 1 else a
+    return (lambda: (A.select_positive(key, a, b),),
+            lambda: (A.select_positive_reference(key, a, b),))
+
+
 @case("relu_backward", A, ["_relu_backward_flat"])
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (1,), ()][k]

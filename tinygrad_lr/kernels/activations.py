@@ -58,6 +58,7 @@ def relu_backward_reference(g, out):
 
 def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     """The gradient of relu from its output gradient g and its output (same shape)."""
+    g = _contiguous_like(g, out)
     same_layout = g.shape == out.shape and g.dtype == out.dtype and \
         g.flags.c_contiguous and out.flags.c_contiguous
     if reference_kernels_enabled() or not same_layout:  # e.g. a batched walk's extra dims
@@ -95,6 +96,39 @@ def leaky_relu_backward_reference(g, x, slope):
     return np.where(x > 0, g, g * g.dtype.type(slope))
 
 
+def _contiguous_like(g, like):
+    """g as a C-contiguous array when it has like's shape and dtype but another layout (the
+    broadcast gradient of a `.sum()`): one copy costs less than np.where over the view."""
+    if g.shape == like.shape and g.dtype == like.dtype and not g.flags.c_contiguous:
+        return np.ascontiguousarray(g)
+    return g
+
+
+# ---------------------------------------------------------------- select on x > 0
+# ELU and Softplus pick, element by element, one of two values by the sign of an array:
+# the same branch-free select as leaky ReLU's, on arrays numpy has computed with SIMD
+# (expm1, log1p), instead of np.where (benchmarks/bench_kernels.py).
+@jit
+def _select_positive_flat(key, a, b, out):
+    for i in range(key.shape[0]):
+        out[i] = a[i] if key[i] > 0 else b[i]
+
+
+def select_positive_reference(key, a, b):
+    """a where key > 0, else b (NaN keys pick b)."""
+    return np.where(key > 0, a, b)
+
+
+def select_positive(key: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.where(key > 0, a, b) for arrays of key's shape and dtype."""
+    a, b = _contiguous_like(a, key), _contiguous_like(b, key)
+    if reference_kernels_enabled() or not _flat_kernel_layout(key, a, b):
+        return select_positive_reference(key, a, b)
+    out = np.empty_like(key)
+    _select_positive_flat(key.reshape(-1), a.reshape(-1), b.reshape(-1), out.reshape(-1))
+    return out
+
+
 def _flat_kernel_layout(*arrays):
     """One shape, one Numba dtype, C-contiguous: the flat kernels above can run."""
     first = arrays[0]
@@ -114,6 +148,7 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
 
 def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarray:
     """The gradient of leaky_relu from its output gradient g and its input x."""
+    g = _contiguous_like(g, x)
     if reference_kernels_enabled() or not _flat_kernel_layout(g, x):
         return leaky_relu_backward_reference(g, x, slope)
     grad = np.empty_like(g)

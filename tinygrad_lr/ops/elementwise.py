@@ -9,7 +9,13 @@ import numpy as np
 
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
-from ..kernels.activations import leaky_relu, leaky_relu_backward, relu, relu_backward
+from ..kernels.activations import (
+    leaky_relu,
+    leaky_relu_backward,
+    relu,
+    relu_backward,
+    select_positive,
+)
 from ..kernels.special import erf
 from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
@@ -409,7 +415,8 @@ class Elu(_Op):
         ctx.alpha = alpha
         x = a._data
         # expm1 only of the non-positive part: exp(1000) is never formed
-        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        negative_part = (alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
+        return select_positive(x, x, negative_part)
 
     @staticmethod
     def backward(ctx, g):
@@ -417,7 +424,7 @@ class Elu(_Op):
         g_, x, out = on_arrays(g, a, ctx.saved_output)
         if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
             alpha = out.dtype.type(ctx.alpha)
-            return gradients(g, np.where(x > 0, g_, g_ * (out + alpha))) + (None,)
+            return gradients(g, select_positive(x, g_, g_ * (out + alpha))) + (None,)
         return where(a > 0, g, g * (ctx.saved_output + ctx.alpha)), None
 
 
@@ -429,8 +436,9 @@ class Softplus(_Op):
         x = a._data
         bx = beta * x
         # log(1 + e^z) = max(z, 0) + log1p(e^-|z|); above `threshold` it is z itself (PyTorch)
-        soft = (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta
-        return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+        soft = ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta).astype(
+            x.dtype, copy=False)
+        return select_positive((bx - threshold).astype(x.dtype, copy=False), x, soft)
 
     @staticmethod
     def backward(ctx, g):
@@ -438,8 +446,8 @@ class Softplus(_Op):
         g_, x = on_arrays(g, a)
         if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
             bx = x * x.dtype.type(ctx.beta)
-            return gradients(g, np.where(bx > ctx.threshold, g_, g_ * sigmoid(bx))) + \
-                (None, None)
+            above = (bx - x.dtype.type(ctx.threshold)).astype(x.dtype, copy=False)
+            return gradients(g, select_positive(above, g_, g_ * sigmoid(bx))) + (None, None)
         return where(a * ctx.beta > ctx.threshold, g, g * (a * ctx.beta).sigmoid()), None, None
 
 
