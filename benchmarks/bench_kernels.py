@@ -119,6 +119,9 @@ def activation_cases():
                lambda g=g: np.maximum(g, 0))
         yield (f"relu backward ({label})", lambda g=g, out=out: A.relu_backward(g, out),
                lambda g=g, out=out: A.relu_backward_reference(g, out))
+        yield (f"where(cond, a, b) vs np.where ({label})",
+               lambda g=g, out=out: A.select(g > 0, g, out),
+               lambda g=g, out=out: A.select_reference(g > 0, g, out))
         yield (f"select on x > 0 (ELU, Softplus) ({label})",
                lambda g=g, out=out: A.select_positive(g, g, out),
                lambda g=g, out=out: A.select_positive_reference(g, g, out))

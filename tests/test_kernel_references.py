@@ -245,6 +245,16 @@ def _(rng, dtype, k=0):
             lambda: (A.leaky_relu_backward_reference(g, x, slope),))
 
 
+@case("select", A, ["_select_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (9,), (2, 6)][k]
+    cond = rng.random(shape) > 0.5
+    a, b = randn(rng, shape, dtype), randn(rng, shape, dtype)
+    a.reshape(-1)[::5] = np.nan
+    b = [b, 0.0, non_contiguous(b)][k]  # an array, a number, a strided view
+    return lambda: (A.select(cond, a, b),), lambda: (A.select_reference(cond, a, b),)
+
+
 @case("select_positive", A, ["_select_positive_flat"])
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (9,), ()][k]

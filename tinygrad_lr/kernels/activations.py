@@ -14,6 +14,8 @@ network's backward pass, on the largest activations (LeNet's first layer: 64 x 6
 per batch of 64). `relu_backward_reference` is the numpy expression, run instead when
 `reference_kernels_enabled()`.
 """
+from typing import Any
+
 import numpy as np
 
 from . import reference_kernels_enabled
@@ -127,6 +129,44 @@ def select_positive(key: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray
     out = np.empty_like(key)
     _select_positive_flat(key.reshape(-1), a.reshape(-1), b.reshape(-1), out.reshape(-1))
     return out
+
+
+@jit
+def _select_flat(cond, a, b, out):
+    for i in range(cond.shape[0]):
+        out[i] = a[i] if cond[i] else b[i]
+
+
+def select_reference(cond, a, b):
+    """a where cond, else b (numpy's where)."""
+    return np.where(cond, a, b)
+
+
+def select(cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
+    """np.where(cond, a, b): the Where op's forward, behind every `where` in the backward
+    formulas. With a boolean cond and a, b of cond's shape (or numbers) and one float dtype
+    it is one select pass; np.where branches per element on a mask that changes at random."""
+    dtype = np.result_type(a, b)
+    if reference_kernels_enabled() or not isinstance(cond, np.ndarray) or \
+            cond.dtype != np.bool_ or dtype not in _KERNEL_DTYPES or not cond.ndim:
+        return select_reference(cond, a, b)
+    dense_a, dense_b = _dense(a, cond.shape, dtype), _dense(b, cond.shape, dtype)
+    if dense_a is None or dense_b is None:
+        return select_reference(cond, a, b)  # broadcasting: numpy's rules
+    out = np.empty(cond.shape, dtype)
+    _select_flat(np.ascontiguousarray(cond).reshape(-1), dense_a.reshape(-1),
+                 dense_b.reshape(-1), out.reshape(-1))
+    return out
+
+
+def _dense(v, shape, dtype):
+    """v as a C-contiguous array of `shape` and `dtype` (a number filled in), or None when
+    it has another shape or dtype."""
+    if np.ndim(v) == 0:
+        return np.full(shape, v, dtype)
+    if v.shape != shape or v.dtype != dtype:
+        return None
+    return np.ascontiguousarray(v)
 
 
 def _flat_kernel_layout(*arrays):

@@ -14,6 +14,7 @@ from ..kernels.activations import (
     leaky_relu_backward,
     relu,
     relu_backward,
+    select,
     select_positive,
 )
 from ..kernels.special import erf
@@ -545,7 +546,7 @@ class Where(_Op):
     def forward(ctx, cond, a, b):
         ctx.cond = cond
         ctx.shapes = (_shape(a), _shape(b))
-        return np.where(cond._data, arr(a), arr(b))
+        return select(cond._data, arr(a), arr(b))
 
     @staticmethod
     def backward(ctx, g):
