@@ -16,7 +16,7 @@ from ..kernels import reference_kernels_enabled
 from ..ops._util import normalize_dim
 from ..ops.linalg import Matmul
 from ..ops.movement import Embedding
-from ..ops.norm import BatchNorm, LayerNorm, batch_statistics
+from ..ops.norm import BatchNorm, BatchNormEval, LayerNorm, batch_statistics
 from ..tensor import Tensor, einsum
 from . import reference as R
 
@@ -157,17 +157,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if not training:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: training=False needs running_mean and running_var")
-        # a fixed per-channel affine map: composite ops, differentiable any number of times
-        shape = (1, c) + (1,) * (input.ndim - 2)
+        # a fixed per-channel affine map: one node, differentiable any number of times
         invstd = 1.0 / np.sqrt(running_var._data.astype(np.float64) + eps)
-        scale = Tensor._make(invstd.astype(input.dtype).reshape(shape))
-        out = (input - Tensor._make(running_mean._data.reshape(shape))) * scale
-        if weight is not None:
-            out = out * weight.reshape(shape)
-        if bias is not None:
-            out = out + bias.reshape(shape)
-        return rename(out, "NativeBatchNormBackward0",  # PyTorch's one node, as in training
-                      [entry(input), entry(weight), entry(bias)])
+        mean = running_mean._data.astype(np.float64)
+        if reference_kernels_enabled():
+            return R.batch_norm(input, running_mean, running_var, weight, bias, False, momentum,
+                                eps)
+        return BatchNormEval.apply(input, weight, bias, mean, invstd)
     count = input.numel() // c
     if count <= 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "

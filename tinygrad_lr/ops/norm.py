@@ -1,6 +1,7 @@
 """Batch and layer normalisation as one node each: forward and backward in Numba kernels
-(kernels/norm.py). Their backward is computed on arrays, so it is differentiable once. The
-plain version of each, written with Tensor ops, is in nn/reference.py.
+(kernels/norm.py). Their backward is computed on arrays, so it is differentiable once
+(batch norm with fixed statistics, an affine map, is differentiable again). The plain
+version of each, written with Tensor ops, is in nn/reference.py.
 """
 import math
 
@@ -14,6 +15,7 @@ from ..kernels.norm import (
     layer_norm_rows,
     scale_shift,
 )
+from ._util import gradients, on_arrays
 
 
 def batch_statistics(x):
@@ -57,6 +59,44 @@ class BatchNorm(Function):
                 g._make(gw.astype(dt)) if need_w else None,
                 g._make(gb.astype(dt)) if need_b else None,
                 None, None, None, None)
+
+
+class BatchNormEval(Function):
+    """Batch normalisation with fixed (running) statistics: y = (x - mean) * invstd * w + b
+    per channel, an affine map of x, as ONE node (PyTorch's) computed by the scale-shift
+    kernel. Its gradients: dx = g * invstd * w, dw = sum(g * xhat), db = sum(g) over all
+    but the channel dim; written once with operators numpy and Tensor share, so under
+    create_graph=True they are recorded and differentiable again."""
+
+    array_forward = True
+    node_name = "NativeBatchNormBackward0"
+    graph_inputs = (0, 1, 2)
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, mean, invstd):
+        c = x.shape[1]
+        w, b = _affine(weight, bias, c, x.dtype)
+        ctx.mean, ctx.invstd = mean, invstd
+        ctx.save_for_backward(x, weight)
+        return scale_shift(_as_ncl(x._data), mean, invstd, w, b).reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        axes = (0,) + tuple(range(2, x.ndim))
+        dt = x.dtype
+        invstd = ctx.invstd.astype(dt).reshape(shape)
+        g_, x_, w_ = on_arrays(g, x, weight)
+        gx = gw = gb = None
+        if need_x:
+            gx = g_ * invstd if w_ is None else g_ * invstd * w_.reshape(shape)
+        if need_w:
+            gw = (g_ * ((x_ - ctx.mean.astype(dt).reshape(shape)) * invstd)).sum(axes)
+        if need_b:
+            gb = g_.sum(axes)
+        return gradients(g, gx, gw, gb) + (None, None)
 
 
 def _as_ncl(a):
