@@ -81,6 +81,15 @@ def selection_cases():
                lambda k=k: SE.topk_indices_reference(x, k, 1, True))
 
 
+def cumulative_cases():
+    from tinygrad_lr.kernels import cumulative as CU
+
+    x = randn(256, 256)
+    for axis in (0, 1):
+        yield (f"cumsum (256,256) along dim {axis} vs np.cumsum",
+               lambda a=axis: CU.cumsum(x, a), lambda a=axis: CU.cumsum_reference(x, a))
+
+
 def pool_cases():
     from tinygrad_lr.kernels import pool as P
 
@@ -245,8 +254,8 @@ def optim_cases():
 def kernel_rows():
     rows = []
     for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
-                  activation_cases, softmax_cases, norm_cases, rnn_cases, special_cases,
-                  optim_cases):
+                  cumulative_cases, activation_cases, softmax_cases, norm_cases, rnn_cases,
+                  special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

@@ -14,6 +14,7 @@ import tinygrad_lr as tl
 from tinygrad_lr.kernels import activations as A
 from tinygrad_lr.kernels import conv as C
 from tinygrad_lr.kernels import cross_entropy as CE
+from tinygrad_lr.kernels import cumulative as CU
 from tinygrad_lr.kernels import embedding as E
 from tinygrad_lr.kernels import norm as N
 from tinygrad_lr.kernels import optim as O
@@ -120,6 +121,13 @@ def _(rng, dtype, k=0):
     x = non_contiguous(rng.choice(pool, size=shape))
     return (lambda: (SE.topk_indices(x, kk, axis, largest),),
             lambda: (SE.topk_indices_reference(x, kk, axis, largest),))
+
+
+@case("cumsum", CU, ["_cumsum_blocks"])
+def _(rng, dtype, k=0):
+    shape, axis = [((4, 6, 5), 1), ((30, 7), -1), ((9, 3), 0)][k]  # middle, last, leading
+    x = non_contiguous(randn(rng, shape, dtype))
+    return lambda: (CU.cumsum(x, axis),), lambda: (CU.cumsum_reference(x, axis),)
 
 
 @case("embedding_backward", E, ["_add_rows"])
@@ -554,7 +562,7 @@ def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before")}
-    for module in (A, C, CE, E, N, P, R, S, SE, SP):
+    for module in (A, C, CE, CU, E, N, P, R, S, SE, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
+from ..kernels.cumulative import cumsum
 from ..kernels.softmax import log_softmax, softmax
 from ._util import batch_shape, gradients, keepdim_shape, on_arrays
 from .elementwise import where
@@ -312,12 +313,15 @@ class Cumsum(_Op):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return np.cumsum(a._data, axis=dim) if a.ndim else a._data.copy()  # numpy makes 0-d 1-d
+        return cumsum(a._data, dim) if a.ndim else a._data.copy()  # numpy makes 0-d 1-d
 
     @staticmethod
     def backward(ctx, g):
         # each input element feeds every later output: a reversed cumulative sum
         d = ctx.dim
+        g_ = on_arrays(g)[0]
+        if isinstance(g_, np.ndarray) and g_.ndim:  # no create_graph: on the arrays
+            return gradients(g, np.flip(cumsum(np.flip(g_, d), d), d)) + (None,)
         return g.flip(d).cumsum(d).flip(d), None
 
 
