@@ -153,17 +153,19 @@ def check_index(idx, shape):
                 raise IndexError(f"index: the shape of the mask {part.shape} at index {dim} "
                                  f"does not match the shape of the indexed tensor {shape}")
         elif n and not isinstance(part, slice):
-            values = np.asarray(part)
-            if values.size:
-                low, high = values.min(), values.max()
-                if low < -shape[dim] or high >= shape[dim]:
-                    bad = int(low if low < -shape[dim] else high)
-                    raise IndexError(f"index {bad} is out of bounds for dimension {dim} with "
-                                     f"size {shape[dim]} (tensor of shape {shape})")
+            # one int (the common t[i]): its bounds in Python; an array: its extremes
+            low, high = (part, part) if isinstance(part, (int, np.integer)) else \
+                (part.min(), part.max()) if part.size else (-shape[dim], -1)  # empty: fits
+            if low < -shape[dim] or high >= shape[dim]:
+                bad = int(low if low < -shape[dim] else high)
+                raise IndexError(f"index {bad} is out of bounds for dimension {dim} with "
+                                 f"size {shape[dim]} (tensor of shape {shape})")
         dim += n
     # a mask takes part as the 1-D array of its True positions
     arrays = [(int(part.sum()),) if part.dtype == np.bool_ else part.shape
               for part in parts if isinstance(part, np.ndarray)]
+    if len(arrays) < 2:
+        return idx  # nothing to broadcast
     try:
         np.broadcast_shapes(*arrays)
     except ValueError:
