@@ -152,6 +152,9 @@ def softmax_cases():
                lambda x=x: S.softmax_reference(x, 1))
         yield (f"log_softmax ({n},{c})", lambda x=x: S.log_softmax(x, 1),
                lambda x=x: S.log_softmax_reference(x, 1))
+    out, g = S.softmax(randn(8, 4, 50, 50), -1), randn(8, 4, 50, 50)
+    yield ("softmax backward (8,4,50,50) (attention)", lambda: S.softmax_backward(g, out, -1),
+           lambda: S.softmax_backward_reference(g, out, -1))
     # along the channels of a segmentation map the entry point runs numpy: this row is why
     x = randn(32, 10, 16, 16)
     yield ("softmax rows kernel along dim 1 of (32,10,16,16)", lambda: S._rows(x, 1, False),

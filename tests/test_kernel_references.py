@@ -297,6 +297,15 @@ def _(rng, dtype, k=0):
     return lambda: (S.softmax(x, dim),), lambda: (S.softmax_reference(x, dim),)
 
 
+@case("softmax_backward", S, ["_softmax_backward_rows"])
+def _(rng, dtype, k=0):
+    shape = [(5, 3, 7), (40, 9), (2, 1, 11)][k]
+    out = S.softmax_reference(randn(rng, shape, dtype) * 5, -1)
+    g = non_contiguous(randn(rng, shape, dtype))
+    return (lambda: (S.softmax_backward(g, out, -1),),
+            lambda: (S.softmax_backward_reference(g, out, -1),))
+
+
 @case("log_softmax", S, ["_normalize_rows"])
 def _(rng, dtype, k=0):
     x = non_contiguous(randn(rng, (5, 3, 7), dtype) * 10 + [0, 1e4, 1e30][k])

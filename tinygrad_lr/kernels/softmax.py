@@ -50,6 +50,40 @@ def _normalize_rows(z, e, log, scalar):
                 e_row[j] = e_row[j] * inv
 
 
+@jit(fastmath={"reassoc", "contract"})
+def _softmax_backward_rows(g, out, grad, scalar):
+    """Per row: grad = out * (g - sum(g * out)), in one pass over the row after its sum
+    (the sum in float64, carried into the row's dtype by `scalar` as above)."""
+    n, c = g.shape
+    for i in range(n):
+        g_row, out_row, grad_row = g[i], out[i], grad[i]
+        s = 0.0
+        for j in range(c):
+            s += g_row[j] * out_row[j]
+        scalar[0] = s
+        dot = scalar[0]
+        for j in range(c):
+            grad_row[j] = out_row[j] * (g_row[j] - dot)
+
+
+def softmax_backward_reference(g, out, dim):
+    """The gradient of softmax from g and its output: out * (g - sum(g * out)) along dim."""
+    return out * (g - (g * out).sum(axis=dim, keepdims=True))
+
+
+def softmax_backward(g, out, dim):
+    """softmax_backward_reference's formula; one kernel pass per row along the last axis."""
+    if reference_kernels_enabled() or not _kernel_pays(out, dim) or g.shape != out.shape or \
+            g.dtype != out.dtype or out.dtype not in (np.float32, np.float64):
+        return softmax_backward_reference(g, out, dim)
+    c = out.shape[-1]
+    rows_g = np.ascontiguousarray(g).reshape(-1, c)
+    grad = np.empty(rows_g.shape, dtype=out.dtype)
+    _softmax_backward_rows(rows_g, np.ascontiguousarray(out).reshape(-1, c), grad,
+                           np.empty(1, dtype=out.dtype))
+    return grad.reshape(out.shape)
+
+
 def _shifted(x, dim):
     """x - max along dim (a max of +-inf counts as 0, as in the kernel)."""
     m = np.max(x, axis=dim, keepdims=True)

@@ -10,7 +10,7 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.cumulative import cumsum
-from ..kernels.softmax import log_softmax, softmax
+from ..kernels.softmax import log_softmax, softmax, softmax_backward
 from ._util import batch_shape, gradients, keepdim_shape, on_arrays
 from .elementwise import where
 
@@ -282,9 +282,8 @@ class Softmax(_Op):
     def backward(ctx, g):
         d = ctx.dim + len(batch_shape(g))
         g_, out = on_arrays(g, ctx.saved_output)
-        if isinstance(g_, np.ndarray):  # no create_graph: the same formula in fewer passes
-            g_out = g_ * out
-            return gradients(g, g_out - out * g_out.sum(axis=d, keepdims=True)) + (None,)
+        if isinstance(g_, np.ndarray):  # no create_graph: the formula on the arrays
+            return gradients(g, softmax_backward(g_, out, d)) + (None,)
         return out * (g - (g * out).sum(dim=d, keepdim=True)), None
 
 
