@@ -1,4 +1,5 @@
-"""ReLU's forward and gradient, which numpy spells slowly.
+"""ReLU's and leaky ReLU's forward and gradient, and the selects behind ELU, Softplus and
+`where`: passes that numpy spells slowly.
 
 ReLU's forward keeps x where x is not negative and writes 0 elsewhere: PyTorch's
 `x < 0 ? 0 : x`, so a NaN stays NaN and -0.0 stays -0.0. numpy's `np.maximum(x, 0)`

@@ -148,11 +148,11 @@ class IndexAdd(_Op):
     @staticmethod
     def forward(ctx, g, shape, idx):
         ctx.idx = idx
-        if _is_basic(idx) or _is_mask(idx):
+        ctx.unbatchable = not _is_basic(idx)  # index arrays take no batch dims
+        if not ctx.unbatchable or _is_mask(idx):
             out = np.zeros(shape, dtype=g.dtype)
             out[idx] = g._data  # no repeats possible: plain assignment is much faster
             return out
-        ctx.unbatchable = True
         rows = _row_indices(idx)
         if rows is not None and g._data.dtype in (np.float32, np.float64):
             # t[rows]: whole rows gathered, so their gradients add up row by row, which is
