@@ -92,6 +92,11 @@ CASES = {
                                         lambda L, x: x.permute(0, 2, 3, 1).reshape(32, -1)),
     "bmm (32,16,64) @ (32,64,16)": ([randn(32, 16, 64), randn(32, 64, 16)],
                                     lambda L, a, b: L.bmm(a, b)),
+    "einsum bhqd,bhkd->bhqk (8,4,50,16)": ([randn(8, 4, 50, 16), randn(8, 4, 50, 16)],
+                                           lambda L, q, k: L.einsum("bhqd,bhkd->bhqk", q, k)),
+    "median dim 1 (64,101)": ([randn(64, 101)], lambda L, x: x.median(1)[0]),
+    "scatter_add dim 1 (64,100)": ([randn(64, 100), ints(100, (64, 50)), randn(64, 50)],
+                                   lambda L, x, i, src: x.scatter_add(1, i, src)),
 }
 
 
