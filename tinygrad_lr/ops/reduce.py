@@ -33,9 +33,17 @@ def _expand_back(t, in_shape, dims, keepdim, batch=()):
     return t.expand(batch + in_shape)
 
 
-def _expand_grad(g, in_shape, dims, keepdim):
-    """Broadcast a reduced gradient back to the input's shape, keeping its batch dims."""
-    return _expand_back(g, in_shape, dims, keepdim, batch_shape(g))
+def _expand_grad(g, in_shape, dims, keepdim, scale=None):
+    """Broadcast a reduced gradient (times `scale`, if given) back to the input's shape,
+    keeping its batch dims. Without create_graph this is numpy's broadcast_to on the array
+    (a view, no copy), not the two recorded Tensor ops reshape and expand."""
+    batch = batch_shape(g)
+    if not is_grad_enabled():
+        ga = g._data if scale is None else g._data * g._data.dtype.type(scale)
+        if not keepdim:
+            ga = ga.reshape(batch + keepdim_shape(in_shape, dims))
+        return g._make(np.broadcast_to(ga, batch + tuple(in_shape)))
+    return _expand_back(g if scale is None else g * scale, in_shape, dims, keepdim, batch)
 
 
 class Sum(_Op):
@@ -63,7 +71,7 @@ class Mean(_Op):
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_grad(g * ctx.scale, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
+        return _expand_grad(g, ctx.in_shape, ctx.dims, ctx.keepdim, ctx.scale), None, None
 
 
 class Prod(_Op):
