@@ -537,6 +537,7 @@ def _assert_all_close(got, expected, dtype):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_kernel_equals_reference_nojit(name, dtype, variant, monkeypatch):
     monkeypatch.setattr(S, "KERNEL_MIN", 0)  # the softmax kernel also for these small inputs
+    monkeypatch.setattr(A, "SELECT_MIN", 0)  # and the select kernels
     _, _, build = CASES[name]
     entry, reference = build(np.random.default_rng(variant), dtype, variant)
     _assert_all_close(entry(), reference(), dtype)
@@ -559,6 +560,7 @@ def test_switch_runs_the_reference(name, monkeypatch):
     the reference returns."""
     module, kernels, build = CASES[name]
     monkeypatch.setattr(S, "KERNEL_MIN", 0)
+    monkeypatch.setattr(A, "SELECT_MIN", 0)
     entry, reference = build(np.random.default_rng(0), np.float32)
     with tl.use_reference_kernels():
         _forbid(monkeypatch, module, kernels, name)

@@ -124,12 +124,19 @@ def select_positive_reference(key, a, b):
 
 def select_positive(key: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """np.where(key > 0, a, b) for arrays of key's shape and dtype."""
+    if reference_kernels_enabled() or key.size < SELECT_MIN:
+        return select_positive_reference(key, a, b)
     a, b = _contiguous_like(a, key), _contiguous_like(b, key)
-    if reference_kernels_enabled() or not _flat_kernel_layout(key, a, b):
+    if not _flat_kernel_layout(key, a, b):
         return select_positive_reference(key, a, b)
     out = np.empty_like(key)
     _select_positive_flat(key.reshape(-1), a.reshape(-1), b.reshape(-1), out.reshape(-1))
     return out
+
+
+# Below this many elements np.where itself is faster: the checks and the dispatch of the
+# select kernels cost ~2 us, more than np.where on a small array (benchmarks/README.md).
+SELECT_MIN = 8192
 
 
 @jit
@@ -147,9 +154,11 @@ def select(cond: np.ndarray, a: Any, b: Any) -> np.ndarray:
     """np.where(cond, a, b): the Where op's forward, behind every `where` in the backward
     formulas. With a boolean cond and a, b of cond's shape (or numbers) and one float dtype
     it is one select pass; np.where branches per element on a mask that changes at random."""
-    dtype = np.result_type(a, b)
     if reference_kernels_enabled() or not isinstance(cond, np.ndarray) or \
-            cond.dtype != np.bool_ or dtype not in _KERNEL_DTYPES or not cond.ndim:
+            cond.size < SELECT_MIN or cond.dtype != np.bool_:
+        return select_reference(cond, a, b)
+    dtype = np.result_type(a, b)
+    if dtype not in _KERNEL_DTYPES:
         return select_reference(cond, a, b)
     dense_a, dense_b = _dense(a, cond.shape, dtype), _dense(b, cond.shape, dtype)
     if dense_a is None or dense_b is None:
