@@ -90,6 +90,19 @@ def cumulative_cases():
                lambda a=axis: CU.cumsum(x, a), lambda a=axis: CU.cumsum_reference(x, a))
 
 
+def reduce_cases():
+    from tinygrad_lr.kernels import reduce as RD
+
+    # a global average pool, rows of a loss, every bias gradient (a leading axis), narrow
+    # columns, and a conv bias gradient (two runs of axes)
+    for shape, axes in (((32, 64, 16, 16), (2, 3)), ((2048, 256), (1,)), ((2048, 256), (0,)),
+                        ((32768, 16), (0,)), ((256, 6, 28, 28), (0, 2, 3))):
+        x = randn(*shape)
+        yield (f"sum_axes {shape} over {axes} vs np.sum",
+               lambda x=x, a=axes: RD.sum_axes(x, a),
+               lambda x=x, a=axes: RD.sum_axes_reference(x, a))
+
+
 def pool_cases():
     from tinygrad_lr.kernels import pool as P
 
@@ -257,8 +270,8 @@ def optim_cases():
 def kernel_rows():
     rows = []
     for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
-                  cumulative_cases, activation_cases, softmax_cases, norm_cases, rnn_cases,
-                  special_cases, optim_cases):
+                  cumulative_cases, reduce_cases, activation_cases, softmax_cases, norm_cases,
+                  rnn_cases, special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

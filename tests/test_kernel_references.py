@@ -19,6 +19,7 @@ from tinygrad_lr.kernels import embedding as E
 from tinygrad_lr.kernels import norm as N
 from tinygrad_lr.kernels import optim as O
 from tinygrad_lr.kernels import pool as P
+from tinygrad_lr.kernels import reduce as RD
 from tinygrad_lr.kernels import rnn as R
 from tinygrad_lr.kernels import selection as SE
 from tinygrad_lr.kernels import softmax as S
@@ -128,6 +129,17 @@ def _(rng, dtype, k=0):
     shape, axis = [((4, 6, 5), 1), ((30, 7), -1), ((9, 3), 0)][k]  # middle, last, leading
     x = non_contiguous(randn(rng, shape, dtype))
     return lambda: (CU.cumsum(x, axis),), lambda: (CU.cumsum_reference(x, axis),)
+
+
+@case("sum_axes", RD, ["_sum_rows", "_sum_middle"])
+def _(rng, dtype, k=0):
+    # rows longer than a BLOCK; a middle axis longer than a BLOCK; two runs of axes, the
+    # first with more than a TILE of columns
+    shape, axes = [((3, 2500), (1,)), ((2, 1030, 3), (1,)), ((4, 3, 5, 1030), (0, 2))][k]
+    x = non_contiguous(randn(rng, shape, dtype))
+    x[0, 1] = np.inf  # non-finite values are added, not skipped
+    return (lambda: (RD.sum_axes(x, axes), RD.sum_axes(x, axes, keepdims=True)),
+            lambda: (RD.sum_axes_reference(x, axes), RD.sum_axes_reference(x, axes, True)))
 
 
 @case("embedding_backward", E, ["_add_rows"])
@@ -538,6 +550,7 @@ def _assert_all_close(got, expected, dtype):
 def test_kernel_equals_reference_nojit(name, dtype, variant, monkeypatch):
     monkeypatch.setattr(S, "KERNEL_MIN", 0)  # the softmax kernel also for these small inputs
     monkeypatch.setattr(A, "SELECT_MIN", 0)  # and the select kernels
+    monkeypatch.setattr(RD, "SUM_MIN", 0)  # and the sums
     _, _, build = CASES[name]
     entry, reference = build(np.random.default_rng(variant), dtype, variant)
     _assert_all_close(entry(), reference(), dtype)
@@ -561,6 +574,7 @@ def test_switch_runs_the_reference(name, monkeypatch):
     module, kernels, build = CASES[name]
     monkeypatch.setattr(S, "KERNEL_MIN", 0)
     monkeypatch.setattr(A, "SELECT_MIN", 0)
+    monkeypatch.setattr(RD, "SUM_MIN", 0)
     entry, reference = build(np.random.default_rng(0), np.float32)
     with tl.use_reference_kernels():
         _forbid(monkeypatch, module, kernels, name)
@@ -573,7 +587,7 @@ def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before")}
-    for module in (A, C, CE, CU, E, N, P, R, S, SE, SP):
+    for module in (A, C, CE, CU, E, N, P, R, RD, S, SE, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
                 getattr(value, "__module__", "") == module.__name__

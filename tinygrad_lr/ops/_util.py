@@ -3,6 +3,7 @@ import numpy as np
 
 from ..graph.grad_mode import STATE
 from ..graph.tensor_base import TensorBase
+from ..kernels.reduce import sum_axes
 
 
 def arr(x):
@@ -81,7 +82,7 @@ def unbroadcast(g, shape):
         nb + lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1
     )
     if axes:
-        g = g.sum(axes, keepdims=True) if isinstance(g, np.ndarray) else \
+        g = sum_axes(g, axes, keepdims=True) if isinstance(g, np.ndarray) else \
             g.sum(dim=axes, keepdim=True)
     return g.reshape(batch + shape)
 

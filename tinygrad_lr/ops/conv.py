@@ -11,7 +11,6 @@ The 1-D ops are the 2-D ops on a unit height: a 3-D input (N, C, L) is viewed as
 (stride, padding, ...) arrive as (height, width) pairs, already checked by
 nn/functional_conv.py.
 """
-import math
 
 import numpy as np
 
@@ -36,6 +35,7 @@ from ..kernels.pool import (
     max_pool2d_backward,
     max_pool2d_forward,
 )
+from ..kernels.reduce import sum_axes
 from ._util import as_tensors
 
 
@@ -48,11 +48,9 @@ def _shape_2d(shape):
 
 
 def _bias_grad(g):
-    """The bias gradient, g (N, C, H, W) summed over all but C: first over the batch (whole
-    contiguous samples added elementwise), then over each channel's positions: faster than
-    numpy's g.sum(axis=(0, 2, 3)), which walks the array with strides, and no less accurate
-    (benchmarks/README.md)."""
-    return g.sum(axis=0).reshape(g.shape[1], math.prod(g.shape[2:])).sum(axis=1)
+    """The bias gradient: g (N, C, ...) summed over all axes but C (kernels/reduce.py adds
+    whole samples first, then each channel's positions)."""
+    return sum_axes(g, (0,) + tuple(range(2, g.ndim)))
 
 
 class _KernelOp(Function):

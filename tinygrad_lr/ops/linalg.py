@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from ..graph.function import Function, shown_node
+from ..kernels.reduce import sum_axes
 from ._util import batch_shape, gradients, on_arrays, unbroadcast
 from .movement import IndexAdd
 
@@ -68,7 +69,8 @@ class Matmul(Function):
             elif need_b:
                 gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape)
         if need_bias:
-            gbias = _rows(g).sum(0)
+            rows = _rows(g)
+            gbias = sum_axes(rows, (0,)) if isinstance(rows, np.ndarray) else rows.sum(0)
         return gradients(like, ga, gb, gbias, None)
 
     @staticmethod

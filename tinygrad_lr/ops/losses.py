@@ -13,6 +13,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
+from ..kernels.reduce import sum_axes
 from ._util import gradients, on_arrays
 from .elementwise import Maximum
 
@@ -34,7 +35,7 @@ def reduce_array(loss: np.ndarray, reduction: str, dtype: Any) -> np.ndarray:
     (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
     if reduction == "none":
         return loss
-    total = loss.sum()
+    total = sum_axes(loss, tuple(range(loss.ndim)))
     if reduction == "mean":  # what numpy's mean does, without its Python-level overhead
         total = total / loss.size if loss.size else np.nan  # the mean of nothing: NaN
     return np.asarray(total, dtype=dtype)

@@ -10,6 +10,7 @@ import numpy as np
 from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.cumulative import cumsum
+from ..kernels.reduce import sum_axes
 from ..kernels.softmax import log_softmax, softmax, softmax_backward
 from ._util import batch_shape, gradients, keepdim_shape, on_arrays
 from .elementwise import where
@@ -51,7 +52,7 @@ class Sum(_Op):
     def forward(ctx, a, dims, keepdim):
         ctx.in_shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         _overload(ctx, a, dims, keepdim, "Sum")
-        return np.sum(a._data, axis=dims, keepdims=keepdim)
+        return sum_axes(a._data, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -67,7 +68,7 @@ class Mean(_Op):
         _overload(ctx, a, dims, keepdim, "Mean")
         n = math.prod(a.shape[d] for d in dims)
         ctx.scale = 1.0 / n if n else float("nan")  # the mean of nothing is NaN, as in torch
-        return np.sum(a._data, axis=dims, keepdims=keepdim) * a.dtype.type(ctx.scale)
+        return sum_axes(a._data, dims, keepdim) * a.dtype.type(ctx.scale)
 
     @staticmethod
     def backward(ctx, g):
@@ -160,9 +161,9 @@ class Norm(_Op):
         if p == np.inf:
             return np.max(x, axis=dims, keepdims=keepdim)
         if p == 2:
-            return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+            return np.sqrt(sum_axes(x * x, dims, keepdim))
         if p == 1:
-            return np.sum(x, axis=dims, keepdims=keepdim)
+            return sum_axes(x, dims, keepdim)
         return np.sum(x ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
 
     @staticmethod

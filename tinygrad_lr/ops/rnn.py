@@ -12,6 +12,7 @@ import numpy as np
 
 from ..graph.function import Function
 from ..kernels.activations import relu_backward
+from ..kernels.reduce import sum_axes
 from ..kernels.rnn import (
     gru_gates_forward,
     gru_output,
@@ -47,7 +48,7 @@ def _weight_grads(ctx, make, d_h_gates, h_prev_all):
     need_w, need_b = ctx.needs_input_grad[1:3]
     flat = d_h_gates.reshape(-1, d_h_gates.shape[-1])
     grad_w = make(flat.T @ h_prev_all.reshape(-1, h_prev_all.shape[-1])) if need_w else None
-    grad_b = make(flat.sum(0)) if need_b else None
+    grad_b = make(sum_axes(flat, (0,))) if need_b else None
     return grad_w, grad_b
 
 
