@@ -141,6 +141,20 @@ def test_maximum_ties_share_the_gradient():
 def test_reductions(fn):
     check(fn, [(2, 3, 4)])
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("fn, shapes", [
+    (lambda x: x.sum((2, 3)), [(3, 4, 30, 40)]),           # a global average pool's sum
+    (lambda x: x.mean(-1, keepdim=True), [(5, 2100)]),     # rows longer than a kernel block
+    (lambda x: x.sum(0), [(1100, 3)]),                     # a bias gradient's leading axis
+    (lambda x: x.mean((0, 2)), [(7, 3, 1100)]),            # two runs of axes
+    (lambda x: x.sum(), [(40, 50)]), (lambda x: x.norm(dim=1), [(30, 70)]),
+    (lambda x, b: x + b, [(30, 70), (70,)]),               # b's gradient: unbroadcast's sum
+])
+def test_sums_at_kernel_sizes(fn, shapes, dtype):
+    """Sizes that run kernels/reduce.py instead of np.sum, against torch (values, grads)."""
+    check(fn, shapes, dtype=dtype, grad_check=False, gradgrad_check=False)
+
+
 
 @pytest.mark.parametrize("fn", [
     lambda x: x.sum(), lambda x: x.sum(0), lambda x: x.mean(), lambda x: x.prod(), lambda x: x.max(0),
