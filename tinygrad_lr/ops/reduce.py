@@ -243,9 +243,10 @@ class Std(_Op):
 
 def _variance(x, dims, denominator, keepdim):
     x = x.astype(np.float64) if x.dtype == np.float32 else x
-    centered = x - x.mean(axis=dims, keepdims=True)
+    n = math.prod(x.shape[d] for d in dims)
     with np.errstate(invalid="ignore", divide="ignore"):  # n <= correction: inf/NaN, as torch
-        return (centered * centered).sum(axis=dims, keepdims=keepdim) / denominator
+        centered = x - sum_axes(x, dims, True) / n  # (n = 0: the mean of nothing, NaN)
+        return sum_axes(centered * centered, dims, keepdim) / denominator
 
 
 class LogSumExp(_Op):
@@ -310,7 +311,7 @@ class LogSoftmax(_Op):
         d = ctx.dim + len(batch_shape(g))
         g_, out = on_arrays(g, ctx.saved_output)
         if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
-            scaled = np.exp(out) * g_.sum(axis=d, keepdims=True)  # g's shape (batch dims)
+            scaled = np.exp(out) * sum_axes(g_, (d,), True)  # g's shape (batch dims)
             return gradients(g, np.subtract(g_, scaled, out=scaled)) + (None,)
         return g - out.exp() * g.sum(dim=d, keepdim=True), None
 
