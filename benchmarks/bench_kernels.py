@@ -152,6 +152,12 @@ def activation_cases():
         yield (f"leaky_relu backward ({label})", lambda g=g, x=out - 0.5:
                A.leaky_relu_backward(g, x, 0.01),
                lambda g=g, x=out - 0.5: A.leaky_relu_backward_reference(g, x, 0.01))
+        yield (f"sigmoid forward ({label})", lambda g=g: A.sigmoid(g),
+               lambda g=g: A.sigmoid_reference(g))
+        yield (f"sigmoid backward ({label})", lambda g=g, out=out: A.sigmoid_backward(g, out),
+               lambda g=g, out=out: A.sigmoid_backward_reference(g, out))
+        yield (f"tanh backward ({label})", lambda g=g, out=out: A.tanh_backward(g, out),
+               lambda g=g, out=out: A.tanh_backward_reference(g, out))
 
 
 def softmax_cases():

@@ -299,6 +299,52 @@ def _(rng, dtype, k=0):
     return lambda: (A.relu_backward(g, out),), lambda: (A.relu_backward_reference(g, out),)
 
 
+def _special_values(x):
+    """NaN, +-inf, +-0.0 and the far tails among x's values (x has at least one dim)."""
+    flat = x.reshape(-1)
+    flat[::5], flat[1::7], flat[2::9], flat[3::11] = np.nan, np.inf, -np.inf, -0.0
+    flat[4::13], flat[5::17] = -90.0, 90.0
+    return x
+
+
+@case("sigmoid", A, ["_sigmoid_from_exp"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (1,), (40,)][k]
+    x = _special_values(randn(rng, shape, dtype) * 8)
+    x = non_contiguous(x) if k == 2 else x  # a strided view takes the numpy path
+    return lambda: (A.sigmoid(x),), lambda: (A.sigmoid_reference(x),)
+
+
+@case("sigmoid_backward", A, ["_sigmoid_backward_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (1,), (40,)][k]
+    g, out = randn(rng, shape, dtype), A.sigmoid_reference(randn(rng, shape, dtype) * 8)
+    out.reshape(-1)[::6] = np.nan
+    return (lambda: (A.sigmoid_backward(g, out),),
+            lambda: (A.sigmoid_backward_reference(g, out),))
+
+
+@case("tanh_backward", A, ["_tanh_backward_flat"])
+def _(rng, dtype, k=0):
+    shape = [(4, 3, 5, 7), (1,), (40,)][k]
+    g, out = randn(rng, shape, dtype), np.tanh(randn(rng, shape, dtype) * 3)
+    out.reshape(-1)[::6] = np.nan
+    g = np.broadcast_to(g[:1], shape) if k == 2 else g  # a broadcast g (of a .sum())
+    return (lambda: (A.tanh_backward(g, out),), lambda: (A.tanh_backward_reference(g, out),))
+
+
+def test_sigmoid_and_tanh_kernels_give_numpys_values_exactly():
+    """Same operations in the same order in the array's dtype: bit for bit, not just close."""
+    rng = np.random.default_rng(0)
+    for dtype in DTYPES:
+        x = _special_values(randn(rng, (3, 1000), dtype) * 8)
+        g, out = randn(rng, (3, 1000), dtype), A.sigmoid_reference(x)
+        np.testing.assert_array_equal(A.sigmoid(x), A.sigmoid_reference(x))
+        np.testing.assert_array_equal(A.sigmoid_backward(g, out),
+                                      A.sigmoid_backward_reference(g, out))
+        np.testing.assert_array_equal(A.tanh_backward(g, out), A.tanh_backward_reference(g, out))
+
+
 # ------------------------------------------------------------------ softmax, cross-entropy
 @case("softmax", S, ["_normalize_rows"])
 def _(rng, dtype, k=0):

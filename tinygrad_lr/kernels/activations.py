@@ -1,5 +1,5 @@
-"""ReLU's and leaky ReLU's forward and gradient, and the selects behind ELU, Softplus and
-`where`: passes that numpy spells slowly.
+"""ReLU's, leaky ReLU's, sigmoid's and tanh's forward and gradient, and the selects behind
+ELU, Softplus and `where`: passes that numpy spells slowly.
 
 ReLU's forward keeps x where x is not negative and writes 0 elsewhere: PyTorch's
 `x < 0 ? 0 : x`, so a NaN stays NaN and -0.0 stays -0.0. numpy's `np.maximum(x, 0)`
@@ -14,6 +14,12 @@ time of the one pass below (benchmarks/bench_kernels.py). It runs on every ReLU 
 network's backward pass, on the largest activations (LeNet's first layer: 64 x 6 x 28 x 28
 per batch of 64). `relu_backward_reference` is the numpy expression, run instead when
 `reference_kernels_enabled()`.
+
+Sigmoid and tanh: numpy writes sigmoid's stable form in seven passes with temporaries and
+the gradients g * out * (1 - out), g * (1 - out^2) in three; here numpy computes only the
+exponential (with SIMD; a Numba loop would call scalar libm exp) and one pass does the
+rest, with the same operations in the same order in the array's dtype, so the values are
+numpy's exactly (benchmarks/bench_kernels.py).
 """
 from typing import Any
 
@@ -205,3 +211,73 @@ def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarra
     _leaky_relu_backward_flat(g.reshape(-1), x.reshape(-1), g.dtype.type(slope),
                               grad.reshape(-1))
     return grad
+
+
+# ---------------------------------------------------------------- sigmoid and tanh
+@jit
+def _sigmoid_from_exp(x, e, one, out):
+    """out = max(e, x >= 0) / (1 + e) with e = exp(-|x|): 1/(1+e^-x) or e^x/(1+e^x). `one`
+    is 1 in x's dtype, so the loop stays in that dtype."""
+    for i in range(x.shape[0]):
+        out[i] = (one if x[i] >= 0 else e[i]) / (one + e[i])
+
+
+def sigmoid_reference(x):
+    """1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, on an array: e^-|x| never overflows,
+    and the tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny
+    gives). The numerator max(e, x >= 0) is 1 or e^x without a (slow, branchy) np.where."""
+    e = np.exp(-np.abs(x))
+    return np.maximum(e, x >= 0) / (1 + e)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """The logistic function of an array (a new array), in sigmoid_reference's form."""
+    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+        return sigmoid_reference(x)
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    out = np.empty_like(x)
+    _sigmoid_from_exp(x.reshape(-1), e.reshape(-1), x.dtype.type(1), out.reshape(-1))
+    return out
+
+
+@jit
+def _sigmoid_backward_flat(g, out, one, grad):
+    for i in range(g.shape[0]):
+        grad[i] = g[i] * out[i] * (one - out[i])
+
+
+@jit
+def _tanh_backward_flat(g, out, one, grad):
+    for i in range(g.shape[0]):
+        grad[i] = g[i] * (one - out[i] * out[i])
+
+
+def sigmoid_backward_reference(g, out):
+    """g * sigmoid'(x), from the output: g * out * (1 - out)."""
+    return g * out * (1 - out)
+
+
+def tanh_backward_reference(g, out):
+    """g * tanh'(x), from the output: g * (1 - out^2)."""
+    return g * (1 - out * out)
+
+
+def _from_output(kernel, reference, g, out):
+    g = _contiguous_like(g, out)
+    if reference_kernels_enabled() or not _flat_kernel_layout(out, g):
+        return reference(g, out)  # e.g. a batched walk's extra dims, or float16
+    grad = np.empty_like(g)
+    kernel(g.reshape(-1), out.reshape(-1), out.dtype.type(1), grad.reshape(-1))
+    return grad
+
+
+def sigmoid_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The gradient of sigmoid from its output gradient g and its output."""
+    return _from_output(_sigmoid_backward_flat, sigmoid_backward_reference, g, out)
+
+
+def tanh_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """The gradient of tanh from its output gradient g and its output."""
+    return _from_output(_tanh_backward_flat, tanh_backward_reference, g, out)
