@@ -252,6 +252,14 @@ def special_cases():
 
     x = randn(128, 256)
     yield ("erf (128,256)", lambda: SP.erf(x), lambda: SP.erf_reference(x))
+    g = randn(128, 256)
+    # against the composite GELU it replaced: five numpy passes around the same erf kernel
+    yield ("gelu forward (128,256) vs the composite",
+           lambda: SP.gelu(x), lambda: 0.5 * x * (1 + SP.erf(x * np.float32(0.7071067811865476))))
+    yield ("gelu backward (128,256) vs the composite's numpy passes",
+           lambda: SP.gelu_backward(g, x),
+           lambda: g * (0.5 * (1 + SP.erf(x * np.float32(0.7071067811865476)))
+                        + x * np.exp(-0.5 * x * x) * np.float32(0.3989422804014327)))
 
 
 def optim_cases():

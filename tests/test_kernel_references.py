@@ -309,15 +309,15 @@ def _special_values(x):
 
 @case("sigmoid", A, ["_sigmoid_from_exp"])
 def _(rng, dtype, k=0):
-    shape = [(4, 3, 5, 7), (1,), (40,)][k]
-    x = _special_values(randn(rng, shape, dtype) * 8)
+    shape = [(4, 3, 5, 7), (), (40,)][k]
+    x = _special_values(randn(rng, shape, dtype) * 8) if shape else randn(rng, shape, dtype)
     x = non_contiguous(x) if k == 2 else x  # a strided view takes the numpy path
     return lambda: (A.sigmoid(x),), lambda: (A.sigmoid_reference(x),)
 
 
 @case("sigmoid_backward", A, ["_sigmoid_backward_flat"])
 def _(rng, dtype, k=0):
-    shape = [(4, 3, 5, 7), (1,), (40,)][k]
+    shape = [(4, 3, 5, 7), (), (40,)][k]
     g, out = randn(rng, shape, dtype), A.sigmoid_reference(randn(rng, shape, dtype) * 8)
     out.reshape(-1)[::6] = np.nan
     return (lambda: (A.sigmoid_backward(g, out),),
@@ -531,6 +531,22 @@ def _(rng, dtype, k=0):
     return lambda: (SP.erf(x),), lambda: (SP.erf_reference(x),)
 
 
+@case("gelu", SP, ["_gelu_flat"])
+def _(rng, dtype, k=0):
+    x = randn(rng, (3, 7), dtype) * [1, 4, 0.01][k]
+    x.reshape(-1)[:6] = [np.nan, -np.inf, -0.0, 5.6, -5.6, -1e8]  # NaN stays; Phi = 0 far left
+    return lambda: (SP.gelu(non_contiguous(x)),), lambda: (SP.gelu_reference(x),)
+
+
+@case("gelu_backward", SP, ["_gelu_backward_flat"])
+def _(rng, dtype, k=0):
+    shape = [(3, 7), (3, 7), ()][k]
+    x, g = randn(rng, shape, dtype) * [1, 4, 0.01][k], randn(rng, shape, dtype)
+    if shape:
+        x.reshape(-1)[:5] = [np.nan, -0.0, 5.6, -5.6, -1e8]
+    return lambda: (SP.gelu_backward(g, x),), lambda: (SP.gelu_backward_reference(g, x),)
+
+
 # ------------------------------------------------------------------ optimizer updates
 OPTIM_SCALARS = {  # the scalars after the arrays, as the optimizers pass them
     "sgd": [(0.1, 0.9, 0.7, 0.01, True, False, False), (0.1, 0.9, 1.0, 0.0, False, True, True),
@@ -632,7 +648,9 @@ def test_switch_runs_the_reference(name, monkeypatch):
 def test_every_kernel_has_a_case():
     """A new Numba kernel in kernels/ must be added here (and get a reference)."""
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
-    helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before")}
+    helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before"),
+               ("tinygrad_lr.kernels.special", "_erf_rational"),
+               ("tinygrad_lr.kernels.special", "_erf32")}
     for module in (A, C, CE, CU, E, N, P, R, RD, S, SE, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \

@@ -997,7 +997,7 @@ class Tensor(TensorBase):
             return 0.5 * self * (1 + inner.tanh())
         if approximate != "none":
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-        return 0.5 * self * (1 + (self * float(1 / np.sqrt(2))).erf())
+        return E.Gelu.apply(_floatify(self))
 
     def softplus(self, beta: _float = 1.0, threshold: _float = 20.0) -> Tensor:
         return E.Softplus.apply(_floatify(self), beta, threshold)

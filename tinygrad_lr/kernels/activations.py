@@ -234,7 +234,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function of an array (a new array), in sigmoid_reference's form."""
     if reference_kernels_enabled() or not _flat_kernel_layout(x):
         return sigmoid_reference(x)
-    e = np.abs(x)
+    e = np.abs(x, out=np.empty_like(x))  # out=: a 0-d x stays an array
     np.negative(e, out=e)
     np.exp(e, out=e)
     out = np.empty_like(x)

@@ -20,7 +20,7 @@ from ..kernels.activations import (
     sigmoid_backward,
     tanh_backward,
 )
-from ..kernels.special import erf
+from ..kernels.special import erf, gelu, gelu_backward
 from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
 
 
@@ -461,6 +461,26 @@ class Erf(_Op):
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         return g * (2 / math.sqrt(math.pi)) * (-(a * a)).exp()
+
+
+class Gelu(_Op):
+    """x * Phi(x) (the exact GELU, Phi the normal CDF) as one node, as in PyTorch; its
+    derivative Phi(x) + x * phi(x) in one kernel pass, or with Tensor ops under
+    create_graph (so it is differentiable again)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return gelu(a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        g_, x = on_arrays(g, a)
+        if isinstance(g_, np.ndarray):
+            return gradients(g, gelu_backward(g_, x))
+        cdf = 0.5 * (1 + (a * (1 / math.sqrt(2))).erf())
+        return g * (cdf + a * (-0.5 * a * a).exp() * (1 / math.sqrt(2 * math.pi)))
 
 
 class Abs(_Op):

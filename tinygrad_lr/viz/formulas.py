@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..kernels.special import erf_reference
+
 __all__ = ["Rule", "RULES", "Local", "rule_for", "is_library_op",
            "ADD", "MUL", "NEG", "POW", "ATOM"]
 
@@ -144,6 +146,9 @@ RULES: dict = {
         a[1] * _f(a[0]) > a[2], 1.0, 1 / (1 + np.exp(-a[1] * _f(a[0]))))),
     "Erf": _unary("erf", "2/sqrt(pi)*exp(-{0}^2)", None,
                   lambda a, o: 2 / np.sqrt(np.pi) * np.exp(-_f(a[0]) ** 2)),
+    "Gelu": _unary("gelu", "Phi({0}) + {0}*phi({0})", None, lambda a, o: (
+        0.5 * (1 + erf_reference(_f(a[0]) / np.sqrt(2)))
+        + _f(a[0]) * np.exp(-0.5 * _f(a[0]) ** 2) / np.sqrt(2 * np.pi))),
     "Abs": Rule("abs", "|{0}|", operands=(0,), local={
         0: Local("sign({0})", None, lambda a, o: np.sign(_f(a[0])))}),
     "Sign": _unary("sign", "0", None, lambda a, o: 0 * _ones(a, o)),
