@@ -101,6 +101,10 @@ def reduce_cases():
         yield (f"sum_axes {shape} over {axes} vs np.sum",
                lambda x=x, a=axes: RD.sum_axes(x, a),
                lambda x=x, a=axes: RD.sum_axes_reference(x, a))
+    x, y = randn(1024, 1024), randn(1024, 1024)
+    yield ("squared_difference_sum (1024,1024) (MSE) vs np.sum((x - y)**2)",
+           lambda: RD.squared_difference_sum(x, y),
+           lambda: RD.squared_difference_sum_reference(x, y))
 
 
 def pool_cases():

@@ -142,6 +142,14 @@ def _(rng, dtype, k=0):
             lambda: (RD.sum_axes_reference(x, axes), RD.sum_axes_reference(x, axes, True)))
 
 
+@case("squared_difference_sum", RD, ["_squared_difference_sum"])
+def _(rng, dtype, k=0):
+    shape = [(3, 1100), (2500,), (7, 9, 5)][k]  # more than a BLOCK; a block and a half; small
+    x, y = non_contiguous(randn(rng, shape, dtype)), randn(rng, shape, dtype)
+    return (lambda: (RD.squared_difference_sum(x, y),),
+            lambda: (RD.squared_difference_sum_reference(x, y),))
+
+
 @case("embedding_backward", E, ["_add_rows"])
 def _(rng, dtype, k=0):
     shape, width = [((5, 7), (3,)), ((40,), (2, 3)), ((2, 3, 4), (1,))][k]

@@ -225,6 +225,13 @@ def test_regression_losses_keep_float32(loss):
     assert out.dtype == x.grad.dtype == np.float32
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shapes", [[(40, 60), (40, 60)], [(3, 2500), (3, 2500)]])
+def test_mse_at_the_sizes_of_its_one_pass_sum(shapes, dtype):
+    """kernels/reduce.squared_difference_sum runs from SUM_MIN elements: torch's values."""
+    check_loss(F.mse_loss, shapes, dtype=dtype, grad_check=False)
+
+
 def test_huber_is_scaled_smooth_l1():
     x, y = tl.Tensor(randn(10) * 3), tl.Tensor(randn(10))
     np.testing.assert_allclose(F.huber_loss(x, y, delta=0.5).numpy(),

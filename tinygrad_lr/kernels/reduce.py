@@ -16,7 +16,8 @@ it as (outer, n, inner) with the run merged into n. Then
 So no sum carries more than BLOCK terms in float32 (numpy's column sums carry all n), and
 the results agree with numpy's to float rounding, not bit for bit. Axes that are not one
 run (`x.sum((0, 2))`) are summed one run at a time, the outermost first.
-`sum_axes_reference` is np.sum.
+`sum_axes_reference` is np.sum. `squared_difference_sum` is the MSE loss's sum of squared
+differences in the same blocks, without numpy's two temporaries.
 """
 import math
 
@@ -71,6 +72,37 @@ def _sum_middle(x, block, total, out):
             dest = out[o, t0:t0 + width]
             for k in range(width):
                 dest[k] = total[k]
+
+
+@jit(fastmath={"reassoc"})
+def _squared_difference_sum(x, y, zero):
+    """sum of (x - y)^2 over two flat arrays, in BLOCK-term partial sums of x's dtype."""
+    n = x.shape[0]
+    total = 0.0
+    for start in range(0, n, BLOCK):
+        a, b = x[start:start + BLOCK], y[start:start + BLOCK]  # views from 0, as above
+        s = zero
+        for k in range(a.shape[0]):
+            d = a[k] - b[k]
+            s += d * d
+        total += s
+    return total
+
+
+def squared_difference_sum_reference(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    diff = x - y
+    return np.sum(diff * diff)
+
+
+def squared_difference_sum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """sum((x - y)^2) as a 0-d array of x's dtype (the MSE loss's sum): one pass, no
+    temporaries, for x and y of one shape and float dtype; numpy otherwise."""
+    if (reference_kernels_enabled() or x.shape != y.shape or x.dtype != y.dtype
+            or x.dtype not in (np.float32, np.float64) or x.size < SUM_MIN):
+        return np.asarray(squared_difference_sum_reference(x, y), dtype=np.result_type(x, y))
+    total = _squared_difference_sum(np.ascontiguousarray(x).reshape(-1),
+                                    np.ascontiguousarray(y).reshape(-1), x.dtype.type(0))
+    return np.asarray(total, dtype=x.dtype)
 
 
 def sum_axes_reference(x: np.ndarray, axes: tuple[int, ...], keepdims: bool = False):

@@ -13,7 +13,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
-from ..kernels.reduce import sum_axes
+from ..kernels.reduce import squared_difference_sum, sum_axes
 from ._util import gradients, on_arrays
 from .elementwise import Maximum
 
@@ -35,9 +35,13 @@ def reduce_array(loss: np.ndarray, reduction: str, dtype: Any) -> np.ndarray:
     (numpy's mean of float32 is a float32 scalar, but a 0-d array is what forward returns)."""
     if reduction == "none":
         return loss
-    total = sum_axes(loss, tuple(range(loss.ndim)))
+    return _total(sum_axes(loss, tuple(range(loss.ndim))), loss.size, reduction, dtype)
+
+
+def _total(total, size: int, reduction: str, dtype: Any) -> np.ndarray:
+    """A loss's sum over `size` elements, divided by the count for 'mean', as a 0-d array."""
     if reduction == "mean":  # what numpy's mean does, without its Python-level overhead
-        total = total / loss.size if loss.size else np.nan  # the mean of nothing: NaN
+        total = total / size if size else np.nan  # the mean of nothing: NaN
     return np.asarray(total, dtype=dtype)
 
 
@@ -53,7 +57,11 @@ class SquaredError(Function):
     def forward(ctx, input, target, reduction):
         ctx.save_for_backward(input, target)
         ctx.reduction = reduction
-        diff = input._data - target._data
+        x, y = input._data, target._data
+        if reduction != "none" and x.shape == y.shape:  # one pass, no temporaries
+            total = squared_difference_sum(x, y)
+            return _total(total, x.size, reduction, total.dtype)
+        diff = x - y
         squared = diff * diff
         return reduce_array(squared, reduction, squared.dtype)
 
