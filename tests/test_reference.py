@@ -236,6 +236,7 @@ CASES += [
     case("cross_entropy_unbatched", "cross_entropy", [randn(5), np.array(3)]),
     case("cross_entropy_unbatched_probabilities", "cross_entropy", [randn(5), uniform(0, 1, 5)]),
     case("embedding", "embedding", [np.array([[0, 2, 2], [4, 1, 0]]), randn(5, 3)]),
+    case("gelu", "gelu", [3 * randn(4, 5)]),
     case("embedding_padding_idx", "embedding", [np.array([[0, 2, 2], [4, 1, 0]]), randn(5, 3)],
          padding_idx=2),
     case("embedding_negative_padding_idx", "embedding", [np.array([4, 1, 4, 3]), randn(5, 3)],

@@ -311,6 +311,11 @@ def softmax(input: Tensor, dim: int) -> Tensor:
     return e / e.sum(dim, keepdim=True)
 
 
+def gelu(input: Tensor) -> Tensor:
+    """GELU(x) = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 the normal CDF."""
+    return 0.5 * input * (1 + (input * (1 / math.sqrt(2))).erf())
+
+
 def log_softmax(input: Tensor, dim: int) -> Tensor:
     """log softmax(x)_i = (x_i - m) - log sum_j exp(x_j - m), m = max_j x_j."""
     shifted = input - input.amax(dim, keepdim=True).detach()

@@ -12,6 +12,7 @@ rnn.py          the RNN / LSTM / GRU recurrences (BLAS + Numba kernels)
 losses.py       the losses that are one node each (MSE, Huber, BCE, cross-entropy, ...)
 
 Composites (var, square, gelu's tanh form, most losses) are built from these in tensor.py
-and nn/, so their gradients - first and higher order - come from the chain rule. The plain Tensor-op
-version of every fused op (conv, norms, RNNs, cross-entropy, ...) is in nn/reference.py.
+and nn/, so their gradients - first and higher order - come from the chain rule. The plain
+Tensor-op version of every fused op (conv, norms, RNNs, cross-entropy, ...) is in
+nn/reference.py.
 """
