@@ -148,9 +148,15 @@ def activation_cases():
         yield (f"where(cond, a, b) vs np.where ({label})",
                lambda g=g, out=out: A.select(g > 0, g, out),
                lambda g=g, out=out: A.select_reference(g > 0, g, out))
-        yield (f"select on x > 0 (ELU, Softplus) ({label})",
-               lambda g=g, out=out: A.select_positive(g, g, out),
-               lambda g=g, out=out: A.select_positive_reference(g, g, out))
+        yield (f"elu forward ({label})", lambda g=g: A.elu(g, 1.0),
+               lambda g=g: A.elu_reference(g, 1.0))
+        yield (f"elu backward ({label})", lambda g=g, out=out: A.elu_backward(g, g, out, 1.0),
+               lambda g=g, out=out: A.elu_backward_reference(g, g, out, 1.0))
+        yield (f"softplus forward ({label})", lambda g=g: A.softplus(g, 1.0, 20.0),
+               lambda g=g: A.softplus_reference(g, 1.0, 20.0))
+        yield (f"softplus backward ({label})", lambda g=g, out=out:
+                   A.softplus_backward(out, g, 1.0, 20.0),
+               lambda g=g, out=out: A.softplus_backward_reference(out, g, 1.0, 20.0))
         yield (f"leaky_relu forward ({label})", lambda g=g: A.leaky_relu(g, 0.01),
                lambda g=g: A.leaky_relu_reference(g, 0.01))
         yield (f"leaky_relu backward ({label})", lambda g=g, x=out - 0.5:

@@ -283,19 +283,6 @@ def _(rng, dtype, k=0):
     return lambda: (A.select(cond, a, b),), lambda: (A.select_reference(cond, a, b),)
 
 
-@case("select_positive", A, ["_select_positive_flat"])
-def _(rng, dtype, k=0):
-    shape = [(4, 3, 5, 7), (9,), ()][k]
-    key, a, b = (randn(rng, shape, dtype) for _ in range(3))
-    if key.ndim:
-        key.reshape(-1)[::4] = np.nan  # NaN picks b
-        key.reshape(-1)[1::6] = 0.0   # so does 0
-        key.reshape(-1)[2::7] = -0.0
-    a = np.broadcast_to(a.reshape(-1)[:1].reshape((1,) * a.ndim), shape) if k == 1 else a
-    return (lambda: (A.select_positive(key, a, b),),
-            lambda: (A.select_positive_reference(key, a, b),))
-
-
 @case("relu_backward", A, ["_relu_backward_flat"])
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (1,), ()][k]
@@ -341,8 +328,35 @@ def _(rng, dtype, k=0):
     return (lambda: (A.tanh_backward(g, out),), lambda: (A.tanh_backward_reference(g, out),))
 
 
+ELU_SOFTPLUS_ARGS = [(1.0, 1.0, 20.0), (0.3, 2.0, 5.0), (1.7, 0.5, 20.0)]  # alpha, beta, thr
+
+
+@case("elu", A, ["_elu_from_expm1", "_elu_backward_flat"])
+def _(rng, dtype, k=0):
+    alpha = ELU_SOFTPLUS_ARGS[k][0]
+    shape = [(4, 3, 5, 7), (), (40,)][k]
+    x = _special_values(randn(rng, shape, dtype) * 8) if shape else randn(rng, shape, dtype)
+    g, out = randn(rng, shape, dtype), A.elu_reference(x, alpha)
+    return (lambda: (A.elu(x, alpha), A.elu_backward(g, x, out, alpha)),
+            lambda: (A.elu_reference(x, alpha), A.elu_backward_reference(g, x, out, alpha)))
+
+
+@case("softplus", A, ["_softplus_from_log1p", "_softplus_backward_flat"])
+def _(rng, dtype, k=0):
+    _, beta, threshold = ELU_SOFTPLUS_ARGS[k]
+    shape = [(4, 3, 5, 7), (), (40,)][k]
+    x = _special_values(randn(rng, shape, dtype) * 8) if shape else randn(rng, shape, dtype)
+    g = randn(rng, shape, dtype)
+    g = np.broadcast_to(g[:1], shape) if k == 2 else g  # a broadcast g (of a .sum())
+    return (lambda: (A.softplus(x, beta, threshold),
+                     A.softplus_backward(g, x, beta, threshold)),
+            lambda: (A.softplus_reference(x, beta, threshold),
+                     A.softplus_backward_reference(g, x, beta, threshold)))
+
+
 def test_sigmoid_and_tanh_kernels_give_numpys_values_exactly():
-    """Same operations in the same order in the array's dtype: bit for bit, not just close."""
+    """Same operations in the same order in the array's dtype: bit for bit, not just close
+    (assert_array_equal: NaN where NaN)."""
     rng = np.random.default_rng(0)
     for dtype in DTYPES:
         x = _special_values(randn(rng, (3, 1000), dtype) * 8)
@@ -351,6 +365,15 @@ def test_sigmoid_and_tanh_kernels_give_numpys_values_exactly():
         np.testing.assert_array_equal(A.sigmoid_backward(g, out),
                                       A.sigmoid_backward_reference(g, out))
         np.testing.assert_array_equal(A.tanh_backward(g, out), A.tanh_backward_reference(g, out))
+        for alpha, beta, threshold in ELU_SOFTPLUS_ARGS:  # and ELU's and softplus's
+            e = A.elu_reference(x, alpha)
+            np.testing.assert_array_equal(A.elu(x, alpha), e)
+            np.testing.assert_array_equal(A.elu_backward(g, x, e, alpha),
+                                          A.elu_backward_reference(g, x, e, alpha))
+            np.testing.assert_array_equal(A.softplus(x, beta, threshold),
+                                          A.softplus_reference(x, beta, threshold))
+            np.testing.assert_array_equal(A.softplus_backward(g, x, beta, threshold),
+                                          A.softplus_backward_reference(g, x, beta, threshold))
 
 
 # ------------------------------------------------------------------ softmax, cross-entropy

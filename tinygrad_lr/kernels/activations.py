@@ -1,5 +1,5 @@
-"""ReLU's, leaky ReLU's, sigmoid's and tanh's forward and gradient, and the selects behind
-ELU, Softplus and `where`: passes that numpy spells slowly.
+"""ReLU's, leaky ReLU's, sigmoid's, tanh's, ELU's and softplus's forward and gradient, and
+the select behind `where`: passes that numpy spells slowly.
 
 ReLU's forward keeps x where x is not negative and writes 0 elsewhere: PyTorch's
 `x < 0 ? 0 : x`, so a NaN stays NaN and -0.0 stays -0.0. numpy's `np.maximum(x, 0)`
@@ -113,35 +113,8 @@ def _contiguous_like(g, like):
     return g
 
 
-# ---------------------------------------------------------------- select on x > 0
-# ELU and Softplus pick, element by element, one of two values by the sign of an array:
-# the same branch-free select as leaky ReLU's, on arrays numpy has computed with SIMD
-# (expm1, log1p), instead of np.where (benchmarks/bench_kernels.py).
-@jit
-def _select_positive_flat(key, a, b, out):
-    for i in range(key.shape[0]):
-        out[i] = a[i] if key[i] > 0 else b[i]
-
-
-def select_positive_reference(key, a, b):
-    """a where key > 0, else b (NaN keys pick b)."""
-    return np.where(key > 0, a, b)
-
-
-def select_positive(key: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """np.where(key > 0, a, b) for arrays of key's shape and dtype."""
-    if reference_kernels_enabled() or key.size < SELECT_MIN:
-        return select_positive_reference(key, a, b)
-    a, b = _contiguous_like(a, key), _contiguous_like(b, key)
-    if not _flat_kernel_layout(key, a, b):
-        return select_positive_reference(key, a, b)
-    out = np.empty_like(key)
-    _select_positive_flat(key.reshape(-1), a.reshape(-1), b.reshape(-1), out.reshape(-1))
-    return out
-
-
 # Below this many elements np.where itself is faster: the checks and the dispatch of the
-# select kernels cost ~2 us, more than np.where on a small array (benchmarks/README.md).
+# select kernel cost ~2 us, more than np.where on a small array (benchmarks/README.md).
 SELECT_MIN = 8192
 
 
@@ -281,3 +254,112 @@ def sigmoid_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
 def tanh_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     """The gradient of tanh from its output gradient g and its output."""
     return _from_output(_tanh_backward_flat, tanh_backward_reference, g, out)
+
+
+# ---------------------------------------------------------------- ELU and softplus
+# numpy computes expm1 / exp and log1p (SIMD); one pass then picks and combines, where the
+# numpy formulas took three to five more passes and temporaries. Same operations in the
+# same order in the array's dtype as the references (the parameters come in that dtype).
+@jit
+def _elu_from_expm1(x, e, alpha, out):
+    for i in range(x.shape[0]):
+        out[i] = x[i] if x[i] > 0 else alpha * e[i]
+
+
+@jit
+def _elu_backward_flat(g, x, out, alpha, grad):
+    for i in range(g.shape[0]):
+        grad[i] = g[i] if x[i] > 0 else g[i] * (out[i] + alpha)
+
+
+def elu_reference(x, alpha):
+    """x where x > 0, else alpha (e^x - 1): expm1 only of the non-positive part, so exp(1000)
+    is never formed."""
+    return np.where(x > 0, x, (alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False))
+
+
+def elu_backward_reference(g, x, out, alpha):
+    """g where x > 0, else g (out + alpha) (= g alpha e^x, from the output)."""
+    return np.where(x > 0, g, g * (out + out.dtype.type(alpha)))
+
+
+def elu(x: np.ndarray, alpha: float) -> np.ndarray:
+    """PyTorch's elu on an array (a new array)."""
+    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+        return elu_reference(x, alpha)
+    e = np.minimum(x, 0, out=np.empty_like(x))  # out=: a 0-d x stays an array
+    np.expm1(e, out=e)
+    out = np.empty_like(x)
+    _elu_from_expm1(x.reshape(-1), e.reshape(-1), x.dtype.type(alpha), out.reshape(-1))
+    return out
+
+
+def elu_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
+    """The gradient of elu from its output gradient g, its input x and its output."""
+    g = _contiguous_like(g, x)
+    if reference_kernels_enabled() or not _flat_kernel_layout(x, g, out):
+        return elu_backward_reference(g, x, out, alpha)
+    grad = np.empty_like(g)
+    _elu_backward_flat(g.reshape(-1), x.reshape(-1), out.reshape(-1), x.dtype.type(alpha),
+                       grad.reshape(-1))
+    return grad
+
+
+@jit
+def _softplus_from_log1p(x, bx, soft, beta, threshold, out):
+    """soft = log1p(e^-|bx|) from numpy: out = x above the threshold, else
+    (max(bx, 0) + soft) / beta."""
+    for i in range(x.shape[0]):
+        b = bx[i]
+        # max(b, 0) + soft, with 0 + soft written as soft (exact): a NaN b has a NaN soft
+        out[i] = x[i] if b > threshold else ((b + soft[i]) if b > 0 else soft[i]) / beta
+
+
+@jit
+def _softplus_backward_flat(g, bx, s, threshold, grad):
+    for i in range(g.shape[0]):
+        grad[i] = g[i] if bx[i] > threshold else g[i] * s[i]
+
+
+def softplus_reference(x, beta, threshold):
+    """log(1 + e^(beta x)) / beta = (max(z, 0) + log1p(e^-|z|)) / beta with z = beta x (no
+    overflow); x itself where z > threshold (PyTorch)."""
+    bx = x * x.dtype.type(beta)
+    soft = ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / x.dtype.type(beta)).astype(
+        x.dtype, copy=False)
+    return np.where(bx > x.dtype.type(threshold), x, soft)
+
+
+def softplus_backward_reference(g, x, beta, threshold):
+    """g where beta x > threshold, else g sigmoid(beta x)."""
+    bx = x * x.dtype.type(beta)
+    return np.where(bx > x.dtype.type(threshold), g, g * sigmoid_reference(bx))
+
+
+def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    """PyTorch's softplus on an array (a new array)."""
+    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+        return softplus_reference(x, beta, threshold)
+    b = x.dtype.type(beta)
+    bx = np.multiply(x, b, out=np.empty_like(x))  # out=: a 0-d x stays an array
+    soft = np.abs(bx, out=np.empty_like(x))
+    np.negative(soft, out=soft)
+    np.exp(soft, out=soft)
+    np.log1p(soft, out=soft)
+    out = np.empty_like(x)
+    _softplus_from_log1p(x.reshape(-1), bx.reshape(-1), soft.reshape(-1), b,
+                         x.dtype.type(threshold), out.reshape(-1))
+    return out
+
+
+def softplus_backward(g: np.ndarray, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
+    """The gradient of softplus from its output gradient g and its input x."""
+    g = _contiguous_like(g, x)
+    if reference_kernels_enabled() or not _flat_kernel_layout(x, g):
+        return softplus_backward_reference(g, x, beta, threshold)
+    bx = np.multiply(x, x.dtype.type(beta), out=np.empty_like(x))
+    s = sigmoid(bx)
+    grad = np.empty_like(g)
+    _softplus_backward_flat(g.reshape(-1), bx.reshape(-1), s.reshape(-1),
+                            x.dtype.type(threshold), grad.reshape(-1))
+    return grad

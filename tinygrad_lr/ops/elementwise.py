@@ -10,14 +10,17 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.tensor_base import TensorBase
 from ..kernels.activations import (
+    elu,
+    elu_backward,
     leaky_relu,
     leaky_relu_backward,
     relu,
     relu_backward,
     select,
-    select_positive,
     sigmoid,
     sigmoid_backward,
+    softplus,
+    softplus_backward,
     tanh_backward,
 )
 from ..kernels.special import erf, gelu, gelu_backward
@@ -413,18 +416,14 @@ class Elu(_Op):
     def forward(ctx, a, alpha):
         ctx.save_for_backward(a)
         ctx.alpha = alpha
-        x = a._data
-        # expm1 only of the non-positive part: exp(1000) is never formed
-        negative_part = (alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype, copy=False)
-        return select_positive(x, x, negative_part)
+        return elu(a._data, alpha)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         g_, x, out = on_arrays(g, a, ctx.saved_output)
-        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
-            alpha = out.dtype.type(ctx.alpha)
-            return gradients(g, select_positive(x, g_, g_ * (out + alpha))) + (None,)
+        if isinstance(g_, np.ndarray):  # no create_graph: one kernel pass on the arrays
+            return gradients(g, elu_backward(g_, x, out, ctx.alpha)) + (None,)
         return where(a > 0, g, g * (ctx.saved_output + ctx.alpha)), None
 
 
@@ -433,21 +432,14 @@ class Softplus(_Op):
     def forward(ctx, a, beta, threshold):
         ctx.save_for_backward(a)
         ctx.beta, ctx.threshold = beta, threshold
-        x = a._data
-        bx = beta * x
-        # log(1 + e^z) = max(z, 0) + log1p(e^-|z|); above `threshold` it is z itself (PyTorch)
-        soft = ((np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / beta).astype(
-            x.dtype, copy=False)
-        return select_positive((bx - threshold).astype(x.dtype, copy=False), x, soft)
+        return softplus(a._data, beta, threshold)
 
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
         g_, x = on_arrays(g, a)
-        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
-            bx = x * x.dtype.type(ctx.beta)
-            above = (bx - x.dtype.type(ctx.threshold)).astype(x.dtype, copy=False)
-            return gradients(g, select_positive(above, g_, g_ * sigmoid(bx))) + (None, None)
+        if isinstance(g_, np.ndarray):  # no create_graph: one kernel pass on the arrays
+            return gradients(g, softplus_backward(g_, x, ctx.beta, ctx.threshold)) + (None, None)
         return where(a * ctx.beta > ctx.threshold, g, g * (a * ctx.beta).sigmoid()), None, None
 
 
