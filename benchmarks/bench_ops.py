@@ -88,6 +88,14 @@ CASES = {
     "conv2d stride 2 (32,16,32,32) -> 32": ([randn(32, 16, 32, 32), randn(32, 16, 3, 3)],
                                             lambda L, x, w: F(L).conv2d(x, w, stride=2,
                                                                         padding=1)),
+    "conv_transpose2d stride 2 (32,64,8,8) -> 32 (DCGAN, decoders)": (
+        [randn(32, 64, 8, 8), randn(64, 32, 4, 4)],
+        lambda L, x, w: F(L).conv_transpose2d(x, w, stride=2, padding=1)),
+    "binary_cross_entropy(sigmoid) sum (128,784) (the VAE example)": (
+        [randn(128, 784), np.random.default_rng(0).random((128, 784)).astype(np.float32)],
+        lambda L, x, y: F(L).binary_cross_entropy(x.sigmoid(), y.detach(), reduction="sum")),
+    "dropout p=0.5 training (64,32,26,26)": (
+        [randn(64, 32, 26, 26)], lambda L, x: F(L).dropout(x, 0.5, training=True)),
     "permute + reshape (32,64,16,16)": ([randn(32, 64, 16, 16)],
                                         lambda L, x: x.permute(0, 2, 3, 1).reshape(32, -1)),
     "bmm (32,16,64) @ (32,64,16)": ([randn(32, 16, 64), randn(32, 64, 16)],
