@@ -39,6 +39,17 @@ def conv_cases():
                lambda x=x, a=args: K.im2col_reference(x, *a))
         yield (f"col2im {label}", lambda c=cols, b=back: K.col2im(c, *b),
                lambda c=cols, b=back: K.col2im_reference(c, *b))
+    # stride 2: through the stride phases against the strided rows of _im2col
+    for shape, k in (((32, 16, 32, 32), 3), ((32, 32, 16, 16), 4)):
+        x, (n, c, h, w) = randn(*shape), shape
+        ho, wo = K.out_size(h, k, 2, 1, 1), K.out_size(w, k, 2, 1, 1)
+
+        def strided(x=x, k=k, ho=ho, wo=wo, c=c, n=n):
+            cols = np.empty((c, k, k, n, ho, wo), dtype=x.dtype)
+            K._im2col(x, k, k, 2, 2, 1, 1, 1, 1, ho, wo, cols)
+            return cols
+        yield (f"im2col {shape} k{k} stride 2 p1: phases vs strided rows",
+               lambda x=x, k=k: K.im2col(x, (k, k), (2, 2), (1, 1), (1, 1)), strided)
 
 
 def depthwise_cases():

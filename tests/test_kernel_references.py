@@ -58,12 +58,19 @@ CONV_ARGS = [((3, 2), (2, 1), (1, 0), (1, 2)), ((3, 3), (1, 1), (1, 1), (1, 1)),
              ((1, 2), (1, 3), (0, 1), (1, 1))]
 
 
-@case("im2col", C, ["_im2col"])
+# strided, kernels larger than the stride: im2col through the stride phases
+PHASE_ARGS = [((3, 3), (2, 2), (1, 1)), ((3, 4), (3, 2), (2, 1)), ((5, 3), (2, 3), (0, 2))]
+
+
+@case("im2col", C, ["_im2col", "_im2col_phases"])
 def _(rng, dtype, k=0):
     kernel, stride, padding, dilation = CONV_ARGS[k]
     x = non_contiguous(randn(rng, (2, 3, 7, 6), dtype))
-    return (lambda: (C.im2col(x, kernel, stride, padding, dilation),),
-            lambda: (C.im2col_reference(x, kernel, stride, padding, dilation),))
+    phased = PHASE_ARGS[k] + ((1, 1),)
+    assert C._use_phases(phased[0], phased[1], phased[3])
+    return (lambda: (C.im2col(x, kernel, stride, padding, dilation), C.im2col(x, *phased)),
+            lambda: (C.im2col_reference(x, kernel, stride, padding, dilation),
+                     C.im2col_reference(x, *phased)))
 
 
 @case("col2im", C, ["_col2im"])

@@ -28,8 +28,10 @@ benchmarks/bench_kernels.py times the candidates. A batch whose columns would be
 ops/conv.py), and the input gradient of a large batch of small maps is made and folded
 back in cache-sized chunks of samples (`input_grad_chunk`).
 
-Padding is never materialised: im2col writes zeros where a window hangs over the border,
-col2im (the adjoint of im2col: overlapping windows add up) skips those positions. The two
+Padding is not materialised: im2col writes zeros where a window hangs over the border,
+col2im (the adjoint of im2col: overlapping windows add up) skips those positions. (A
+strided im2col with kernels larger than the stride reads a padded copy split into stride
+phases instead, `_im2col_phases`, so that its rows are unit-stride copies.) The two
 kernels are serial (kernels/threading_policy.py); `im2col_reference` and
 `col2im_reference` are the same maps in numpy slicing, and `conv2d_reference` is the
 convolution's formula itself.
@@ -139,6 +141,45 @@ def _col2im(cols, sh, sw, ph, pw, dh, dw, dx):
                                     dx[b, ch, ih, iw] += cols[ch, i, j, b, oh, ow]
 
 
+# A strided convolution's im2col rows are strided gathers, one element at a time. Split into
+# its stride phases first, the padded input holds sh * sw planes, phase (p, q) =
+# x_padded[:, :, p::sh, q::sw], and kernel offset (i, j) reads phase (i % sh, j % sw) at
+# offset (i // sh, j // sw) with unit stride:
+#     cols[c, i, j, n, oh, ow] = phase[i % sh, j % sw][n, c, oh + i // sh, ow + j // sw]
+# so every row is a plain copy again. The split costs a pass over the input, which pays
+# when the columns are larger than the input (kh * kw > sh * sw: 3x3 to 5x5 kernels at
+# stride 2, 18-45% faster; not a 1x1 stride-2 shortcut; benchmarks/README.md). col2im keeps
+# its strided adds: through phases, the transposing copy back cost more than it saved.
+@jit
+def _im2col_phases(phases, kh, kw, ho, wo, cols):
+    sh, sw, n, c = phases.shape[:4]
+    for ch in range(c):
+        for i in range(kh):
+            p, a = i % sh, i // sh
+            for j in range(kw):
+                q, d = j % sw, j // sw
+                for b in range(n):
+                    plane = phases[p, q, b, ch]
+                    for oh in range(ho):
+                        src, dst = plane[oh + a, d:d + wo], cols[ch, i, j, b, oh]
+                        for ow in range(wo):
+                            dst[ow] = src[ow]
+
+
+def _use_phases(kernel, stride, dilation):
+    (kh, kw), (sh, sw) = kernel, stride
+    return tuple(dilation) == (1, 1) and (sh, sw) != (1, 1) and kh * kw > sh * sw
+
+
+def _to_phases(x, stride, padding):
+    """(sh, sw, N, C, Hq, Wq): the phases of x padded (and rounded up to whole strides)."""
+    (n, c, h, w), (sh, sw), (ph, pw) = x.shape, stride, padding
+    hq, wq = -(-(h + 2 * ph) // sh), -(-(w + 2 * pw) // sw)
+    xp = np.zeros((n, c, hq * sh, wq * sw), dtype=x.dtype)
+    xp[:, :, ph:ph + h, pw:pw + w] = x
+    return np.ascontiguousarray(xp.reshape(n, c, hq, sh, wq, sw).transpose(3, 5, 0, 1, 2, 4))
+
+
 def _padded_window(xp, i, j, ho, wo, stride, dilation):
     """The (N, C, Ho, Wo) view of the padded input that kernel offset (i, j) sees."""
     (sh, sw), (dh, dw) = stride, dilation
@@ -208,7 +249,10 @@ def im2col(x, kernel, stride, padding, dilation):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = out_size(h, kh, sh, ph, dh), out_size(w, kw, sw, pw, dw)
     cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
-    _im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
+    if _use_phases(kernel, stride, dilation):
+        _im2col_phases(_to_phases(x, stride, padding), kh, kw, ho, wo, cols)
+    else:
+        _im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
@@ -224,12 +268,12 @@ def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None):
         return out
     n, c = x_shape[:2]
     (kh, kw), (ho, wo) = kernel, out_hw
+    cols = np.ascontiguousarray(cols).reshape(c, kh, kw, n, ho, wo)
     if out is None:
         out = np.zeros(x_shape, dtype=cols.dtype)
     else:
         out[...] = 0
-    _col2im(np.ascontiguousarray(cols).reshape(c, kh, kw, n, ho, wo),
-            stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], out)
+    _col2im(cols, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], out)
     return out
 
 
