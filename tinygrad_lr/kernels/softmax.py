@@ -21,6 +21,7 @@ expressions, run instead when `reference_kernels_enabled()`.
 import numpy as np
 
 from . import reference_kernels_enabled
+from .cross_entropy import _row_max, _shift_rows
 from .threading_policy import jit
 
 KERNEL_MIN = 8192  # elements; smaller inputs run the numpy expression (see above)
@@ -114,10 +115,14 @@ def _rows(x, dim, log):
     """The kernel path, along the last axis (dim)."""
     moved = np.moveaxis(x, dim, -1)
     rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-    mx = rows.max(axis=1, keepdims=True)
+    # the row maxima and x - max with cross-entropy's row kernels: numpy's max and
+    # broadcast subtraction over short rows (attention's 50) cost twice as much
+    mx = np.empty(rows.shape[0], dtype=rows.dtype)
+    _row_max(rows, mx)
     if not np.isfinite(mx).all():  # a row of -inf (or with +inf): no inf - inf = NaN
         mx[~np.isfinite(mx)] = 0
-    z = rows - mx
+    z = np.empty_like(rows)
+    _shift_rows(rows, mx, np.zeros_like(mx), z)  # (x - max) - 0: exact
     e = np.exp(z) if log else np.exp(z, out=z)  # softmax needs no z after this
     _normalize_rows(z, e, log, np.empty(1, dtype=z.dtype))
     return np.moveaxis((z if log else e).reshape(moved.shape), -1, dim)
