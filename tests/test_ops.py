@@ -141,6 +141,16 @@ def test_maximum_ties_share_the_gradient():
 def test_reductions(fn):
     check(fn, [(2, 3, 4)])
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("op", ["var", "std"])
+def test_variance_of_one_element_has_a_nan_gradient(op, create_graph):
+    """n <= correction: PyTorch's gradient is NaN; ours raised ZeroDivisionError for var."""
+    x, xt = tl.tensor([1.5], requires_grad=True), torch.tensor([1.5], requires_grad=True)
+    (g,) = tl.autograd.grad(getattr(x, op)(), x, create_graph=create_graph)
+    (gt,) = torch.autograd.grad(getattr(xt, op)(), xt)
+    assert np.isnan(g.numpy()).all() and torch.isnan(gt).all()
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("fn, shapes", [
     (lambda x: x.sum((2, 3)), [(3, 4, 30, 40)]),           # a global average pool's sum

@@ -211,9 +211,16 @@ class Var(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        # n <= correction: 2 / 0 = inf, so the gradient is NaN or inf, as in PyTorch
+        two_over = 2.0 / ctx.denominator if ctx.denominator else math.inf
+        g_, x = on_arrays(g, a)
+        if isinstance(g_, np.ndarray):  # no create_graph: the scale on the reduced shape
+            scale = _reduced(g, g_, a.shape, ctx.dims, ctx.keepdim) * g_.dtype.type(two_over)
+            with np.errstate(invalid="ignore"):  # 0 * inf
+                return gradients(g, _centered(x, ctx.dims) * scale) + (None, None, None)
         g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         centered = a - a.mean(ctx.dims, keepdim=True)
-        return g * centered * (2.0 / ctx.denominator), None, None, None
+        return g * centered * two_over, None, None, None
 
 
 class Std(_Op):
@@ -233,12 +240,35 @@ class Std(_Op):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
+        g_, x, out = on_arrays(g, a, ctx.saved_output)
+        if isinstance(g_, np.ndarray):  # no create_graph: the scale on the reduced shape
+            g_r = _reduced(g, g_, a.shape, ctx.dims, ctx.keepdim)
+            std = out.reshape(keepdim_shape(a.shape, ctx.dims))
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 std: masked just below
+                scale = g_r / (std * out.dtype.type(ctx.denominator))
+            scale = np.where(std == 0, out.dtype.type(0), scale)
+            return gradients(g, _centered(x, ctx.dims) * scale) + (None, None, None)
         std = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         g = _expand_grad(g, a.shape, ctx.dims, ctx.keepdim)
         zero = std == 0
         centered = a - a.mean(ctx.dims, keepdim=True)
         grad = g * centered / (where(zero, 1.0, std) * float(ctx.denominator))
         return where(zero, 0.0, grad), None, None, None
+
+
+def _reduced(g, g_array, in_shape, dims, keepdim):
+    """A reduction's gradient (the array of tensor g) with its reduced dims kept as 1s,
+    after any batch dims."""
+    if keepdim:
+        return g_array
+    return g_array.reshape(batch_shape(g) + keepdim_shape(in_shape, dims))
+
+
+def _centered(x, dims):
+    """x minus its mean over dims (an array; no dims of size 0 reach it but empty ones)."""
+    n = x.dtype.type(math.prod(x.shape[d] for d in dims))
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is NaN, as torch
+        return x - sum_axes(x, dims, True) / n
 
 
 def _variance(x, dims, denominator, keepdim):
