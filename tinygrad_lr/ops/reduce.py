@@ -265,17 +265,15 @@ def _reduced(g, g_array, in_shape, dims, keepdim):
 
 
 def _centered(x, dims):
-    """x minus its mean over dims (an array; no dims of size 0 reach it but empty ones)."""
+    """x minus its mean over dims, on arrays."""
     n = x.dtype.type(math.prod(x.shape[d] for d in dims))
-    with np.errstate(invalid="ignore", divide="ignore"):  # an empty mean is NaN, as torch
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is NaN (torch)
         return x - sum_axes(x, dims, True) / n
 
 
 def _variance(x, dims, denominator, keepdim):
-    x = x.astype(np.float64) if x.dtype == np.float32 else x
-    n = math.prod(x.shape[d] for d in dims)
+    centered = _centered(x.astype(np.float64) if x.dtype == np.float32 else x, dims)
     with np.errstate(invalid="ignore", divide="ignore"):  # n <= correction: inf/NaN, as torch
-        centered = x - sum_axes(x, dims, True) / n  # (n = 0: the mean of nothing, NaN)
         return sum_axes(centered * centered, dims, keepdim) / denominator
 
 
