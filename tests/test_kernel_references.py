@@ -704,7 +704,7 @@ def test_every_kernel_has_a_case():
 
 # ------------------------------------------------------------------ conv: the formula
 @pytest.mark.parametrize("chunked_input_grad", [False, True])  # chunks of 2, 2, 1 samples
-@pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample / one product
+@pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample (groups 1) / one product
 @pytest.mark.parametrize("groups", [1, 3])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("k", range(len(CONV_ARGS)))

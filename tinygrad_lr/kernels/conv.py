@@ -60,7 +60,9 @@ def out_size(size, kernel, stride, padding, dilation):
 # one long side of N*Ho*Wo; OpenBLAS runs such a product 1.5-3x slower than N per-sample
 # products of Ho*Wo each (benchmarks/README.md has the table). Wider weights keep one
 # product over the batch, and so do maps of fewer than PER_SAMPLE_MIN_LENGTH positions,
-# whose per-sample products would be mostly per-call overhead.
+# whose per-sample products would be mostly per-call overhead, and so do grouped
+# convolutions: per sample they are N * groups small products, per-call overhead again
+# (one product per group was 1.0-4x faster at every grouped shape timed, benchmarks/README.md).
 THIN_WEIGHT_MAX = 1024
 PER_SAMPLE_MIN_LENGTH = 64
 
@@ -83,9 +85,9 @@ def batch_chunks(n, bytes_per_sample):
     return [(start, min(n, start + per_chunk)) for start in range(0, max(n, 1), per_chunk)]
 
 
-def per_sample_products(k, o_group, length):
+def per_sample_products(k, o_group, length, groups):
     """True when a (o_group, k) weight times columns runs faster as one product per sample."""
-    return k * o_group <= THIN_WEIGHT_MAX and length >= PER_SAMPLE_MIN_LENGTH
+    return groups == 1 and k * o_group <= THIN_WEIGHT_MAX and length >= PER_SAMPLE_MIN_LENGTH
 
 
 @jit
@@ -286,7 +288,7 @@ def conv2d_forward(x, w, stride, padding, dilation, groups):
     wo = out_size(x.shape[3], kw, stride[1], padding[1], dilation[1])
     k, length = cg * kh * kw, ho * wo
     wg = w.reshape(groups, o // groups, k)
-    if per_sample_products(k, o // groups, length):
+    if per_sample_products(k, o // groups, length, groups):
         # each sample's product writes its own output, on the (N, groups, K, L) view of cols
         per_sample = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
         return np.matmul(wg, per_sample).reshape(n, o, ho, wo), cols
@@ -352,7 +354,7 @@ def conv2d_backward_weight(g, cols, w_shape, groups, g_cols=None):
     n, o = g.shape[:2]
     length = math.prod(g.shape[2:])
     k = cols.shape[0] // groups
-    if per_sample_products(k, o // groups, length):
+    if per_sample_products(k, o // groups, length, groups):
         # (N, groups, K, L) @ (N, groups, L, O/g), summed over the samples
         cc = cols.reshape(groups, k, n, length).transpose(2, 0, 1, 3)
         gg = g.reshape(n, groups, o // groups, length).transpose(0, 1, 3, 2)
