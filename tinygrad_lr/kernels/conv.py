@@ -42,7 +42,7 @@ A depthwise convolution (groups == in_channels, one input channel per group) wou
 into one 1-row matrix product per channel, so it runs as direct loops instead
 (`depthwise_*`, each with its `_reference` in numpy slicing): its arithmetic is small
 (kh*kw multiply-adds per output) and the loops never write the kh*kw-times larger columns.
-At stride 1 the loops run over flattened padded rows (`_flat_correlate`, `_flat_weight_grad`).
+They run over flattened padded rows (`_flat_correlate`, `_flat_scatter`, `_flat_weight_grad`).
 """
 import math
 
@@ -396,92 +396,142 @@ def conv2d_reference(x, w, stride, padding, dilation, groups):
 
 # ------------------------------------------------------------------ depthwise convolution
 # Output channel oc reads input channel oc // m, where m = out_channels // in_channels.
+#
+# The loops run over flattened rows. With stride 1, output row oh, column ow reads padded
+# input position (oh + i*dh) * Wp + (ow + j*dw), i.e. flat position q + offset(i, j) for
+# q = oh * Wp + ow: computed for every q in [0, Ho * Wp) - the columns past Wo are thrown
+# away afterwards - each kernel offset is one long unit-stride loop over q (kh * kw loops of
+# Ho * Wp per channel instead of kh * kw * Ho loops of Wo), and three offsets of a kernel
+# row share one pass (fewer loads and stores of the accumulator). A row stride sh deals the
+# padded rows into sh row phases first (`_row_phases`: phase p holds rows p, p + sh, ...), so
+# that kernel row i reads phase (i*dh) % sh from row (i*dh) // sh on, again one long loop;
+# a column stride sw keeps every sw-th of the stride-1 columns. The input gradient runs the
+# same loops backwards, scattering g * w into the row phases (`_flat_scatter`), the weight
+# gradient as dot products over the same windows (`_flat_weight_grad`); g enters both
+# spread onto the Ho x Wp grid (`_spread`), zero where the forward threw columns away.
+# Against the per-row loops these replaced (3x3 on (32,64,32,32) at stride 2): forward 3.1
+# -> 2.2 ms, input gradient 3.3 -> 2.2, weight gradient 4.2 -> 2.0; stride 1 as fast as
+# before (benchmarks/README.md).
+def _row_phases(x, sh, padding, tail):
+    """(N, C, sh, Hq * Wp + tail): x zero-padded, its padded rows dealt into sh row phases
+    (phase p holds rows p, p + sh, p + 2*sh, ...), each flattened, with `tail` zeros at the
+    end so that the last window of a loop stays inside the array."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    hq, wp = -(-(h + 2 * ph) // sh), w + 2 * pw
+    rows = np.zeros((n, c, sh, hq * wp + tail), dtype=x.dtype)
+    grid = rows[:, :, :, :hq * wp].reshape(n, c, sh, hq, wp)
+    for p, first, start, count in _phase_rows(h, sh, ph):
+        grid[:, :, p, first:first + count, pw:pw + w] = x[:, :, start::sh]
+    return rows
+
+
+def _phase_rows(h, sh, ph):
+    """For each row phase p: (p, its first row that lies in x, that row of x, how many)."""
+    for p in range(sh):
+        first = -(-(ph - p) // sh) if ph > p else 0
+        start = first * sh + p - ph
+        yield p, first, start, len(range(start, h, sh))
+
+
+def _spread(g, wp, sw):
+    """g (N, O, Ho, Wo) on the (N, O, Ho * Wp) grid of the flat loops: g[..., ow] at column
+    ow * sw, zero elsewhere."""
+    n, o, ho, wo = g.shape
+    g_full = np.zeros((n, o, ho, wp), dtype=g.dtype)
+    g_full[:, :, :, :(wo - 1) * sw + 1:sw] = g
+    return g_full.reshape(n, o, ho * wp)
+
+
 @jit(fastmath={"reassoc", "contract"})
-def _depthwise_forward(x, w, sh, sw, ph, pw, dh, dw, out):
-    n, c, h, wd = x.shape
+def _flat_correlate(rows, w, wp, sh, dh, dw, m, out_full):
+    """out_full[b, oc, q] += sum over i, j of w[oc, 0, i, j] *
+    rows[b, oc // m, (i*dh) % sh, (i*dh) // sh * wp + j*dw + q]."""
+    n = rows.shape[0]
     o, _, kh, kw = w.shape
-    ho, wo = out.shape[2], out.shape[3]
-    m = o // c
+    length = out_full.shape[2]
     for b in range(n):
         for oc in range(o):
-            ch = oc // m
+            acc = out_full[b, oc]
             for i in range(kh):
-                for j in range(kw):
-                    wv = w[oc, 0, i, j]
-                    shift = j * dw - pw  # a row wholly inside the input: as in _im2col
-                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
-                    for oh in range(ho):
-                        ih = oh * sh - ph + i * dh
-                        if ih < 0 or ih >= h:
-                            continue
-                        if inside and shift >= 0:
-                            for ow in range(wo):
-                                out[b, oc, oh, ow] += wv * x[b, ch, ih, ow + shift]
-                        else:
-                            for ow in range(wo):
-                                iw = ow * sw - pw + j * dw
-                                if 0 <= iw < wd:
-                                    out[b, oc, oh, ow] += wv * x[b, ch, ih, iw]
+                row = rows[b, oc // m, (i * dh) % sh]
+                base = (i * dh) // sh * wp
+                j = 0
+                while j + 3 <= kw:  # three offsets per pass over acc
+                    w0, w1, w2 = w[oc, 0, i, j], w[oc, 0, i, j + 1], w[oc, 0, i, j + 2]
+                    s0 = base + j * dw
+                    # slices, not s0 + q: a loop index LLVM knows is >= 0 vectorizes
+                    a0 = row[s0:s0 + length]
+                    a1 = row[s0 + dw:s0 + dw + length]
+                    a2 = row[s0 + 2 * dw:s0 + 2 * dw + length]
+                    for q in range(length):
+                        acc[q] += w0 * a0[q] + w1 * a1[q] + w2 * a2[q]
+                    j += 3
+                while j < kw:
+                    w0 = w[oc, 0, i, j]
+                    s0 = base + j * dw
+                    a0 = row[s0:s0 + length]
+                    for q in range(length):
+                        acc[q] += w0 * a0[q]
+                    j += 1
 
 
 @jit(fastmath={"reassoc", "contract"})
-def _depthwise_backward_input(g, w, sh, sw, ph, pw, dh, dw, dx):
-    n, o, ho, wo = g.shape
-    _, _, kh, kw = w.shape
-    c, h, wd = dx.shape[1], dx.shape[2], dx.shape[3]
-    m = o // c
+def _flat_scatter(g_full, w, wp, sh, dh, dw, m, drows):
+    """The adjoint of _flat_correlate: drows[b, oc // m, (i*dh) % sh, (i*dh) // sh * wp +
+    j*dw + q] += w[oc, 0, i, j] * g_full[b, oc, q]. (One offset per pass: the windows of
+    neighbouring offsets overlap, and each pass writes its own.)"""
+    n, o, length = g_full.shape
+    kh, kw = w.shape[2], w.shape[3]
     for b in range(n):
         for oc in range(o):
-            ch = oc // m
+            gr = g_full[b, oc]
             for i in range(kh):
+                row = drows[b, oc // m, (i * dh) % sh]
+                base = (i * dh) // sh * wp
                 for j in range(kw):
-                    wv = w[oc, 0, i, j]
-                    shift = j * dw - pw
-                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
-                    for oh in range(ho):
-                        ih = oh * sh - ph + i * dh
-                        if ih < 0 or ih >= h:
-                            continue
-                        if inside and shift >= 0:
-                            for ow in range(wo):
-                                dx[b, ch, ih, ow + shift] += wv * g[b, oc, oh, ow]
-                        else:
-                            for ow in range(wo):
-                                iw = ow * sw - pw + j * dw
-                                if 0 <= iw < wd:
-                                    dx[b, ch, ih, iw] += wv * g[b, oc, oh, ow]
+                    w0 = w[oc, 0, i, j]
+                    s0 = base + j * dw
+                    d0 = row[s0:s0 + length]
+                    for q in range(length):
+                        d0[q] += w0 * gr[q]
 
 
 @jit(fastmath={"reassoc", "contract"})
-def _depthwise_backward_weight(g, x, sh, sw, ph, pw, dh, dw, gw):
-    n, o, ho, wo = g.shape
-    c, h, wd = x.shape[1], x.shape[2], x.shape[3]
-    _, _, kh, kw = gw.shape
-    m = o // c
-    # products summed per output column into `row` (an elementwise loop, which vectorizes
-    # like the forward's), then row summed once per (sample, channel, offset)
-    row = np.empty(wo, dtype=gw.dtype)
+def _flat_weight_grad(g_full, rows, wp, sh, dh, dw, m, gw):
+    """gw[oc, 0, i, j] += sum over b, q of g_full[b, oc, q] *
+    rows[b, oc // m, (i*dh) % sh, (i*dh) // sh * wp + j*dw + q]."""
+    n, o, length = g_full.shape
+    kh, kw = gw.shape[2], gw.shape[3]
     for b in range(n):
         for oc in range(o):
-            ch = oc // m
+            gr = g_full[b, oc]
             for i in range(kh):
-                for j in range(kw):
-                    row[:] = 0
-                    shift = j * dw - pw
-                    inside = sw == 1 and shift >= 0 and wo - 1 + shift < wd
-                    for oh in range(ho):
-                        ih = oh * sh - ph + i * dh
-                        if ih < 0 or ih >= h:
-                            continue
-                        if inside and shift >= 0:
-                            for ow in range(wo):
-                                row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, ow + shift]
-                        else:
-                            for ow in range(wo):
-                                iw = ow * sw - pw + j * dw
-                                if 0 <= iw < wd:
-                                    row[ow] += g[b, oc, oh, ow] * x[b, ch, ih, iw]
-                    gw[oc, 0, i, j] += row.sum()
+                row = rows[b, oc // m, (i * dh) % sh]
+                base = (i * dh) // sh * wp
+                j = 0
+                while j + 3 <= kw:
+                    s0 = base + j * dw
+                    a0 = row[s0:s0 + length]
+                    a1 = row[s0 + dw:s0 + dw + length]
+                    a2 = row[s0 + 2 * dw:s0 + 2 * dw + length]
+                    # the sums start from gw's values: they keep its dtype (a float32 sum
+                    # carried in float64 would not vectorize as well)
+                    t0, t1, t2 = gw[oc, 0, i, j], gw[oc, 0, i, j + 1], gw[oc, 0, i, j + 2]
+                    for q in range(length):
+                        t0 += gr[q] * a0[q]
+                        t1 += gr[q] * a1[q]
+                        t2 += gr[q] * a2[q]
+                    gw[oc, 0, i, j], gw[oc, 0, i, j + 1], gw[oc, 0, i, j + 2] = t0, t1, t2
+                    j += 3
+                while j < kw:
+                    s0 = base + j * dw
+                    a0 = row[s0:s0 + length]
+                    t0 = gw[oc, 0, i, j]
+                    for q in range(length):
+                        t0 += gr[q] * a0[q]
+                    gw[oc, 0, i, j] = t0
+                    j += 1
 
 
 def _depthwise_out_hw(x_shape, w_shape, stride, padding, dilation):
@@ -533,154 +583,47 @@ def depthwise_backward_weight_reference(g, x, w_shape, stride, padding, dilation
     return gw
 
 
-# Stride 1 (and dilation 1) runs on flattened rows instead. Output row oh, column ow reads
-# padded input position (oh + i) * Wp + (ow + j), i.e. flat position q + i * Wp + j for
-# q = oh * Wp + ow. Computed for every q in [0, Ho * Wp) - the Wp - Wo extra columns per row
-# are thrown away afterwards - each kernel offset is then one long unit-stride loop over q
-# (kh * kw loops of Ho * Wp per channel instead of kh * kw * Ho loops of Wo), and three
-# offsets of a kernel row share one pass (fewer loads and stores of the accumulator). The
-# input gradient is the same loop over the output gradient with the kernel flipped. A 3x3
-# depthwise layer on (32, 32, 32, 32): forward 1.4 -> 1.0 ms, input gradient 1.6 -> 1.1,
-# weight gradient 2.3 -> 1.1 (benchmarks/README.md). (Dense single-channel layers, which
-# are depthwise too, gained nothing reliable over im2col: they keep im2col.)
-def _flat_padded(x, padding, extra):
-    """(N, C, Hp * Wp + extra): x zero-padded and flattened per channel (with `extra` zeros
-    at the end, so that the last offset's loop stays inside the array)."""
-    n, c, h, w = x.shape
-    (ph, pw) = padding
-    hp, wp = h + 2 * ph, w + 2 * pw
-    flat = np.zeros((n, c, hp * wp + extra), dtype=x.dtype)
-    flat[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, ph:ph + h, pw:pw + w] = x
-    return flat
-
-
-@jit(fastmath={"reassoc", "contract"})
-def _flat_correlate(src, w, wp, out_per_src, out_full):
-    """out_full[b, q, p] += sum over r, i, j of w[q, r, i, j] * src[b, s, p + i * wp + j],
-    s = (q // out_per_src) * R + r: the channel that (q, r) reads (R = w.shape[1])."""
-    n = src.shape[0]
-    nq, nr, kh, kw = w.shape
-    length = out_full.shape[2]
-    for b in range(n):
-        for q in range(nq):
-            acc = out_full[b, q]
-            for r in range(nr):
-                row = src[b, (q // out_per_src) * nr + r]
-                for i in range(kh):
-                    j = 0
-                    while j + 3 <= kw:  # three offsets per pass over acc
-                        w0, w1, w2 = w[q, r, i, j], w[q, r, i, j + 1], w[q, r, i, j + 2]
-                        start = i * wp + j
-                        # slices, not start + p: a loop index LLVM knows is >= 0 vectorizes
-                        a0 = row[start:start + length]
-                        a1 = row[start + 1:start + 1 + length]
-                        a2 = row[start + 2:start + 2 + length]
-                        for p in range(length):
-                            acc[p] += w0 * a0[p] + w1 * a1[p] + w2 * a2[p]
-                        j += 3
-                    while j < kw:
-                        w0 = w[q, r, i, j]
-                        start = i * wp + j
-                        a0 = row[start:start + length]
-                        for p in range(length):
-                            acc[p] += w0 * a0[p]
-                        j += 1
-
-
-@jit(fastmath={"reassoc", "contract"})
-def _flat_weight_grad(g_full, src, wp, m, gw):
-    """gw[oc, 0, i, j] += sum over b, p of g_full[b, oc, p] * src[b, oc // m, p + i * wp + j]
-    (g_full is zero in the columns that the forward threw away)."""
-    n, o, length = g_full.shape
-    kh, kw = gw.shape[2], gw.shape[3]
-    for b in range(n):
-        for oc in range(o):
-            gr = g_full[b, oc]
-            row = src[b, oc // m]
-            for i in range(kh):
-                j = 0
-                while j + 3 <= kw:
-                    start = i * wp + j
-                    a0 = row[start:start + length]
-                    a1 = row[start + 1:start + 1 + length]
-                    a2 = row[start + 2:start + 2 + length]
-                    # the sums start from gw's values: they keep its dtype (a float32
-                    # sum of float64 terms would not vectorize as well)
-                    s0, s1, s2 = gw[oc, 0, i, j], gw[oc, 0, i, j + 1], gw[oc, 0, i, j + 2]
-                    for p in range(length):
-                        s0 += gr[p] * a0[p]
-                        s1 += gr[p] * a1[p]
-                        s2 += gr[p] * a2[p]
-                    gw[oc, 0, i, j], gw[oc, 0, i, j + 1], gw[oc, 0, i, j + 2] = s0, s1, s2
-                    j += 3
-                while j < kw:
-                    start = i * wp + j
-                    a0 = row[start:start + length]
-                    s0 = gw[oc, 0, i, j]
-                    for p in range(length):
-                        s0 += gr[p] * a0[p]
-                    gw[oc, 0, i, j] = s0
-                    j += 1
-
-
-def _flat_ok(stride, dilation):
-    return tuple(stride) == (1, 1) and tuple(dilation) == (1, 1)
-
-
-def _flat_conv(x, w, padding, out_per_src):
-    """The flat-row correlation of x with w (see _flat_correlate), cut to (N, Q, Ho, Wo)."""
-    n, _, h, wd = x.shape
-    nq, _, kh, kw = w.shape
-    wp = wd + 2 * padding[1]
-    ho, wo = h + 2 * padding[0] - kh + 1, wp - kw + 1
-    out_full = np.zeros((n, nq, ho * wp), dtype=np.result_type(x, w))
-    _flat_correlate(_flat_padded(x, padding, kw), np.ascontiguousarray(w), wp, out_per_src,
-                    out_full)
-    return np.ascontiguousarray(out_full.reshape(n, nq, ho, wp)[:, :, :, :wo])
+def _flat_geometry(x_shape, w_shape, stride, padding, dilation):
+    """(Ho, Wo, Wp, tail) of the flat loops."""
+    ho, wo = _depthwise_out_hw(x_shape, w_shape, stride, padding, dilation)
+    return ho, wo, x_shape[3] + 2 * padding[1], (w_shape[3] - 1) * dilation[1] + 1
 
 
 def depthwise_forward(x, w, stride, padding, dilation):
     """Depthwise conv2d (groups == in_channels): x (N, C, H, W), w (O, 1, kh, kw)."""
     if reference_kernels_enabled():
         return depthwise_forward_reference(x, w, stride, padding, dilation)
-    if _flat_ok(stride, dilation):
-        return _flat_conv(x, w, padding, w.shape[0] // x.shape[1])
-    ho, wo = _depthwise_out_hw(x.shape, w.shape, stride, padding, dilation)
-    out = np.zeros((x.shape[0], w.shape[0], ho, wo), dtype=np.result_type(x, w))
-    _depthwise_forward(np.ascontiguousarray(x), np.ascontiguousarray(w), *stride, *padding,
-                       *dilation, out)
-    return out
+    ho, wo, wp, tail = _flat_geometry(x.shape, w.shape, stride, padding, dilation)
+    n, o = x.shape[0], w.shape[0]
+    out_full = np.zeros((n, o, ho * wp), dtype=np.result_type(x, w))
+    _flat_correlate(_row_phases(x, stride[0], padding, tail), np.ascontiguousarray(w), wp,
+                    stride[0], *dilation, o // x.shape[1], out_full)
+    return np.ascontiguousarray(
+        out_full.reshape(n, o, ho, wp)[:, :, :, :(wo - 1) * stride[1] + 1:stride[1]])
 
 
 def depthwise_backward_input(g, w, x_shape, stride, padding, dilation):
     if reference_kernels_enabled():
         return depthwise_backward_input_reference(g, w, x_shape, stride, padding, dilation)
-    (kh, kw), (ph, pw) = w.shape[2:], padding
-    if _flat_ok(stride, dilation) and ph <= kh - 1 and pw <= kw - 1:
-        # the adjoint of a stride-1 correlation: g padded by k - 1 - p, correlated with the
-        # flipped kernel; input channel c collects its m output channels
-        c = x_shape[1]
-        flipped = w[:, 0, ::-1, ::-1].reshape(c, w.shape[0] // c, kh, kw)
-        return _flat_conv(g, flipped, (kh - 1 - ph, kw - 1 - pw), 1)
-    dx = np.zeros(x_shape, dtype=g.dtype)
-    _depthwise_backward_input(np.ascontiguousarray(g), np.ascontiguousarray(w), *stride,
-                              *padding, *dilation, dx)
+    _, _, wp, tail = _flat_geometry(x_shape, w.shape, stride, padding, dilation)
+    n, c, h, wd = x_shape
+    (sh, sw), (ph, pw) = stride, padding
+    hq = -(-(h + 2 * ph) // sh)
+    drows = np.zeros((n, c, sh, hq * wp + tail), dtype=g.dtype)
+    _flat_scatter(_spread(g, wp, sw), np.ascontiguousarray(w), wp, sh, *dilation,
+                  w.shape[0] // c, drows)
+    grid = drows[:, :, :, :hq * wp].reshape(n, c, sh, hq, wp)
+    dx = np.empty(x_shape, dtype=g.dtype)
+    for p, first, start, count in _phase_rows(h, sh, ph):  # the rows of x, back from phases
+        dx[:, :, start::sh] = grid[:, :, p, first:first + count, pw:pw + wd]
     return dx
 
 
 def depthwise_backward_weight(g, x, w_shape, stride, padding, dilation):
     if reference_kernels_enabled():
         return depthwise_backward_weight_reference(g, x, w_shape, stride, padding, dilation)
+    _, _, wp, tail = _flat_geometry(x.shape, w_shape, stride, padding, dilation)
     gw = np.zeros(w_shape, dtype=g.dtype)
-    if _flat_ok(stride, dilation):
-        n, o, ho, wo = g.shape
-        kw = w_shape[3]
-        wp = x.shape[3] + 2 * padding[1]
-        g_full = np.zeros((n, o, ho, wp), dtype=g.dtype)  # zero in the thrown-away columns
-        g_full[:, :, :, :wo] = g
-        _flat_weight_grad(g_full.reshape(n, o, ho * wp), _flat_padded(x, padding, kw), wp,
-                          o // x.shape[1], gw)
-        return gw
-    _depthwise_backward_weight(np.ascontiguousarray(g), np.ascontiguousarray(x), *stride,
-                               *padding, *dilation, gw)
+    _flat_weight_grad(_spread(g, wp, stride[1]), _row_phases(x, stride[0], padding, tail), wp,
+                      stride[0], *dilation, w_shape[0] // x.shape[1], gw)
     return gw
