@@ -704,6 +704,36 @@ def test_every_kernel_has_a_case():
     assert optim_entries == set(OPTIM_SCALARS)
 
 
+# ------------------------------------------------------------------ depthwise: geometries
+def test_depthwise_equals_its_references_at_random_geometries_nojit():
+    """The flat-row loops against the references at 60 random geometries: strides 1-3,
+    dilations 1-2, paddings 0-3 (some larger than the kernel), kernels 1-5 wide, 1-2 output
+    channels per input channel (the row-phase and column-stride bookkeeping is where such
+    loops go wrong)."""
+    rng = np.random.default_rng(7)
+    done = 0
+    while done < 60:
+        n, c, m = rng.integers(1, 3), rng.integers(1, 4), rng.integers(1, 3)
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (tuple(int(v) for v in rng.integers(lo, hi, 2))
+                                                  for lo, hi in ((1, 6), (1, 4), (0, 4), (1, 3)))
+        h, wd = (int(v) for v in rng.integers(1, 13, 2))
+        if h + 2 * ph < dh * (kh - 1) + 1 or wd + 2 * pw < dw * (kw - 1) + 1:
+            continue  # no output position
+        done += 1
+        x, w = rng.standard_normal((n, c, h, wd)), rng.standard_normal((c * m, 1, kh, kw))
+        args = ((sh, sw), (ph, pw), (dh, dw))
+        out = C.depthwise_forward(x, w, *args)
+        np.testing.assert_allclose(out, C.depthwise_forward_reference(x, w, *args), rtol=1e-12,
+                                   atol=1e-12)
+        g = rng.standard_normal(out.shape)
+        np.testing.assert_allclose(C.depthwise_backward_input(g, w, x.shape, *args),
+                                   C.depthwise_backward_input_reference(g, w, x.shape, *args),
+                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(C.depthwise_backward_weight(g, x, w.shape, *args),
+                                   C.depthwise_backward_weight_reference(g, x, w.shape, *args),
+                                   rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------------ conv: the formula
 @pytest.mark.parametrize("chunked_input_grad", [False, True])  # chunks of 2, 2, 1 samples
 @pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample (groups 1) / one product
