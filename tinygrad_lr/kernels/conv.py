@@ -237,9 +237,23 @@ def is_pointwise(kernel, stride, padding):
     return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and tuple(padding) == (0, 0)
 
 
+# A single-channel input (an MNIST-style first layer) is a depthwise convolution too: groups
+# == in_channels == 1, every output channel reads the one input channel. With few output
+# channels the depthwise loops beat im2col + products in a training step, as they never
+# write the kh*kw-times larger columns: LeNet-5's 1 -> 6 5x5 layer made the whole step 1-17%
+# faster at batch 64 and 9-12% at batch 256, a 1 -> 8 3x3 layer 0-5%; with 16 output
+# channels (1 -> 16 5x5) the step was 15-30% slower (benchmarks/README.md). So up to
+# SINGLE_CHANNEL_LOOPS_MAX output channels a single-channel input takes the loops.
+SINGLE_CHANNEL_LOOPS_MAX = 8
+
+
 def is_depthwise(in_channels, w_shape, groups):
-    """One input channel per group (out_channels may be a multiple of in_channels)."""
-    return groups > 1 and groups == in_channels and w_shape[1] == 1
+    """One input channel per group (out_channels may be a multiple of in_channels), and so
+    run by the depthwise loops; a single-channel input counts with at most
+    SINGLE_CHANNEL_LOOPS_MAX output channels."""
+    if groups == 1:
+        return in_channels == 1 and w_shape[0] <= SINGLE_CHANNEL_LOOPS_MAX
+    return groups == in_channels and w_shape[1] == 1
 
 
 def im2col(x, kernel, stride, padding, dilation):
