@@ -241,8 +241,8 @@ def is_pointwise(kernel, stride, padding):
 # == in_channels == 1, every output channel reads the one input channel. With few output
 # channels the depthwise loops beat im2col + products in a training step, as they never
 # write the kh*kw-times larger columns: LeNet-5's 1 -> 6 5x5 layer made the whole step 1-17%
-# faster at batch 64 and 9-12% at batch 256, a 1 -> 8 3x3 layer 0-5%; with 16 output
-# channels (1 -> 16 5x5) the step was 15-30% slower (benchmarks/README.md). So up to
+# faster at batch 64 and 9-12% at batch 256, a 1 -> 8 3x3 layer within 5% either way; with
+# 16 output channels (1 -> 16 5x5) the step was 17-31% slower (benchmarks/README.md). So up to
 # SINGLE_CHANNEL_LOOPS_MAX output channels a single-channel input takes the loops.
 SINGLE_CHANNEL_LOOPS_MAX = 8
 
