@@ -423,9 +423,8 @@ def conv2d_reference(x, w, stride, padding, dilation, groups):
 # same loops backwards, scattering g * w into the row phases (`_flat_scatter`), the weight
 # gradient as dot products over the same windows (`_flat_weight_grad`); g enters both
 # spread onto the Ho x Wp grid (`_spread`), zero where the forward threw columns away.
-# Against the per-row loops these replaced (3x3 on (32,64,32,32) at stride 2): forward 3.1
-# -> 2.2 ms, input gradient 3.3 -> 2.2, weight gradient 4.2 -> 2.0; stride 1 as fast as
-# before (benchmarks/README.md).
+# They replaced per-row loops (kh * kw * Ho loops of Wo per channel), which were 1.3-3x
+# slower at every layer timed (benchmarks/README.md has the tables).
 def _row_phases(x, sh, padding, tail):
     """(N, C, sh, Hq * Wp + tail): x zero-padded, its padded rows dealt into sh row phases
     (phase p holds rows p, p + sh, p + 2*sh, ...), each flattened, with `tail` zeros at the
