@@ -42,7 +42,8 @@ A depthwise convolution (groups == in_channels, one input channel per group) wou
 into one 1-row matrix product per channel, so it runs as direct loops instead
 (`depthwise_*`, each with its `_reference` in numpy slicing): its arithmetic is small
 (kh*kw multiply-adds per output) and the loops never write the kh*kw-times larger columns.
-They run over flattened padded rows (`_flat_correlate`, `_flat_scatter`, `_flat_weight_grad`).
+They run over flattened padded rows (`_flat_correlate`, `_flat_scatter`, `_flat_weight_grad`);
+a single-channel input with few output channels takes them too (`is_depthwise`).
 """
 import math
 
@@ -423,7 +424,7 @@ def conv2d_reference(x, w, stride, padding, dilation, groups):
 # same loops backwards, scattering g * w into the row phases (`_flat_scatter`), the weight
 # gradient as dot products over the same windows (`_flat_weight_grad`); g enters both
 # spread onto the Ho x Wp grid (`_spread`), zero where the forward threw columns away.
-# They replaced per-row loops (kh * kw * Ho loops of Wo per channel), which were 1.3-3x
+# They replaced per-row loops (kh * kw * Ho loops of Wo per channel), which were 1.2-3x
 # slower at every layer timed (benchmarks/README.md has the tables).
 def _row_phases(x, sh, padding, tail):
     """(N, C, sh, Hq * Wp + tail): x zero-padded, its padded rows dealt into sh row phases
