@@ -8,8 +8,9 @@ as plain Python, which is how their meaning is tested.
 
 Beside every kernel, in the same module, is its numpy reference (`<name>_reference`): the
 formula with no tricks, written to be read. The public entry points run the reference
-instead of the kernel when `reference_kernels_enabled()`; tests/test_kernel_references.py
-checks kernel == reference for each of them.
+instead of the kernel when `reference_kernels_enabled()`, and for float16 arrays, which
+Numba cannot compile (`runs_reference`); tests/test_kernel_references.py checks kernel ==
+reference for each of them, tests/test_half.py the float16 path against PyTorch.
 
 Every fast path has a plain reference: the formula written with numpy (beside the kernel)
 or with Tensor ops (beside the fused op). `use_reference_kernels(True)` - or the
@@ -20,7 +21,7 @@ that both give the same values and gradients.
 import os
 import threading
 
-__all__ = ["use_reference_kernels", "reference_kernels_enabled"]
+__all__ = ["use_reference_kernels", "reference_kernels_enabled", "runs_reference"]
 
 
 class _Switch(threading.local):
@@ -33,6 +34,19 @@ _SWITCH = _Switch()
 def reference_kernels_enabled() -> bool:
     """True when the plain reference versions run instead of kernels and fused ops."""
     return _SWITCH.on
+
+
+def runs_reference(*arrays) -> bool:
+    """True when a kernel's entry point runs its numpy reference instead: the references are
+    switched on, or one of the arrays is float16, which Numba cannot compile. (numpy then
+    computes in float16 itself: a `model.half()` trains, slowly, instead of failing inside
+    Numba; PyTorch runs half precision on the CPU too.)"""
+    if _SWITCH.on:
+        return True
+    for a in arrays:  # a loop, not any(<generator>): this runs on every kernel call
+        if a is not None and a.dtype.char == "e":
+            return True
+    return False
 
 
 class use_reference_kernels:

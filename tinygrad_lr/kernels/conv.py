@@ -49,7 +49,7 @@ import math
 
 import numpy as np
 
-from . import reference_kernels_enabled
+from . import runs_reference
 from .threading_policy import jit
 
 
@@ -261,7 +261,7 @@ def im2col(x, kernel, stride, padding, dilation):
     """x (N, C, H, W) -> cols (C*kh*kw, N*Ho*Wo), the batch in the columns."""
     if is_pointwise(kernel, stride, padding):
         return to_columns(x)
-    if reference_kernels_enabled():
+    if runs_reference(x):
         return im2col_reference(x, kernel, stride, padding, dilation)
     n, c, h, w = x.shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
@@ -277,7 +277,7 @@ def im2col(x, kernel, stride, padding, dilation):
 def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None):
     """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> dx (N, C, H, W), overlaps summed;
     written into `out` (a contiguous array of x_shape) when given."""
-    if is_pointwise(kernel, stride, padding) or reference_kernels_enabled():
+    if is_pointwise(kernel, stride, padding) or runs_reference(cols):
         dx = from_columns(cols, x_shape) if is_pointwise(kernel, stride, padding) else \
             col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
         if out is None:
@@ -605,7 +605,7 @@ def _flat_geometry(x_shape, w_shape, stride, padding, dilation):
 
 def depthwise_forward(x, w, stride, padding, dilation):
     """Depthwise conv2d (groups == in_channels): x (N, C, H, W), w (O, 1, kh, kw)."""
-    if reference_kernels_enabled():
+    if runs_reference(x, w):
         return depthwise_forward_reference(x, w, stride, padding, dilation)
     ho, wo, wp, tail = _flat_geometry(x.shape, w.shape, stride, padding, dilation)
     n, o = x.shape[0], w.shape[0]
@@ -617,7 +617,7 @@ def depthwise_forward(x, w, stride, padding, dilation):
 
 
 def depthwise_backward_input(g, w, x_shape, stride, padding, dilation):
-    if reference_kernels_enabled():
+    if runs_reference(g, w):
         return depthwise_backward_input_reference(g, w, x_shape, stride, padding, dilation)
     _, _, wp, tail = _flat_geometry(x_shape, w.shape, stride, padding, dilation)
     n, c, h, wd = x_shape
@@ -634,7 +634,7 @@ def depthwise_backward_input(g, w, x_shape, stride, padding, dilation):
 
 
 def depthwise_backward_weight(g, x, w_shape, stride, padding, dilation):
-    if reference_kernels_enabled():
+    if runs_reference(g, x):
         return depthwise_backward_weight_reference(g, x, w_shape, stride, padding, dilation)
     _, _, wp, tail = _flat_geometry(x.shape, w_shape, stride, padding, dilation)
     gw = np.zeros(w_shape, dtype=g.dtype)

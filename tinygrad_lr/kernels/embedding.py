@@ -3,7 +3,7 @@ from (repeated indices accumulate). numpy's unbuffered `np.add.at` does this one
 at a time through a generic ufunc loop; the kernel is one pass over the rows."""
 import numpy as np
 
-from . import reference_kernels_enabled
+from . import runs_reference
 from .threading_policy import jit
 
 
@@ -25,7 +25,7 @@ def embedding_backward_reference(g, indices, num_rows):
 
 def embedding_backward(g, indices, num_rows):
     """g (*indices.shape, D), int64 indices (any shape, in range) -> (num_rows, D)."""
-    if reference_kernels_enabled():
+    if runs_reference(g):
         return embedding_backward_reference(g, indices, num_rows)
     d = g.shape[indices.ndim:]
     out = np.zeros((num_rows,) + d, dtype=g.dtype)

@@ -17,7 +17,7 @@ kernel (kernels/threading_policy.py says when and why).
 import numpy as np
 from numba import prange
 
-from . import reference_kernels_enabled
+from . import runs_reference
 from .threading_policy import PARALLEL_MIN, core_free, jit_with_parallel_twin
 
 
@@ -32,7 +32,7 @@ def _update(reference):
             # numbers (not flags, not arrays) in the parameter's dtype: one compiled signature
             # (`type(a) in` is exact: a bool flag is not an int here)
             args = [scalar(a) if type(a) in (int, float) else a for a in args]
-            if reference_kernels_enabled():
+            if runs_reference(param):
                 reference(param, *args)
             elif param.size >= PARALLEL_MIN and core_free():  # kernels/threading_policy.py
                 run.parallel(param, *args)

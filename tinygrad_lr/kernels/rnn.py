@@ -20,7 +20,7 @@ outputs written in place), run instead when `reference_kernels_enabled()`.
 """
 import numpy as np
 
-from . import reference_kernels_enabled
+from . import runs_reference
 from .threading_policy import jit
 
 
@@ -189,32 +189,32 @@ def gru_step_backward_reference(act, h_gates, h_prev, grad_h, d_x_gates, d_h_gat
 
 # ---------------------------------------------------------------- entry points
 def lstm_cell_forward(act, c_prev, c, half):
-    if reference_kernels_enabled():
+    if runs_reference(act):
         return lstm_cell_forward_reference(act, c_prev, c, half)
     _lstm_cell_forward(act, c_prev, c, half)
 
 
 def lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev):
-    if reference_kernels_enabled():
+    if runs_reference(act, grad_h):
         return lstm_step_backward_reference(act, tanh_c, c_prev, grad_h, grad_out, grad_c,
                                             d_gates, grad_c_prev)
     _lstm_step_backward(act, tanh_c, c_prev, grad_h, grad_out, grad_c, d_gates, grad_c_prev)
 
 
 def gru_gates_forward(act, pre, h_gates, half):
-    if reference_kernels_enabled():
+    if runs_reference(act):
         return gru_gates_forward_reference(act, pre, h_gates, half)
     _gru_gates_forward(act, pre, h_gates, half)
 
 
 def gru_output(act, h_prev, h):
-    if reference_kernels_enabled():
+    if runs_reference(act):
         return gru_output_reference(act, h_prev, h)
     _gru_output(act, h_prev, h)
 
 
 def gru_step_backward(act, h_gates, h_prev, grad_h, d_x_gates, d_h_gates, grad_h_prev):
-    if reference_kernels_enabled():
+    if runs_reference(act, grad_h):
         return gru_step_backward_reference(act, h_gates, h_prev, grad_h, d_x_gates,
                                            d_h_gates, grad_h_prev)
     _gru_step_backward(act, h_gates, h_prev, grad_h, d_x_gates, d_h_gates, grad_h_prev)
