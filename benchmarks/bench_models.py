@@ -1,5 +1,5 @@
 """Whole training steps, ours vs PyTorch in the same run: two MLPs and a small CNN, plus the
-cold start of a fresh process (empty and warm Numba cache).
+cold start of a fresh process (empty and warm Numba and bytecode caches).
 
 A step is zero_grad, forward, loss (cross-entropy), backward, SGD step - float32, the same
 shapes and the same initial weights for both (PyTorch's, copied through the state dict),
@@ -40,10 +40,15 @@ workloads.training_step(tl, model, x, y)()
 """
 
 
-def cold_start_seconds(cache_dir):
-    """Wall time of a new interpreter that imports tinygrad_lr and runs one CNN step."""
+def cold_start_seconds(cache_dir, bytecode_dir=None):
+    """Wall time of a new interpreter that imports tinygrad_lr and runs one CNN step, with
+    Numba's cache in `cache_dir` and, given `bytecode_dir`, Python's bytecode cache there
+    (else none: the environment may set PYTHONDONTWRITEBYTECODE, as CI machines do)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir,
                PYTHONPATH=os.pathsep.join([ROOT, os.path.dirname(os.path.abspath(__file__))]))
+    if bytecode_dir is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = bytecode_dir
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", COLD_START], env=env, check=True)
     return time.perf_counter() - start
@@ -56,11 +61,16 @@ def main():
         x, y = W.classification_data(x_shape)
         ours_ms, theirs_ms = compare(*W.step_pair(build, x, y, torch))
         rows.append(row(name, ours_ms, theirs_ms, target=target))
-    with tempfile.TemporaryDirectory() as cache_dir:
-        rows.append(row("cold start to first CNN step, empty Numba cache",
-                        cold_start_seconds(cache_dir), None, unit="s"))
-        rows.append(row("cold start to first CNN step, warm Numba cache",
-                        min(cold_start_seconds(cache_dir) for _ in range(3)), None,
+    # A user's second run: Numba's cache and Python's bytecode cache both warm (an installed
+    # package has its bytecode compiled at install). Without the bytecode cache every
+    # module is compiled again at import; that row is shown too.
+    with tempfile.TemporaryDirectory() as cache_dir, tempfile.TemporaryDirectory() as pyc:
+        rows.append(row("cold start to first CNN step, empty Numba and bytecode caches",
+                        cold_start_seconds(cache_dir, pyc), None, unit="s"))
+        rows.append(row("cold start to first CNN step, warm Numba cache, no bytecode cache",
+                        min(cold_start_seconds(cache_dir) for _ in range(3)), None, unit="s"))
+        rows.append(row("cold start to first CNN step, warm Numba and bytecode caches",
+                        min(cold_start_seconds(cache_dir, pyc) for _ in range(3)), None,
                         target=1.0, unit="s"))
     print_table(rows, "Training steps (median ms; ratio = ours / PyTorch) and cold start (s)")
     print("json:", write_json(rows, "models"))
