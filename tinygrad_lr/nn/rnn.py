@@ -126,6 +126,9 @@ class RNNBase(Module):
         else:
             # time-major and contiguous, so each input projection below is one BLAS call
             x = input.transpose(0, 1).contiguous() if self.batch_first else input
+        if x.shape[0] == 0:  # as PyTorch: no time steps, no final state to return
+            raise ValueError(f"{name}: expected a sequence length larger than 0, got input of "
+                             f"shape {tuple(input.shape)}")
         num_directions = 2 if self.bidirectional else 1
         batch = x.shape[1]
         state_shape = (self.num_layers * num_directions, batch, self.hidden_size)

@@ -38,6 +38,11 @@ def reduce_array(loss: np.ndarray, reduction: str, dtype: Any) -> np.ndarray:
     return _total(sum_axes(loss, tuple(range(loss.ndim))), loss.size, reduction, dtype)
 
 
+def _mean_factor(size: int) -> float:
+    """d mean / d element, 1 / size (an empty input has no gradient to scale: 1)."""
+    return 1.0 / size if size else 1.0
+
+
 def _total(total, size: int, reduction: str, dtype: Any) -> np.ndarray:
     """A loss's sum over `size` elements, divided by the count for 'mean', as a 0-d array."""
     if reduction == "mean":  # what numpy's mean does, without its Python-level overhead
@@ -68,7 +73,7 @@ class SquaredError(Function):
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
-        scale = 2.0 / input._data.size if ctx.reduction == "mean" else 2.0
+        scale = 2.0 * _mean_factor(input._data.size) if ctx.reduction == "mean" else 2.0
         g_, input, target = on_arrays(g, input, target)
         grad = (g_ * scale) * (input - target)
         need_input, need_target = ctx.needs_input_grad[:2]
@@ -102,7 +107,8 @@ class HuberError(Function):
     @staticmethod
     def backward(ctx, g):
         input, target = ctx.saved_tensors
-        scale = ctx.scale / input._data.size if ctx.reduction == "mean" else ctx.scale
+        scale = ctx.scale * _mean_factor(input._data.size) if ctx.reduction == "mean" \
+            else ctx.scale
         if is_grad_enabled():  # create_graph: recorded, so differentiable again
             clamped = (input - target).clamp(-ctx.delta, ctx.delta)
         else:
@@ -143,7 +149,7 @@ class BinaryCrossEntropy(Function):
         input, target = ctx.saved_tensors
         g_, x, y = on_arrays(g, input, target)
         if ctx.reduction == "mean":
-            g_ = g_ * (1.0 / input._data.size)
+            g_ = g_ * _mean_factor(input._data.size)
         if ctx.weight is not None:
             g_ = g_ * ctx.weight
         grad_input = grad_target = None
@@ -191,7 +197,7 @@ class BinaryCrossEntropyWithLogits(Function):
         weight, pos_weight, reduction = ctx.constants
         g_, x, y = on_arrays(g, input, target)
         if reduction == "mean":
-            g_ = g_ * (1.0 / input._data.size)
+            g_ = g_ * _mean_factor(input._data.size)
         if weight is not None:
             g_ = g_ * weight
         recorded = is_grad_enabled()  # create_graph: Tensor ops, differentiable again

@@ -102,7 +102,8 @@ class BatchNormEval(Function):
 def _as_ncl(a):
     """(N, C, *spatial) -> a contiguous (N, C, L) view."""
     a = np.ascontiguousarray(a)
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    # math.prod, not -1: an empty batch has no length to infer
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
 
 
 def _affine(weight, bias, n, dtype):
