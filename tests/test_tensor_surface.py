@@ -697,6 +697,45 @@ def test_cummax_ties_take_the_last_index_and_one_hot_by_scatter():
         tl.zeros(2).scatter(0, tl.tensor([0]))
 
 
+@pytest.mark.parametrize("op", ["max", "min", "median"])
+@pytest.mark.parametrize("values", [[1.0, 2.0, 2.0, 3.0, 3.0, 1.0], [1.0, float("nan"), 3.0,
+                                                                      float("nan")], [5.0]])
+def test_a_whole_tensor_pick_shares_its_gradient_as_torch(op, values):
+    """max() / min() / median() of a whole tensor: the gradient is shared equally between
+    the elements equal to the result, between the NaNs when it is NaN (median gave all of it
+    to one of its ties, max/min NaN everywhere)."""
+    ours = tl.tensor(np.array(values, np.float32), requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    got, want = getattr(ours, op)(), getattr(theirs, op)()
+    assert type(got.grad_fn).__name__ == type(want.grad_fn).__name__
+    np.testing.assert_array_equal(got.numpy(), want.detach().numpy())
+    got.backward()
+    want.backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_median_propagates_nan_as_torch(dim):
+    """A NaN makes the median NaN, its index the first NaN's, and the gradient goes there
+    (it used to be the median of the other values: a silent wrong answer)."""
+    nan = float("nan")
+    rows = np.array([[nan, 1.0, nan, 2.0], [1.0, 2.0, nan, nan], [3.0, nan, 1.0, 2.0],
+                     [4.0, 1.0, 3.0, 2.0]], np.float32)
+    ours, theirs = tl.tensor(rows, requires_grad=True), torch.tensor(rows, requires_grad=True)
+    got, want = (ours.median(), theirs.median()) if dim is None else \
+        (ours.median(dim), theirs.median(dim))
+    if dim is None:
+        assert np.isnan(got.item()) and np.isnan(want.item())
+        got.backward()
+        want.backward()
+    else:
+        np.testing.assert_array_equal(got.values.numpy(), want.values.detach().numpy())
+        assert got.indices.tolist() == want.indices.tolist()
+        got.values.sum().backward()
+        want.values.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
 @pytest.mark.parametrize("pads", [(1, 2), (2, 1, 1, 0)])
 def test_functional_pad(mode, pads):

@@ -1093,14 +1093,14 @@ class Tensor(TensorBase):
         if isinstance(dim, Tensor):
             return maximum(self, dim)
         if dim is None:
-            return rename(self.amax(), "MaxBackward1")
+            return rename(R.Pick.apply(self, None, False, "max"), "MaxBackward1")
         return self._extreme_along(dim, keepdim, np.argmax, "max")
 
     def min(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
         if isinstance(dim, Tensor):
             return minimum(self, dim)
         if dim is None:
-            return rename(self.amin(), "MinBackward1")
+            return rename(R.Pick.apply(self, None, False, "min"), "MinBackward1")
         return self._extreme_along(dim, keepdim, np.argmin, "min")
 
     def _extreme_along(self, dim, keepdim, argfn, op):
@@ -1672,13 +1672,12 @@ class Tensor(TensorBase):
         return windows.movedim(d + 1, -1)
 
     def median(self, dim: _int | None = None, keepdim: _bool = False) -> Any:
-        """The lower median (of the flattened tensor, or (values, indices) along dim)."""
+        """The lower median (of the flattened tensor, or (values, indices) along dim). As in
+        PyTorch a NaN makes it NaN, at the index of the first NaN (nanmedian skips them)."""
         if dim is None:
-            flat = self.reshape(-1)
-            if flat.shape[0] == 0:
+            if self.numel() == 0:
                 return Tensor._make(np.array(np.nan, self.dtype))
-            order = flat.argsort()._data
-            return flat[int(order[(flat.shape[0] - 1) // 2])]
+            return rename(R.Pick.apply(self, None, False, "median"), "MedianBackward0")
         if self.ndim == 0:  # dim 0 (or -1) of a 0-d tensor is the tensor itself, as in PyTorch
             normalize_dim(dim, 1, "median")
             return Median(self.clone(), Tensor._make(np.zeros((), np.int64)))
@@ -1687,7 +1686,7 @@ class Tensor(TensorBase):
             raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size "
                              f"(the tensor has shape {self.shape})")
         order = self.argsort(d)._data
-        idx = np.take(order, [(self.shape[d] - 1) // 2], axis=d)
+        idx = _first_nan(self._data, d, np.take(order, [(self.shape[d] - 1) // 2], axis=d))
         values = M.Median.apply(self, d, idx, keepdim)
         return Median(values, Tensor._make(idx if keepdim else idx.squeeze(d)))
 
@@ -1967,6 +1966,18 @@ def _scalar_dtype(t, s):
     if isinstance(s, (int, np.integer)) and t.kind == "b":
         return np.dtype(np.int64)
     return t
+
+
+def _first_nan(a, dim, idx):
+    """idx (positions along dim, kept as a size-1 dim), with each lane of `a` that holds a
+    NaN pointing at its first NaN instead: how PyTorch's median propagates NaN."""
+    if a.dtype.kind != "f":
+        return idx
+    nans = np.isnan(a)
+    has_nan = nans.any(axis=dim, keepdims=True)
+    if not has_nan.any():
+        return idx
+    return np.where(has_nan, np.argmax(nans, axis=dim, keepdims=True), idx)
 
 
 def _binary(op, a, b, true_div=False):

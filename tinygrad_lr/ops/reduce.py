@@ -147,6 +147,40 @@ class Amin(Amax):
     np_fn = staticmethod(np.min)
 
 
+def _lower_median(x):
+    """The lower of the two middle values of all of x; NaN if x holds a NaN (PyTorch)."""
+    flat = x.reshape(-1)
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return np.array(np.nan, flat.dtype)
+    k = (flat.size - 1) // 2
+    return np.partition(flat, k)[k]
+
+
+class Pick(_Op):
+    """max(), min() or median() of a whole tensor: one of its values. The gradient is shared
+    equally between the elements equal to it - between its NaNs when it is NaN - as in
+    PyTorch (amax's gradient at a NaN is NaN instead: Amax above)."""
+
+    keep_output = True
+    PICKS = {"max": np.max, "min": np.min, "median": _lower_median}
+
+    @classmethod
+    def forward(cls, ctx, a, dims, keepdim, which):
+        # dims (None: all) and keepdim are fixed; there for the reductions' common layout
+        if a._data.size == 0:
+            raise ValueError(f"{which}(): cannot reduce an empty tensor (give a dim)")
+        ctx.save_for_backward(a)
+        return cls.PICKS[which](a._data)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        x, value = a._data, ctx.saved_output._data
+        picked = np.isnan(x) if x.dtype.kind == "f" and np.isnan(value) else x == value
+        share = a._make((picked / picked.sum()).astype(a.dtype))
+        return _expand_grad(g, a.shape, tuple(range(a.ndim)), False) * share, None, None, None
+
+
 class Norm(_Op):
     """p-norm over dims (p > 0 or inf). The gradient at the zero vector is 0, as in PyTorch."""
 

@@ -78,6 +78,18 @@ def _max_share(a, o):
     return mask / mask.sum(axis=dims, keepdims=True)
 
 
+def _pick_share(a, o):
+    """Pick (max(), min(), median() of a whole tensor): 1 at the picked value, shared
+    equally between the elements equal to it (its NaNs when it is NaN)."""
+    x = np.asarray(a[0], dtype=np.float64)
+    picked = np.isnan(x) if np.isnan(o) else x == o
+    return picked / picked.sum()
+
+
+def _pick_expr(args):
+    return f"{args[3].strip(chr(39) + chr(34))}({args[0]})"  # max(x), median(x)
+
+
 def _f(x):
     return np.asarray(x, dtype=np.float64)
 
@@ -181,6 +193,9 @@ RULES: dict = {
         0: Local("1 at the maximum, shared between ties, else 0", None, _max_share)}),
     "Amin": Rule("min", "min({0})", operands=(0,), reduction=True, local={
         0: Local("1 at the minimum, shared between ties, else 0", None, _max_share)}),
+    "Pick": Rule("pick", _pick_expr, operands=(0,), reduction=True, local={
+        0: Local("1 at the picked element, shared between equal ones, else 0", None,
+                 _pick_share)}),
     "Prod": Rule("prod", "prod({0})", operands=(0,), rule={
         0: "each element gets g times the product of the other elements"}),
     "Norm": Rule("norm", "norm({0})", operands=(0,), rule={
