@@ -228,8 +228,26 @@ case("BatchNorm1d list", lambda: nn.BatchNorm1d(3)([[1.0, 2.0, 3.0]]), TypeError
 case("BatchNorm2d 3-D input", lambda: nn.BatchNorm2d(3)(T(3, 4, 4)), ValueError,
      r"BatchNorm2d.*4D.*\(3, 4, 4\)", lambda: TNN.BatchNorm2d(3)(P(3, 4, 4)))
 case("BatchNorm2d int input", lambda: nn.BatchNorm2d(3)(T(2, 3, 4, 4, dtype="int64")),
-     TypeError, r"batch_norm: input is int64",
+     TypeError, r"batch_norm: needs a floating-point input, got int64",
      lambda: TNN.BatchNorm2d(3)(P(2, 3, 4, 4, dtype=torch.int64)))
+# float-only ops on integers: the result would be truncated (these returned integers)
+case("batch_norm int, no running stats",
+     lambda: F.batch_norm(T(4, 3, dtype="int64"), None, None, training=True), TypeError,
+     r"batch_norm: needs a floating-point input, got int64",
+     lambda: TF.batch_norm(P(4, 3, dtype=torch.int64), None, None, training=True))
+case("layer_norm int input", lambda: F.layer_norm(T(2, 3, dtype="int64"), (3,)), TypeError,
+     r"layer_norm: needs a floating-point input, got int64",
+     lambda: TF.layer_norm(P(2, 3, dtype=torch.int64), (3,)))
+case("mse_loss int input", lambda: F.mse_loss(T(2, 3, dtype="int64"), T(2, 3, dtype="int64")),
+     TypeError, r"mse_loss: input of dtype int64 .*floating-point",
+     lambda: TF.mse_loss(P(2, 3, dtype=torch.int64), P(2, 3, dtype=torch.int64)))
+case("dropout int input", lambda: F.dropout(T(2, 3, dtype="int64"), 0.3), TypeError,
+     r"dropout: needs a floating-point input, got int64",
+     lambda: TF.dropout(P(2, 3, dtype=torch.int64), 0.3))
+case("cross_entropy int logits",
+     lambda: F.cross_entropy(T(2, 3, dtype="int64"), tl.tensor(np.array([0, 1]))), TypeError,
+     r"cross_entropy: the logits \(input\) must be floating point, got int64",
+     lambda: TF.cross_entropy(P(2, 3, dtype=torch.int64), torch.tensor([0, 1])))
 case("LayerNorm shape", lambda: nn.LayerNorm(4)(T(2, 3)), ValueError,
      r"LayerNorm.*\(4,\).*\(2, 3\)", lambda: TNN.LayerNorm(4)(P(2, 3)))
 case("LayerNorm rank", lambda: nn.LayerNorm((2, 3))(T(3)), ValueError,

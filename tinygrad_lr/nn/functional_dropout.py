@@ -17,6 +17,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     p = check_dropout("dropout", "p", p)
     if not isinstance(input, Tensor):
         raise TypeError(f"dropout: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != "f" and training and p != 0.0:
+        # the 1/(1-p) scale would be truncated to an integer (PyTorch refuses too)
+        raise TypeError(f"dropout: needs a floating-point input, got {input.dtype}; use "
+                        ".float() first")
     if not training or p == 0.0:
         return input
     uniform_dtype = np.float32 if input.dtype == np.float32 else np.float64

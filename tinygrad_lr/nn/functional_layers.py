@@ -32,6 +32,14 @@ def _tensor(x, name, fn):
     return x
 
 
+def _floating(x, fn):
+    """A normalisation of integers would be truncated to integers: refuse, as PyTorch."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: needs a floating-point input, got {x.dtype}; use .float() "
+                        "first")
+    return x
+
+
 def _same_dtype(input, fn, **params):
     for name, t in params.items():
         if t is not None and t.dtype != input.dtype:
@@ -144,7 +152,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     given, updates them in place: new = (1 - momentum) * old + momentum * batch, where the
     variance is the unbiased one. training=False normalises with the running statistics.
     """
-    _tensor(input, "input", "batch_norm")
+    _floating(_tensor(input, "input", "batch_norm"), "batch_norm")
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (N, C) or (N, C, ...), got "
                          f"{input.shape}")
@@ -187,7 +195,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def layer_norm(input: Tensor, normalized_shape: int | Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the trailing `normalized_shape` dims (PyTorch's F.layer_norm)."""
-    _tensor(input, "input", "layer_norm")
+    _floating(_tensor(input, "input", "layer_norm"), "layer_norm")
     normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
         else tuple(normalized_shape)
     k = len(normalized_shape)

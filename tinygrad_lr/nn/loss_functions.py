@@ -112,6 +112,10 @@ def _dtypes(name, input, target, ints=True, bools=True, floats="promote"):
         result = target.dtype
     else:
         result = np.promote_types(input.dtype, target.dtype)
+    if result.kind != "f":  # an integer loss would be truncated: PyTorch refuses it too
+        raise TypeError(f"{name}: input of dtype {input.dtype} and target of dtype "
+                        f"{target.dtype}: a loss needs floating-point values; convert the "
+                        "input, e.g. input.float()")
     return input.astype(result), target.astype(result)
 
 
@@ -498,6 +502,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """
     name = "cross_entropy"
     _check_reduction(name, reduction)
+    if isinstance(input, Tensor) and input.dtype.kind != "f":
+        raise TypeError(f"{name}: the logits (input) must be floating point, got "
+                        f"{input.dtype}; use input.float()")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {label_smoothing}")
     target = _class_target(target, input)

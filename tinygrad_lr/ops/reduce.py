@@ -139,7 +139,8 @@ class Amax(_Op):
         out = _expand_back(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         mask = (a._data == out._data)
         count = mask.sum(axis=ctx.dims, keepdims=True)
-        share = a._make((mask / count).astype(a.dtype))
+        with np.errstate(invalid="ignore"):  # a NaN maximum matches nothing: NaN, as PyTorch
+            share = a._make((mask / count).astype(a.dtype))
         return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * share, None, None
 
 
