@@ -22,3 +22,16 @@ def _fresh_modes():
         yield
     tl.set_grad_enabled(True)
     tl.use_reference_kernels(_REFERENCE_AT_START)
+
+
+@pytest.fixture
+def torch_float32_default():
+    """PyTorch's own float32 default for a test (tests/test_layers.py makes float64 the
+    session default). A module takes it with
+    `pytestmark = pytest.mark.usefixtures("torch_float32_default")`."""
+    import torch
+
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(old)

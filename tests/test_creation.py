@@ -8,14 +8,7 @@ from tinygrad_lr import creation as C
 from tinygrad_lr import dtypes
 from tinygrad_lr.devices import DeviceError
 
-
-@pytest.fixture(autouse=True)
-def _torch_default_float32():
-    """PyTorch's defaults here (tests/test_layers.py makes float64 the session default)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32_default")
 
 
 def _torch_dtype(dt):

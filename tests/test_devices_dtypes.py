@@ -12,14 +12,7 @@ import tinygrad_lr as tl
 from tinygrad_lr import accelerator, backends, compat, cpu, cuda, devices, dtypes
 from tinygrad_lr.devices import DeviceError
 
-
-@pytest.fixture(autouse=True)
-def _torch_default_float32():
-    """PyTorch's defaults here (tests/test_layers.py makes float64 the session default)."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32_default")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -17,12 +17,7 @@ from tinygrad_lr import nn
 RTOL = ATOL = 2e-2  # float16 has 11 significant bits; sums over a few hundred terms
 
 
-@pytest.fixture(autouse=True)
-def _torch_default_float32():
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32_default")
 
 
 LAYERS = {  # name: (builder(nn) -> module, input shape)
