@@ -87,7 +87,8 @@ def _pick_share(a, o):
 
 
 def _pick_expr(args):
-    return f"{args[3].strip(chr(39) + chr(34))}({args[0]})"  # max(x), median(x)
+    which = args[3].strip("'\"")  # the argument's text is the quoted name: 'max'
+    return f"{which}({args[0]})"  # max(x), median(x)
 
 
 def _f(x):
