@@ -179,6 +179,11 @@ def activation_cases():
                lambda g=g, out=out: A.sigmoid_backward_reference(g, out))
         yield (f"tanh backward ({label})", lambda g=g, out=out: A.tanh_backward(g, out),
                lambda g=g, out=out: A.tanh_backward_reference(g, out))
+    # a teaching network's sigmoid: the small loop (libm's exp) against the same numpy
+    for shape in ((16, 4), (8, 64)):
+        x = randn(*shape)
+        yield (f"sigmoid forward, small {shape} (the one loop)", lambda x=x: A.sigmoid(x),
+               lambda x=x: A.sigmoid_reference(x))
 
 
 def softmax_cases():

@@ -418,7 +418,7 @@ class Tensor(TensorBase):
         return _matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        if self._data.dtype == np.bool_:
+        if self._data.dtype.kind == "b":
             raise TypeError("negation, the `-` operator, on a bool tensor is not supported; "
                             "use ~ or logical_not() to invert a mask")
         return E.Neg.apply(self)
@@ -1045,13 +1045,13 @@ class Tensor(TensorBase):
             axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
         x = self.astype(dtype) if dtype is not None else self
-        if x.dtype == np.bool_:
+        if x._data.dtype.kind == "b":
             x = x.long()
         return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
 
     def mean(self, dim: Dims = None, keepdim: _bool = False, *, axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
-        if self.dtype.kind != "f":
+        if self._data.dtype.kind != "f":
             raise TypeError(f"mean: needs a floating-point tensor, got {self.dtype}; "
                             "use .float() first")
         dims = normalize_dims(dim, self.ndim, "mean")
@@ -1837,19 +1837,21 @@ def _shape_arg(shape: Any) -> tuple[int, ...]:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     try:
-        return tuple(operator.index(s) for s in shape)
+        return tuple([operator.index(s) for s in shape])  # a list: no generator frame
     except TypeError:
         raise TypeError(f"sizes must be integers, got {shape}") from None
 
 
 def _resolve_shape(shape, size):
-    if sum(1 for s in shape if s == -1) > 1 or any(s < -1 for s in shape):
+    """`shape` with its one -1 filled in for `size` elements; ValueError if it cannot be."""
+    holes = shape.count(-1)
+    if holes > 1 or (shape and min(shape) < -1):
         raise ValueError
-    known = math.prod(s for s in shape if s != -1)
-    if -1 in shape:
+    known = math.prod(shape) * (-1 if holes else 1)  # the -1 multiplies the product by -1
+    if holes:
         if known == 0 or size % known:
             raise ValueError
-        shape = tuple(size // known if s == -1 else s for s in shape)
+        shape = tuple([size // known if s == -1 else s for s in shape])
     elif known != size:
         raise ValueError
     return shape
@@ -1980,12 +1982,17 @@ def _first_nan(a, dim, idx):
     return np.where(has_nan, np.argmax(nans, axis=dim, keepdims=True), idx)
 
 
+# a Python int or float leaves a float tensor's dtype as it is (bool, an int subclass, is
+# not in it: True is a bool scalar to PyTorch)
+_PY_NUMBERS = (int, float)
+
+
 def _binary(op, a, b, true_div=False):
     """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
-    if type(b) is float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
-        return op.apply(a, b)  # the common case first: float tensor op Python float
-    if type(a) is float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
-        return op.apply(a, b)  # ... and Python float op float tensor (`1.0 - p`)
+    if b.__class__ in _PY_NUMBERS and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        return op.apply(a, b)  # the common case first: float tensor op Python number
+    if a.__class__ in _PY_NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return op.apply(a, b)  # ... and Python number op float tensor (`1 - p`)
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         da, db = a._data, b._data
         if da.dtype is db.dtype and da.shape == db.shape and (not true_div or
@@ -2128,8 +2135,10 @@ def _bitwise(np_fn, symbol, a, b):
 
 def _is_bool(x):
     """A bool tensor, array or number."""
-    if isinstance(x, (Tensor, np.ndarray)):
-        return x.dtype == np.bool_
+    if isinstance(x, Tensor):
+        return x._data.dtype.kind == "b"
+    if isinstance(x, np.ndarray):
+        return x.dtype.kind == "b"
     return isinstance(x, (bool, np.bool_))
 
 
@@ -2143,6 +2152,8 @@ def _no_bool(name, t):
 def _integer_power(base, exponent):
     """(base, exponent), unless an integer base meets a negative integer exponent, which has
     no integer result (PyTorch and numpy refuse it)."""
+    if isinstance(base, Tensor) and base._data.dtype.kind == "f":
+        return base, exponent  # a float base takes any power
     kinds = [x.dtype.kind if isinstance(x, Tensor) else np.asarray(x).dtype.kind
              for x in (base, exponent)]
     if kinds[0] in "biu" and kinds[1] in "iu":

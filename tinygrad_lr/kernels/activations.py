@@ -19,8 +19,11 @@ Sigmoid and tanh: numpy writes sigmoid's stable form in seven passes with tempor
 the gradients g * out * (1 - out), g * (1 - out^2) in three; here numpy computes only the
 exponential (with SIMD; a Numba loop would call scalar libm exp) and one pass does the
 rest, with the same operations in the same order in the array's dtype, so the values are
-numpy's exactly (benchmarks/bench_kernels.py).
+numpy's exactly (benchmarks/bench_kernels.py). A small array's sigmoid (up to
+SIGMOID_LOOP_MAX elements: a teaching network's) is one loop with libm's exp instead,
+where the calls cost more than the arithmetic; its values are within 3 ulp of numpy's.
 """
+import math
 from typing import Any
 
 import numpy as np
@@ -203,10 +206,28 @@ def sigmoid_reference(x):
     return np.maximum(e, x >= 0) / (1 + e)
 
 
+@jit
+def _sigmoid_flat(x, one, out):
+    """The same formula with e = exp(-|x|) from libm in the loop: for small arrays, where
+    numpy's three calls for the exponential cost more than their SIMD saves."""
+    for i in range(x.shape[0]):
+        e = math.exp(-abs(x[i]))
+        out[i] = (one if x[i] >= 0 else e) / (one + e)
+
+
+# Below this many elements the one loop above is faster (2-4x at 16-256 elements, even at
+# ~1000; benchmarks/bench_kernels.py); its values differ from numpy's by up to 3 ulp.
+SIGMOID_LOOP_MAX = 512
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function of an array (a new array), in sigmoid_reference's form."""
     if reference_kernels_enabled() or not _flat_kernel_layout(x):
         return sigmoid_reference(x)
+    if x.size <= SIGMOID_LOOP_MAX:
+        out = np.empty_like(x)
+        _sigmoid_flat(x.reshape(-1), x.dtype.type(1), out.reshape(-1))
+        return out
     e = np.abs(x, out=np.empty_like(x))  # out=: a 0-d x stays an array
     np.negative(e, out=e)
     np.exp(e, out=e)

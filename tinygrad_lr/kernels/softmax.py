@@ -87,7 +87,7 @@ def softmax_backward(g, out, dim):
 
 def _shifted(x, dim):
     """x - max along dim (a max of +-inf counts as 0, as in the kernel)."""
-    m = np.max(x, axis=dim, keepdims=True)
+    m = x.max(axis=dim, keepdims=True)
     return x - np.where(np.isfinite(m), m, 0)
 
 

@@ -147,10 +147,10 @@ def power(x, e):
     custom loss (and the `a ** 3` of its backward) hits on half the elements
     (benchmarks/README.md); the values are those numpy gives for |x|, within one unit in
     the last place of the C library's, with the same signs, zeros, infinities and NaNs."""
-    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f" and np.ndim(e) == 0):
-        return np.power(x, e)
-    if isinstance(e, np.ndarray):
+    if isinstance(e, np.ndarray) and e.ndim == 0:
         e = e[()]
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f") or isinstance(e, np.ndarray):
+        return np.power(x, e)
     if not isinstance(e, (int, float, np.integer, np.floating)) or isinstance(e, bool):
         return np.power(x, e)  # a bool or complex exponent: numpy's rules
     special = _TORCH_POWERS.get(e)

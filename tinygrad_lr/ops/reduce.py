@@ -163,7 +163,7 @@ class Pick(_Op):
     PyTorch (amax's gradient at a NaN is NaN instead: Amax above)."""
 
     keep_output = True
-    PICKS = {"max": np.max, "min": np.min, "median": _lower_median}
+    PICKS = {"max": np.ndarray.max, "min": np.ndarray.min, "median": _lower_median}
 
     @classmethod
     def forward(cls, ctx, a, dims, keepdim, which):
