@@ -1989,11 +1989,7 @@ _PY_NUMBERS = (int, float)
 
 def _binary(op, a, b, true_div=False):
     """Apply a two-input op with PyTorch's dtype rules and broadcasting errors."""
-    if b.__class__ in _PY_NUMBERS and isinstance(a, Tensor) and a._data.dtype.kind == "f":
-        return op.apply(a, b)  # the common case first: float tensor op Python number
-    if a.__class__ in _PY_NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f":
-        return op.apply(a, b)  # ... and Python number op float tensor (`1 - p`)
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
+    if isinstance(b, Tensor) and isinstance(a, Tensor):
         da, db = a._data, b._data
         if da.dtype is db.dtype and da.shape == db.shape and (not true_div or
                                                                da.dtype.kind == "f"):
@@ -2008,6 +2004,10 @@ def _binary(op, a, b, true_div=False):
         if a._data.shape != b._data.shape:
             _check_broadcast(op, a._data.shape, b._data.shape)
         return op.apply(a, b)
+    if b.__class__ in _PY_NUMBERS and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        return op.apply(a, b)  # float tensor op Python number: its dtype, nothing to check
+    if a.__class__ in _PY_NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return op.apply(a, b)  # ... and Python number op float tensor (`1 - p`)
     tensor_first = isinstance(a, Tensor)
     t, s = (a, b) if tensor_first else (b, a)
     if isinstance(s, np.ndarray) and s.ndim:

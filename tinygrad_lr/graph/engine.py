@@ -34,6 +34,7 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     grads, leaf_grads = seed(roots, seeds)    # node -> [gradient per output]
     waiting = count_consumers(list(grads))    # node -> edges into it not yet run
     ready = [node for node in grads if waiting.get(node, 0) == 0]
+    anomaly = STATE.anomaly  # (a thread-local: read once)
     with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
             node = ready.pop()
@@ -42,7 +43,14 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
             grads_in = grads.pop(node, None)
             if hooks and grads_in is not None and (node.hooks or node.retained or capture):
                 grads_in = before_backward(node, grads_in, capture)
-            grads_out = call_backward(node, grads_in, create_graph)
+            if node.fn.trusted_backward and not anomaly and grads_in is not None and \
+                    len(grads_in) == 1 and grads_in[0] is not None:
+                # a built-in op with its one gradient: shapes and dtypes need no checks
+                grads_out = node.fn.backward(node, grads_in[0])
+                if grads_out.__class__ is not tuple:
+                    grads_out = (grads_out,)
+            else:
+                grads_out = call_backward(node, grads_in, create_graph)
             if record is not None:
                 record.append(Step(node, grads_in, grads_out))
             if not retain_graph:
@@ -61,8 +69,9 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                         buffer = grads[target] = [None] * target.n_outputs
                     old = buffer[output_nr]
                     buffer[output_nr] = g if old is None else old + g
-                waiting[target] -= 1
-                if waiting[target] == 0:
+                left = waiting[target] - 1
+                waiting[target] = left
+                if left == 0:
                     ready.append(target)
     return leaf_grads
 
@@ -165,20 +174,14 @@ def count_consumers(roots):
 
 def call_backward(node, grads_in, create_graph):
     """The node's gradients for its inputs: its Function's backward, with the checks that
-    user Functions need and the stand-ins that make a once-differentiable op safe."""
+    user Functions need and the stand-ins that make a once-differentiable op safe. (The
+    walk calls a trusted built-in op's backward itself, without these.)"""
     if grads_in is None:
         return (None,) * len(node.edges)
     fn = node.fn
     if STATE.anomaly:
         return _call_backward_checked(node, grads_in, create_graph)
-    if fn.array_forward and fn.differentiable_backward and len(grads_in) == 1:
-        # built-in op: trusted shapes and dtypes; its one gradient is there (a buffer
-        # slot is only filled by a gradient that was sent, but hooks may return None)
-        if grads_in[0] is None:
-            return (None,) * len(node.edges)
-        results = fn.backward(node, grads_in[0])
-        return results if results.__class__ is tuple else (results,)
-    if _all_none(grads_in):
+    if _all_none(grads_in):  # (hooks may have returned None)
         return (None,) * len(node.edges)
     if any(g is None for g in grads_in):  # a multi-output op whose other outputs got none
         make = next(g for g in grads_in if g is not None)._make

@@ -63,7 +63,7 @@ class Node:
     hooks: dict[int, list[Callable]] | None = None  # {output_nr: [fn]} from register_hook
     retained: Any = None      # {output_nr: weakref to tensor} from Tensor.retain_grad
     node_name: str | None = None  # set by an op whose PyTorch name depends on its arguments
-    shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by link)
+    shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by apply)
     shown_next: tuple | None = None  # next_functions given outright (shown_node, rename)
     unbatchable = False       # set by an op whose backward takes no batch for these arguments
     freed = False
@@ -263,11 +263,12 @@ class Function:
     differentiable_backward = True  # False: backward runs a kernel, differentiable once
     node_name: str | None = None    # PyTorch's node name when it is not <class>Backward0
     # next_functions as PyTorch shows it: the arguments that are PyTorch's tensor inputs, in
-    # its order (None: the float tensors, and the numbers of `+ - * /`, see link), ...
+    # its order (None: the float tensors, and the numbers of `+ - * /`, see apply), ...
     graph_inputs: tuple[int, ...] | None = None
     numbers_are_inputs = False      # `x + 1`: PyTorch shows the 1 as an input (None, 0)
     torch_next: Callable | None = None  # ... and torch_next(node, entries) -> entries
     node_type: type[Node]           # the Node subclass of its PyTorch name (set below)
+    trusted_backward = False        # set below for each subclass
     # True: backward is correct when every gradient has leading batch dims (engine.walk's
     # batch_dims; the ops' shape helpers in ops/_util.py keep them), so jacobian/hessian can
     # push all their seed vectors through in one walk
@@ -279,6 +280,8 @@ class Function:
         built_in = cls.__module__.startswith("tinygrad_lr.")
         default = cls.__name__ + ("Backward0" if built_in else "Backward")
         cls.node_type = node_type(cls.__dict__.get("node_name") or default)
+        # a built-in op's backward that the engine runs without checks (engine.walk)
+        cls.trusted_backward = cls.array_forward and cls.differentiable_backward
 
     @staticmethod
     def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
@@ -290,21 +293,46 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        if not STATE.grad_enabled and cls.array_forward:
+        grad_enabled = STATE.grad_enabled  # (a thread-local: read once)
+        if not grad_enabled and cls.array_forward:
             return _apply_unrecorded(cls, args, kwargs)
         make: Any = None  # outputs are tensors of the class of the first tensor argument
-        any_requires_grad = False
+        requires_grad = False
+        # One pass over the arguments records where each one's gradient must go: `edges`
+        # (see Node), `needs` (ctx.needs_input_grad), the constant arguments and which of
+        # them next_functions shows. No helper calls: this runs for every recorded op.
+        edges, needs, consts, shown = [], [], [], []
+        numbers = cls.numbers_are_inputs
+        i = 0
         for a in args:
             if isinstance(a, TensorBase):
                 if make is None:
                     make = a._make
                 if a._base is not None and a._base.grad_fn is not a._base_node:
                     refresh_view(a)  # its base was changed in place since it was made
-                if a._requires_grad:
-                    any_requires_grad = True
-        requires_grad = any_requires_grad and STATE.grad_enabled
-        ctx = (cls.node_type(cls) if requires_grad or not cls.array_forward
-               else _Unrecorded(cls))
+                if a._requires_grad and grad_enabled:
+                    requires_grad = True
+                    node = a.grad_fn
+                    edges.append((a, -1) if node is None else (node, a._output_nr))
+                    needs.append(True)
+                    shown.append(i)
+                    i += 1
+                    continue
+                if a._data.dtype.kind == "f":
+                    shown.append(i)
+            elif numbers and isinstance(a, (int, float)):
+                shown.append(i)
+            edges.append(None)
+            needs.append(False)
+            consts.append((i, a))
+            i += 1
+        if requires_grad or not cls.array_forward:  # a node (a user Function's ctx always)
+            ctx = cls.node_type(cls)
+            ctx.needs_input_grad = tuple(needs)  # forward may read it, as in PyTorch
+            if requires_grad:
+                ctx.edges, ctx.const_inputs, ctx.shown_args = edges, consts, shown
+        else:
+            ctx = _Unrecorded(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
         out = cls.forward(ctx, *args, **kwargs)
@@ -313,7 +341,6 @@ class Function:
         if STATE.anomaly:
             check_finite(cls.__name__ + " forward", [out])
         if requires_grad and out.dtype.kind == "f":
-            link(ctx, args)
             if ctx.node_name is not None:  # forward chose the name from its arguments
                 ctx.__class__ = node_type(ctx.node_name)
             t = make(out, True, ctx, 0)
@@ -369,7 +396,6 @@ def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
             o._output_nr = nr
         wrapped.append(o)
     if requires_grad:
-        link(ctx, args)
         if ctx.node_name is not None:
             ctx.__class__ = node_type(ctx.node_name)
         ctx.input_meta = [(a._data.shape, a._data.dtype) if isinstance(a, TensorBase) else None
@@ -377,34 +403,6 @@ def _apply_user_function(cls, ctx, args, kwargs, requires_grad, make):
         ctx.n_outputs = len(wrapped)
         ctx.output_meta = [(o._data.shape, o._data.dtype) for o in wrapped]
     return tuple(wrapped) if isinstance(result, tuple) else wrapped[0]
-
-
-def link(ctx, args):
-    """Record, for every argument, where its gradient must go."""
-    edges, needs, consts, shown = [], [], [], []
-    numbers = ctx.fn.numbers_are_inputs
-    i = 0
-    for a in args:  # one pass, no helper calls: this runs for every recorded op
-        if isinstance(a, TensorBase):
-            if a._requires_grad:
-                node = a.grad_fn
-                edges.append((a, -1) if node is None else (node, a._output_nr))
-                needs.append(True)
-                shown.append(i)
-                i += 1
-                continue
-            if a._data.dtype.kind == "f":
-                shown.append(i)
-        elif numbers and isinstance(a, (int, float)):
-            shown.append(i)
-        edges.append(None)
-        needs.append(False)
-        consts.append((i, a))
-        i += 1
-    ctx.edges = edges
-    ctx.needs_input_grad = tuple(needs)
-    ctx.const_inputs = consts
-    ctx.shown_args = shown
 
 
 def share_storage(view, base):

@@ -37,16 +37,25 @@ def on_arrays(*tensors):
     """
     if STATE.grad_enabled:
         return tensors
-    # a list, not a generator, inside tuple(): no generator frame on every op's backward
-    return tuple([t._data if isinstance(t, TensorBase) else t for t in tensors])
+    # a loop, not a comprehension: no extra frame on every op's backward
+    arrays = []
+    for t in tensors:
+        arrays.append(t._data if isinstance(t, TensorBase) else t)
+    return tuple(arrays)
 
 
 def gradients(like, *results):
     """A backward's results as the Function contract wants them: arrays (from `on_arrays`)
     become tensors of `like`'s class (numpy's 0-d results are scalars: made arrays again);
     tensors and None pass as they are."""
-    return tuple([r if r is None or isinstance(r, TensorBase) else like._make(np.asarray(r))
-                  for r in results])
+    out = []
+    for r in results:  # a loop, not a comprehension, as in on_arrays
+        if r.__class__ is np.ndarray:
+            r = like._make(r)
+        elif r is not None and not isinstance(r, TensorBase):
+            r = like._make(np.asarray(r))  # a numpy scalar
+        out.append(r)
+    return tuple(out)
 
 
 def batch_shape(g):

@@ -13,6 +13,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
+from ..kernels.activations import sigmoid
 from ..kernels.reduce import squared_difference_sum, sum_axes
 from ._util import gradients, on_arrays
 from .elementwise import Maximum
@@ -168,9 +169,9 @@ class BinaryCrossEntropy(Function):
 class BinaryCrossEntropyWithLogits(Function):
     """The loss above as one graph node (the composite took seven). With s = sigmoid(-x),
     d/dx = (1 - y) - lw s and d/dy = -x + (pos_weight - 1) softplus(-x), lw the log weight.
-    Forward computes softplus(-x) and s from one e^-|x| and keeps them for a plain
-    backward; under create_graph both are recomputed with Tensor ops, so the gradient is
-    differentiable again."""
+    Forward computes softplus(-x) and s and keeps them for a plain backward; under
+    create_graph both are recomputed with Tensor ops, so the gradient is differentiable
+    again."""
 
     array_forward = True
 
@@ -178,11 +179,10 @@ class BinaryCrossEntropyWithLogits(Function):
     def forward(ctx, input, target, weight, pos_weight, reduction):
         ctx.save_for_backward(input, target)
         x, y = input._data, target._data
-        # softplus(-x) = max(-x, 0) + log(1 + e^-|x|) and sigmoid(-x) = max(e, x < 0) / (1 + e)
-        # with e = e^-|x| <= 1: neither overflows (Sigmoid in ops/elementwise.py explains)
-        e = np.exp(-np.abs(x))
-        softplus = np.maximum(-x, 0) + np.log1p(e)
-        ctx.arrays = softplus, np.maximum(e, x < 0) / (1 + e)
+        # softplus(-x) = max(-x, 0) + log(1 + e^-|x|) with e = e^-|x| <= 1: it never
+        # overflows; sigmoid(-x) is the kernel's, the values the recorded backward computes
+        softplus = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        ctx.arrays = softplus, sigmoid(-x)
         ctx.constants = (weight, pos_weight, reduction)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         loss = (1 - y) * x + log_weight * softplus
@@ -203,9 +203,9 @@ class BinaryCrossEntropyWithLogits(Function):
         recorded = is_grad_enabled()  # create_graph: Tensor ops, differentiable again
         grad_input = grad_target = None
         if ctx.needs_input_grad[0]:
-            sigmoid = (-x).sigmoid() if recorded else ctx.arrays[1]
+            s = (-x).sigmoid() if recorded else ctx.arrays[1]
             log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
-            grad_input = g_ * ((1 - y) - log_weight * sigmoid)
+            grad_input = g_ * ((1 - y) - log_weight * s)
         if ctx.needs_input_grad[1]:
             softplus_term = 0
             if pos_weight is not None:
