@@ -66,6 +66,7 @@ class Node:
     shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by apply)
     shown_next: tuple | None = None  # next_functions given outright (shown_node, rename)
     unbatchable = False       # set by an op whose backward takes no batch for these arguments
+    number_first = False      # set by `2 * x`, `1 - x`: the number came first (next_functions)
     freed = False
 
     def __init__(self, fn: type[Function]) -> None:
@@ -335,7 +336,7 @@ class Function:
             ctx = _Unrecorded(cls)
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
-        out = cls.forward(ctx, *args, **kwargs)
+        out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)  # numpy hands back 0-d results as scalars
         if STATE.anomaly:

@@ -38,7 +38,7 @@ def _shape(x):
 
 def _tensor_first(node, entries):
     """`1 + x` and `2 * x` show x first, as PyTorch's reflected operators do."""
-    return entries[::-1] if getattr(node, "number_first", False) else entries
+    return entries[::-1] if node.number_first else entries
 
 
 class _Arithmetic(_Op):
@@ -52,7 +52,8 @@ class Add(_Arithmetic):
     def forward(ctx, a, b):
         (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
         ctx.shapes = (sa, sb)
-        ctx.number_first = a.__class__ in (int, float)
+        if a.__class__ in (int, float):
+            ctx.number_first = True
         return np.add(x, y)
 
     @staticmethod
@@ -67,8 +68,8 @@ class Sub(_Arithmetic):
     def forward(ctx, a, b):
         (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
         ctx.shapes = (sa, sb)
-        ctx.number_first = a.__class__ in (int, float)
-        if ctx.number_first:  # `1 - x` is PyTorch's rsub(x, 1): x is its only input
+        if a.__class__ in (int, float):  # `1 - x` is PyTorch's rsub(x, 1): x its only input
+            ctx.number_first = True
             ctx.node_name = "RsubBackward1"
         return np.subtract(x, y)
 
@@ -90,7 +91,8 @@ class Mul(_Arithmetic):
             ctx.scalar = b
             return np.multiply(a._data, b)
         ctx.scalar = None
-        ctx.number_first = a.__class__ in (int, float)
+        if a.__class__ in (int, float):
+            ctx.number_first = True
         ctx.save_for_backward(a, b)
         return np.multiply(arr(a), arr(b))
 
