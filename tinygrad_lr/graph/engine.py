@@ -43,10 +43,11 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
             grads_in = grads.pop(node, None)
             if hooks and grads_in is not None and (node.hooks or node.retained or capture):
                 grads_in = before_backward(node, grads_in, capture)
-            if node.fn.trusted_backward and not anomaly and grads_in is not None and \
+            fn = node.fn
+            if fn.trusted_backward and not anomaly and grads_in is not None and \
                     len(grads_in) == 1 and grads_in[0] is not None:
                 # a built-in op with its one gradient: shapes and dtypes need no checks
-                grads_out = node.fn.backward(node, grads_in[0])
+                grads_out = fn.backward(node, grads_in[0])
                 if grads_out.__class__ is not tuple:
                     grads_out = (grads_out,)
             else:
@@ -157,17 +158,20 @@ def seed(roots, seeds):
 
 def count_consumers(roots):
     """For every node reachable from the roots: how many edges point into it."""
-    count = {}
-    stack, seen = list(roots), set(roots)
+    count = dict.fromkeys(roots, 0)  # a node is in it once seen: it is pushed only once
+    stack = list(count)
     while stack:
         node = stack.pop()
         for edge in node.edges:
-            if edge is None or edge[1] == -1:
+            if edge is None:
                 continue
-            target = edge[0]
-            count[target] = count.get(target, 0) + 1
-            if target not in seen:
-                seen.add(target)
+            target, output_nr = edge
+            if output_nr == -1:  # a leaf
+                continue
+            if target in count:
+                count[target] += 1
+            else:
+                count[target] = 1
                 stack.append(target)
     return count
 
