@@ -1502,7 +1502,10 @@ class Tensor(TensorBase):
         return self.split(max(size, 1), d)
 
     def __getitem__(self, idx: Any) -> Tensor:
-        return M.Index.apply(self, check_index(_convert_index(idx), self.shape))
+        shape = self._data.shape
+        if idx.__class__ is int and shape and -shape[0] <= idx < shape[0]:
+            return M.Index.apply(self, idx)  # t[i] in range, the common case: nothing to check
+        return M.Index.apply(self, check_index(_convert_index(idx), shape))
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:

@@ -198,6 +198,8 @@ def _basic_steps(idx):
     one per part that does something, in order: t[1] is SelectBackward0, t[1:3]
     SliceBackward0, t[None] UnsqueezeBackward0, t[..., :] AliasBackward0. [] for an index
     with arrays (IndexBackward0, the class's name)."""
+    if idx.__class__ is int:  # t[i], the common case
+        return ["SelectBackward0"]
     if not isinstance(idx, tuple):  # t[:] alone is a slice; t[:, :] selects nothing
         idx = (idx,) if not isinstance(idx, slice) else (slice(0, None),)
     if not _is_basic(idx):
@@ -209,6 +211,8 @@ def _basic_steps(idx):
 
 
 def _is_basic(idx):
+    if idx.__class__ is int:
+        return True
     parts = idx if isinstance(idx, tuple) else (idx,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
