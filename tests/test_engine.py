@@ -284,6 +284,33 @@ def test_custom_function_matches_torch_and_sets_needs_input_grad():
     np.testing.assert_allclose(pred.grad.numpy(), pt.grad.numpy(), rtol=1e-12)
 
 
+def _seen_in_forward(lib):
+    """ctx.needs_input_grad as a custom Function's forward sees it, with grad mode on and
+    off (PyTorch's says which inputs require grad either way), for an input that requires
+    grad, one that does not, and a number."""
+    seen = []
+
+    class Scale(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y, k):
+            seen.append(tuple(ctx.needs_input_grad))
+            return x * y * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g, None
+
+    x, y = lib.ones(3, requires_grad=True), lib.ones(3)
+    Scale.apply(x, y, 2.0)
+    with lib.no_grad():
+        Scale.apply(x, y, 2.0)
+    return seen
+
+
+def test_custom_function_sees_needs_input_grad_in_forward_as_torch():
+    assert _seen_in_forward(tl) == _seen_in_forward(torch) == [(True, False, False)] * 2
+
+
 def test_custom_function_passes_gradcheck_and_gradgradcheck():
     rng = np.random.default_rng(1)
     inputs = [f64(rng.standard_normal((3, 2))), f64(rng.standard_normal((3, 2)))]

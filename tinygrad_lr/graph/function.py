@@ -329,7 +329,9 @@ class Function:
             i += 1
         if requires_grad or not cls.array_forward:  # a node (a user Function's ctx always)
             ctx = cls.node_type(cls)
-            ctx.needs_input_grad = tuple(needs)  # forward may read it, as in PyTorch
+            # forward may read it, as in PyTorch, whose ctx says requires_grad in no_grad too
+            ctx.needs_input_grad = tuple(needs) if grad_enabled else tuple(
+                isinstance(a, TensorBase) and a._requires_grad for a in args)
             if requires_grad:
                 ctx.edges, ctx.const_inputs, ctx.shown_args = edges, consts, shown
         else:
