@@ -190,8 +190,9 @@ def softmax_cases():
     from tinygrad_lr.kernels import cross_entropy as CE
     from tinygrad_lr.kernels import softmax as S
 
-    # below KERNEL_MIN (8192) elements the entry point runs the numpy expression itself
-    for n, c in ((64, 128), (256, 1000)):
+    # from KERNEL_MIN (8192) elements on: numpy's exp and the row kernels; up to
+    # SMALL_LOOP_MAX (2048) the one loop; between, the numpy expression itself
+    for n, c in ((16, 4), (64, 10), (32, 64), (64, 128), (256, 1000)):
         x = randn(n, c)
         yield (f"softmax ({n},{c})", lambda x=x: S.softmax(x, 1),
                lambda x=x: S.softmax_reference(x, 1))

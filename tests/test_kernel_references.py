@@ -404,7 +404,7 @@ def test_sigmoid_and_tanh_kernels_give_numpys_values_exactly():
 
 
 # ------------------------------------------------------------------ softmax, cross-entropy
-@case("softmax", S, ["_row_max", "_shift_rows", "_normalize_rows"])
+@case("softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_small_rows"])
 def _(rng, dtype, k=0):
     x = randn(rng, (5, 3, 7), dtype) * 10
     x[1, 2, :] = [-np.inf, 1000.0, -1000.0, -np.inf, 0, 0, 1][:7]  # extremes in one row
@@ -422,11 +422,33 @@ def _(rng, dtype, k=0):
             lambda: (S.softmax_backward_reference(g, out, -1),))
 
 
-@case("log_softmax", S, ["_row_max", "_shift_rows", "_normalize_rows"])
+@case("log_softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_small_rows"])
 def _(rng, dtype, k=0):
     x = non_contiguous(randn(rng, (5, 3, 7), dtype) * 10 + [0, 1e4, 1e30][k])
     dim = [-1, 2, -1][k]  # the kernel's axis (other axes run the numpy expression)
     return lambda: (S.log_softmax(x, dim),), lambda: (S.log_softmax_reference(x, dim),)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (16, 4), (5, 3, 7), (64, 32)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_small_softmax_loop_agrees_with_the_reference(shape, dtype):
+    """Up to SMALL_LOOP_MAX elements softmax and log_softmax along the last axis are one
+    Numba call (libm's exp): the reference's values within the kernels' tolerance, its NaN
+    and infinities where the reference has them (rows of -inf, +inf, NaN, a large offset)."""
+    assert math.prod(shape) <= S.SMALL_LOOP_MAX
+    rng = np.random.default_rng(2)
+    x = randn(rng, shape, dtype) * 10
+    rows = x.reshape(-1, shape[-1])
+    if rows.shape[0] >= 4 and shape[-1] >= 2:
+        rows[0], rows[1, 0], rows[2, -1], rows[3] = -np.inf, np.inf, np.nan, rows[3] + 1e4
+    x = non_contiguous(x) if shape[-1] > 1 else x  # copied to rows first: the same values
+    for fn, reference in ((S.softmax, S.softmax_reference),
+                          (S.log_softmax, S.log_softmax_reference)):
+        got = fn(x, -1)
+        with np.errstate(all="ignore"):
+            expected = reference(x, -1)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, equal_nan=True, **_tolerance(dtype))
 
 
 CE_ARGS = [(-100, 0.0), (2, 0.0), (1, 0.3)]  # (ignore_index, label_smoothing)
