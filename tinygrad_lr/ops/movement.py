@@ -8,7 +8,7 @@ import numpy as np
 from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.embedding import embedding_backward
-from ._util import batch_index, batch_shape, unbroadcast
+from ._util import batch_index, batch_shape, gradients, on_arrays, unbroadcast
 
 
 class _Op(Function):
@@ -57,7 +57,14 @@ class Permute(_ViewOp):
     @staticmethod
     def backward(ctx, g):
         nb = len(batch_shape(g))
-        return g.permute(tuple(range(nb)) + tuple(int(d) + nb for d in np.argsort(ctx.dims))), None
+        inverse = [0] * len(ctx.dims)  # the permutation that undoes dims (np.argsort's)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = nb + i
+        dims = (*range(nb), *inverse)
+        (g_,) = on_arrays(g)
+        if isinstance(g_, np.ndarray):  # no create_graph: numpy's view, not a recorded op
+            return gradients(g, g_.transpose(dims), None)
+        return g.permute(dims), None
 
 
 class T(Permute):
