@@ -43,7 +43,11 @@ class Reshape(_ViewOp):
 
     @staticmethod
     def backward(ctx, g):
-        return g.reshape(batch_shape(g) + ctx.in_shape), None
+        shape = batch_shape(g) + ctx.in_shape
+        (g_,) = on_arrays(g)
+        if isinstance(g_, np.ndarray):  # no create_graph: numpy's reshape, not a recorded op
+            return gradients(g, g_.reshape(shape), None)
+        return g.reshape(shape), None
 
 
 class Permute(_ViewOp):
