@@ -709,3 +709,19 @@ def test_grad_mode_is_thread_local():
         worker.join()
     assert seen_in_new_thread == [True]
     assert tl.is_grad_enabled()
+
+
+def test_gradients_summed_for_a_0d_tensor_stay_tensors_of_arrays():
+    """Two gradients meeting at a 0-d leaf, or at a 0-d node's output, are added on their
+    arrays (numpy gives a scalar for 0-d + 0-d): .grad is still a 0-d array, usable in
+    place, with PyTorch's value."""
+    for lib in (tl, torch):
+        x = lib.tensor(2.0, requires_grad=True)
+        h = x * 3.0
+        (x * x + x + h * h).backward()  # x gets three gradients, h two
+        if lib is tl:
+            ours = x.grad
+            assert type(ours._data) is np.ndarray and ours._data.shape == ()
+            ours.add_(1.0)
+        else:
+            assert ours.item() == x.grad.item() + 1.0 == 2 * 2 + 1 + 18 * 2 + 1

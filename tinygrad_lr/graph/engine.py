@@ -69,7 +69,7 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                     if buffer is None:
                         buffer = grads[target] = [None] * target.n_outputs
                     old = buffer[output_nr]
-                    buffer[output_nr] = g if old is None else old + g
+                    buffer[output_nr] = g if old is None else add_gradients(old, g)
                 left = waiting[target] - 1
                 waiting[target] = left
                 if left == 0:
@@ -254,6 +254,15 @@ def _input_stand_ins(node, like):
             for target, nr in (e for e in node.edges if e is not None)]
 
 
+def add_gradients(a, b):
+    """a + b, two gradients sent to one place: numpy's sum wrapped as a tensor when nothing
+    is recorded, a recorded add under create_graph (the sum is then part of the graph)."""
+    if STATE.grad_enabled:
+        return a + b
+    total = a._data + b._data
+    return a._make(total if total.__class__ is np.ndarray else np.asarray(total))  # (0-d)
+
+
 def add_leaf_gradient(leaf_grads, leaf, g, node, grads_in, grads_out):
     """Sum a gradient into a leaf's total, remembering whether the total is a new array
     that nothing else holds (then `.grad` can take it without a copy)."""
@@ -261,7 +270,7 @@ def add_leaf_gradient(leaf_grads, leaf, g, node, grads_in, grads_out):
     if entry is None:
         leaf_grads[id(leaf)] = [leaf, g, _is_new_array(g, node, grads_in, grads_out)]
     else:
-        entry[1], entry[2] = entry[1] + g, True  # a sum is a new array
+        entry[1], entry[2] = add_gradients(entry[1], g), True  # a sum is a new array
 
 
 def _is_new_array(g, node, grads_in, grads_out):

@@ -54,20 +54,19 @@ class Matmul(Function):
         if batch_shape(g):
             return _batched_backward(g, a, b, ctx.transpose_b, need_a, need_b, need_bias)
         like, ga, gb, gbias = g, None, None, None
-        if g.ndim == 2:  # matrices (Linear on rows): on the arrays when nothing is recorded
-            g, a, b = on_arrays(g, a, b)
+        g, a, b = on_arrays(g, a, b)  # arrays when nothing is recorded (no create_graph)
         if ctx.transpose_b:  # b is W (out, in): out = a @ W^T, so da = g @ W, dW = g^T a
             if need_a:
-                ga = g @ b
+                ga = _mm(g, b)
             if need_b:
                 gb = _rows(g).T @ _rows(a)
         else:
             if need_a:
-                ga = unbroadcast(g @ b.transpose(-1, -2), a.shape)
+                ga = unbroadcast(_mm(g, _mT(b)), a.shape)
             if need_b and a.ndim > 2 and b.ndim == 2:  # one GEMM over all rows, not one per batch
                 gb = _rows(a).T @ _rows(g)
             elif need_b:
-                gb = unbroadcast(a.transpose(-1, -2) @ g, b.shape)
+                gb = unbroadcast(_mm(_mT(a), g), b.shape)
         if need_bias:
             rows = _rows(g)
             gbias = sum_axes(rows, (0,)) if isinstance(rows, np.ndarray) else rows.sum(0)
@@ -100,6 +99,16 @@ def _batched_backward(g, a, b, transpose_b, need_a, need_b, need_bias):
     if need_bias:
         gbias = unbroadcast(g, g.shape[-1:])
     return ga, gb, gbias, None
+
+
+def _mm(x, y):
+    """x @ y: on arrays as the forward computes it (matmul_arrays), on tensors recorded."""
+    return matmul_arrays(x, y) if isinstance(x, np.ndarray) else x @ y
+
+
+def _mT(t):
+    """The transpose of the last two dims, of an array or a tensor."""
+    return np.swapaxes(t, -1, -2) if isinstance(t, np.ndarray) else t.transpose(-1, -2)
 
 
 def _rows(t):
