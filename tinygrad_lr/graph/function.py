@@ -302,7 +302,8 @@ class Function:
         # One pass over the arguments records where each one's gradient must go: `edges`
         # (see Node), `needs` (ctx.needs_input_grad), the constant arguments and which of
         # them next_functions shows. No helper calls: this runs for every recorded op.
-        edges, needs, consts, shown = [], [], [], []
+        edges: list[Any] = []
+        needs, consts, shown = [], [], []
         numbers = cls.numbers_are_inputs
         i = 0
         for a in args:
