@@ -229,6 +229,7 @@ def _cases():
         ("Where", lambda x, y: tl.where(x > 0, x, y), a, a[:1]),
         ("Sum", lambda x: x.sum(1), a, None), ("Sum", lambda x: x.sum(0, keepdim=True), a, None),
         ("LogSumExp", lambda x: x.logsumexp(1), a, None), ("Amax", lambda x: x.amax(0), a, None),
+        ("Nansum", lambda x: x.nansum(1), np.where(a > 0.8, np.nan, a), None),
         ("Amin", lambda x: x.amin(1, keepdim=True), a, None),
     ]
 

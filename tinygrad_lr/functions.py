@@ -54,6 +54,8 @@ __all__ = [
     "fliplr", "rot90", "median", "cummax", "cummin", "addmv", "baddbmm", "dist", "hstack", "vstack",
     "broadcast_shapes", "broadcast_tensors", "meshgrid", "tensordot", "result_type",
     "tril_indices", "triu_indices", "searchsorted", "bucketize", "bincount", "histc", "unique",
+    "select", "ravel", "swapaxes", "swapdims", "moveaxis", "greater", "greater_equal", "less",
+    "less_equal", "not_equal", "fix", "nansum", "nanmean",
 ]
 
 
@@ -546,6 +548,38 @@ def index_select(input: TensorLike, dim: int, index: TensorLike) -> Tensor:
 
 def narrow(input: TensorLike, dim: int, start: int, length: int) -> Tensor:
     return _t(input).narrow(dim, start, length)
+
+
+def select(input: TensorLike, dim: int, index: int) -> Tensor:
+    return _t(input).select(dim, index)
+
+
+def ravel(input: TensorLike) -> Tensor:
+    return _t(input).ravel()
+
+
+def swapaxes(input: TensorLike, axis0: int, axis1: int) -> Tensor:
+    return _t(input).swapaxes(axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def moveaxis(input: TensorLike, source: int | Sequence[int],
+             destination: int | Sequence[int]) -> Tensor:
+    return _t(input).movedim(source, destination)
+
+
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne  # PyTorch's aliases
+fix = trunc
+
+
+def nansum(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    return _t(input).nansum(dim, keepdim)
+
+
+def nanmean(input: TensorLike, dim: Dims = None, keepdim: bool = False) -> Tensor:
+    return _t(input).nanmean(dim, keepdim)
 
 
 def unbind(input: TensorLike, dim: int = 0) -> tuple[Tensor, ...]:

@@ -536,6 +536,9 @@ class Tensor(TensorBase):
     def ge(self, other: TensorLike) -> Tensor:
         return self >= other
 
+    # PyTorch's other names of the comparisons
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
     def equal(self, other: TensorLike) -> _bool:
         """True if both have the same shape and values (torch.equal; dtypes may differ)."""
         return equal(self, other)
@@ -950,6 +953,7 @@ class Tensor(TensorBase):
     def floor(self) -> Tensor: return self if _is_integral(self) else E.Floor.apply(self)
     def ceil(self) -> Tensor: return self if _is_integral(self) else E.Ceil.apply(self)
     def trunc(self) -> Tensor: return self if _is_integral(self) else E.Trunc.apply(self)
+    fix = trunc
     def frac(self) -> Tensor: return E.Frac.apply(_float_only(self, "frac"))
 
     def round(self, decimals: _int = 0) -> Tensor:
@@ -1048,6 +1052,19 @@ class Tensor(TensorBase):
         if x._data.dtype.kind == "b":
             x = x.long()
         return R.Sum.apply(x, normalize_dims(dim, x.ndim, "sum"), keepdim)
+
+    def nansum(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
+        """The sum with NaNs counted as zero; they get no gradient (as in PyTorch)."""
+        if self._data.dtype.kind != "f":
+            return self.sum(dim, keepdim)  # no NaN to skip
+        return R.Nansum.apply(self, normalize_dims(dim, self.ndim, "nansum"), keepdim)
+
+    def nanmean(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
+        """The mean of the values that are not NaN (NaN where there are none), as PyTorch's."""
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"nanmean: needs a floating-point tensor, got {self.dtype}")
+        counted = (~self.isnan()).sum(dim, keepdim)
+        return self.nansum(dim, keepdim) / counted.astype(self.dtype)
 
     def mean(self, dim: Dims = None, keepdim: _bool = False, *, axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
@@ -1420,6 +1437,18 @@ class Tensor(TensorBase):
         return self.permute(tuple(where_from[i] if i in where_from else next(rest)
                                   for i in range(self.ndim)))
 
+    moveaxis = movedim
+
+    def swapaxes(self, axis0: _int, axis1: _int) -> Tensor:
+        return self.transpose(axis0, axis1)
+
+    swapdims = swapaxes
+
+    def ravel(self) -> Tensor:
+        """The elements as one dim: a view of a contiguous tensor, else of a copy (PyTorch's
+        contiguous().view(-1))."""
+        return self.contiguous().view(-1)
+
     def index_select(self, dim: _int, index: TensorLike) -> Tensor:
         d = normalize_dim(dim, self.ndim, "index_select")
         idx = _index_array(index, "index_select")
@@ -1427,6 +1456,17 @@ class Tensor(TensorBase):
             raise ValueError(f"index_select: index must be 0-D or 1-D, got shape {idx.shape}")
         _check_range(idx, self.shape[d], "index_select", d)
         return self[(slice(None),) * d + (idx.reshape(-1),)]
+
+    def select(self, dim: _int, index: _int) -> Tensor:
+        """The slice at `index` along `dim`, that dim removed: t.select(1, i) is t[:, i]."""
+        d = normalize_dim(dim, self.ndim, "select")
+        if self.ndim == 0:
+            raise IndexError("select: cannot select from a 0-d tensor")
+        n, i = self.shape[d], operator.index(index)
+        if not -n <= i < n:
+            raise IndexError(f"select: index {i} is out of range for dim {d} of size {n} "
+                             f"(tensor of shape {self.shape})")
+        return self[(slice(None),) * d + (i,)]
 
     def narrow(self, dim: _int, start: _int, length: _int) -> Tensor:
         d = normalize_dim(dim, self.ndim, "narrow")

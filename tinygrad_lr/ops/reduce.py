@@ -59,6 +59,25 @@ class Sum(_Op):
         return _expand_grad(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None
 
 
+class Nansum(_Op):
+    """The sum over dims with NaN counted as 0. Each input element gets g times "not NaN",
+    PyTorch's formula: 0 at a NaN, and NaN from an infinite g (a nanmean over no values)."""
+
+    node_name = "NansumBackward0"  # PyTorch's one name, with a dim or without
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return np.nansum(a._data, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        counted = a._make(~np.isnan(a._data))  # a mask: not part of the graph
+        return _expand_grad(g, a.shape, ctx.dims, ctx.keepdim) * counted, None, None
+
+
 class Mean(_Op):
     """The mean over dims; each input element gets 1/n of the gradient."""
 

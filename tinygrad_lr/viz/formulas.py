@@ -187,6 +187,9 @@ RULES: dict = {
     # ------------------------------------------------------------ reductions
     "Sum": Rule("sum", "sum({0})", operands=(0,), reduction=True, local={
         0: Local("1 for every element", None, lambda a, o: np.ones(np.shape(a[0])))}),
+    "Nansum": Rule("nansum", "nansum({0})", operands=(0,), reduction=True, local={
+        0: Local("1 where {0} is not NaN, 0 at a NaN", None,
+                 lambda a, o: (~np.isnan(a[0])).astype(np.float64))}),
     "LogSumExp": Rule("logsumexp", "logsumexp({0})", operands=(0,), reduction=True, local={
         0: Local("exp({0} - logsumexp({0})) = softmax({0})", "exp({0} - {out})",
                  lambda a, o: np.exp(_f(a[0]) - _expand_back(o, np.shape(a[0]), a[1], a[2])))}),
