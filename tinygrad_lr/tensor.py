@@ -1055,16 +1055,18 @@ class Tensor(TensorBase):
 
     def nansum(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         """The sum with NaNs counted as zero; they get no gradient (as in PyTorch)."""
+        dims = normalize_dims(dim, self.ndim, "nansum")
         if self._data.dtype.kind != "f":
-            return self.sum(dim, keepdim)  # no NaN to skip
-        return R.Nansum.apply(self, normalize_dims(dim, self.ndim, "nansum"), keepdim)
+            return self.sum(dims, keepdim)  # no NaN to skip
+        return R.Nansum.apply(self, dims, keepdim)
 
     def nanmean(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         """The mean of the values that are not NaN (NaN where there are none), as PyTorch's."""
         if self._data.dtype.kind != "f":
             raise TypeError(f"nanmean: needs a floating-point tensor, got {self.dtype}")
-        counted = (~self.isnan()).sum(dim, keepdim)
-        return self.nansum(dim, keepdim) / counted.astype(self.dtype)
+        dims = normalize_dims(dim, self.ndim, "nanmean")
+        counted = (~self.isnan()).sum(dims, keepdim)
+        return self.nansum(dims, keepdim) / counted.astype(self.dtype)
 
     def mean(self, dim: Dims = None, keepdim: _bool = False, *, axis: Dims = None) -> Tensor:
         dim = _dim_or_axis(dim, axis)
