@@ -404,7 +404,8 @@ def test_sigmoid_and_tanh_kernels_give_numpys_values_exactly():
 
 
 # ------------------------------------------------------------------ softmax, cross-entropy
-@case("softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_small_rows"])
+@case("softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_normalize_row",
+                     "_small_rows"])
 def _(rng, dtype, k=0):
     x = randn(rng, (5, 3, 7), dtype) * 10
     x[1, 2, :] = [-np.inf, 1000.0, -1000.0, -np.inf, 0, 0, 1][:7]  # extremes in one row
@@ -422,7 +423,8 @@ def _(rng, dtype, k=0):
             lambda: (S.softmax_backward_reference(g, out, -1),))
 
 
-@case("log_softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_small_rows"])
+@case("log_softmax", S, ["_row_max", "_shift_rows", "_normalize_rows", "_normalize_row",
+                         "_small_rows"])
 def _(rng, dtype, k=0):
     x = non_contiguous(randn(rng, (5, 3, 7), dtype) * 10 + [0, 1e4, 1e30][k])
     dim = [-1, 2, -1][k]  # the kernel's axis (other axes run the numpy expression)

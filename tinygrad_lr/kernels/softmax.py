@@ -30,6 +30,21 @@ KERNEL_MIN = 8192  # elements; smaller inputs run the numpy expression (see abov
 
 
 @jit(fastmath={"reassoc", "contract"})
+def _normalize_row(row, s, log, scalar):
+    """In place: row - log(s) (log) or row / s, in the row's dtype (`scalar` carries it)."""
+    if log:
+        scalar[0] = np.log(s)
+        ls = scalar[0]
+        for j in range(row.shape[0]):
+            row[j] = row[j] - ls
+    else:
+        scalar[0] = 1.0 / s
+        inv = scalar[0]
+        for j in range(row.shape[0]):
+            row[j] = row[j] * inv
+
+
+@jit(fastmath={"reassoc", "contract"})
 def _normalize_rows(z, e, log, scalar):
     """From z = x - max and e = exp(z), per row with s = sum(e) (a float64 sum): in place,
     z becomes z - log(s) (log) or e becomes e / s. `scalar` (one element of z's dtype)
@@ -40,17 +55,7 @@ def _normalize_rows(z, e, log, scalar):
         s = 0.0
         for j in range(c):
             s += e_row[j]
-        if log:
-            z_row = z[i]
-            scalar[0] = np.log(s)
-            ls = scalar[0]
-            for j in range(c):
-                z_row[j] = z_row[j] - ls
-        else:
-            scalar[0] = 1.0 / s
-            inv = scalar[0]
-            for j in range(c):
-                e_row[j] = e_row[j] * inv
+        _normalize_row(z[i] if log else e_row, s, log, scalar)
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -134,8 +139,8 @@ def _rows(x, dim, log):
 def _small_rows(x, log, zero, out, scalar):
     """The whole of each row in one call, libm's exp in the loop: for small inputs
     (SMALL_LOOP_MAX), where numpy's eight calls cost more than their arithmetic. The same
-    steps as the reference (a non-finite maximum counts as `zero`), the sum in float64 and
-    carried into the row's dtype by `scalar` as in _normalize_rows."""
+    steps as the reference (a non-finite maximum counts as `zero`), the sum in float64, the
+    normalisation _normalize_rows' own."""
     n, c = x.shape
     for i in range(n):
         row, o = x[i], out[i]
@@ -151,16 +156,7 @@ def _small_rows(x, log, zero, out, scalar):
             e = np.exp(z)
             s += e
             o[j] = z if log else e
-        if log:
-            scalar[0] = np.log(s)
-            ls = scalar[0]
-            for j in range(c):
-                o[j] = o[j] - ls
-        else:
-            scalar[0] = 1.0 / s
-            inv = scalar[0]
-            for j in range(c):
-                o[j] = o[j] * inv
+        _normalize_row(o, s, log, scalar)
 
 
 # Up to this many elements (along the last axis) the one call above is 2-4x faster than
