@@ -17,11 +17,12 @@ from ..ops._util import normalize_dim
 from ..ops.linalg import Matmul
 from ..ops.movement import Embedding
 from ..ops.norm import BatchNorm, BatchNormEval, LayerNorm, batch_statistics
-from ..tensor import Tensor, einsum
+from ..tensor import Tensor, einsum, where
 from . import reference as R
 
 __all__ = ["linear", "bilinear", "relu", "leaky_relu", "elu", "gelu", "sigmoid", "tanh",
-           "softplus", "softmax", "log_softmax", "batch_norm", "layer_norm",
+           "softplus", "silu", "mish", "hardtanh", "relu6", "logsigmoid", "softsign",
+           "softmax", "log_softmax", "batch_norm", "layer_norm",
            "embedding", "one_hot", "normalize", "flatten", "pad", "cosine_similarity",
            "pairwise_distance"]
 
@@ -124,6 +125,49 @@ def tanh(input: Tensor) -> Tensor:
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     _tensor(input, "input", "softplus")
     return input.softplus(beta, threshold)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    _tensor(input, "input", "silu")
+    return rename(input * input.sigmoid(), "SiluBackward0", [entry(input)])
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    _tensor(input, "input", "mish")
+    return rename(input * input.softplus().tanh(), "MishBackward0", [entry(input)])
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]. Its gradient passes only strictly inside the range,
+    as PyTorch's (clamp's passes at the ends too)."""
+    _tensor(input, "input", "hardtanh")
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not be greater than max_val "
+                         f"({max_val})")
+    inside = (input > min_val) & (input < max_val)
+    out = where(inside, input, input.detach().clamp(min_val, max_val))
+    return rename(out, "HardtanhBackward0", [entry(input)])
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6): hardtanh(x, 0, 6), as in PyTorch."""
+    _tensor(input, "input", "relu6")
+    return hardtanh(input, 0.0, 6.0)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x): no overflow for large |x|."""
+    _tensor(input, "input", "logsigmoid")
+    return rename(-(-input).softplus(), "LogSigmoidBackward0", [entry(input)])
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|) (PyTorch computes it as these two ops too)."""
+    _tensor(input, "input", "softsign")
+    return input / (input.abs() + 1)
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:

@@ -18,7 +18,8 @@ from .module import Module
 from .parameter import Parameter
 
 __all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Dropout", "Embedding", "ReLU",
-           "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax"]
+           "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "SiLU", "Mish",
+           "Hardtanh", "ReLU6", "LogSigmoid", "Softsign", "Softmax", "LogSoftmax"]
 
 
 def _empty(dtype, *shape):
@@ -234,6 +235,67 @@ class Sigmoid(Module):
 class Tanh(Module):
     def forward(self, x: Tensor) -> Tensor:
         return check_input("Tanh", x).tanh()
+
+
+class SiLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace  # accepted for PyTorch compatibility; always out of place
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.silu(check_input("SiLU", x))
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Mish(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.mish(check_input("Mish", x))
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class Hardtanh(Module):
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.min_val = check_number("Hardtanh", "min_val", min_val)
+        self.max_val = check_number("Hardtanh", "max_val", max_val)
+        if self.min_val >= self.max_val:  # PyTorch's module asserts a non-empty range
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val "
+                             f"({min_val})")
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardtanh(check_input(type(self).__name__, x), self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class LogSigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return F.logsigmoid(check_input("LogSigmoid", x))
+
+
+class Softsign(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softsign(check_input("Softsign", x))
 
 
 class Softplus(Module):
