@@ -12,6 +12,7 @@ X = rng.standard_normal((3, 4, 5))
 X_NAN = X.copy()
 X_NAN[0, 1, :] = np.nan  # one whole row of NaN (nanmean: NaN there)
 X_NAN[2, 0, 3] = np.nan
+IDX = rng.integers(0, 5, (3, 4, 2))  # along the last dim, repeats included
 
 CASES = [
     ("select", lambda lib, t: t.select(1, -2)),
@@ -27,6 +28,11 @@ CASES = [
     ("nansum dim", lambda lib, t: lib.nansum(t, 1, keepdim=True)),
     ("nanmean", lambda lib, t: t.nanmean()),
     ("nanmean dim", lambda lib, t: lib.nanmean(t, 2)),
+    ("unflatten", lambda lib, t: t.unflatten(2, (1, 5, 1))),
+    ("unflatten fn -1", lambda lib, t: lib.unflatten(t.reshape(3, 20), 1, (-1, 5))),
+    ("take_along_dim", lambda lib, t: t.take_along_dim(lib.tensor(IDX), 2)),
+    ("take_along_dim broadcast", lambda lib, t: lib.take_along_dim(t, lib.tensor(IDX[:1]), 2)),
+    ("take_along_dim flat", lambda lib, t: t.take_along_dim(lib.tensor([[0, 7], [59, 3]]))),
 ]
 
 
@@ -86,3 +92,18 @@ def test_nansum_and_nanmean_pass_gradcheck_and_gradgradcheck():
     for fn in (lambda t: t.nansum(1), lambda t: t.nanmean(), lambda t: tl.nansum(t * t, 0)):
         assert tl.autograd.gradcheck(fn, (x,))
         assert tl.autograd.gradgradcheck(fn, (x,))
+
+
+def test_unflatten_and_take_along_dim_errors():
+    t = tl.ones(2, 6)
+    with pytest.raises(ValueError, match=r"unflatten: sizes \(4, 2\) don't multiply up to "
+                                         r"the size of dim 1 \(6\)"):
+        t.unflatten(1, (4, 2))
+    with pytest.raises(ValueError, match="take_along_dim: input and indices need the same"):
+        t.take_along_dim(tl.tensor([0, 1]), 1)
+    with pytest.raises(ValueError, match="cannot be broadcast outside dim 1"):
+        t.take_along_dim(tl.tensor([[0], [1], [0]]), 1)
+    with pytest.raises(RuntimeError):  # PyTorch refuses each of them
+        torch.ones(2, 6).unflatten(1, (4, 2))
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 6).take_along_dim(torch.tensor([0, 1]), 1)

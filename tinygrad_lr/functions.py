@@ -55,7 +55,7 @@ __all__ = [
     "broadcast_shapes", "broadcast_tensors", "meshgrid", "tensordot", "result_type",
     "tril_indices", "triu_indices", "searchsorted", "bucketize", "bincount", "histc", "unique",
     "select", "ravel", "swapaxes", "swapdims", "moveaxis", "greater", "greater_equal", "less",
-    "less_equal", "not_equal", "fix", "nansum", "nanmean",
+    "less_equal", "not_equal", "fix", "nansum", "nanmean", "unflatten", "take_along_dim",
 ]
 
 
@@ -552,6 +552,14 @@ def narrow(input: TensorLike, dim: int, start: int, length: int) -> Tensor:
 
 def select(input: TensorLike, dim: int, index: int) -> Tensor:
     return _t(input).select(dim, index)
+
+
+def unflatten(input: TensorLike, dim: int, sizes: Sequence[int]) -> Tensor:
+    return _t(input).unflatten(dim, sizes)
+
+
+def take_along_dim(input: TensorLike, indices: TensorLike, dim: int | None = None) -> Tensor:
+    return _t(input).take_along_dim(indices, dim)
 
 
 def ravel(input: TensorLike) -> Tensor:

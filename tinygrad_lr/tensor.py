@@ -1242,6 +1242,19 @@ class Tensor(TensorBase):
         merged = -1 if self._data.size else int(np.prod(self.shape[s:e + 1]))
         return self.reshape(self.shape[:s] + (merged,) + self.shape[e + 1:])
 
+    def unflatten(self, dim: _int, sizes: Sequence[_int]) -> Tensor:
+        """Dim `dim` split into `sizes` (one of them may be -1): the inverse of flatten."""
+        d = normalize_dim(dim, self.ndim, "unflatten")
+        sizes = _shape_arg((sizes,))
+        if not sizes:
+            raise ValueError("unflatten: sizes must be non-empty")
+        try:
+            sizes = _resolve_shape(sizes, self.shape[d])
+        except ValueError:
+            raise ValueError(f"unflatten: sizes {sizes} don't multiply up to the size of dim "
+                             f"{d} ({self.shape[d]}) of a tensor of shape {self.shape}") from None
+        return self.reshape(self.shape[:d] + sizes + self.shape[d + 1:])
+
     def squeeze(self, dim: Dims = None) -> Tensor:
         if dim is None:
             return _named(self.reshape(tuple(n for n in self.shape if n != 1)), self,
@@ -1579,6 +1592,27 @@ class Tensor(TensorBase):
                              f"{self.shape} outside dim {d}")
         _check_range(idx, self.shape[d], "gather", d)
         return M.Gather.apply(self, d, idx)
+
+    def take_along_dim(self, indices: TensorLike, dim: _int | None = None) -> Tensor:
+        """The values at `indices` along `dim` (gather, with the other dims broadcast, as
+        PyTorch's); without dim, of the flattened tensor."""
+        idx = indices if isinstance(indices, Tensor) else Tensor(np.asarray(indices))
+        if dim is None:
+            return self.reshape(-1).gather(0, idx.reshape(-1))
+        d = normalize_dim(dim, self.ndim, "take_along_dim")
+        if idx.ndim != self.ndim:
+            raise ValueError(f"take_along_dim: input and indices need the same number of dims, "
+                             f"got shapes {self.shape} and {idx.shape}")
+        others_x, others_i = list(self.shape), list(idx.shape)
+        others_x[d] = others_i[d] = 1
+        try:
+            common = list(np.broadcast_shapes(tuple(others_x), tuple(others_i)))
+        except ValueError:
+            raise ValueError(f"take_along_dim: shapes {self.shape} and {idx.shape} cannot be "
+                             f"broadcast outside dim {d}") from None
+        x_shape, i_shape = list(common), list(common)
+        x_shape[d], i_shape[d] = self.shape[d], idx.shape[d]
+        return self.expand(tuple(x_shape)).gather(d, idx.expand(tuple(i_shape)))
 
     def scatter_add(self, dim: _int, index: TensorLike, src: TensorLike) -> Tensor:
         d = normalize_dim(dim, self.ndim, "scatter_add")
