@@ -1245,15 +1245,15 @@ class Tensor(TensorBase):
     def unflatten(self, dim: _int, sizes: Sequence[_int]) -> Tensor:
         """Dim `dim` split into `sizes` (one of them may be -1): the inverse of flatten."""
         d = normalize_dim(dim, self.ndim, "unflatten")
-        sizes = _shape_arg((sizes,))
-        if not sizes:
+        given = _shape_arg((sizes,))
+        if not given:
             raise ValueError("unflatten: sizes must be non-empty")
         try:
-            sizes = _resolve_shape(sizes, self.shape[d])
+            split = _resolve_shape(given, self.shape[d])
         except ValueError:
-            raise ValueError(f"unflatten: sizes {sizes} don't multiply up to the size of dim "
+            raise ValueError(f"unflatten: sizes {given} don't multiply up to the size of dim "
                              f"{d} ({self.shape[d]}) of a tensor of shape {self.shape}") from None
-        return self.reshape(self.shape[:d] + sizes + self.shape[d + 1:])
+        return self.reshape(self.shape[:d] + split + self.shape[d + 1:])
 
     def squeeze(self, dim: Dims = None) -> Tensor:
         if dim is None:
