@@ -1560,6 +1560,8 @@ class Tensor(TensorBase):
         shape = self._data.shape
         if idx.__class__ is int and shape and -shape[0] <= idx < shape[0]:
             return M.Index.apply(self, idx)  # t[i] in range, the common case: nothing to check
+        if idx.__class__ is slice and shape and idx.step is None:
+            return M.Index.apply(self, idx)  # t[a:b]: a slice fits any length (it clips)
         return M.Index.apply(self, check_index(_convert_index(idx), shape))
 
     def __iter__(self) -> Iterator[Tensor]:

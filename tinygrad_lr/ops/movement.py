@@ -211,8 +211,10 @@ def _basic_steps(idx):
     with arrays (IndexBackward0, the class's name)."""
     if idx.__class__ is int:  # t[i], the common case
         return ["SelectBackward0"]
-    if not isinstance(idx, tuple):  # t[:] alone is a slice; t[:, :] selects nothing
-        idx = (idx,) if not isinstance(idx, slice) else (slice(0, None),)
+    if idx.__class__ is slice:  # t[a:b] (t[:] too: alone it is a slice, as in PyTorch)
+        return ["SliceBackward0"]
+    if not isinstance(idx, tuple):  # (t[:, :] selects nothing)
+        idx = (idx,)
     if not _is_basic(idx):
         return []
     names = {type(None): "UnsqueezeBackward0", slice: "SliceBackward0"}
@@ -222,7 +224,7 @@ def _basic_steps(idx):
 
 
 def _is_basic(idx):
-    if idx.__class__ is int:
+    if idx.__class__ is int or idx.__class__ is slice:
         return True
     parts = idx if isinstance(idx, tuple) else (idx,)
     return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
