@@ -107,3 +107,42 @@ def test_unflatten_and_take_along_dim_errors():
         torch.ones(2, 6).unflatten(1, (4, 2))
     with pytest.raises(RuntimeError):
         torch.ones(2, 6).take_along_dim(torch.tensor([0, 1]), 1)
+
+
+@pytest.mark.parametrize("split", [3, 4, 10, 12, [2, 5], [2, 20], [5, 2], [-3, 4], []])
+def test_tensor_split_matches_torch(split):
+    values = rng.standard_normal((4, 10))
+    ours = tl.tensor(values, requires_grad=True)
+    theirs = torch.tensor(values, requires_grad=True)
+    got, expected = ours.tensor_split(split, 1), torch.tensor_split(theirs, split, 1)
+    assert len(got) == len(expected)
+    seeds = [rng.standard_normal(tuple(e.shape)) for e in expected]
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g.detach().numpy(), e.detach().numpy())
+    sum((g * tl.tensor(s)).sum() for g, s in zip(got, seeds)).backward()
+    sum((e * torch.tensor(s)).sum() for e, s in zip(expected, seeds)).backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+    assert [t.shape for t in tl.tensor_split(tl.tensor(values), split, dim=1)] == \
+        [g.shape for g in got]
+
+
+def test_aminmax_matches_torch():
+    values = rng.standard_normal((3, 4))
+    for kwargs in ({}, {"dim": 1}, {"dim": 0, "keepdim": True}):
+        ours, theirs = tl.tensor(values).aminmax(**kwargs), torch.tensor(values).aminmax(**kwargs)
+        np.testing.assert_array_equal(ours.min.numpy(), theirs.min.numpy())
+        np.testing.assert_array_equal(ours.max.numpy(), theirs.max.numpy())
+        lo, hi = tl.aminmax(tl.tensor(values), **kwargs)
+        np.testing.assert_array_equal(hi.numpy(), theirs.max.numpy())
+    assert repr(ours).startswith("torch.return_types.aminmax(\nmin=")
+
+
+def test_tensor_split_errors():
+    with pytest.raises(ValueError, match="tensor_split: the number of sections must be positive"):
+        tl.ones(4).tensor_split(0)
+    with pytest.raises(ValueError, match="0-d"):
+        tl.tensor(1.0).tensor_split(2)
+    with pytest.raises(RuntimeError):  # PyTorch refuses both
+        torch.ones(4).tensor_split(0)
+    with pytest.raises(RuntimeError):
+        torch.tensor(1.0).tensor_split(2)

@@ -56,6 +56,7 @@ __all__ = [
     "tril_indices", "triu_indices", "searchsorted", "bucketize", "bincount", "histc", "unique",
     "select", "ravel", "swapaxes", "swapdims", "moveaxis", "greater", "greater_equal", "less",
     "less_equal", "not_equal", "fix", "nansum", "nanmean", "unflatten", "take_along_dim",
+    "aminmax", "tensor_split",
 ]
 
 
@@ -560,6 +561,15 @@ def unflatten(input: TensorLike, dim: int, sizes: Sequence[int]) -> Tensor:
 
 def take_along_dim(input: TensorLike, indices: TensorLike, dim: int | None = None) -> Tensor:
     return _t(input).take_along_dim(indices, dim)
+
+
+def aminmax(input: TensorLike, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    return _t(input).aminmax(dim=dim, keepdim=keepdim)
+
+
+def tensor_split(input: TensorLike, indices_or_sections: int | Sequence[int],
+                 dim: int = 0) -> tuple[Tensor, ...]:
+    return _t(input).tensor_split(indices_or_sections, dim)
 
 
 def ravel(input: TensorLike) -> Tensor:

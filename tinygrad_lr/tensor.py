@@ -1104,6 +1104,10 @@ class Tensor(TensorBase):
     def amax(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return R.Amax.apply(self, normalize_dims(dim, self.ndim, "amax"), keepdim)
 
+    def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> Any:
+        """(min, max) along dim, or of the whole tensor: amin and amax in one call."""
+        return MinMax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
     def amin(self, dim: Dims = None, keepdim: _bool = False) -> Tensor:
         return R.Amin.apply(self, normalize_dims(dim, self.ndim, "amin"), keepdim)
 
@@ -1545,6 +1549,28 @@ class Tensor(TensorBase):
             start += s
         return tuple(out)
 
+    def tensor_split(self, indices_or_sections: _int | Sequence[_int],
+                     dim: _int = 0) -> tuple[Tensor, ...]:
+        """n parts as equal as can be (the first n % size ones one longer), or the pieces
+        between the given indices (which may lie past the end: those pieces are empty)."""
+        if self.ndim == 0:
+            raise ValueError("tensor_split: expects at least a 1-dimensional tensor, got a "
+                             "0-d one")
+        d = normalize_dim(dim, self.ndim, "tensor_split")
+        n = self.shape[d]
+        if isinstance(indices_or_sections, (int, np.integer)):
+            parts = int(indices_or_sections)
+            if parts <= 0:
+                raise ValueError(f"tensor_split: the number of sections must be positive, "
+                                 f"got {parts}")
+            size, longer = divmod(n, parts)
+            bounds = [k * size + min(k, longer) for k in range(parts + 1)]
+        else:
+            cuts = [operator.index(i) for i in indices_or_sections]
+            bounds = [0, *(min(max(i + n if i < 0 else i, 0), n) for i in cuts), n]
+        return tuple(self[(slice(None),) * d + (slice(a, max(a, b)),)]
+                     for a, b in zip(bounds, bounds[1:]))
+
     def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         if self.ndim == 0:
             raise ValueError("chunk: expects at least a 1-dimensional tensor, got a 0-d one")
@@ -1858,6 +1884,14 @@ TopK = _return_type("topk")
 Median = _return_type("median")
 Cummax = _return_type("cummax")
 Cummin = _return_type("cummin")
+
+
+class MinMax(namedtuple("aminmax", ["min", "max"])):
+    """aminmax's (min, max), printed as PyTorch's torch.return_types.aminmax."""
+    __slots__ = ()
+
+    def __repr__(self):
+        return f"torch.return_types.aminmax(\nmin={self.min!r},\nmax={self.max!r})"
 _EXTREMES = {"max": _return_type("max"), "min": _return_type("min")}
 
 if TYPE_CHECKING:  # how mypy sees these namedtuples (built at runtime, so opaque to it)
