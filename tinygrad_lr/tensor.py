@@ -1633,11 +1633,10 @@ class Tensor(TensorBase):
                              f"got shapes {self.shape} and {idx.shape}")
         others_x, others_i = list(self.shape), list(idx.shape)
         others_x[d] = others_i[d] = 1
-        try:
-            common = list(np.broadcast_shapes(tuple(others_x), tuple(others_i)))
-        except ValueError:
+        common = _broadcast_or_none(tuple(others_x), tuple(others_i))
+        if common is None:
             raise ValueError(f"take_along_dim: shapes {self.shape} and {idx.shape} cannot be "
-                             f"broadcast outside dim {d}") from None
+                             f"broadcast outside dim {d}")
         x_shape, i_shape = list(common), list(common)
         x_shape[d], i_shape[d] = self.shape[d], idx.shape[d]
         return self.expand(tuple(x_shape)).gather(d, idx.expand(tuple(i_shape)))

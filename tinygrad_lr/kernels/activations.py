@@ -215,8 +215,8 @@ def _sigmoid_flat(x, one, out):
         out[i] = (one if x[i] >= 0 else e) / (one + e)
 
 
-# Below this many elements the one loop above is faster (2-4x at 16-256 elements, even at
-# ~1000; benchmarks/bench_kernels.py); its values differ from numpy's by up to 3 ulp.
+# Up to this many elements the one loop above is faster (2-4x at 16-256 elements, still
+# ahead near 1000; benchmarks/bench_kernels.py); its values differ from numpy's by <= 3 ulp.
 SIGMOID_LOOP_MAX = 512
 
 

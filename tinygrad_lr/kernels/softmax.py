@@ -181,15 +181,20 @@ def _small(x, log):
     return out.reshape(x.shape)
 
 
+def _dispatch(x, dim, log, reference):
+    """The row kernels for large inputs, the one loop for small ones, numpy between (and
+    everywhere when the references are switched on)."""
+    if not reference_kernels_enabled():
+        if _kernel_pays(x, dim):
+            return _rows(x, dim, log)
+        if _small_loop_pays(x, dim):
+            return _small(x, log)
+    return reference(x, dim)
+
+
 def softmax(x, dim):
-    if reference_kernels_enabled() or not (_kernel_pays(x, dim) or
-                                           _small_loop_pays(x, dim)):
-        return softmax_reference(x, dim)
-    return _rows(x, dim, False) if _kernel_pays(x, dim) else _small(x, False)
+    return _dispatch(x, dim, False, softmax_reference)
 
 
 def log_softmax(x, dim):
-    if reference_kernels_enabled() or not (_kernel_pays(x, dim) or
-                                           _small_loop_pays(x, dim)):
-        return log_softmax_reference(x, dim)
-    return _rows(x, dim, True) if _kernel_pays(x, dim) else _small(x, True)
+    return _dispatch(x, dim, True, log_softmax_reference)
