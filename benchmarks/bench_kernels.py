@@ -179,33 +179,54 @@ def activation_cases():
                lambda g=g, out=out: A.sigmoid_backward_reference(g, out))
         yield (f"tanh backward ({label})", lambda g=g, out=out: A.tanh_backward(g, out),
                lambda g=g, out=out: A.tanh_backward_reference(g, out))
-    # a teaching network's sigmoid: the small loop (libm's exp) against the same numpy
+    # a teaching network's sigmoid, where numpy's calls cost more than their arithmetic
     for shape in ((16, 4), (8, 64)):
         x = randn(*shape)
-        yield (f"sigmoid forward, small {shape} (the one loop)", lambda x=x: A.sigmoid(x),
+        yield (f"sigmoid forward, small {shape}", lambda x=x: A.sigmoid(x),
                lambda x=x: A.sigmoid_reference(x))
+
+
+def vector_math_cases():
+    import numba
+
+    from tinygrad_lr.kernels import vector_math as V
+
+    @numba.njit(cache=True)
+    def exp_loop(x, out):  # the loop every kernel that calls V.exp vectorizes
+        for i in range(x.shape[0]):
+            out[i] = V.exp(x[i])
+
+    for dtype in (np.float32, np.float64):
+        x = (randn(1 << 20) * 10).astype(dtype)
+        out = np.empty_like(x)
+        yield (f"exp in a kernel loop vs np.exp (1M {np.dtype(dtype).name})",
+               lambda x=x, out=out: exp_loop(x, out), lambda x=x, out=out: np.exp(x, out=out))
 
 
 def softmax_cases():
     from tinygrad_lr.kernels import cross_entropy as CE
     from tinygrad_lr.kernels import softmax as S
 
-    # from KERNEL_MIN (8192) elements on: numpy's exp and the row kernels; up to
-    # SMALL_LOOP_MAX (2048) the one loop; between, the numpy expression itself
-    for n, c in ((16, 4), (64, 10), (32, 64), (64, 128), (256, 1000)):
+    # along the last axis every size takes the row kernel; many short rows (8192, 5) take
+    # numpy's exp over the whole block first (cross_entropy.SHORT_ROW)
+    for n, c in ((16, 4), (64, 10), (32, 64), (64, 128), (256, 1000), (8192, 5)):
         x = randn(n, c)
         yield (f"softmax ({n},{c})", lambda x=x: S.softmax(x, 1),
                lambda x=x: S.softmax_reference(x, 1))
         yield (f"log_softmax ({n},{c})", lambda x=x: S.log_softmax(x, 1),
                lambda x=x: S.log_softmax_reference(x, 1))
-    out, g = S.softmax(randn(8, 4, 50, 50), -1), randn(8, 4, 50, 50)
+    x = randn(8, 4, 50, 50)
+    yield ("softmax (8,4,50,50) (attention)", lambda: S.softmax(x, -1),
+           lambda: S.softmax_reference(x, -1))
+    out, g = S.softmax(x, -1), randn(8, 4, 50, 50)
     yield ("softmax backward (8,4,50,50) (attention)", lambda: S.softmax_backward(g, out, -1),
            lambda: S.softmax_backward_reference(g, out, -1))
     # along the channels of a segmentation map the entry point runs numpy: this row is why
     x = randn(32, 10, 16, 16)
-    yield ("softmax rows kernel along dim 1 of (32,10,16,16)", lambda: S._rows(x, 1, False),
+    yield ("softmax rows kernel along dim 1 of (32,10,16,16)",
+           lambda: np.moveaxis(S._rows(np.moveaxis(x, 1, -1), False), -1, 1),
            lambda: S.softmax_reference(x, 1))
-    for n, c in ((128, 10), (256, 100)):
+    for n, c in ((128, 10), (256, 100), (256, 1000), (8192, 5)):
         x, t, w = randn(n, c), RNG.integers(0, c, n), np.ones(c, np.float32)
         stats = CE.cross_entropy_forward(x, t, w, -100, 0.0)[2]
         g = np.full(n, 1 / n, np.float32)
@@ -311,8 +332,8 @@ def optim_cases():
 def kernel_rows():
     rows = []
     for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
-                  cumulative_cases, reduce_cases, activation_cases, softmax_cases, norm_cases,
-                  rnn_cases, special_cases, optim_cases):
+                  cumulative_cases, reduce_cases, activation_cases, vector_math_cases,
+                  softmax_cases, norm_cases, rnn_cases, special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

@@ -16,20 +16,19 @@ per batch of 64). `relu_backward_reference` is the numpy expression, run instead
 `reference_kernels_enabled()`.
 
 Sigmoid and tanh: numpy writes sigmoid's stable form in seven passes with temporaries and
-the gradients g * out * (1 - out), g * (1 - out^2) in three; here numpy computes only the
-exponential (with SIMD; a Numba loop would call scalar libm exp) and one pass does the
-rest, with the same operations in the same order in the array's dtype, so the values are
-numpy's exactly (benchmarks/bench_kernels.py). A small array's sigmoid (up to
-SIGMOID_LOOP_MAX elements: a teaching network's) is one loop with libm's exp instead,
-where the calls cost more than the arithmetic; its values are within 3 ulp of numpy's.
+the gradients g * out * (1 - out), g * (1 - out^2) in three; here each is one pass
+(benchmarks/bench_kernels.py). Sigmoid's pass computes its exponential with
+kernels/vector_math.py's exp, which LLVM vectorizes with the rest of the loop; its values
+are within a few ulp of numpy's (4 at most), the gradients' are numpy's exactly (the same
+operations in the same order in the array's dtype).
 """
-import math
 from typing import Any
 
 import numpy as np
 
 from . import reference_kernels_enabled, runs_reference
 from .threading_policy import jit
+from .vector_math import exp
 
 
 @jit
@@ -190,14 +189,6 @@ def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarra
 
 
 # ---------------------------------------------------------------- sigmoid and tanh
-@jit
-def _sigmoid_from_exp(x, e, one, out):
-    """out = max(e, x >= 0) / (1 + e) with e = exp(-|x|): 1/(1+e^-x) or e^x/(1+e^x). `one`
-    is 1 in x's dtype, so the loop stays in that dtype."""
-    for i in range(x.shape[0]):
-        out[i] = (one if x[i] >= 0 else e[i]) / (one + e[i])
-
-
 def sigmoid_reference(x):
     """1/(1+e^-x) for x >= 0 and e^x/(1+e^x) for x < 0, on an array: e^-|x| never overflows,
     and the tail keeps its relative precision (sigmoid(-40) = 4.2e-18, not 0 as 1 - tiny
@@ -208,31 +199,20 @@ def sigmoid_reference(x):
 
 @jit
 def _sigmoid_flat(x, one, out):
-    """The same formula with e = exp(-|x|) from libm in the loop: for small arrays, where
-    numpy's three calls for the exponential cost more than their SIMD saves."""
+    """The reference's formula in one loop, e = exp(-|x|) from vector_math; `one` is 1 in
+    x's dtype, so the loop stays in that dtype."""
     for i in range(x.shape[0]):
-        e = math.exp(-abs(x[i]))
-        out[i] = (one if x[i] >= 0 else e) / (one + e)
-
-
-# Up to this many elements the one loop above is faster (2-4x at 16-256 elements, still
-# ahead near 1000; benchmarks/bench_kernels.py); its values differ from numpy's by <= 3 ulp.
-SIGMOID_LOOP_MAX = 512
+        v = x[i]
+        e = exp(-abs(v))
+        out[i] = (one if v >= 0 else e) / (one + e)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function of an array (a new array), in sigmoid_reference's form."""
     if reference_kernels_enabled() or not _flat_kernel_layout(x):
         return sigmoid_reference(x)
-    if x.size <= SIGMOID_LOOP_MAX:
-        out = np.empty_like(x)
-        _sigmoid_flat(x.reshape(-1), x.dtype.type(1), out.reshape(-1))
-        return out
-    e = np.abs(x, out=np.empty_like(x))  # out=: a 0-d x stays an array
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    out = np.empty_like(x)
-    _sigmoid_from_exp(x.reshape(-1), e.reshape(-1), x.dtype.type(1), out.reshape(-1))
+    out = np.empty_like(x)  # (a 0-d x stays an array)
+    _sigmoid_flat(x.reshape(-1), x.dtype.type(1), out.reshape(-1))
     return out
 
 

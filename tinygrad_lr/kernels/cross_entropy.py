@@ -1,4 +1,4 @@
-"""Fused cross-entropy over class indices: numpy's exp, then one Numba pass per row.
+"""Fused cross-entropy over class indices: a few Numba passes over the rows.
 
 Everything is computed in shift-invariant form. With m_i the maximum of row i, z = x - m_i
 the shifted logits and log_s_i = log sum_j exp(z_j) (PyTorch's definition; w the class
@@ -16,17 +16,20 @@ m and log_s apart, as the `row_stats` pair that backward takes back.
 Rows whose target equals `ignore_index` get 0 loss, 0 weight and 0 gradient.
 
 The composite numpy version makes about eight passes and five temporaries over the
-logits. Here numpy does only what it is best at - exp over the whole (N, C) block, with
-SIMD, where Numba would call scalar libm per element - and one Numba pass per row does
-the rest: the row maximum, the sum and log, picking the target, the weights and the label
-smoothing; in backward, p * coef - pull written over p in place. benchmarks/bench_losses.py
-times both against the references below (`cross_entropy_forward_reference`,
-`cross_entropy_backward_reference`), which run instead when `reference_kernels_enabled()`.
+logits. Here the forward pass is three loops over the rows, with no temporary: the row
+maxima, the sums of exp(x - max) and their logs (kernels/vector_math.py's exp, which LLVM
+vectorizes with the rest of the loop), then each row's loss from its target, the weights
+and the label smoothing. Backward is one loop: p = exp((x - max) - log_s) and
+p * coef - pull. Many short rows (few classes, `SHORT_ROW`) take exp(x - max) from numpy's
+exp over the whole block instead. benchmarks/bench_losses.py times both against the
+references below (`cross_entropy_forward_reference`, `cross_entropy_backward_reference`),
+which run instead when `reference_kernels_enabled()`.
 """
 import numpy as np
 
 from . import runs_reference
 from .threading_policy import jit
+from .vector_math import exp, row_max
 
 
 # ------------------------------------------------------------------ kernels
@@ -39,37 +42,11 @@ def _first_bad_target(target, n_classes, ignore_index):
     return -1
 
 
-LANES = 16  # running maxima per row in _row_max
-
-
 @jit
 def _row_max(x, mx):
-    """Row maxima. One running maximum is a chain of dependent compares, one element at a
-    time; LANES independent ones (element j goes to lane j % LANES) become SIMD compares,
-    several times faster on long rows. (A NaN may or may not end up as a row's maximum:
-    the row's loss and gradient are NaN either way, through exp.)"""
-    n, c = x.shape
-    lanes = np.empty(LANES, dtype=x.dtype)
-    whole = c - c % LANES  # the elements the lanes take; the rest go one by one
-    for i in range(n):
-        row = x[i]
-        m = row[0]
-        if whole:
-            for lane in range(LANES):
-                lanes[lane] = row[lane]
-            for j0 in range(LANES, whole, LANES):
-                block = row[j0:j0 + LANES]
-                for lane in range(LANES):
-                    v = block[lane]
-                    lanes[lane] = v if v > lanes[lane] else lanes[lane]
-            m = lanes[0]
-            for lane in range(1, LANES):
-                if lanes[lane] > m:
-                    m = lanes[lane]
-        for j in range(max(whole, 1), c):
-            if row[j] > m:
-                m = row[j]
-        mx[i] = m
+    """Row maxima (vector_math.row_max of each row)."""
+    for i in range(x.shape[0]):
+        mx[i] = row_max(x[i])
 
 
 @jit
@@ -84,25 +61,60 @@ def _shift_rows(x, mx, offset, z):
             z_row[j] = (x_row[j] - m) - o
 
 
+# Rows shorter than SHORT_ROW, in a block of at least SHORT_BLOCK elements: the loops over
+# a row are too short for SIMD, and an exp inside them would run one element at a time.
+# There the kernels take e = exp(x - max) made beforehand by numpy's exp over the whole
+# block (`_exp_of_shifted`), SIMD across the rows (benchmarks/bench_kernels.py).
+SHORT_ROW = 32
+SHORT_BLOCK = 2048
+
+
+def _short_rows(x):
+    return x.shape[-1] < SHORT_ROW and x.size >= SHORT_BLOCK
+
+
+def _exp_of_shifted(x, mx, offset):
+    """exp((x - mx[i]) - offset[i]) of each row, as a new array."""
+    e = np.empty_like(x)
+    _shift_rows(x, mx, offset, e)
+    return np.exp(e, out=e)
+
+
 @jit(fastmath={"reassoc", "contract"})
-def _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight,
-                     log_sums):
-    """Per row, from e = exp(x - max): log sum(e), the (weighted, smoothed) loss and the
-    target's weight. The shifted logit z_j = x_j - max is formed before anything else."""
+def _log_sums(x, mx, log_sums):
+    """Per row: log sum(exp(x - max)), the sum in float64."""
+    for i in range(x.shape[0]):
+        row, m = x[i], mx[i]
+        s = 0.0
+        for j in range(row.shape[0]):
+            s += exp(row[j] - m)
+        log_sums[i] = np.log(s)
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _log_sums_from_exp(e, log_sums):
+    """`_log_sums` from e = exp(x - max) made beforehand (short rows, SHORT_ROW)."""
+    for i in range(e.shape[0]):
+        e_row = e[i]
+        s = 0.0
+        for j in range(e_row.shape[0]):
+            s += e_row[j]
+        log_sums[i] = np.log(s)
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _row_losses(x, mx, log_sums, target, weight, ignore_index, smoothing, losses,
+                row_weight):
+    """Per row, from its max and log_s: the (weighted, smoothed) loss and the target's
+    weight. The shifted logit z_j = x_j - max is formed before anything else."""
     n, c = x.shape
     for i in range(n):
-        s = 0.0
-        e_row = e[i]
-        for j in range(c):
-            s += e_row[j]
-        log_s = np.log(s)
-        log_sums[i] = log_s  # kept for backward: p = exp((x - max) - log_s)
         t = target[i]
         if t == ignore_index:
             losses[i] = 0.0
             row_weight[i] = 0.0
             continue
-        m = mx[i]
+        m, log_s = mx[i], log_sums[i]
         loss = (1.0 - smoothing) * weight[t] * (log_s - (x[i, t] - m))
         if smoothing > 0.0:
             spread = 0.0
@@ -114,26 +126,52 @@ def _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, 
 
 
 @jit
-def _grad_from_softmax(p, target, weight, ignore_index, smoothing, g_rows, scalars):
-    """p = softmax rows, overwritten with g_i * (p * coef_i - pull_i). `scalars` (3 values
-    in p's dtype) carries each row's coefficients, so the loop over C stays in that dtype."""
-    n, c = p.shape
-    spread = smoothing / c
+def _row_coefficients(i, target, weight, smoothing, g_rows, total_weight, scalars):
+    """Row i's coef, pull and the target's extra pull (times g_i) into scalars[:3], in the
+    logits' dtype, so that the loop over the row stays in that dtype."""
+    w_t = (1.0 - smoothing) * weight[target[i]]
+    spread = smoothing / weight.shape[0]
+    scalars[0] = g_rows[i] * (w_t + spread * total_weight)
+    scalars[1] = g_rows[i] * spread
+    scalars[2] = g_rows[i] * w_t
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _grad_rows(x, mx, log_s, target, weight, ignore_index, smoothing, g_rows, grad,
+               scalars):
+    """grad = g_i * (p * coef_i - pull_i) with p = exp((x - max) - log_s), the softmax
+    rows: (x - max) first, so that a large max cancels exactly, then - log_s. `scalars`
+    holds 5 values in x's dtype (`_row_coefficients`', then max and log_s)."""
     total_weight = weight.sum()
-    for i in range(n):
+    for i in range(x.shape[0]):
+        t = target[i]
+        row, out = x[i], grad[i]
+        if t == ignore_index:
+            out[:] = 0.0
+            continue
+        _row_coefficients(i, target, weight, smoothing, g_rows, total_weight, scalars)
+        scalars[3], scalars[4] = mx[i], log_s[i]
+        coef, pull, m, ls = scalars[0], scalars[1], scalars[3], scalars[4]
+        for j in range(row.shape[0]):
+            out[j] = exp((row[j] - m) - ls) * coef - pull * weight[j]
+        out[t] -= scalars[2]
+
+
+@jit
+def _grad_from_softmax(p, target, weight, ignore_index, smoothing, g_rows, scalars):
+    """`_grad_rows` on p = the softmax rows made beforehand (short rows), in place."""
+    total_weight = weight.sum()
+    for i in range(p.shape[0]):
         t = target[i]
         row = p[i]
         if t == ignore_index:
             row[:] = 0.0
             continue
-        w_t = (1.0 - smoothing) * weight[t]
-        scalars[0] = g_rows[i] * (w_t + spread * total_weight)
-        scalars[1] = g_rows[i] * spread
-        scalars[2] = g_rows[i] * w_t
-        coef, pull, pull_target = scalars[0], scalars[1], scalars[2]
-        for j in range(c):
+        _row_coefficients(i, target, weight, smoothing, g_rows, total_weight, scalars)
+        coef, pull = scalars[0], scalars[1]
+        for j in range(row.shape[0]):
             row[j] = row[j] * coef - pull * weight[j]
-        row[t] -= pull_target
+        row[t] -= scalars[2]
 
 
 def softmax_coef_and_pull(target, weight, ignore_index, smoothing, dtype):
@@ -197,11 +235,11 @@ def cross_entropy_forward(x, target, weight, ignore_index, smoothing):
     n = x.shape[0]
     mx, log_s, losses, row_weight = (np.empty(n, dtype=x.dtype) for _ in range(4))
     _row_max(x, mx)
-    e = np.empty_like(x)
-    _shift_rows(x, mx, np.zeros(n, dtype=x.dtype), e)  # x - max (minus 0: exact)
-    np.exp(e, out=e)
-    _losses_from_exp(x, e, mx, target, weight, ignore_index, smoothing, losses, row_weight,
-                     log_s)
+    if _short_rows(x):
+        _log_sums_from_exp(_exp_of_shifted(x, mx, np.zeros(n, dtype=x.dtype)), log_s)
+    else:
+        _log_sums(x, mx, log_s)
+    _row_losses(x, mx, log_s, target, weight, ignore_index, smoothing, losses, row_weight)
     return losses, row_weight, (mx, log_s), -1
 
 
@@ -211,10 +249,13 @@ def cross_entropy_backward(x, row_stats, target, weight, ignore_index, smoothing
         return cross_entropy_backward_reference(x, row_stats, target, weight, ignore_index,
                                                 smoothing, g_rows)
     mx, log_s = row_stats
-    grad = np.empty_like(x)
-    # two steps: (x - max) first, so a large max cancels exactly, then - log_s
-    _shift_rows(np.ascontiguousarray(x), mx, log_s, grad)
-    np.exp(grad, out=grad)  # softmax rows
-    _grad_from_softmax(grad, target, weight, ignore_index, smoothing, g_rows,
-                       np.empty(3, dtype=grad.dtype))
+    x = np.ascontiguousarray(x)
+    scalars = np.empty(5, dtype=x.dtype)
+    if _short_rows(x):
+        grad = _exp_of_shifted(x, mx, log_s)  # the softmax rows
+        _grad_from_softmax(grad, target, weight, ignore_index, smoothing, g_rows, scalars)
+    else:
+        grad = np.empty_like(x)
+        _grad_rows(x, mx, log_s, target, weight, ignore_index, smoothing, g_rows, grad,
+                   scalars)
     return grad

@@ -8,25 +8,24 @@ Both are computed in shift-invariant form: with m the row maximum,
 so a common offset of the logits (1e4, 1e30) changes nothing: it cancels in x - m before
 anything is rounded. (Writing x - (m + log sum) instead loses the log-sum term once m is
 large.) numpy needs five passes and three temporaries for this (max, subtract, exp, sum,
-divide). Here numpy does what it is best at - the subtraction and exp over the whole block,
-with SIMD, where a Numba loop would call scalar libm exp per element (many times slower
-than numpy on long rows; benchmarks/README.md), and the row maxima - and one Numba pass
-per row, in cache, does the float64 sum and the normalisation. Rows are the last axis.
-Along any other axis (the channels of an (N, C, H, W) segmentation map) the numpy
-expression itself is faster: its reductions run over the contiguous inner axes with SIMD,
-where moving the axis last would copy the input and give short rows
-(benchmarks/bench_kernels.py). Small inputs (a teaching classifier's logits) take one
-Numba call for everything instead (`_small_rows`). `softmax_reference` /
-`log_softmax_reference` are the numpy expressions, run instead when
-`reference_kernels_enabled()`.
+divide). Along the last axis one Numba call does each row in cache instead
+(`_softmax_rows`): its maximum, then exp(x - m) stored and summed (in float64) in one
+loop, then the normalisation. Its exp is kernels/vector_math.py's, which LLVM vectorizes
+like the rest of the loop (the C library's exp, one element per call, would be many times
+slower than numpy's SIMD exp on long rows). Many short rows (a few classes per pixel)
+take exp(x - m) from numpy's exp over the whole block instead (`_normalize_rows`), as
+cross-entropy's do. Along any other axis (the channels of an (N, C, H, W) segmentation
+map) the numpy expression itself is faster: its reductions run over the contiguous inner
+axes with SIMD, where moving the axis last would copy the input and give short rows
+(benchmarks/bench_kernels.py). `softmax_reference` / `log_softmax_reference` are the numpy
+expressions, run instead when `reference_kernels_enabled()`.
 """
 import numpy as np
 
 from . import reference_kernels_enabled
-from .cross_entropy import _row_max, _shift_rows
+from .cross_entropy import _exp_of_shifted, _row_max, _short_rows
 from .threading_policy import jit
-
-KERNEL_MIN = 8192  # elements; smaller inputs run the numpy expression (see above)
+from .vector_math import exp, row_max
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -45,17 +44,44 @@ def _normalize_row(row, s, log, scalar):
 
 
 @jit(fastmath={"reassoc", "contract"})
-def _normalize_rows(z, e, log, scalar):
-    """From z = x - max and e = exp(z), per row with s = sum(e) (a float64 sum): in place,
-    z becomes z - log(s) (log) or e becomes e / s. `scalar` (one element of z's dtype)
-    carries log(s) or 1/s, so the loop over the row stays in that dtype."""
-    n, c = z.shape
+def _softmax_rows(x, log, zero, out, scalar):
+    """Each row of x: m = its maximum (a non-finite one counts as `zero`, so that a row of
+    -inf gives NaN as in the reference, not inf - inf), then exp(x - m) stored (softmax)
+    or x - m stored and exp(x - m) summed (log_softmax), the sum in float64, then
+    `_normalize_row`. `scalar` is one element of x's dtype."""
+    n, c = x.shape
     for i in range(n):
-        e_row = e[i]
+        row, o = x[i], out[i]
+        m = row_max(row)
+        if not np.isfinite(m):
+            m = zero
+        s = 0.0
+        if log:
+            for j in range(c):
+                z = row[j] - m
+                o[j] = z
+                s += exp(z)
+        else:
+            for j in range(c):
+                e = exp(row[j] - m)
+                o[j] = e
+                s += e
+        _normalize_row(o, s, log, scalar)
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _normalize_rows(x, mx, e, log, out, scalar):
+    """`_softmax_rows` with the maxima mx and e = exp(x - mx) made beforehand (short rows,
+    cross_entropy.SHORT_ROW)."""
+    n, c = x.shape
+    for i in range(n):
+        row, e_row, o = x[i], e[i], out[i]
+        m = mx[i]
         s = 0.0
         for j in range(c):
             s += e_row[j]
-        _normalize_row(z[i] if log else e_row, s, log, scalar)
+            o[j] = (row[j] - m) if log else e_row[j]
+        _normalize_row(o, s, log, scalar)
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -118,78 +144,36 @@ def log_softmax_reference(x, dim):
     return z - np.log(np.exp(z).sum(axis=dim, keepdims=True))
 
 
-def _rows(x, dim, log):
-    """The kernel path, along the last axis (dim)."""
-    moved = np.moveaxis(x, dim, -1)
-    rows = np.ascontiguousarray(moved).reshape(-1, moved.shape[-1])
-    # the row maxima and x - max with cross-entropy's row kernels: numpy's max and
-    # broadcast subtraction over short rows (attention's 50) cost twice as much
-    mx = np.empty(rows.shape[0], dtype=rows.dtype)
-    _row_max(rows, mx)
-    if not np.isfinite(mx).all():  # a row of -inf (or with +inf): no inf - inf = NaN
-        mx[~np.isfinite(mx)] = 0
-    z = np.empty_like(rows)
-    _shift_rows(rows, mx, np.zeros_like(mx), z)  # (x - max) - 0: exact
-    e = np.exp(z) if log else np.exp(z, out=z)  # softmax needs no z after this
-    _normalize_rows(z, e, log, np.empty(1, dtype=z.dtype))
-    return np.moveaxis((z if log else e).reshape(moved.shape), -1, dim)
+def _rows(x, log):
+    """The kernel path, along the last axis."""
+    rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
+    out, scalar = np.empty_like(rows), np.empty(1, dtype=x.dtype)
+    if _short_rows(rows):  # exp over the whole block first (cross_entropy.SHORT_ROW)
+        mx = np.empty(rows.shape[0], dtype=rows.dtype)
+        _row_max(rows, mx)
+        mx[~np.isfinite(mx)] = 0  # as in the kernel: a row of -inf gives NaN, not inf - inf
+        _normalize_rows(rows, mx, _exp_of_shifted(rows, mx, np.zeros_like(mx)), log, out,
+                        scalar)
+    else:
+        _softmax_rows(rows, log, x.dtype.type(0), out, scalar)
+    return out.reshape(x.shape)
 
 
-@jit(fastmath={"reassoc", "contract"})
-def _small_rows(x, log, zero, out, scalar):
-    """The whole of each row in one call, libm's exp in the loop: for small inputs
-    (SMALL_LOOP_MAX), where numpy's eight calls cost more than their arithmetic. The same
-    steps as the reference (a non-finite maximum counts as `zero`), the sum in float64, the
-    normalisation _normalize_rows' own."""
-    n, c = x.shape
-    for i in range(n):
-        row, o = x[i], out[i]
-        m = row[0]
-        for j in range(1, c):
-            if row[j] > m:
-                m = row[j]
-        if not np.isfinite(m):
-            m = zero
-        s = 0.0
-        for j in range(c):
-            z = row[j] - m
-            e = np.exp(z)
-            s += e
-            o[j] = z if log else e
-        _normalize_row(o, s, log, scalar)
-
-
-# Up to this many elements (along the last axis) the one call above is 2-4x faster than
-# numpy's expression (a classifier's (64, 10) logits: 17 -> 4-7 us); from ~4096 on numpy's
-# SIMD exp wins (benchmarks/bench_kernels.py). Its values are within a few ulp of it.
-SMALL_LOOP_MAX = 2048
+# softmax_backward's kernel from this many elements on; below, the numpy expression
+KERNEL_MIN = 8192
 
 
 def _kernel_pays(x, dim):
     return x.size >= KERNEL_MIN and dim % x.ndim == x.ndim - 1
 
 
-def _small_loop_pays(x, dim):
-    return x.ndim and 0 < x.size <= SMALL_LOOP_MAX and dim % x.ndim == x.ndim - 1 and \
-        x.dtype in (np.float32, np.float64)
-
-
-def _small(x, log):
-    rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    out = np.empty_like(rows)
-    _small_rows(rows, log, x.dtype.type(0), out, np.empty(1, dtype=x.dtype))
-    return out.reshape(x.shape)
-
-
 def _dispatch(x, dim, log, reference):
-    """The row kernels for large inputs, the one loop for small ones, numpy between (and
-    everywhere when the references are switched on)."""
-    if not reference_kernels_enabled():
-        if _kernel_pays(x, dim):
-            return _rows(x, dim, log)
-        if _small_loop_pays(x, dim):
-            return _small(x, log)
-    return reference(x, dim)
+    """The row kernel along the last axis (float32 and float64), numpy along the others and
+    everywhere when the references are switched on."""
+    if reference_kernels_enabled() or not x.ndim or not x.size or \
+            dim % x.ndim != x.ndim - 1 or x.dtype not in (np.float32, np.float64):
+        return reference(x, dim)
+    return _rows(x, log)
 
 
 def softmax(x, dim):
