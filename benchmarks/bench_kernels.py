@@ -221,6 +221,11 @@ def softmax_cases():
     out, g = S.softmax(x, -1), randn(8, 4, 50, 50)
     yield ("softmax backward (8,4,50,50) (attention)", lambda: S.softmax_backward(g, out, -1),
            lambda: S.softmax_backward_reference(g, out, -1))
+    for shape in ((64, 10), (256, 1000), (8192, 5)):
+        out, g = S.log_softmax(randn(*shape), -1), randn(*shape)
+        yield (f"log_softmax backward {shape}",
+               lambda g=g, out=out: S.log_softmax_backward(g, out, -1),
+               lambda g=g, out=out: S.log_softmax_backward_reference(g, out, -1))
     # along the channels of a segmentation map the entry point runs numpy: this row is why
     x = randn(32, 10, 16, 16)
     yield ("softmax rows kernel along dim 1 of (32,10,16,16)",

@@ -423,6 +423,15 @@ def _(rng, dtype, k=0):
             lambda: (S.softmax_backward_reference(g, out, -1),))
 
 
+@case("log_softmax_backward", S, ["_log_softmax_backward_rows"])
+def _(rng, dtype, k=0):
+    shape = [(5, 3, 7), (40, 9), (2, 1, 11)][k]
+    out = S.log_softmax_reference(randn(rng, shape, dtype) * 5, -1)
+    g = non_contiguous(randn(rng, shape, dtype))
+    return (lambda: (S.log_softmax_backward(g, out, -1),),
+            lambda: (S.log_softmax_backward_reference(g, out, -1),))
+
+
 @case("log_softmax", S, ["_softmax_rows", "_normalize_rows", "_normalize_row",
                          "_row_max"])
 def _(rng, dtype, k=0):

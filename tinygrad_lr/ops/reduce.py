@@ -11,7 +11,7 @@ from ..graph.function import Function
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.cumulative import cumsum
 from ..kernels.reduce import sum_axes
-from ..kernels.softmax import log_softmax, softmax, softmax_backward
+from ..kernels.softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 from ._util import batch_shape, gradients, keepdim_shape, on_arrays
 from .elementwise import where
 
@@ -392,9 +392,8 @@ class LogSoftmax(_Op):
     def backward(ctx, g):
         d = ctx.dim + len(batch_shape(g))
         g_, out = on_arrays(g, ctx.saved_output)
-        if isinstance(g_, np.ndarray):  # no create_graph: numpy on the arrays
-            scaled = np.exp(out) * sum_axes(g_, (d,), True)  # g's shape (batch dims)
-            return gradients(g, np.subtract(g_, scaled, out=scaled)) + (None,)
+        if isinstance(g_, np.ndarray):  # no create_graph: the formula on the arrays
+            return gradients(g, log_softmax_backward(g_, out, d)) + (None,)
         return g - out.exp() * g.sum(dim=d, keepdim=True), None
 
 
