@@ -134,6 +134,23 @@ def _(rng, dtype, k=0):
             lambda: (SE.topk_indices_reference(x, kk, axis, largest),))
 
 
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES + [np.int64])
+def test_topk_scan_of_long_rows_keeps_the_stable_order_nojit(dtype, largest):
+    """Long rows, where most elements are passed over after one comparison: a NaN, an
+    infinity or a tie late in a row must still be found, in its place."""
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((9, 1000)) * 100).astype(dtype)
+    if dtype != np.int64:
+        x[1, 700], x[2, 999], x[3, 513] = np.nan, np.inf, -np.inf
+        x[4, ::97] = np.nan
+    x[5, 900:] = x[5].max() if largest else x[5].min()  # ties with the best, at the end
+    x[6] = 7  # one value throughout: the first k indices
+    for k in (1, 5, 64):
+        np.testing.assert_array_equal(SE.topk_indices(x, k, 1, largest),
+                                      SE.topk_indices_reference(x, k, 1, largest))
+
+
 @case("cumsum", CU, ["_cumsum_blocks"])
 def _(rng, dtype, k=0):
     shape, axis = [((4, 6, 5), 1), ((30, 7), -1), ((9, 3), 0)][k]  # middle, last, leading
