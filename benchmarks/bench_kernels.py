@@ -92,6 +92,15 @@ def selection_cases():
                lambda k=k: SE.topk_indices_reference(x, k, 1, True))
 
 
+def median_cases():
+    from tinygrad_lr.kernels import selection as SE
+
+    for shape in ((64, 101), (256, 1000)):
+        x = randn(*shape)
+        yield (f"median index along dim 1 {shape} (selection vs stable sort)",
+               lambda x=x: SE.median_index(x, 1), lambda x=x: SE.median_index_reference(x, 1))
+
+
 def cumulative_cases():
     from tinygrad_lr.kernels import cumulative as CU
 
@@ -337,7 +346,7 @@ def optim_cases():
 def kernel_rows():
     rows = []
     for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
-                  cumulative_cases, reduce_cases, activation_cases, vector_math_cases,
+                  median_cases, cumulative_cases, reduce_cases, activation_cases, vector_math_cases,
                   softmax_cases, norm_cases, rnn_cases, special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,

@@ -151,6 +151,24 @@ def test_topk_scan_of_long_rows_keeps_the_stable_order_nojit(dtype, largest):
                                       SE.topk_indices_reference(x, k, 1, largest))
 
 
+@pytest.mark.parametrize("dtype", DTYPES + [np.int64])
+def test_median_selection_is_the_stable_sorts_middle_nojit(dtype):
+    """median_index (a partition, then the right one among equal values) against the
+    stable sort's middle element: random rows, many ties, NaN, infinities, each axis, odd
+    and even lengths around MEDIAN_SELECT_MIN."""
+    rng = np.random.default_rng(6)
+    for shape, axis in [((7, 101), 1), ((64, 5, 3), 0), ((3, 4, 40), -1), ((2, 31), 1),
+                        ((2, 32), 1), ((1, 1000), 1)]:
+        for x in (rng.standard_normal(shape) * 10, rng.integers(0, 3, shape)):
+            x = x.astype(dtype)
+            if dtype != np.int64:
+                flat = x.reshape(-1)
+                flat[::17], flat[1::23], flat[2::29] = np.nan, np.inf, -np.inf
+                np.moveaxis(x, axis, -1)[0, ..., ::2] = np.nan  # a lane at least half NaN
+            np.testing.assert_array_equal(SE.median_index(x, axis),
+                                          SE.median_index_reference(x, axis))
+
+
 @case("cumsum", CU, ["_cumsum_blocks"])
 def _(rng, dtype, k=0):
     shape, axis = [((4, 6, 5), 1), ((30, 7), -1), ((9, 3), 0)][k]  # middle, last, leading

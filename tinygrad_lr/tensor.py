@@ -25,7 +25,7 @@ from .graph.function import CopySlices, entry, refresh_view, rename, view_positi
 from .graph.grad_mode import STATE
 from .graph.tensor_base import TensorBase, as_gradient, check_grad_dtype
 from .kernels import reference_kernels_enabled
-from .kernels.selection import sort_order, topk_indices
+from .kernels.selection import median_index, sort_order, topk_indices
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import movement as M
@@ -1791,8 +1791,7 @@ class Tensor(TensorBase):
         if self.shape[d] == 0:
             raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size "
                              f"(the tensor has shape {self.shape})")
-        order = self.argsort(d)._data
-        idx = _first_nan(self._data, d, np.take(order, [(self.shape[d] - 1) // 2], axis=d))
+        idx = _first_nan(self._data, d, median_index(self._data, d))
         values = M.Median.apply(self, d, idx, keepdim)
         return Median(values, Tensor._make(idx if keepdim else idx.squeeze(d)))
 

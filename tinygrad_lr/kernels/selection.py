@@ -38,6 +38,37 @@ def sort_order(x: np.ndarray, axis: int, descending: bool = False) -> np.ndarray
     return np.argsort(-x, axis=axis, kind="stable").astype(np.int64)
 
 
+def median_index_reference(x: np.ndarray, axis: int) -> np.ndarray:
+    """The index of the lower median along axis (kept as a size-1 axis): the middle element,
+    (n - 1) // 2, of the stable ascending order (NaN last)."""
+    return np.take(sort_order(x, axis), [(x.shape[axis] - 1) // 2], axis=axis)
+
+
+# From this many elements along the axis a selection beats the stable sort (2-4x at 64 to
+# 1000 elements; benchmarks/bench_kernels.py); below, its eight numpy calls cost more.
+MEDIAN_SELECT_MIN = 32
+
+
+def median_index(x: np.ndarray, axis: int) -> np.ndarray:
+    """median_index_reference without sorting everything: np.partition finds the median
+    value m (numpy's order too puts NaN last), and the stable order's middle element is the
+    (middle - #elements below m)-th occurrence of m in index order."""
+    n = x.shape[axis]
+    if reference_kernels_enabled() or n < MEDIAN_SELECT_MIN or x.dtype.kind not in "fiu":
+        return median_index_reference(x, axis)
+    middle = (n - 1) // 2
+    m = np.take(np.partition(x, middle, axis=axis), [middle], axis=axis)
+    below = (x < m).sum(axis=axis, keepdims=True)
+    equal = x == m
+    if x.dtype.kind == "f" and np.isnan(m).any():  # rows at least half NaN: m is NaN, and
+        nan, nan_m = np.isnan(x), np.isnan(m)      # the middle is among the NaN
+        below = np.where(nan_m, (~nan).sum(axis=axis, keepdims=True), below)
+        equal |= nan & nan_m
+    occurrence = np.cumsum(equal, axis=axis)  # 1, 2, ... along the equal elements
+    return np.argmax(equal & (occurrence == middle - below + 1), axis=axis,
+                     keepdims=True).astype(np.int64)
+
+
 @jit
 def _before(a, b, largest):
     """a comes strictly before b in the order (NaN counts as the largest value)."""
