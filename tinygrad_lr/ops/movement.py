@@ -317,29 +317,42 @@ class Pad(_Op):
 
 
 class Gather(_Op):
+    distinct_indices = False  # True: no index repeats along dim (a sort's, topk's, median's)
+
     @staticmethod
     def forward(ctx, a, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = a.shape, dim, index
         return a._data[_coordinates(index, dim)]
 
-    @staticmethod
-    def backward(ctx, g):
-        zeros = g._make(np.zeros(ctx.in_shape, dtype=g.dtype))
-        return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
+    @classmethod
+    def backward(cls, ctx, g):
+        (g_,) = on_arrays(g)
+        if not isinstance(g_, np.ndarray):  # create_graph: a differentiable scatter-add
+            zeros = g._make(np.zeros(ctx.in_shape, dtype=g.dtype))
+            return ScatterAdd.apply(zeros, ctx.dim, ctx.index, g), None, None
+        grad = np.zeros(ctx.in_shape, dtype=g_.dtype)
+        if cls.distinct_indices:  # each position gets at most one value: an assignment
+            grad[_coordinates(ctx.index, ctx.dim)] = g_
+        else:  # repeated indices add up
+            np.add.at(grad, _coordinates(ctx.index, ctx.dim), g_)
+        return gradients(g, grad) + (None, None)
 
 
 # The values of sort, topk, median(dim), cummax and cummin are the input's elements at the
-# indices found: a gather, in a node named as PyTorch names it.
+# indices found: a gather, in a node named as PyTorch names it. (cummax's and cummin's
+# indices repeat: the running extreme's position, for as long as it lasts.)
 class Sort(Gather):
-    pass
+    distinct_indices = True
 
 
 class Topk(Gather):
-    pass
+    distinct_indices = True
 
 
 class Median(Gather):
     """The median element along dim (its index found by the caller), dim kept or dropped."""
+
+    distinct_indices = True
 
     @staticmethod
     def forward(ctx, a, dim, index, keepdim):
@@ -348,9 +361,9 @@ class Median(Gather):
         out = Gather.forward(ctx, a, dim, index)
         return out if keepdim else out.squeeze(dim)
 
-    @staticmethod
-    def backward(ctx, g):
-        return Gather.backward(ctx, g if ctx.keepdim else g.unsqueeze(ctx.dim))[0], None, \
+    @classmethod
+    def backward(cls, ctx, g):
+        return super().backward(ctx, g if ctx.keepdim else g.unsqueeze(ctx.dim))[0], None, \
             None, None
 
 
