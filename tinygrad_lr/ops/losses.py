@@ -14,6 +14,7 @@ from ..graph.function import Function, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels import cross_entropy as K
 from ..kernels.activations import sigmoid
+from ..kernels.activations import softplus as softplus_kernel
 from ..kernels.reduce import squared_difference_sum, sum_axes
 from ._util import gradients, on_arrays
 from .elementwise import Maximum
@@ -180,9 +181,11 @@ class BinaryCrossEntropyWithLogits(Function):
         ctx.save_for_backward(input, target)
         x, y = input._data, target._data
         # softplus(-x) = max(-x, 0) + log(1 + e^-|x|) with e = e^-|x| <= 1: it never
-        # overflows; sigmoid(-x) is the kernel's, the values the recorded backward computes
-        softplus = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
-        ctx.arrays = softplus, sigmoid(-x)
+        # overflows. Both are the kernels' (-x).softplus and (-x).sigmoid: the values the
+        # recorded backward computes
+        minus_x = np.negative(x)
+        softplus = softplus_kernel(minus_x, 1.0, float("inf"))
+        ctx.arrays = softplus, sigmoid(minus_x)
         ctx.constants = (weight, pos_weight, reduction)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         loss = (1 - y) * x + log_weight * softplus
