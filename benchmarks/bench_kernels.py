@@ -254,6 +254,24 @@ def softmax_cases():
                CE.cross_entropy_backward_reference(x, s, t, w, -100, 0.0, g))
 
 
+def cross_entropy_column_cases():
+    from tinygrad_lr.kernels import cross_entropy as CE
+
+    # (N, C, H, W) logits of a segmentation map, flattened to (N, C, L): classes along axis 1
+    for n, c, length in ((8, 5, 1024), (4, 21, 4096)):
+        x, t = randn(n, c, length), RNG.integers(0, c, (n, length))
+        w, g = np.ones(c, np.float32), np.full((n, length), 1 / (n * length), np.float32)
+        stats = CE.cross_entropy_forward(x, t, w, -100, 0.0)[2]
+        yield (f"cross_entropy fwd ({n},{c},{length}) classes along axis 1",
+               lambda x=x, t=t, w=w: CE.cross_entropy_forward(x, t, w, -100, 0.0),
+               lambda x=x, t=t, w=w: CE.cross_entropy_forward_reference(x, t, w, -100, 0.0))
+        yield (f"cross_entropy bwd ({n},{c},{length}) classes along axis 1",
+               lambda x=x, t=t, w=w, s=stats, g=g:
+               CE.cross_entropy_backward(x, s, t, w, -100, 0.0, g),
+               lambda x=x, t=t, w=w, s=stats, g=g:
+               CE.cross_entropy_backward_reference(x, s, t, w, -100, 0.0, g))
+
+
 def norm_cases():
     from tinygrad_lr.kernels import norm as N
 
@@ -347,7 +365,8 @@ def kernel_rows():
     rows = []
     for cases in (conv_cases, depthwise_cases, embedding_cases, pool_cases, selection_cases,
                   median_cases, cumulative_cases, reduce_cases, activation_cases, vector_math_cases,
-                  softmax_cases, norm_cases, rnn_cases, special_cases, optim_cases):
+                  softmax_cases, cross_entropy_column_cases, norm_cases, rnn_cases,
+                  special_cases, optim_cases):
         for label, kernel, reference in cases():
             kernel_ms, numpy_ms = compare(kernel, reference, repeats=20, min_time=0.01,
                                           pause=False)

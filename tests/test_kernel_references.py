@@ -511,7 +511,7 @@ def _ce_inputs(rng, dtype, k):
 
 
 @case("cross_entropy_forward", CE, ["_first_bad_target", "_row_max", "_shift_rows",
-                                    "_exp_sums", "_row_sums", "_row_losses"])
+                                    "_exp_sums", "_row_sums", "_losses_from_stats"])
 def _(rng, dtype, k=0):
     args = _ce_inputs(rng, dtype, k)
     def flat(result):  # losses, row weights, then the two row statistics
@@ -528,6 +528,41 @@ def _(rng, dtype, k=0):
     stats = CE.cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing)[2]
     g_rows = randn(rng, 9, dtype)
     args = (np.ascontiguousarray(x), stats, target, weight, ignore_index, smoothing, g_rows)
+    return (lambda: (CE.cross_entropy_backward(*args),),
+            lambda: (CE.cross_entropy_backward_reference(*args),))
+
+
+def _ce_column_inputs(rng, dtype, k):
+    """(N, C, L) logits, classes along axis 1 (a segmentation map's, flattened), with an
+    ignored target, a large offset and, in one variant, label smoothing and NaN logits."""
+    ignore_index, smoothing = CE_ARGS[k]
+    n, classes, length = [(3, 5, 37), (2, 16, 9), (4, 3, 50)][k]
+    x = randn(rng, (n, classes, length), dtype) * 3 + [0, 1e6, -1e8][k]
+    target = rng.integers(0, classes, (n, length))
+    target[0, 1] = ignore_index if ignore_index >= 0 else -100
+    if k == 2:
+        x[1, :, 4] = np.nan
+    weight = (rng.random(classes) + 0.5).astype(dtype)
+    return x, target, weight, ignore_index, smoothing
+
+
+@case("cross_entropy_forward_columns", CE, ["_first_bad_target", "_column_stats",
+                                            "_losses_from_stats"])
+def _(rng, dtype, k=0):
+    args = _ce_column_inputs(rng, dtype, k)
+    def flat(result):
+        losses, row_weight, (m, log_s), _ = result
+        return losses, row_weight, m, log_s
+    return (lambda: flat(CE.cross_entropy_forward(*args)),
+            lambda: flat(CE.cross_entropy_forward_reference(*args)))
+
+
+@case("cross_entropy_backward_columns", CE, ["_column_grad"])
+def _(rng, dtype, k=0):
+    x, target, weight, ignore_index, smoothing = _ce_column_inputs(rng, dtype, k)
+    stats = CE.cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing)[2]
+    g = randn(rng, target.shape, dtype)
+    args = (x, stats, target, weight, ignore_index, smoothing, g)
     return (lambda: (CE.cross_entropy_backward(*args),),
             lambda: (CE.cross_entropy_backward_reference(*args),))
 

@@ -104,26 +104,29 @@ def _row_sums(e, sums):
 
 
 @jit(fastmath={"reassoc", "contract"})
-def _row_losses(x, mx, log_sums, target, weight, ignore_index, smoothing, losses,
-                row_weight):
-    """Per row, from its max and log_s: the (weighted, smoothed) loss and the target's
-    weight. The shifted logit z_j = x_j - max is formed before anything else."""
-    n, c = x.shape
-    for i in range(n):
-        t = target[i]
-        if t == ignore_index:
-            losses[i] = 0.0
-            row_weight[i] = 0.0
-            continue
-        m, log_s = mx[i], log_sums[i]
-        loss = (1.0 - smoothing) * weight[t] * (log_s - (x[i, t] - m))
-        if smoothing > 0.0:
-            spread = 0.0
-            for j in range(c):
-                spread += weight[j] * (log_s - (x[i, j] - m))
-            loss += smoothing / c * spread
-        losses[i] = loss
-        row_weight[i] = weight[t]
+def _losses_from_stats(x, mx, log_sums, target, weight, ignore_index, smoothing, losses,
+                       row_weight):
+    """Per prediction, from its max and log_s: the (weighted, smoothed) loss and the target's
+    weight. x is (N, C, L), classes along axis 1 (rows are (N, C, 1)); mx, log_sums,
+    target, losses and row_weight are (N, L). The shifted logit x - max is formed before
+    anything else."""
+    n, c, length = x.shape
+    for b in range(n):
+        for j in range(length):
+            t = target[b, j]
+            if t == ignore_index:
+                losses[b, j] = 0.0
+                row_weight[b, j] = 0.0
+                continue
+            m, log_s = mx[b, j], log_sums[b, j]
+            loss = (1.0 - smoothing) * weight[t] * (log_s - (x[b, t, j] - m))
+            if smoothing > 0.0:
+                spread = 0.0
+                for k in range(c):
+                    spread += weight[k] * (log_s - (x[b, k, j] - m))
+                loss += smoothing / c * spread
+            losses[b, j] = loss
+            row_weight[b, j] = weight[t]
 
 
 @jit
@@ -175,6 +178,62 @@ def _grad_from_softmax(p, target, weight, ignore_index, smoothing, g_rows, scala
         row[t] -= scalars[2]
 
 
+# ------------------------------------------------------------------ classes along axis 1
+# Logits (N, C, L) of images or sequences (N, C, H, W flattened to positions): the loops run
+# along the positions, contiguous, with the classes outside, so that they vectorize even for
+# a few classes, and no copy moves the classes last.
+@jit(fastmath={"reassoc", "contract"})
+def _column_stats(x, mx, sums):
+    """Per (sample, position) of x (N, C, L): the maximum over the classes, and the sum of
+    exp(x - max) in float64 (sums)."""
+    n, c, length = x.shape
+    for b in range(n):
+        xb, m, s = x[b], mx[b], sums[b]
+        first = xb[0]
+        for j in range(length):
+            m[j] = first[j]
+            s[j] = 0.0
+        for k in range(1, c):
+            row = xb[k]
+            for j in range(length):
+                v = row[j]
+                m[j] = v if v > m[j] else m[j]
+        for k in range(c):
+            row = xb[k]
+            for j in range(length):
+                s[j] += exp(row[j] - m[j])
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _column_grad(x, mx, log_s, target, weight, ignore_index, smoothing, g, grad, coef, pull,
+                 pull_target):
+    """`_grad_rows` for x (N, C, L): grad = g * (p * coef - pull), p = exp((x - max) - log_s),
+    per position; coef, pull, pull_target are (L,) scratch rows in x's dtype."""
+    n, c, length = x.shape
+    spread = smoothing / c
+    total_weight = weight.sum()
+    for b in range(n):
+        for j in range(length):
+            t = target[b, j]
+            w_t = 0.0 if t == ignore_index else (1.0 - smoothing) * weight[t]
+            coef[j] = g[b, j] * (w_t + spread * total_weight)
+            pull[j] = g[b, j] * spread
+            pull_target[j] = g[b, j] * w_t
+        m, ls = mx[b], log_s[b]
+        for k in range(c):
+            row, out = x[b, k], grad[b, k]
+            w_k = weight[k]
+            for j in range(length):
+                out[j] = exp((row[j] - m[j]) - ls[j]) * coef[j] - pull[j] * w_k
+        for j in range(length):
+            t = target[b, j]
+            if t == ignore_index:  # no gradient at all, even where p is NaN
+                for k in range(c):
+                    grad[b, k, j] = 0.0
+            else:
+                grad[b, t, j] -= pull_target[j]
+
+
 def softmax_coef_and_pull(target, weight, ignore_index, smoothing, dtype):
     """(coef (N, 1), pull (N, C)) of the gradient p * coef - pull, as arrays."""
     n, c = target.shape[0], weight.shape[0]
@@ -188,9 +247,22 @@ def softmax_coef_and_pull(target, weight, ignore_index, smoothing, dtype):
 
 
 # ------------------------------------------------------------------ references
+def _rows_of(x):
+    """(N, C, L) logits -> (N*L, C), one row of class scores per prediction."""
+    return np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
 def cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing):
     """The module docstring's loss in numpy, row by row vectorised. Same returns as
-    `cross_entropy_forward`."""
+    `cross_entropy_forward` (for (N, C, L) logits, of the rows of `_rows_of`)."""
+    if x.ndim == 3:
+        losses, row_weight, stats, bad_row = cross_entropy_forward_reference(
+            _rows_of(x), target.reshape(-1), weight, ignore_index, smoothing)
+        if bad_row >= 0:
+            return None, None, None, bad_row
+        m, log_s = stats
+        return tuple(a.reshape(target.shape) for a in (losses, row_weight)) + (
+            (m.reshape(target.shape), log_s.reshape(target.shape)), -1)
     bad = (target != ignore_index) & ((target < 0) | (target >= x.shape[1]))
     if bad.any():
         return None, None, None, int(bad.argmax())
@@ -211,6 +283,12 @@ def cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing):
 def cross_entropy_backward_reference(x, row_stats, target, weight, ignore_index, smoothing,
                                      g_rows):
     """g_i * (softmax(x_i) * coef_i - pull_i), with softmax(x_i) = exp((x_i - m_i) - log_s_i)."""
+    if x.ndim == 3:
+        n, c, length = x.shape
+        grad = cross_entropy_backward_reference(
+            _rows_of(x), tuple(a.reshape(-1) for a in row_stats), target.reshape(-1), weight,
+            ignore_index, smoothing, g_rows.reshape(-1))
+        return np.moveaxis(grad.reshape(n, length, c), -1, 1)
     m, log_s = row_stats
     p = np.exp((x - m[:, None]) - log_s[:, None])
     coef, pull = softmax_coef_and_pull(target, weight, ignore_index, smoothing, x.dtype)
@@ -219,40 +297,55 @@ def cross_entropy_backward_reference(x, row_stats, target, weight, ignore_index,
 
 # ------------------------------------------------------------------ entry points
 def cross_entropy_forward(x, target, weight, ignore_index, smoothing):
-    """Per-row losses, target weights and row statistics of (N, C) logits and N int64
-    targets.
+    """Per-prediction losses, target weights and statistics of (N, C) logits and N int64
+    targets, or of (N, C, L) logits (classes along axis 1) and (N, L) targets.
 
-    Returns (losses, row_weight, row_stats, bad_row): row_stats = (max, log_s), each row's
-    maximum and log-sum-exp of the shifted row, for `cross_entropy_backward`; bad_row is
-    the first row whose target is out of range (neither a class in [0, C) nor
-    ignore_index) - then nothing else is computed - or -1 when every target is valid.
+    Returns (losses, row_weight, row_stats, bad_row), the first three of the targets' shape:
+    row_stats = (max, log_s), each prediction's maximum and log-sum-exp of the shifted
+    logits, for `cross_entropy_backward`; bad_row is the first (flat) prediction whose
+    target is out of range (neither a class in [0, C) nor ignore_index) - then nothing else
+    is computed - or -1 when every target is valid.
     """
     if runs_reference(x, weight):
         return cross_entropy_forward_reference(x, target, weight, ignore_index, smoothing)
-    bad_row = _first_bad_target(target, x.shape[1], ignore_index)
+    bad_row = _first_bad_target(target.reshape(-1), x.shape[1], ignore_index)
     if bad_row >= 0:
         return None, None, None, bad_row
     x = np.ascontiguousarray(x)
-    n = x.shape[0]
-    mx, losses, row_weight = (np.empty(n, dtype=x.dtype) for _ in range(3))
-    _row_max(x, mx)
-    sums = np.empty(n)  # float64
-    if _short_rows(x):
-        _row_sums(_exp_of_shifted(x, mx, np.zeros(n, dtype=x.dtype)), sums)
+    shape = target.shape
+    mx, losses, row_weight = (np.empty(shape, dtype=x.dtype) for _ in range(3))
+    sums = np.empty(shape)  # float64
+    if x.ndim == 3:
+        _column_stats(x, mx, sums)
     else:
-        _exp_sums(x, mx, sums)
+        _row_max(x, mx)
+        if _short_rows(x):
+            _row_sums(_exp_of_shifted(x, mx, np.zeros(shape, dtype=x.dtype)), sums)
+        else:
+            _exp_sums(x, mx, sums)
     log_s = np.log(sums).astype(x.dtype)
-    _row_losses(x, mx, log_s, target, weight, ignore_index, smoothing, losses, row_weight)
+    n, c = x.shape[:2]
+    columns = (n, x.shape[2] if x.ndim == 3 else 1)  # rows are (N, C, 1): one loss kernel
+    _losses_from_stats(x.reshape(n, c, columns[1]), mx.reshape(columns), log_s.reshape(columns),
+                       target.reshape(columns), weight, ignore_index, smoothing,
+                       losses.reshape(columns), row_weight.reshape(columns))
     return losses, row_weight, (mx, log_s), -1
 
 
 def cross_entropy_backward(x, row_stats, target, weight, ignore_index, smoothing, g_rows):
-    """Gradient of sum_i g_rows[i] * loss_i with respect to the (N, C) logits."""
+    """Gradient of sum_i g_rows[i] * loss_i with respect to the (N, C) or (N, C, L) logits
+    (g_rows of the targets' shape)."""
     if runs_reference(x, weight, g_rows):
         return cross_entropy_backward_reference(x, row_stats, target, weight, ignore_index,
                                                 smoothing, g_rows)
     mx, log_s = row_stats
     x = np.ascontiguousarray(x)
+    if x.ndim == 3:
+        grad = np.empty_like(x)
+        _column_grad(x, mx, log_s, target, weight, ignore_index, smoothing,
+                     np.ascontiguousarray(g_rows), grad,
+                     *(np.empty(x.shape[2], dtype=x.dtype) for _ in range(3)))
+        return grad
     scalars = np.empty(5, dtype=x.dtype)
     if _short_rows(x):
         grad = _exp_of_shifted(x, mx, log_s)  # the softmax rows

@@ -533,10 +533,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if reference_kernels_enabled():  # log_softmax -> pick the target's entry -> average
         check_class_range(name, t, n_classes, ignore_index)
         return R.cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
-    rows = _classes_last(input)
+    if input.ndim > 2:  # (N, C, d1, ...) as (N, C, L): the kernels read the classes in place
+        positions = math.prod(input.shape[2:])
+        input_ = input.reshape(input.shape[0], n_classes, positions)
+        t = t.reshape(input.shape[0], positions)
+    else:
+        input_ = input
     if w is None:
         w = np.ones(n_classes, dtype=input.dtype)
-    loss = CrossEntropyIndices.apply(rows, t, w, int(ignore_index), float(label_smoothing),
+    loss = CrossEntropyIndices.apply(input_, t, w, int(ignore_index), float(label_smoothing),
                                      reduction)
     if reduction == "none" and input.ndim > 2:
         loss = loss.reshape(target.shape)

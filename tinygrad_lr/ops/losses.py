@@ -277,7 +277,8 @@ class NllLoss(Function):
 
 
 class CrossEntropyIndices(Function):
-    """Cross-entropy of (M, C) logits against M class indices, as ONE graph node.
+    """Cross-entropy of (M, C) logits against M class indices, or of (N, C, L) logits
+    (classes along axis 1) against (N, L) indices, as ONE graph node.
 
     forward: kernels/cross_entropy.py - log-softmax, pick, weight in one pass - then reduce.
     backward: with p = softmax(x) and eps the label smoothing, row i's gradient is
@@ -316,18 +317,23 @@ class CrossEntropyIndices(Function):
     def backward(ctx, g):
         (logits,) = ctx.saved_tensors
         lse, target, weight, ignore_index, eps, reduction = ctx.args
-        m = logits.shape[0]
         scale = 1.0
         if reduction == "mean":  # every target ignored: a total weight of 0, scale inf
             scale = 1 / ctx.total_weight if ctx.total_weight else np.inf
         if is_grad_enabled():  # create_graph=True: keep every step on the tape
-            coef, pull = K.softmax_coef_and_pull(target, weight, ignore_index, eps, logits.dtype)
-            g = g.reshape(m, 1) if reduction == "none" else g * float(scale)
-            return g * (logits.softmax(1) * coef - pull), None, None, None, None, None
+            rows = logits if logits.ndim == 2 else \
+                logits.permute(0, 2, 1).reshape(-1, logits.shape[1])  # (N*L, C)
+            coef, pull = K.softmax_coef_and_pull(target.reshape(-1), weight, ignore_index, eps,
+                                                 logits.dtype)
+            g = g.reshape(-1, 1) if reduction == "none" else g * float(scale)
+            grad = g * (rows.softmax(1) * coef - pull)
+            if logits.ndim == 3:
+                grad = grad.reshape(logits.shape[0], -1, logits.shape[1]).permute(0, 2, 1)
+            return grad, None, None, None, None, None
         if reduction == "none":
             g_rows = g._data
         else:
-            g_rows = np.full(m, g._data * scale, dtype=logits.dtype)
+            g_rows = np.full(target.shape, g._data * scale, dtype=logits.dtype)
         grad = K.cross_entropy_backward(logits._data, lse, target, weight, ignore_index, eps,
                                         g_rows)
         return g._make(grad), None, None, None, None, None
