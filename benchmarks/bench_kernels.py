@@ -235,11 +235,18 @@ def softmax_cases():
         yield (f"log_softmax backward {shape}",
                lambda g=g, out=out: S.log_softmax_backward(g, out, -1),
                lambda g=g, out=out: S.log_softmax_backward_reference(g, out, -1))
-    # along the channels of a segmentation map the entry point runs numpy: this row is why
-    x = randn(32, 10, 16, 16)
-    yield ("softmax rows kernel along dim 1 of (32,10,16,16)",
-           lambda: np.moveaxis(S._rows(np.moveaxis(x, 1, -1), False), -1, 1),
+    # along the channels of a segmentation map: the column kernels (dim 1 of (N, C, H*W))
+    x, g = randn(32, 10, 16, 16), randn(32, 10, 16, 16)
+    out, log_out = S.softmax(x, 1), S.log_softmax(x, 1)
+    yield ("softmax along dim 1 of (32,10,16,16)", lambda: S.softmax(x, 1),
            lambda: S.softmax_reference(x, 1))
+    yield ("log_softmax along dim 1 of (32,10,16,16)", lambda: S.log_softmax(x, 1),
+           lambda: S.log_softmax_reference(x, 1))
+    yield ("softmax backward along dim 1 of (32,10,16,16)",
+           lambda: S.softmax_backward(g, out, 1), lambda: S.softmax_backward_reference(g, out, 1))
+    yield ("log_softmax backward along dim 1 of (32,10,16,16)",
+           lambda: S.log_softmax_backward(g, log_out, 1),
+           lambda: S.log_softmax_backward_reference(g, log_out, 1))
     for n, c in ((128, 10), (256, 100), (256, 1000), (8192, 5)):
         x, t, w = randn(n, c), RNG.integers(0, c, n), np.ones(c, np.float32)
         stats = CE.cross_entropy_forward(x, t, w, -100, 0.0)[2]

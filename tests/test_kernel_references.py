@@ -450,6 +450,30 @@ def _(rng, dtype, k=0):
     return lambda: (S.softmax(x, dim),), lambda: (S.softmax_reference(x, dim),)
 
 
+@case("softmax_along_an_inner_dim", S, ["_softmax_columns"])
+def _(rng, dtype, k=0):
+    shape, dim = [((5, 3, 7), 1), ((4, 6, 2, 5), 0), ((2, 10, 4, 4), 1)][k]
+    x = randn(rng, shape, dtype) * 10 + [0, 1e4, 0][k]
+    for lane, value in ((0, -np.inf), (1, np.inf)):  # a lane of -inf; an inf in a lane
+        at = [lane] * x.ndim
+        at[dim] = slice(None) if value < 0 else 0
+        x[tuple(at)] = value
+    x[(slice(None),) * dim + (1,)] = np.nan  # NaN across the positions of one class
+    return (lambda: (S.softmax(x, dim), S.log_softmax(x, dim)),
+            lambda: (S.softmax_reference(x, dim), S.log_softmax_reference(x, dim)))
+
+
+@case("softmax_backward_along_an_inner_dim", S, ["_backward_columns"])
+def _(rng, dtype, k=0):
+    shape, dim = [((5, 3, 7), 1), ((4, 6, 2, 5), 0), ((2, 10, 4, 4), 1)][k]
+    z = randn(rng, shape, dtype) * 5
+    out, log_out = S.softmax_reference(z, dim), S.log_softmax_reference(z, dim)
+    g = non_contiguous(randn(rng, shape, dtype))
+    return (lambda: (S.softmax_backward(g, out, dim), S.log_softmax_backward(g, log_out, dim)),
+            lambda: (S.softmax_backward_reference(g, out, dim),
+                     S.log_softmax_backward_reference(g, log_out, dim)))
+
+
 @case("softmax_backward", S, ["_softmax_backward_rows"])
 def _(rng, dtype, k=0):
     shape = [(5, 3, 7), (40, 9), (2, 1, 11)][k]

@@ -15,11 +15,14 @@ like the rest of the loop (the C library's exp, one element per call, would be m
 slower than numpy's SIMD exp on long rows). Many short rows (a few classes per pixel)
 take exp(x - m) from numpy's exp over the whole block instead (`_normalize_rows`), as
 cross-entropy's do. Along any other axis (the channels of an (N, C, H, W) segmentation
-map) the numpy expression itself is faster: its reductions run over the contiguous inner
-axes with SIMD, where moving the axis last would copy the input and give short rows
+map) the array is viewed as (before, along, after) and a column kernel runs its loops
+along the contiguous last part, the classes outside (`_softmax_columns`,
+`_backward_columns`): moving the axis last would copy the input and give short rows
 (benchmarks/bench_kernels.py). `softmax_reference` / `log_softmax_reference` are the numpy
 expressions, run instead when `reference_kernels_enabled()`.
 """
+import math
+
 import numpy as np
 
 from . import reference_kernels_enabled
@@ -107,8 +110,12 @@ def softmax_backward_reference(g, out, dim):
 
 def softmax_backward(g, out, dim):
     """softmax_backward_reference's formula; one kernel pass per row along the last axis."""
-    if reference_kernels_enabled() or not _kernel_pays(out, dim) or g.shape != out.shape or \
-            g.dtype != out.dtype or out.dtype not in (np.float32, np.float64):
+    if reference_kernels_enabled() or g.shape != out.shape or g.dtype != out.dtype or \
+            out.dtype not in (np.float32, np.float64) or not out.ndim or not out.size:
+        return softmax_backward_reference(g, out, dim)
+    if dim % out.ndim != out.ndim - 1:
+        return _backward_along(g, out, dim, False)
+    if out.size < KERNEL_MIN:
         return softmax_backward_reference(g, out, dim)
     c = out.shape[-1]
     rows_g = np.ascontiguousarray(g).reshape(-1, c)
@@ -143,16 +150,104 @@ def log_softmax_backward_reference(g, out, dim):
 def log_softmax_backward(g, out, dim):
     """log_softmax_backward_reference's formula; one kernel pass per row along the last axis
     (faster than numpy's four passes at every size timed, short rows too)."""
-    if reference_kernels_enabled() or not out.ndim or dim % out.ndim != out.ndim - 1 or \
-            g.shape != out.shape or g.dtype != out.dtype or \
-            out.dtype not in (np.float32, np.float64) or not out.size:
+    if reference_kernels_enabled() or not out.ndim or g.shape != out.shape or \
+            g.dtype != out.dtype or out.dtype not in (np.float32, np.float64) or not out.size:
         return log_softmax_backward_reference(g, out, dim)
+    if dim % out.ndim != out.ndim - 1:
+        return _backward_along(g, out, dim, True)
     c = out.shape[-1]
     rows_g = np.ascontiguousarray(g).reshape(-1, c)
     grad = np.empty(rows_g.shape, dtype=out.dtype)
     _log_softmax_backward_rows(rows_g, np.ascontiguousarray(out).reshape(-1, c), grad,
                                np.empty(1, dtype=out.dtype))
     return grad.reshape(out.shape)
+
+
+# ---------------------------------------------------------------- along an inner axis
+# Softmax over axis 1 of (N, C, L) - the channels of an (N, C, H, W) map, any axis but the
+# last of a contiguous array viewed so - with the loops along the contiguous L and the
+# classes outside, so that they vectorize and nothing is moved or copied.
+@jit(fastmath={"reassoc", "contract"})
+def _softmax_columns(x, log, zero, out, m, s, norm):
+    """softmax / log_softmax over axis 1 of x (N, C, L), as `_softmax_rows` per position;
+    m and norm are (L,) scratch in x's dtype, s (L,) float64."""
+    n, c, length = x.shape
+    for b in range(n):
+        xb, ob = x[b], out[b]
+        first = xb[0]
+        for j in range(length):
+            m[j] = first[j]
+            s[j] = 0.0
+        for k in range(1, c):
+            row = xb[k]
+            for j in range(length):
+                v = row[j]
+                m[j] = v if v > m[j] else m[j]
+        for j in range(length):
+            if not np.isfinite(m[j]):
+                m[j] = zero
+        for k in range(c):
+            row, o = xb[k], ob[k]
+            for j in range(length):
+                z = row[j] - m[j]
+                e = exp(z)
+                s[j] += e
+                o[j] = z if log else e
+        for j in range(length):
+            norm[j] = np.log(s[j]) if log else 1.0 / s[j]
+        for k in range(c):
+            o = ob[k]
+            for j in range(length):
+                o[j] = o[j] - norm[j] if log else o[j] * norm[j]
+
+
+@jit(fastmath={"reassoc", "contract"})
+def _backward_columns(g, out, log, grad, acc, total):
+    """The gradients over axis 1 of (N, C, L): softmax's out * (g - sum(g * out)), or
+    log_softmax's g - exp(out) * sum(g); acc (L,) float64 and total (L,) in g's dtype
+    are scratch."""
+    n, c, length = g.shape
+    for b in range(n):
+        gb, ob, rb = g[b], out[b], grad[b]
+        for j in range(length):
+            acc[j] = 0.0
+        for k in range(c):
+            g_row, o_row = gb[k], ob[k]
+            for j in range(length):
+                acc[j] += g_row[j] if log else g_row[j] * o_row[j]
+        for j in range(length):
+            total[j] = acc[j]
+        for k in range(c):
+            g_row, o_row, r_row = gb[k], ob[k], rb[k]
+            for j in range(length):
+                r_row[j] = g_row[j] - exp(o_row[j]) * total[j] if log else \
+                    o_row[j] * (g_row[j] - total[j])
+
+
+def _as_columns(a, dim):
+    """a contiguous, viewed as (before dim, along dim, after dim)."""
+    d = dim % a.ndim
+    return np.ascontiguousarray(a).reshape(math.prod(a.shape[:d]), a.shape[d],
+                                           math.prod(a.shape[d + 1:]))
+
+
+def _columns(x, dim, log):
+    cols = _as_columns(x, dim)
+    out = np.empty_like(cols)
+    length = cols.shape[2]
+    _softmax_columns(cols, log, x.dtype.type(0), out, np.empty(length, dtype=x.dtype),
+                     np.empty(length), np.empty(length, dtype=x.dtype))
+    return out.reshape(x.shape)
+
+
+def _backward_along(g, out, dim, log):
+    """The column kernel for a gradient along a dim that is not the last."""
+    cols_g = _as_columns(g, dim)
+    grad = np.empty_like(cols_g)
+    length = cols_g.shape[2]
+    _backward_columns(cols_g, _as_columns(out, dim), log, grad, np.empty(length),
+                      np.empty(length, dtype=g.dtype))
+    return grad.reshape(g.shape)
 
 
 def _shifted(x, dim):
@@ -200,17 +295,13 @@ def _rows(x, log):
 KERNEL_MIN = 8192
 
 
-def _kernel_pays(x, dim):
-    return x.size >= KERNEL_MIN and dim % x.ndim == x.ndim - 1
-
-
 def _dispatch(x, dim, log, reference):
-    """The row kernel along the last axis (float32 and float64), numpy along the others and
-    everywhere when the references are switched on."""
+    """The row kernel along the last axis, the column kernel along any other (float32 and
+    float64); numpy everywhere when the references are switched on."""
     if reference_kernels_enabled() or not x.ndim or not x.size or \
-            dim % x.ndim != x.ndim - 1 or x.dtype not in (np.float32, np.float64):
+            x.dtype not in (np.float32, np.float64):
         return reference(x, dim)
-    return _rows(x, log)
+    return _rows(x, log) if dim % x.ndim == x.ndim - 1 else _columns(x, dim, log)
 
 
 def softmax(x, dim):
