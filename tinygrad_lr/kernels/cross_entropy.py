@@ -206,19 +206,20 @@ def _column_stats(x, mx, sums):
 
 @jit(fastmath={"reassoc", "contract"})
 def _column_grad(x, mx, log_s, target, weight, ignore_index, smoothing, g, grad, coef, pull,
-                 pull_target):
+                 pull_target, scalars):
     """`_grad_rows` for x (N, C, L): grad = g * (p * coef - pull), p = exp((x - max) - log_s),
-    per position; coef, pull, pull_target are (L,) scratch rows in x's dtype."""
+    per position. target and g are flat (N*L); coef, pull, pull_target are (L,) scratch in
+    x's dtype, scalars as for `_row_coefficients`."""
     n, c, length = x.shape
-    spread = smoothing / c
     total_weight = weight.sum()
     for b in range(n):
         for j in range(length):
-            t = target[b, j]
-            w_t = 0.0 if t == ignore_index else (1.0 - smoothing) * weight[t]
-            coef[j] = g[b, j] * (w_t + spread * total_weight)
-            pull[j] = g[b, j] * spread
-            pull_target[j] = g[b, j] * w_t
+            i = b * length + j
+            if target[i] == ignore_index:
+                coef[j] = pull[j] = pull_target[j] = 0.0
+            else:
+                _row_coefficients(i, target, weight, smoothing, g, total_weight, scalars)
+                coef[j], pull[j], pull_target[j] = scalars[0], scalars[1], scalars[2]
         m, ls = mx[b], log_s[b]
         for k in range(c):
             row, out = x[b, k], grad[b, k]
@@ -226,7 +227,7 @@ def _column_grad(x, mx, log_s, target, weight, ignore_index, smoothing, g, grad,
             for j in range(length):
                 out[j] = exp((row[j] - m[j]) - ls[j]) * coef[j] - pull[j] * w_k
         for j in range(length):
-            t = target[b, j]
+            t = target[b * length + j]
             if t == ignore_index:  # no gradient at all, even where p is NaN
                 for k in range(c):
                     grad[b, k, j] = 0.0
@@ -342,9 +343,10 @@ def cross_entropy_backward(x, row_stats, target, weight, ignore_index, smoothing
     x = np.ascontiguousarray(x)
     if x.ndim == 3:
         grad = np.empty_like(x)
-        _column_grad(x, mx, log_s, target, weight, ignore_index, smoothing,
-                     np.ascontiguousarray(g_rows), grad,
-                     *(np.empty(x.shape[2], dtype=x.dtype) for _ in range(3)))
+        _column_grad(x, mx, log_s, target.reshape(-1), weight, ignore_index, smoothing,
+                     np.ascontiguousarray(g_rows).reshape(-1), grad,
+                     *(np.empty(x.shape[2], dtype=x.dtype) for _ in range(3)),
+                     np.empty(3, dtype=x.dtype))
         return grad
     scalars = np.empty(5, dtype=x.dtype)
     if _short_rows(x):
