@@ -29,7 +29,7 @@ import numpy as np
 
 from . import runs_reference
 from .threading_policy import jit
-from .vector_math import exp, row_max
+from .vector_math import column_max, exp, row_max
 
 
 # ------------------------------------------------------------------ kernels
@@ -189,15 +189,9 @@ def _column_stats(x, mx, sums):
     n, c, length = x.shape
     for b in range(n):
         xb, m, s = x[b], mx[b], sums[b]
-        first = xb[0]
+        column_max(xb, m)
         for j in range(length):
-            m[j] = first[j]
             s[j] = 0.0
-        for k in range(1, c):
-            row = xb[k]
-            for j in range(length):
-                v = row[j]
-                m[j] = v if v > m[j] else m[j]
         for k in range(c):
             row = xb[k]
             for j in range(length):

@@ -28,7 +28,7 @@ import numpy as np
 from . import reference_kernels_enabled
 from .cross_entropy import _exp_of_shifted, _row_max, _short_rows
 from .threading_policy import jit
-from .vector_math import exp, row_max
+from .vector_math import column_max, exp, row_max
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -108,23 +108,6 @@ def softmax_backward_reference(g, out, dim):
     return out * (g - (g * out).sum(axis=dim, keepdims=True))
 
 
-def softmax_backward(g, out, dim):
-    """softmax_backward_reference's formula; one kernel pass per row along the last axis."""
-    if reference_kernels_enabled() or g.shape != out.shape or g.dtype != out.dtype or \
-            out.dtype not in (np.float32, np.float64) or not out.ndim or not out.size:
-        return softmax_backward_reference(g, out, dim)
-    if dim % out.ndim != out.ndim - 1:
-        return _backward_along(g, out, dim, False)
-    if out.size < KERNEL_MIN:
-        return softmax_backward_reference(g, out, dim)
-    c = out.shape[-1]
-    rows_g = np.ascontiguousarray(g).reshape(-1, c)
-    grad = np.empty(rows_g.shape, dtype=out.dtype)
-    _softmax_backward_rows(rows_g, np.ascontiguousarray(out).reshape(-1, c), grad,
-                           np.empty(1, dtype=out.dtype))
-    return grad.reshape(out.shape)
-
-
 @jit(fastmath={"reassoc", "contract"})
 def _log_softmax_backward_rows(g, out, grad, scalar):
     """Per row: grad = g - exp(out) * sum(g) (exp(out) is the softmax), one pass after the
@@ -147,20 +130,33 @@ def log_softmax_backward_reference(g, out, dim):
     return g - np.exp(out) * g.sum(axis=dim, keepdims=True)
 
 
-def log_softmax_backward(g, out, dim):
-    """log_softmax_backward_reference's formula; one kernel pass per row along the last axis
-    (faster than numpy's four passes at every size timed, short rows too)."""
-    if reference_kernels_enabled() or not out.ndim or g.shape != out.shape or \
-            g.dtype != out.dtype or out.dtype not in (np.float32, np.float64) or not out.size:
-        return log_softmax_backward_reference(g, out, dim)
+def _gradient(g, out, dim, log):
+    """softmax's (or log_softmax's) gradient from g and the output: a row kernel along the
+    last axis (softmax's from KERNEL_MIN elements on, below which numpy's three calls are
+    faster; log_softmax's at every size timed, short rows too), a column kernel along any
+    other, the reference for what the kernels do not take."""
+    reference = log_softmax_backward_reference if log else softmax_backward_reference
+    if reference_kernels_enabled() or g.shape != out.shape or g.dtype != out.dtype or \
+            out.dtype not in (np.float32, np.float64) or not out.ndim or not out.size:
+        return reference(g, out, dim)
     if dim % out.ndim != out.ndim - 1:
-        return _backward_along(g, out, dim, True)
+        return _backward_along(g, out, dim, log)
+    if not log and out.size < KERNEL_MIN:
+        return reference(g, out, dim)
     c = out.shape[-1]
     rows_g = np.ascontiguousarray(g).reshape(-1, c)
     grad = np.empty(rows_g.shape, dtype=out.dtype)
-    _log_softmax_backward_rows(rows_g, np.ascontiguousarray(out).reshape(-1, c), grad,
-                               np.empty(1, dtype=out.dtype))
+    kernel = _log_softmax_backward_rows if log else _softmax_backward_rows
+    kernel(rows_g, np.ascontiguousarray(out).reshape(-1, c), grad, np.empty(1, dtype=out.dtype))
     return grad.reshape(out.shape)
+
+
+def softmax_backward(g, out, dim):
+    return _gradient(g, out, dim, False)
+
+
+def log_softmax_backward(g, out, dim):
+    return _gradient(g, out, dim, True)
 
 
 # ---------------------------------------------------------------- along an inner axis
@@ -168,22 +164,18 @@ def log_softmax_backward(g, out, dim):
 # last of a contiguous array viewed so - with the loops along the contiguous L and the
 # classes outside, so that they vectorize and nothing is moved or copied.
 @jit(fastmath={"reassoc", "contract"})
-def _softmax_columns(x, log, zero, out, m, s, norm):
-    """softmax / log_softmax over axis 1 of x (N, C, L), as `_softmax_rows` per position;
-    m and norm are (L,) scratch in x's dtype, s (L,) float64."""
+def _softmax_columns(x, log, zero, out, m, sums):
+    """The first part of softmax / log_softmax over axis 1 of x (N, C, L), as
+    `_softmax_rows` per position: out = exp(x - m) (softmax) or x - m (log_softmax), and
+    sums (N, L, float64) = the sums of exp(x - m); m is (L,) scratch in x's dtype. The
+    caller divides by the sums or subtracts their logs (numpy: its log runs with SIMD over
+    all positions at once, one log per position in this loop cost as much as the rest)."""
     n, c, length = x.shape
     for b in range(n):
-        xb, ob = x[b], out[b]
-        first = xb[0]
+        xb, ob, s = x[b], out[b], sums[b]
+        column_max(xb, m)
         for j in range(length):
-            m[j] = first[j]
             s[j] = 0.0
-        for k in range(1, c):
-            row = xb[k]
-            for j in range(length):
-                v = row[j]
-                m[j] = v if v > m[j] else m[j]
-        for j in range(length):
             if not np.isfinite(m[j]):
                 m[j] = zero
         for k in range(c):
@@ -193,12 +185,6 @@ def _softmax_columns(x, log, zero, out, m, s, norm):
                 e = exp(z)
                 s[j] += e
                 o[j] = z if log else e
-        for j in range(length):
-            norm[j] = np.log(s[j]) if log else 1.0 / s[j]
-        for k in range(c):
-            o = ob[k]
-            for j in range(length):
-                o[j] = o[j] - norm[j] if log else o[j] * norm[j]
 
 
 @jit(fastmath={"reassoc", "contract"})
@@ -234,9 +220,13 @@ def _as_columns(a, dim):
 def _columns(x, dim, log):
     cols = _as_columns(x, dim)
     out = np.empty_like(cols)
-    length = cols.shape[2]
-    _softmax_columns(cols, log, x.dtype.type(0), out, np.empty(length, dtype=x.dtype),
-                     np.empty(length), np.empty(length, dtype=x.dtype))
+    n, _, length = cols.shape
+    sums = np.empty((n, length))
+    _softmax_columns(cols, log, x.dtype.type(0), out, np.empty(length, dtype=x.dtype), sums)
+    if log:
+        out -= np.log(sums).astype(x.dtype)[:, None, :]
+    else:
+        out *= (1 / sums).astype(x.dtype)[:, None, :]
     return out.reshape(x.shape)
 
 

@@ -132,16 +132,23 @@ def exp64(x):
     return x if x != x else e
 
 
-def exp(x):
-    """exp of a float32 or float64 scalar, vectorizable inside a kernel loop (see above)."""
-    return exp32(x) if isinstance(x, np.float32) else exp64(x)
+def _by_dtype(name, f32, f64, doc):
+    """A scalar function that runs f32 on a float32 and f64 on a float64: a plain Python
+    function (which NUMBA_DISABLE_JIT runs) with a Numba overload that picks by type."""
+    def function(x):
+        return f32(x) if isinstance(x, np.float32) else f64(x)
+
+    @overload(function)
+    def _compiled(x):
+        return (lambda x: f32(x)) if x == types.float32 else (lambda x: f64(x))
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
 
 
-@overload(exp)
-def _exp_jit(x):
-    if x == types.float32:
-        return lambda x: exp32(x)
-    return lambda x: exp64(x)
+exp = _by_dtype("exp", exp32, exp64,
+                "exp of a float32 or float64 scalar, vectorizable inside a kernel loop.")
 
 
 def exp_reference(x):
@@ -213,13 +220,20 @@ def log1p_unit64(e):
     return 2.0 * s * p
 
 
-def log1p_unit(e):
-    """log(1 + e) for 0 <= e <= 1, float32 or float64, vectorizable inside a kernel loop."""
-    return log1p_unit32(e) if isinstance(e, np.float32) else log1p_unit64(e)
+log1p_unit = _by_dtype("log1p_unit", log1p_unit32, log1p_unit64,
+                       "log(1 + e) for 0 <= e <= 1, float32 or float64, vectorizable inside "
+                       "a kernel loop.")
 
 
-@overload(log1p_unit)
-def _log1p_unit_jit(e):
-    if e == types.float32:
-        return lambda e: log1p_unit32(e)
-    return lambda e: log1p_unit64(e)
+@numba.njit(cache=True, inline="always")
+def column_max(block, m):
+    """m[j] = the largest block[k, j] over k, for a (C, L) block: the loops run along the
+    contiguous j, so that they vectorize (NaN as in row_max)."""
+    first = block[0]
+    for j in range(first.shape[0]):
+        m[j] = first[j]
+    for k in range(1, block.shape[0]):
+        row = block[k]
+        for j in range(row.shape[0]):
+            v = row[j]
+            m[j] = v if v > m[j] else m[j]
