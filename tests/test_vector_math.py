@@ -14,10 +14,16 @@ import pytest
 from tinygrad_lr.kernels import vector_math as V
 
 
-@numba.njit
-def exp_loop(x, out):
-    for i in range(x.shape[0]):
-        out[i] = V.exp(x[i])
+def loop_of(fn):
+    """A compiled loop out[i] = fn(x[i]): how the kernels call vector_math's functions."""
+    @numba.njit
+    def loop(x, out):
+        for i in range(x.shape[0]):
+            out[i] = fn(x[i])
+    return loop
+
+
+exp_loop = loop_of(V.exp)
 
 
 @numba.njit(fastmath={"reassoc", "contract"})
@@ -141,10 +147,7 @@ def test_row_max_is_the_maximum_at_every_row_length_nojit(dtype):
         np.testing.assert_array_equal(out, x.max(axis=1))
 
 
-@numba.njit
-def log1p_unit_loop(e, out):
-    for i in range(e.shape[0]):
-        out[i] = V.log1p_unit(e[i])
+log1p_unit_loop = loop_of(V.log1p_unit)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -165,3 +168,19 @@ def test_log1p_unit_is_within_3_ulp_on_its_range_nojit(dtype):
     nan = np.empty(1, dtype)
     log1p_unit_loop(np.array([np.nan], dtype), nan)
     assert np.isnan(nan[0])
+
+
+@numba.njit
+def column_max_loop(x, out):
+    V.column_max(x, out)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_column_max_is_the_maximum_over_axis_0_nojit(dtype):
+    rng = np.random.default_rng(9)
+    for c, length in ((1, 5), (3, 40), (7, 1)):
+        x = rng.standard_normal((c, length)).astype(dtype)
+        x[-1, 0], x[0, -1] = np.inf, -np.inf
+        out = np.empty(length, dtype=dtype)
+        column_max_loop(x, out)
+        np.testing.assert_array_equal(out, x.max(axis=0))
