@@ -82,6 +82,8 @@ TORCH_CASES = [param for params in [
          [randn(5, 3), np.array([0, 1, 1, 2, 0])], ignore_index=1),
     case("cross_entropy_spatial", F.cross_entropy, TF.cross_entropy,
          [randn(2, 3, 2, 2), classes(3, 2, 2, 2)], weight=W3, label_smoothing=0.1),
+    case("cross_entropy_sequence_ignore", F.cross_entropy, TF.cross_entropy,  # (N, C, L)
+         [randn(2, 3, 5), np.array([[0, 2, -100, 1, 2], [1, 1, 0, -100, 2]])]),
     case("cross_entropy_wide_rows", F.cross_entropy, TF.cross_entropy,  # > WIDE_ROWS: numpy path
          [randn(4, 70), np.array([3, -100, 69, 0])], weight=uniform(0.5, 2, 70),
          label_smoothing=0.2),
@@ -274,6 +276,10 @@ def test_penalties():
     (F.cross_entropy, [randn(4, 3), np.array([0, 2, 1, 1])],
      {"weight": W3, "label_smoothing": 0.2, "ignore_index": 1, "reduction": "sum"}),
     (F.cross_entropy, [randn(3, 3), classes(3, 3)], {"reduction": "none"}),
+    # classes along axis 1 of images: the fused node's create_graph path through the rows
+    (F.cross_entropy, [randn(2, 3, 2, 2), classes(3, 2, 2, 2)],
+     {"weight": W3, "label_smoothing": 0.1}),
+    (F.cross_entropy, [randn(2, 3, 4), classes(3, 2, 4)], {"reduction": "none"}),
     (F.binary_cross_entropy_with_logits, [randn(3, 2), uniform(0, 1, 3, 2)], {}),
     (F.focal_loss, [randn(3, 4), classes(4, 3)], {}),
     (F.binary_cross_entropy, [uniform(0.1, 0.9, 3, 2), uniform(0, 1, 3, 2)], {}),
@@ -281,8 +287,9 @@ def test_penalties():
     (F.huber_loss, [np.array([[0.3, -3.0], [3.1, -0.2]]), np.zeros((2, 2))], {"delta": 1.0}),
     (F.smooth_l1_loss, [np.array([[0.3, -3.0], [3.1, -0.2]]), np.zeros((2, 2))],
      {"beta": 0.5, "reduction": "sum"}),
-], ids=["mse", "cross_entropy", "cross_entropy_options", "cross_entropy_none", "bce_logits",
-        "focal", "bce", "huber", "smooth_l1"])
+], ids=["mse", "cross_entropy", "cross_entropy_options", "cross_entropy_none",
+        "cross_entropy_spatial", "cross_entropy_sequence_none", "bce_logits", "focal", "bce",
+        "huber", "smooth_l1"])
 def test_gradgradcheck(loss, inputs, kwargs):
     target = tl.Tensor(inputs[1])
     x = tl.Tensor(inputs[0].copy(), requires_grad=True)
