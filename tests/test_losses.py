@@ -84,7 +84,7 @@ TORCH_CASES = [param for params in [
          [randn(2, 3, 2, 2), classes(3, 2, 2, 2)], weight=W3, label_smoothing=0.1),
     case("cross_entropy_sequence_ignore", F.cross_entropy, TF.cross_entropy,  # (N, C, L)
          [randn(2, 3, 5), np.array([[0, 2, -100, 1, 2], [1, 1, 0, -100, 2]])]),
-    case("cross_entropy_wide_rows", F.cross_entropy, TF.cross_entropy,  # > WIDE_ROWS: numpy path
+    case("cross_entropy_wide_rows", F.cross_entropy, TF.cross_entropy,  # 70 classes: past row_max's lanes
          [randn(4, 70), np.array([3, -100, 69, 0])], weight=uniform(0.5, 2, 70),
          label_smoothing=0.2),
     case("cross_entropy_unbatched", F.cross_entropy, TF.cross_entropy,
