@@ -13,10 +13,11 @@ divide). Along the last axis one Numba call does each row in cache instead
 loop, then the normalisation. Its exp is kernels/vector_math.py's, which LLVM vectorizes
 like the rest of the loop (the C library's exp, one element per call, would be many times
 slower than numpy's SIMD exp on long rows). Many short rows (a few classes per pixel)
-take exp(x - m) from numpy's exp over the whole block instead (`_normalize_rows`), as
-cross-entropy's do. Along any other axis (the channels of an (N, C, H, W) segmentation
-map) the array is viewed as (before, along, after) and a column kernel runs its loops
-along the contiguous last part, the classes outside (`_softmax_columns`,
+take exp(x - m) from numpy's exp over the whole block instead, and the logs of their sums
+from numpy's log over all rows at once, as cross-entropy's do. Along any other axis (the
+channels of an (N, C, H, W) segmentation map) the array is viewed as (before, along,
+after) and a column kernel runs its loops along the contiguous last part, the classes
+outside (`_softmax_columns`,
 `_backward_columns`): moving the axis last would copy the input and give short rows
 (benchmarks/bench_kernels.py). `softmax_reference` / `log_softmax_reference` are the numpy
 expressions, run instead when `reference_kernels_enabled()`.
@@ -26,7 +27,7 @@ import math
 import numpy as np
 
 from . import reference_kernels_enabled
-from .cross_entropy import _exp_of_shifted, _row_max, _short_rows
+from .cross_entropy import _exp_of_shifted, _row_max, _row_sums, _shift_rows, _short_rows
 from .threading_policy import jit
 from .vector_math import column_max, exp, row_max
 
@@ -69,21 +70,6 @@ def _softmax_rows(x, log, zero, out, scalar):
                 e = exp(row[j] - m)
                 o[j] = e
                 s += e
-        _normalize_row(o, s, log, scalar)
-
-
-@jit(fastmath={"reassoc", "contract"})
-def _normalize_rows(x, mx, e, log, out, scalar):
-    """`_softmax_rows` with the maxima mx and e = exp(x - mx) made beforehand (short rows,
-    cross_entropy.SHORT_ROW)."""
-    n, c = x.shape
-    for i in range(n):
-        row, e_row, o = x[i], e[i], out[i]
-        m = mx[i]
-        s = 0.0
-        for j in range(c):
-            s += e_row[j]
-            o[j] = (row[j] - m) if log else e_row[j]
         _normalize_row(o, s, log, scalar)
 
 
@@ -269,15 +255,23 @@ def log_softmax_reference(x, dim):
 def _rows(x, log):
     """The kernel path, along the last axis."""
     rows = np.ascontiguousarray(x).reshape(-1, x.shape[-1])
-    out, scalar = np.empty_like(rows), np.empty(1, dtype=x.dtype)
-    if _short_rows(rows):  # exp over the whole block first (cross_entropy.SHORT_ROW)
-        mx = np.empty(rows.shape[0], dtype=rows.dtype)
-        _row_max(rows, mx)
-        mx[~np.isfinite(mx)] = 0  # as in the kernel: a row of -inf gives NaN, not inf - inf
-        _normalize_rows(rows, mx, _exp_of_shifted(rows, mx, np.zeros_like(mx)), log, out,
-                        scalar)
+    if not _short_rows(rows):
+        out = np.empty_like(rows)
+        _softmax_rows(rows, log, x.dtype.type(0), out, np.empty(1, dtype=x.dtype))
+        return out.reshape(x.shape)
+    # many short rows (cross_entropy.SHORT_ROW): cross-entropy's steps - numpy's exp over the
+    # whole block, the row sums, numpy's log of all of them at once - then x - max - log_s
+    mx = np.empty(rows.shape[0], dtype=rows.dtype)
+    _row_max(rows, mx)
+    mx[~np.isfinite(mx)] = 0  # as in the kernel: a row of -inf gives NaN, not inf - inf
+    e = _exp_of_shifted(rows, mx, np.zeros_like(mx))
+    sums = np.empty(rows.shape[0])  # float64
+    _row_sums(e, sums)
+    if log:
+        out = np.empty_like(rows)
+        _shift_rows(rows, mx, np.log(sums).astype(x.dtype), out)
     else:
-        _softmax_rows(rows, log, x.dtype.type(0), out, scalar)
+        out = np.multiply(e, (1 / sums).astype(x.dtype)[:, None], out=e)
     return out.reshape(x.shape)
 
 
