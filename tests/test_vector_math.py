@@ -108,7 +108,7 @@ def test_exp_special_values_are_numpys_nojit(dtype):
                  dtype=dtype)
     got = vector_exp(x)
     with np.errstate(over="ignore"):
-        np.testing.assert_array_equal(got, np.exp(x))
+        np.testing.assert_array_equal(got, V.exp_reference(x))
     assert got.dtype == x.dtype
 
 

@@ -116,6 +116,10 @@ def log_softmax_backward_reference(g, out, dim):
     return g - np.exp(out) * g.sum(axis=dim, keepdims=True)
 
 
+# softmax_backward's kernel from this many elements on; below, the numpy expression
+KERNEL_MIN = 8192
+
+
 def _gradient(g, out, dim, log):
     """softmax's (or log_softmax's) gradient from g and the output: a row kernel along the
     last axis (softmax's from KERNEL_MIN elements on, below which numpy's three calls are
@@ -273,10 +277,6 @@ def _rows(x, log):
     else:
         out = np.multiply(e, (1 / sums).astype(x.dtype)[:, None], out=e)
     return out.reshape(x.shape)
-
-
-# softmax_backward's kernel from this many elements on; below, the numpy expression
-KERNEL_MIN = 8192
 
 
 def _dispatch(x, dim, log, reference):

@@ -25,9 +25,10 @@ within 3 ulp of the exact value (0.99 and 2.4 measured over 25 million random in
 numpy's own float32 exp is within 2.5 ulp), subnormal results as close in steps of the
 smallest subnormal.
 The values are not numpy's bit for bit, so a kernel built on `exp` agrees with its numpy
-reference to a few ulp. `exp_reference` is np.exp. The functions are compiled on their own,
-without fastmath: a kernel that inlines them keeps their rounding steps even when it
-reassociates its own sums. Under NUMBA_DISABLE_JIT they run on numpy scalars.
+reference to a few ulp. `exp_reference` is np.exp. Numba copies these functions into the
+kernels that call them (inline="always"), so they take the kernel's fastmath flags; the
+reductions' "reassoc" leaves their accuracy as it is (the tests measure it inside such a
+kernel too). Under NUMBA_DISABLE_JIT they run on numpy scalars.
 
 Numba keys a kernel's disk cache by the kernel's own source file: after editing this file,
 delete the `__pycache__/*.nbi` and `*.nbc` files of kernels/, or kernels that inline these
