@@ -3,8 +3,9 @@
 `walk` is the part to read first. It orders the nodes (a node runs only after every
 consumer of its output has sent its gradient, so each gradient is complete when it is
 used), seeds the output gradient, calls each node's backward and sends every result along
-its edge: into the next node's buffer, or into a leaf's total. Iterative, not recursive,
-so a 20,000-op chain is fine.
+its edge: into the next node's buffer, or into a leaf's total (`add_into`: in place into a
+sum the walk made, and a slice's gradient only at its positions). Iterative, not
+recursive, so a 20,000-op chain is fine.
 
 `run_backward` is what `Tensor.backward` and `autograd.grad` call: the walk, plus what users
 attach to it - hooks, retain_grad, the capture of non-leaf gradients for `autograd.grad`,
@@ -16,7 +17,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .function import check_finite, freed_message, once_differentiable
+from .function import Scattered, check_finite, freed_message, once_differentiable
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
 
@@ -35,19 +36,30 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     waiting = count_consumers(list(grads))    # node -> edges into it not yet run
     ready = [node for node in grads if waiting.get(node, 0) == 0]
     anomaly = STATE.anomaly  # (a thread-local: read once)
+    # ids of the gradient totals in `grads` that this walk made (sums): nothing else holds
+    # them, so later gradients are added into them in place (add_into). None when the sums
+    # are recorded (create_graph) or the steps are (record holds every gradient).
+    owned = set() if not create_graph and record is None else None
     with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
             node = ready.pop()
             if node.freed:
                 raise RuntimeError(freed_message(node))
             grads_in = grads.pop(node, None)
+            if owned and grads_in is not None:  # its totals leave the buffers: not ours now
+                for g in grads_in:
+                    owned.discard(id(g))
             if hooks and grads_in is not None and (node.hooks or node.retained or capture):
                 grads_in = before_backward(node, grads_in, capture)
             fn = node.fn
             if fn.trusted_backward and not anomaly and grads_in is not None and \
                     len(grads_in) == 1 and grads_in[0] is not None:
                 # a built-in op with its one gradient: shapes and dtypes need no checks
-                grads_out = fn.backward(node, grads_in[0])
+                grads_out = None
+                if owned is not None and fn.scattered_backward is not None:
+                    grads_out = fn.scattered_backward(node, grads_in[0])
+                if grads_out is None:
+                    grads_out = fn.backward(node, grads_in[0])
                 if grads_out.__class__ is not tuple:
                     grads_out = (grads_out,)
             else:
@@ -62,14 +74,21 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                 target, output_nr = edge
                 if output_nr == -1:           # a leaf: its gradients are summed
                     if g is not None:
-                        add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out)
+                        add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out,
+                                          owned is not None)
                     continue
                 if g is not None:             # a node: one buffer slot per output
                     buffer = grads.get(target)
                     if buffer is None:
                         buffer = grads[target] = [None] * target.n_outputs
                     old = buffer[output_nr]
-                    buffer[output_nr] = g if old is None else add_gradients(old, g)
+                    if old is None and g.__class__ is not Scattered:
+                        buffer[output_nr] = g
+                    else:                     # a sum (or a slice's gradient): ours to add into
+                        total = add_into(old, g, owned is not None and id(old) in owned)
+                        buffer[output_nr] = total
+                        if owned is not None:
+                            owned.add(id(total))
                 left = waiting[target] - 1
                 waiting[target] = left
                 if left == 0:
@@ -254,23 +273,44 @@ def _input_stand_ins(node, like):
             for target, nr in (e for e in node.edges if e is not None)]
 
 
-def add_gradients(a, b):
-    """a + b, two gradients sent to one place: numpy's sum wrapped as a tensor when nothing
-    is recorded, a recorded add under create_graph (the sum is then part of the graph)."""
+def add_into(total, g, writable):
+    """The gradient total at one place after `g` arrives there: total + g (total None: g
+    is a Scattered one, the first to arrive).
+
+    Under create_graph a recorded add (the sum is then part of the graph). Otherwise numpy's
+    sum, written into total's array in place when `writable` (the walk made that array and
+    nothing else holds it), else into a new array; a Scattered g adds its values at its
+    positions only, so a loop over x[t] costs one full-size array, not one per step."""
     if STATE.grad_enabled:
-        return a + b
-    total = a._data + b._data
-    return a._make(total if total.__class__ is np.ndarray else np.asarray(total))  # (0-d)
+        return total + g
+    scattered = g.__class__ is Scattered
+    if total is None:
+        return g.dense()
+    data = total._data
+    if scattered:
+        if not writable:
+            data = data.copy()
+        data[g.index] += g.values._data
+        return total if writable else total._make(data)
+    if writable and g._data.shape == data.shape and g._data.dtype == data.dtype:
+        np.add(data, g._data, out=data)
+        return total
+    data = data + g._data
+    return total._make(data if data.__class__ is np.ndarray else np.asarray(data))  # (0-d)
 
 
-def add_leaf_gradient(leaf_grads, leaf, g, node, grads_in, grads_out):
+def add_leaf_gradient(leaf_grads, leaf, g, node, grads_in, grads_out, in_place=False):
     """Sum a gradient into a leaf's total, remembering whether the total is a new array
-    that nothing else holds (then `.grad` can take it without a copy)."""
+    that nothing else holds (then `.grad` can take it without a copy, and with `in_place`,
+    which the walk allows when nothing is recorded, later gradients add into it)."""
     entry = leaf_grads.get(id(leaf))
     if entry is None:
-        leaf_grads[id(leaf)] = [leaf, g, _is_new_array(g, node, grads_in, grads_out)]
-    else:
-        entry[1], entry[2] = add_gradients(entry[1], g), True  # a sum is a new array
+        if g.__class__ is Scattered:
+            leaf_grads[id(leaf)] = [leaf, g.dense(), True]
+        else:
+            leaf_grads[id(leaf)] = [leaf, g, _is_new_array(g, node, grads_in, grads_out)]
+    else:  # a sum is a new array
+        entry[1], entry[2] = add_into(entry[1], g, in_place and entry[2]), True
 
 
 def _is_new_array(g, node, grads_in, grads_out):

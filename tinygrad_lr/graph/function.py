@@ -35,7 +35,7 @@ import numpy as np
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
 
-__all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad"]
+__all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad", "Scattered"]
 
 _FREED = object()  # marks saved tensors that a backward pass has released
 
@@ -151,6 +151,28 @@ class Node:
         self.out_data = None
         self.const_inputs = ()
         self.freed = True
+
+
+class Scattered:
+    """A gradient that is zero except at `index` of an array of `shape`, where it is the
+    array of tensor `values`: what `Function.scattered_backward` returns.
+
+    A loop over `x[t]` (or `x.unbind()`, `gates[:, :H]`, ...) sends one gradient per slice to
+    x; as whole arrays (zeros with the slice filled in, then summed) that costs a full-size
+    array per step, quadratic in the sequence length. The engine instead adds each slice in
+    place into x's gradient total (`engine.add_into`); only the first becomes a full array.
+    """
+
+    __slots__ = ("shape", "index", "values")
+
+    def __init__(self, shape: tuple[int, ...], index: Any, values: TensorBase) -> None:
+        self.shape, self.index, self.values = shape, index, values
+
+    def dense(self) -> TensorBase:
+        """The whole gradient as a new tensor (of the values' class)."""
+        out = np.zeros(self.shape, dtype=self.values._data.dtype)
+        out[self.index] = self.values._data
+        return self.values._make(out)
 
 
 class _Unrecorded(Node):
@@ -274,6 +296,10 @@ class Function:
     # batch_dims; the ops' shape helpers in ops/_util.py keep them), so jacobian/hessian can
     # push all their seed vectors through in one walk
     batched_backward_ok = False
+    # Optional, for an op whose input gradient is zero outside the positions its output was
+    # read from (t[i], t[a:b]): scattered_backward(ctx, g) -> (Scattered, None, ...), or None
+    # where it does not apply. The engine uses it when nothing is recorded (see Scattered).
+    scattered_backward: Callable | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

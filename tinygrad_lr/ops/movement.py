@@ -5,7 +5,7 @@ broadcast away, scatter an index back (accumulating repeated indices).
 """
 import numpy as np
 
-from ..graph.function import Function, shown_node
+from ..graph.function import Function, Scattered, shown_node
 from ..graph.grad_mode import is_grad_enabled
 from ..kernels.embedding import embedding_backward
 from ._util import batch_index, batch_shape, gradients, on_arrays, unbroadcast
@@ -149,6 +149,16 @@ class Index(_ViewOp):
         if ctx.unbatchable:
             return IndexAdd.apply(g, ctx.in_shape, ctx.idx), None
         return IndexAdd.apply(g, batch_shape(g) + ctx.in_shape, batch_index(ctx.idx)), None
+
+    @staticmethod
+    def scattered_backward(ctx, g):
+        """backward's gradient as its positions and values, for the engine to add in place
+        (see Scattered); None for index arrays, which may repeat a position."""
+        if not ctx.unbatchable:
+            return Scattered(batch_shape(g) + ctx.in_shape, batch_index(ctx.idx), g), None
+        if _is_mask(ctx.idx):  # a mask picks each position at most once
+            return Scattered(ctx.in_shape, ctx.idx, g), None
+        return None
 
 
 class IndexAdd(_Op):
