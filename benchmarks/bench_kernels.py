@@ -193,6 +193,14 @@ def activation_cases():
         x = randn(*shape)
         yield (f"sigmoid forward, small {shape}", lambda x=x: A.sigmoid(x),
                lambda x=x: A.sigmoid_reference(x))
+    # a column slice (an LSTM's gates[:, :H]): the kernels copy it, the references read it
+    for full in ((32, 256), (256, 1024)):
+        view = randn(*full)[:, :full[1] // 4]
+        label = f"a column slice {view.shape} of {full}"
+        yield (f"sigmoid forward, {label}", lambda v=view: A.sigmoid(v),
+               lambda v=view: A.sigmoid_reference(v))
+        yield (f"leaky_relu forward, {label}", lambda v=view: A.leaky_relu(v, 0.01),
+               lambda v=view: A.leaky_relu_reference(v, 0.01))
 
 
 def vector_math_cases():

@@ -351,7 +351,7 @@ def _special_values(x):
 def _(rng, dtype, k=0):
     shape = [(4, 3, 5, 7), (6, 5, 40), (40,)][k]
     x = _special_values(randn(rng, shape, dtype) * 8)
-    x = non_contiguous(x) if k == 2 else x  # a strided view takes the numpy path
+    x = non_contiguous(x) if k == 2 else x  # a strided view, copied for the kernel
     return lambda: (A.sigmoid(x),), lambda: (A.sigmoid_reference(x),)
 
 
@@ -397,6 +397,42 @@ def _(rng, dtype, k=0):
                      A.softplus_backward(g, x, beta, threshold)),
             lambda: (A.softplus_reference(x, beta, threshold),
                      A.softplus_backward_reference(g, x, beta, threshold)))
+
+
+
+def _strided_activation_calls(x, g, out):
+    """Every activation entry point on strided views (a column slice, as gates[:, :H] is):
+    the kernels take a C-contiguous copy, so their values must equal the references'."""
+    return [
+        (lambda: A.relu(x), lambda: A.relu_reference(x)),
+        (lambda: A.relu_backward(g, out), lambda: A.relu_backward_reference(g, out)),
+        (lambda: A.leaky_relu(x, 0.1), lambda: A.leaky_relu_reference(x, 0.1)),
+        (lambda: A.leaky_relu_backward(g, x, 0.1),
+         lambda: A.leaky_relu_backward_reference(g, x, 0.1)),
+        (lambda: A.sigmoid(x), lambda: A.sigmoid_reference(x)),
+        (lambda: A.sigmoid_backward(g, out), lambda: A.sigmoid_backward_reference(g, out)),
+        (lambda: A.tanh_backward(g, out), lambda: A.tanh_backward_reference(g, out)),
+        (lambda: A.elu(x, 1.3), lambda: A.elu_reference(x, 1.3)),
+        (lambda: A.elu_backward(g, x, out, 1.3),
+         lambda: A.elu_backward_reference(g, x, out, 1.3)),
+        (lambda: A.softplus(x, 2.0, 5.0), lambda: A.softplus_reference(x, 2.0, 5.0)),
+        (lambda: A.softplus_backward(g, x, 2.0, 5.0),
+         lambda: A.softplus_backward_reference(g, x, 2.0, 5.0)),
+    ]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_activation_kernels_on_strided_views_nojit(dtype):
+    rng = np.random.default_rng(11)
+    x = _special_values(randn(rng, (6, 32), dtype) * 8)[:, 8:24]  # a column slice
+    g = non_contiguous(randn(rng, (6, 16), dtype))
+    out = np.tanh(randn(rng, (16, 6), dtype)).T  # a transposed view
+    assert not (x.flags.c_contiguous or g.flags.c_contiguous or out.flags.c_contiguous)
+    for entry, reference in _strided_activation_calls(x, g, out):
+        got = entry()
+        assert got.shape == x.shape and got.dtype == x.dtype
+        np.testing.assert_allclose(got, reference(), equal_nan=True, **_tolerance(dtype))
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (40,), (8, 64), (3, 1000)])

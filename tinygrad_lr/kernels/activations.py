@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import reference_kernels_enabled, runs_reference
+from . import reference_kernels_enabled
 from .threading_policy import jit
 from .vector_math import exp, log1p_unit
 
@@ -47,9 +47,10 @@ _KERNEL_DTYPES = (np.float32, np.float64)  # Numba has no float16
 
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0) elementwise, as PyTorch's relu (a new array)."""
-    if reference_kernels_enabled() or x.dtype not in _KERNEL_DTYPES or \
-            not x.flags.c_contiguous:  # float16 (no Numba type) or a strided view
+    operands = _kernel_operands(x)
+    if operands is None:
         return relu_reference(x)
+    (x,) = operands
     out = np.empty_like(x)
     _relu_flat(x.reshape(-1), out.reshape(-1))
     return out
@@ -69,11 +70,10 @@ def relu_backward_reference(g, out):
 
 def relu_backward(g: np.ndarray, out: np.ndarray) -> np.ndarray:
     """The gradient of relu from its output gradient g and its output (same shape)."""
-    g = _contiguous_like(g, out)
-    same_layout = g.shape == out.shape and g.dtype == out.dtype and \
-        g.flags.c_contiguous and out.flags.c_contiguous
-    if runs_reference(g) or not same_layout:  # e.g. a batched walk's extra dims
+    operands = _kernel_operands(g, out)
+    if operands is None:
         return relu_backward_reference(g, out)
+    g, out = operands
     grad = np.empty_like(g)
     _relu_backward_flat(g.reshape(-1), out.reshape(-1), grad.reshape(-1))
     return grad
@@ -105,14 +105,6 @@ def leaky_relu_reference(x, slope):
 def leaky_relu_backward_reference(g, x, slope):
     """g where x > 0, else g * slope."""
     return np.where(x > 0, g, g * g.dtype.type(slope))
-
-
-def _contiguous_like(g, like):
-    """g as a C-contiguous array when it has like's shape and dtype but another layout (the
-    broadcast gradient of a `.sum()`): one copy costs less than np.where over the view."""
-    if g.shape == like.shape and g.dtype == like.dtype and not g.flags.c_contiguous:
-        return np.ascontiguousarray(g)
-    return g
 
 
 # Below this many elements np.where itself is faster: the checks and the dispatch of the
@@ -160,18 +152,28 @@ def _dense(v, shape, dtype):
     return np.ascontiguousarray(v)
 
 
-def _flat_kernel_layout(*arrays):
-    """One shape, one Numba dtype, C-contiguous: the flat kernels above can run."""
+def _kernel_operands(*arrays):
+    """The arrays as the flat kernels take them: C-contiguous, copied where one is a view in
+    another layout (a slice `gates[:, :H]`, the broadcast gradient of a `.sum()`: one copy
+    costs less than the reference's several passes over the view). None when the reference
+    runs instead: references switched on, shapes or dtypes that differ (a batched walk's
+    extra dims), or a dtype Numba has no kernel for (float16)."""
     first = arrays[0]
-    return first.dtype in _KERNEL_DTYPES and all(
-        a.shape == first.shape and a.dtype == first.dtype and a.flags.c_contiguous
-        for a in arrays)
+    if reference_kernels_enabled() or first.dtype not in _KERNEL_DTYPES:
+        return None
+    for a in arrays:
+        if a.shape != first.shape or a.dtype != first.dtype:
+            return None
+    # (not np.ascontiguousarray, which makes a 0-d array 1-d)
+    return [a if a.flags.c_contiguous else a.copy() for a in arrays]
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
     """PyTorch's leaky_relu on an array (a new array)."""
-    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+    operands = _kernel_operands(x)
+    if operands is None:
         return leaky_relu_reference(x, slope)
+    (x,) = operands
     out = np.empty_like(x)
     _leaky_relu_flat(x.reshape(-1), x.dtype.type(slope), out.reshape(-1))
     return out
@@ -179,9 +181,10 @@ def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
 
 def leaky_relu_backward(g: np.ndarray, x: np.ndarray, slope: float) -> np.ndarray:
     """The gradient of leaky_relu from its output gradient g and its input x."""
-    g = _contiguous_like(g, x)
-    if reference_kernels_enabled() or not _flat_kernel_layout(g, x):
+    operands = _kernel_operands(g, x)
+    if operands is None:
         return leaky_relu_backward_reference(g, x, slope)
+    g, x = operands
     grad = np.empty_like(g)
     _leaky_relu_backward_flat(g.reshape(-1), x.reshape(-1), g.dtype.type(slope),
                               grad.reshape(-1))
@@ -209,8 +212,10 @@ def _sigmoid_flat(x, one, out):
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """The logistic function of an array (a new array), in sigmoid_reference's form."""
-    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+    operands = _kernel_operands(x)
+    if operands is None:
         return sigmoid_reference(x)
+    (x,) = operands
     out = np.empty_like(x)  # (a 0-d x stays an array)
     _sigmoid_flat(x.reshape(-1), x.dtype.type(1), out.reshape(-1))
     return out
@@ -239,9 +244,10 @@ def tanh_backward_reference(g, out):
 
 
 def _from_output(kernel, reference, g, out):
-    g = _contiguous_like(g, out)
-    if reference_kernels_enabled() or not _flat_kernel_layout(out, g):
-        return reference(g, out)  # e.g. a batched walk's extra dims, or float16
+    operands = _kernel_operands(g, out)
+    if operands is None:
+        return reference(g, out)
+    g, out = operands
     grad = np.empty_like(g)
     kernel(g.reshape(-1), out.reshape(-1), out.dtype.type(1), grad.reshape(-1))
     return grad
@@ -290,8 +296,10 @@ def elu_backward_reference(g, x, out, alpha):
 
 def elu(x: np.ndarray, alpha: float) -> np.ndarray:
     """PyTorch's elu on an array (a new array)."""
-    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+    operands = _kernel_operands(x)
+    if operands is None:
         return elu_reference(x, alpha)
+    (x,) = operands
     e = np.minimum(x, 0, out=np.empty_like(x))  # out=: a 0-d x stays an array
     np.expm1(e, out=e)
     out = np.empty_like(x)
@@ -301,9 +309,10 @@ def elu(x: np.ndarray, alpha: float) -> np.ndarray:
 
 def elu_backward(g: np.ndarray, x: np.ndarray, out: np.ndarray, alpha: float) -> np.ndarray:
     """The gradient of elu from its output gradient g, its input x and its output."""
-    g = _contiguous_like(g, x)
-    if reference_kernels_enabled() or not _flat_kernel_layout(x, g, out):
+    operands = _kernel_operands(g, x, out)
+    if operands is None:
         return elu_backward_reference(g, x, out, alpha)
+    g, x, out = operands
     grad = np.empty_like(g)
     _elu_backward_flat(g.reshape(-1), x.reshape(-1), out.reshape(-1), x.dtype.type(alpha),
                        grad.reshape(-1))
@@ -353,8 +362,10 @@ def softplus_backward_reference(g, x, beta, threshold):
 
 def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     """PyTorch's softplus on an array (a new array)."""
-    if reference_kernels_enabled() or not _flat_kernel_layout(x):
+    operands = _kernel_operands(x)
+    if operands is None:
         return softplus_reference(x, beta, threshold)
+    (x,) = operands
     b, out = x.dtype.type(beta), np.empty_like(x)  # (a 0-d x stays an array)
     if x.dtype == np.float32:
         _softplus_flat(x.reshape(-1), b, x.dtype.type(threshold), out.reshape(-1))
@@ -371,9 +382,10 @@ def softplus(x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
 
 def softplus_backward(g: np.ndarray, x: np.ndarray, beta: float, threshold: float) -> np.ndarray:
     """The gradient of softplus from its output gradient g and its input x."""
-    g = _contiguous_like(g, x)
-    if reference_kernels_enabled() or not _flat_kernel_layout(x, g):
+    operands = _kernel_operands(g, x)
+    if operands is None:
         return softplus_backward_reference(g, x, beta, threshold)
+    g, x = operands
     bx = np.multiply(x, x.dtype.type(beta), out=np.empty_like(x))
     s = sigmoid(bx)
     grad = np.empty_like(g)
