@@ -1,7 +1,7 @@
 """Networks outside issue 11's suite, ours vs PyTorch in the same run: the ones users write
 next (a small ResNet, a VGG stack, a 1-D conv net, an LSTM language model, a self-attention
 block, a BatchNorm1d MLP with AdamW, a ConvTranspose2d autoencoder, a depthwise-separable
-net).
+net, an LSTM cell written by hand).
 
 Each row is one training step (zero_grad, forward, loss, backward, optimizer step), float32,
 with the same model code, weights and batch on both sides; before timing, the loss and every
@@ -137,6 +137,30 @@ def depthwise_separable(m, drop=0.0):
                         m.AdaptiveAvgPool2d(1), m.Flatten(), m.Linear(128, 10))
 
 
+def lstm_by_hand(m, drop=0.0, inputs=16, hidden=64, classes=10):
+    """An LSTM cell written out as a student writes it: one input product for all steps, then
+    a loop over x[t] (iterating the (T, B, D) tensor) with the gates sliced out of one
+    product (gates[:, :H], ...), the last h into a Linear."""
+    class LSTMByHand(m.Module):
+        def __init__(self):
+            super().__init__()
+            self.ih = m.Linear(inputs, 4 * hidden)
+            self.hh = m.Linear(hidden, 4 * hidden, bias=False)
+            self.head = m.Linear(hidden, classes)
+
+        def forward(self, x):
+            H = hidden
+            h = c = None
+            for x_t in self.ih(x):
+                gates = x_t if h is None else x_t + self.hh(h)
+                i, f = gates[:, :H].sigmoid(), gates[:, H:2 * H].sigmoid()
+                g, o = gates[:, 2 * H:3 * H].tanh(), gates[:, 3 * H:].sigmoid()
+                c = i * g if c is None else f * c + i * g
+                h = o * c.tanh()
+            return self.head(h)
+    return LSTMByHand()
+
+
 # ------------------------------------------------------------------ data and steps
 def _rng(seed=0):
     return np.random.default_rng(seed)
@@ -148,6 +172,12 @@ def _images(shape):
 
 def _tokens():
     return _rng().integers(0, 1000, (35, 20)), _rng(1).integers(0, 1000, 35 * 20)
+
+
+def _sequences(steps=64, batch=32, inputs=16):
+    """(T, B, D) float32 sequences and one class per sequence."""
+    return (_rng().standard_normal((steps, batch, inputs)).astype(np.float32),
+            _rng(1).integers(0, 10, batch))
 
 
 def _noisy_images():
@@ -174,6 +204,8 @@ CASES = [
      denoising_autoencoder, _noisy_images, "adam", "mse_loss"),
     ("depthwise-separable net (groups=C, 1x1, BN) 3x32x32 b32 Adam",
      depthwise_separable, lambda: _images((32, 3, 32, 32)), "adam", "cross_entropy"),
+    ("LSTM cell by hand (loop over x[t], gate slices) seq64 b32 Adam",
+     lstm_by_hand, _sequences, "adam", "cross_entropy"),
 ]
 
 
