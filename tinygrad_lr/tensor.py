@@ -1588,6 +1588,8 @@ class Tensor(TensorBase):
             return M.Index.apply(self, idx)  # t[i] in range, the common case: nothing to check
         if idx.__class__ is slice and shape and idx.step is None:
             return M.Index.apply(self, idx)  # t[a:b]: a slice fits any length (it clips)
+        if idx.__class__ is tuple and _plain_basic_index(idx, shape):
+            return M.Index.apply(self, idx)  # t[:, :H], t[i, j]: nothing to convert or check
         return M.Index.apply(self, check_index(_convert_index(idx), shape))
 
     def __iter__(self) -> Iterator[Tensor]:
@@ -2003,6 +2005,20 @@ def _check_range(idx, n, op, d):
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise IndexError(f"{op}: index {int(idx.max() if idx.max() >= n else idx.min())} is "
                          f"out of range for dim {d} of size {n}")
+
+
+def _plain_basic_index(idx, shape):
+    """True for a tuple of step-less slices and in-range ints, at most one per dim: numpy
+    takes it as it is, as PyTorch would (the checks of check_index cannot fail)."""
+    if len(idx) > len(shape):
+        return False
+    for part, n in zip(idx, shape):
+        if part.__class__ is slice:
+            if part.step is not None:
+                return False
+        elif part.__class__ is not int or not -n <= part < n:
+            return False
+    return True
 
 
 def _convert_index(idx):

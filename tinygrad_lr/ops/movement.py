@@ -135,7 +135,7 @@ class Index(_ViewOp):
         steps = _basic_steps(idx)
         if steps:
             ctx.node_name, ctx.steps = steps[-1], steps[:-1]
-        ctx.unbatchable = not _is_basic(idx)
+        ctx.unbatchable = not steps  # (steps are [] exactly for an index with arrays)
         return a._data[idx]
 
     @staticmethod
@@ -225,12 +225,21 @@ def _basic_steps(idx):
         return ["SliceBackward0"]
     if not isinstance(idx, tuple):  # (t[:, :] selects nothing)
         idx = (idx,)
-    if not _is_basic(idx):
-        return []
-    names = {type(None): "UnsqueezeBackward0", slice: "SliceBackward0"}
-    steps = [names.get(type(p), "SelectBackward0") for p in idx
-             if p is not Ellipsis and p != slice(None)]
+    steps = []
+    for p in idx:  # one pass: this runs for every t[:, :H] of a loop
+        if p.__class__ is slice:
+            if p != _WHOLE:
+                steps.append("SliceBackward0")
+        elif isinstance(p, (int, np.integer)):
+            steps.append("SelectBackward0")
+        elif p is None:
+            steps.append("UnsqueezeBackward0")
+        elif p is not Ellipsis:
+            return []  # an array
     return steps or ["AliasBackward0"]
+
+
+_WHOLE = slice(None)
 
 
 def _is_basic(idx):
