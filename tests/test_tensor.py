@@ -485,3 +485,23 @@ def test_a_range_indexes_like_a_list_as_in_pytorch():
     np.testing.assert_array_equal(picked.numpy(), [0.0, 5.0, 7.0, 10.0])
     picked.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy().argmax(1), [0, 2, 1, 1])
+
+
+def test_tuple_indices_of_slices_and_ints_match_numpy_and_check_their_bounds():
+    """t[:, :H], t[i, j], t[-1, 1:]: numpy's values and PyTorch's node names; an int out of
+    range, too many indices or a bool part still get the checks."""
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = tl.tensor(a, requires_grad=True)
+    for idx in [(slice(None), slice(None, 2)), (1, 2), (-1, slice(1, None)), (0, -3, 3),
+                (slice(5, 9),), (1, slice(None), slice(2, 3))]:
+        out = t[idx]
+        np.testing.assert_array_equal(out.numpy(), a[idx])
+    assert type(t[:, :2].grad_fn).__name__ == "SliceBackward0"
+    assert type(t[1, 2].grad_fn).__name__ == "SelectBackward0"
+    with pytest.raises(IndexError, match="out of bounds for dimension 1 with size 3"):
+        t[0, 3]
+    with pytest.raises(IndexError, match="out of bounds for dimension 0 with size 2"):
+        t[-3, 0]
+    with pytest.raises(IndexError, match="too many indices"):
+        t[0, 0, 0, 0]
+    np.testing.assert_array_equal(t[True, 0].numpy(), a[True, 0])
