@@ -55,10 +55,10 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
             if fn.trusted_backward and not anomaly and grads_in is not None and \
                     len(grads_in) == 1 and grads_in[0] is not None:
                 # a built-in op with its one gradient: shapes and dtypes need no checks
-                grads_out = None
-                if owned is not None and fn.scattered_backward is not None:
-                    grads_out = fn.scattered_backward(node, grads_in[0])
-                if grads_out is None:
+                if fn.scattered_backward is not None and owned is not None:  # (or None)
+                    grads_out = fn.scattered_backward(node, grads_in[0]) or \
+                        fn.backward(node, grads_in[0])
+                else:
                     grads_out = fn.backward(node, grads_in[0])
                 if grads_out.__class__ is not tuple:
                     grads_out = (grads_out,)

@@ -63,7 +63,7 @@ class Node:
     hooks: dict[int, list[Callable]] | None = None  # {output_nr: [fn]} from register_hook
     retained: Any = None      # {output_nr: weakref to tensor} from Tensor.retain_grad
     node_name: str | None = None  # set by an op whose PyTorch name depends on its arguments
-    shown_args: Sequence[int] = ()  # the arguments next_functions shows (set by apply)
+    hidden_args: Sequence[int] = ()  # the arguments next_functions does not show (apply)
     shown_next: tuple | None = None  # next_functions given outright (shown_node, rename)
     unbatchable = False       # set by an op whose backward takes no batch for these arguments
     number_first = False      # set by `2 * x`, `1 - x`: the number came first (next_functions)
@@ -88,7 +88,9 @@ class Node:
         Python number of `+ - * /`). Non-tensor arguments (dims, flags) are not inputs."""
         if self.shown_next is not None:
             return self.shown_next
-        args = self.fn.graph_inputs if self.fn.graph_inputs is not None else self.shown_args
+        args = self.fn.graph_inputs
+        if args is None:
+            args = [i for i in range(len(self.edges)) if i not in self.hidden_args]
         entries = [self.next_entry(i) for i in args]
         if self.fn.torch_next is not None:
             entries = self.fn.torch_next(self, entries)
@@ -326,13 +328,13 @@ class Function:
         make: Any = None  # outputs are tensors of the class of the first tensor argument
         requires_grad = False
         # One pass over the arguments records where each one's gradient must go: `edges`
-        # (see Node), `needs` (ctx.needs_input_grad), the constant arguments and which of
-        # them next_functions shows. No helper calls: this runs for every recorded op.
+        # (see Node; ctx.needs_input_grad says which are not None), the constant arguments
+        # and which of them next_functions leaves out (integer tensors, dims, shapes). No
+        # helper calls: this runs for every op.
         edges: list[Any] = []
-        needs, consts, shown = [], [], []
+        consts, hidden = [], []
         numbers = cls.numbers_are_inputs
-        i = 0
-        for a in args:
+        for i, a in enumerate(args):
             if isinstance(a, TensorBase):
                 if make is None:
                     make = a._make
@@ -342,25 +344,20 @@ class Function:
                     requires_grad = True
                     node = a.grad_fn
                     edges.append((a, -1) if node is None else (node, a._output_nr))
-                    needs.append(True)
-                    shown.append(i)
-                    i += 1
                     continue
-                if a._data.dtype.kind == "f":
-                    shown.append(i)
-            elif numbers and isinstance(a, (int, float)):
-                shown.append(i)
+                if a._data.dtype.kind != "f":
+                    hidden.append(i)
+            elif not (numbers and isinstance(a, (int, float))):
+                hidden.append(i)
             edges.append(None)
-            needs.append(False)
             consts.append((i, a))
-            i += 1
         if requires_grad or not cls.array_forward:  # a node (a user Function's ctx always)
             ctx = cls.node_type(cls)
             # forward may read it, as in PyTorch, whose ctx says requires_grad in no_grad too
-            ctx.needs_input_grad = tuple(needs) if grad_enabled else tuple(
+            ctx.needs_input_grad = tuple(map(bool, edges)) if grad_enabled else tuple(
                 isinstance(a, TensorBase) and a._requires_grad for a in args)
             if requires_grad:
-                ctx.edges, ctx.const_inputs, ctx.shown_args = edges, consts, shown
+                ctx.edges, ctx.const_inputs, ctx.hidden_args = edges, consts, hidden
         else:
             ctx = _Unrecorded(cls)
         if not cls.array_forward:
