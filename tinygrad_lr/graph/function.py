@@ -88,7 +88,7 @@ class Node:
         Python number of `+ - * /`). Non-tensor arguments (dims, flags) are not inputs."""
         if self.shown_next is not None:
             return self.shown_next
-        args = self.fn.graph_inputs
+        args: Sequence[int] | None = self.fn.graph_inputs
         if args is None:
             args = [i for i in range(len(self.edges)) if i not in self.hidden_args]
         entries = [self.next_entry(i) for i in args]
