@@ -161,11 +161,13 @@ def _kernel_operands(*arrays):
     first = arrays[0]
     if reference_kernels_enabled() or first.dtype not in _KERNEL_DTYPES:
         return None
-    for a in arrays:
+    operands = []
+    for a in arrays:  # one loop, no comprehension: this runs on every activation call
         if a.shape != first.shape or a.dtype != first.dtype:
             return None
-    # (not np.ascontiguousarray, which makes a 0-d array 1-d)
-    return [a if a.flags.c_contiguous else a.copy() for a in arrays]
+        # (not np.ascontiguousarray, which makes a 0-d array 1-d)
+        operands.append(a if a.flags.c_contiguous else a.copy())
+    return operands
 
 
 def leaky_relu(x: np.ndarray, slope: float) -> np.ndarray:
