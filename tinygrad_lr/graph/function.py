@@ -330,9 +330,11 @@ class Function:
         # One pass over the arguments records where each one's gradient must go: `edges`
         # (see Node; ctx.needs_input_grad says which are not None), the constant arguments
         # and which of them next_functions leaves out (integer tensors, dims, shapes). No
-        # helper calls: this runs for every op.
+        # helper calls: this runs for every op. (consts and hidden are made only when there
+        # is one: fewer objects per op for Python's garbage collector to track.)
         edges: list[Any] = []
-        consts, hidden = [], []
+        consts: list[tuple[int, Any]] | None = None
+        hidden: list[int] | None = None
         numbers = cls.numbers_are_inputs
         for i, a in enumerate(args):
             if isinstance(a, TensorBase):
@@ -345,11 +347,16 @@ class Function:
                     node = a.grad_fn
                     edges.append((a, -1) if node is None else (node, a._output_nr))
                     continue
-                if a._data.dtype.kind != "f":
-                    hidden.append(i)
-            elif not (numbers and isinstance(a, (int, float))):
+                shown = a._data.dtype.kind == "f"
+            else:
+                shown = numbers and isinstance(a, (int, float))
+            if not shown:
+                if hidden is None:
+                    hidden = []
                 hidden.append(i)
             edges.append(None)
+            if consts is None:
+                consts = []
             consts.append((i, a))
         if requires_grad or not cls.array_forward:  # a node (a user Function's ctx always)
             ctx = cls.node_type(cls)
@@ -357,7 +364,11 @@ class Function:
             ctx.needs_input_grad = tuple(map(bool, edges)) if grad_enabled else tuple(
                 isinstance(a, TensorBase) and a._requires_grad for a in args)
             if requires_grad:
-                ctx.edges, ctx.const_inputs, ctx.hidden_args = edges, consts, hidden
+                ctx.edges = edges
+                if consts is not None:
+                    ctx.const_inputs = consts
+                if hidden is not None:
+                    ctx.hidden_args = hidden
         else:
             ctx = _Unrecorded(cls)
         if not cls.array_forward:
