@@ -9,7 +9,7 @@ CPU (threads wait for each other at the barrier), while the serial kernels still
 numpy several times over (kernels/threading_policy.py). fastmath is limited to
 reassociation and fused multiply-add, which lets the sums use SIMD; NaN and Inf keep their
 IEEE meaning. Each entry point has its numpy expression beside it (`*_reference`), run
-instead when `reference_kernels_enabled()`; `benchmarks/bench_kernels_norm.py` times the
+instead when `reference_kernels_enabled()`; `benchmarks/bench_kernels.py` times the
 kernels against them.
 """
 import numpy as np
