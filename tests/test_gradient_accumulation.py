@@ -85,6 +85,34 @@ def test_every_kind_of_slice_meeting_at_one_tensor(split):
     _assert_same(_both(program, (4, 6), (4, 6)))
 
 
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_an_embedding_called_once_per_time_step(padding_idx):
+    """Rows that repeat, within a step and across steps (Scattered rows): every step's
+    gradient is added into the weight's total, padding_idx gets none."""
+    tokens = np.random.default_rng(8).integers(0, 6, (5, 7))  # (batch, time)
+    tokens[0, :3] = 2
+
+    def program(lib, weight, w_out):
+        nn = tl.nn if lib is tl else torch.nn
+        h = 0
+        for t in range(tokens.shape[1]):
+            e = nn.functional.embedding(lib.tensor(tokens[:, t]), weight, padding_idx=padding_idx)
+            h = (e @ w_out + h * 0.5).tanh()
+        h.pow(2).sum().backward()
+    _assert_same(_both(program, (6, 4), (4, 4)))
+
+
+def test_integer_rows_gathered_in_a_loop():
+    def program(lib, x):
+        y = x * 1.5
+        total = 0
+        for t in range(4):
+            rows = lib.tensor(np.array([t, 0, t, 5 - t]))
+            total = total + (y[rows] * (t + 1)).cos().sum() + x[rows, 1:].sum()
+        total.backward()
+    _assert_same(_both(program, (6, 3)))
+
+
 def test_the_in_place_totals_equal_the_recorded_ones():
     """The same gradients with create_graph=True, where every sum is a recorded op and
     nothing is added in place (also for negative steps, which PyTorch has not)."""

@@ -290,7 +290,7 @@ def add_into(total, g, writable):
     if scattered:
         if not writable:
             data = data.copy()
-        data[g.index] += g.values._data
+        g.add_to(data)
         return total if writable else total._make(data)
     if writable and g._data.shape == data.shape and g._data.dtype == data.dtype:
         np.add(data, g._data, out=data)

@@ -32,6 +32,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..kernels.embedding import add_rows_into
 from .grad_mode import STATE, set_grad_enabled
 from .tensor_base import TensorBase
 
@@ -157,23 +158,37 @@ class Node:
 
 class Scattered:
     """A gradient that is zero except at `index` of an array of `shape`, where it is the
-    array of tensor `values`: what `Function.scattered_backward` returns.
+    array of tensor `values`: what `Function.scattered_backward` returns. With rows=True,
+    index is an integer array of rows that may repeat (an embedding lookup, t[ints]) and
+    values holds one row per index; repeated rows add up.
 
-    A loop over `x[t]` (or `x.unbind()`, `gates[:, :H]`, ...) sends one gradient per slice to
-    x; as whole arrays (zeros with the slice filled in, then summed) that costs a full-size
-    array per step, quadratic in the sequence length. The engine instead adds each slice in
-    place into x's gradient total (`engine.add_into`); only the first becomes a full array.
+    A loop over `x[t]` (or `x.unbind()`, `gates[:, :H]`, an embedding per time step, ...)
+    sends one gradient per step to x; as whole arrays (zeros with the slice filled in, then
+    summed) that costs a full-size array per step, quadratic in the sequence length. The
+    engine instead adds each one in place into x's gradient total (`engine.add_into`); only
+    the first becomes a full array.
     """
 
-    __slots__ = ("shape", "index", "values")
+    __slots__ = ("shape", "index", "values", "rows")
 
-    def __init__(self, shape: tuple[int, ...], index: Any, values: TensorBase) -> None:
-        self.shape, self.index, self.values = shape, index, values
+    def __init__(self, shape: tuple[int, ...], index: Any, values: TensorBase,
+                 rows: bool = False) -> None:
+        self.shape, self.index, self.values, self.rows = shape, index, values, rows
+
+    def add_to(self, array: np.ndarray) -> None:
+        """array += this gradient, in place."""
+        if self.rows:
+            add_rows_into(array, self.index, self.values._data)
+        else:
+            array[self.index] += self.values._data
 
     def dense(self) -> TensorBase:
         """The whole gradient as a new tensor (of the values' class)."""
         out = np.zeros(self.shape, dtype=self.values._data.dtype)
-        out[self.index] = self.values._data
+        if self.rows:
+            add_rows_into(out, self.index, self.values._data)
+        else:
+            out[self.index] = self.values._data
         return self.values._make(out)
 
 

@@ -27,10 +27,18 @@ def embedding_backward(g, indices, num_rows):
     """g (*indices.shape, D), int64 indices (any shape, in range) -> (num_rows, D)."""
     if runs_reference(g):
         return embedding_backward_reference(g, indices, num_rows)
-    d = g.shape[indices.ndim:]
-    out = np.zeros((num_rows,) + d, dtype=g.dtype)
-    flat = np.ascontiguousarray(indices).reshape(-1)
-    width = int(np.prod(d, dtype=np.int64))
-    _add_rows(flat, np.ascontiguousarray(g).reshape(flat.size, width),
-              out.reshape(num_rows, width))
+    out = np.zeros((num_rows,) + g.shape[indices.ndim:], dtype=g.dtype)
+    add_rows_into(out, indices, g)
     return out
+
+
+def add_rows_into(out, indices, g):
+    """out[indices[r]] += g[r] for every row r, in place (repeated indices accumulate): the
+    kernel where out is C-contiguous, numpy's unbuffered add otherwise."""
+    if runs_reference(g) or not out.flags.c_contiguous or out.dtype != g.dtype:
+        np.add.at(out, indices, g)
+        return
+    flat = np.ascontiguousarray(indices).reshape(-1)
+    width = out[0].size if out.shape[0] else 0
+    _add_rows(flat, np.ascontiguousarray(g).reshape(flat.size, width),
+              out.reshape(out.shape[0], width))

@@ -158,6 +158,9 @@ class Index(_ViewOp):
             return Scattered(batch_shape(g) + ctx.in_shape, batch_index(ctx.idx), g), None
         if _is_mask(ctx.idx):  # a mask picks each position at most once
             return Scattered(ctx.in_shape, ctx.idx, g), None
+        rows = _row_indices(ctx.idx)  # t[ints]: whole rows, which may repeat
+        if rows is not None and g._data.dtype in (np.float32, np.float64):
+            return Scattered(ctx.in_shape, rows % ctx.in_shape[0], g, rows=True), None
         return None
 
 
@@ -468,6 +471,15 @@ class Embedding(Function):
         if is_grad_enabled():  # create_graph: a differentiable scatter
             return IndexAdd.apply(g, ctx.shape, ctx.indices), None, None
         return g._make(embedding_backward(g._data, ctx.indices, ctx.shape[0])), None, None
+
+    @staticmethod
+    def scattered_backward(ctx, g):
+        """backward's rows as positions and values, for the engine to add in place (an
+        embedding called once per time step; see Scattered)."""
+        if ctx.padding_idx is not None:
+            keep = (ctx.indices != ctx.padding_idx)[..., None]
+            g = g._make(g._data * keep.astype(g.dtype))
+        return Scattered(ctx.shape, ctx.indices, g, rows=True), None, None
 
 
 class Roll(_Op):
