@@ -295,3 +295,36 @@ def test_a_traced_backward_shows_each_gradient_as_it_was_sent():
     assert summed >= 1  # y's gradient is the sum of five parts
     out.backward()
     np.testing.assert_allclose(np.asarray(trace.grad("x")), x.grad.numpy(), rtol=1e-12)
+
+
+def test_outputs_written_into_a_tensor_one_step_at_a_time():
+    """out[t] = h in a loop (IndexPut written in place): values and gradients as PyTorch's,
+    an overwritten position passes no gradient, and a node that saved out before a write
+    raises instead of using the new values."""
+    def program(lib, x, w):
+        out = lib.zeros(5, 3, 4, dtype=lib.float64)
+        h = x
+        for t in range(5):
+            h = (h @ w).tanh()
+            out[t] = h
+        out[2] = h * 2  # overwrites step 2: its h gets no gradient from there
+        out[:, 1:] = out[:, 1:] * 0.5
+        (out * out).sum().backward()
+    _assert_same(_both(program, (3, 4), (4, 4)))
+    x = tl.tensor(np.ones((2, 3)), requires_grad=True)
+    out = tl.zeros(2, 3, dtype=tl.float64)
+    out[0] = x[0]
+    saved = out * out  # saves out
+    out[1] = x[1]
+    with pytest.raises(RuntimeError, match="modified in place"):
+        saved.sum().backward()
+
+
+def test_second_derivative_through_item_assignment():
+    def program(lib, grad, x):
+        out = lib.zeros(3, 2, dtype=lib.float64)
+        for t in range(3):
+            out[t] = x[t].sin() * x[t]
+        (g,) = grad((out ** 3).sum(), [x], create_graph=True)
+        return [g.detach(), grad((g * g).sum(), [x])[0]]
+    _same_grads(program, np.random.default_rng(9).standard_normal((3, 2)))

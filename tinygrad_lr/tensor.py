@@ -658,7 +658,8 @@ class Tensor(TensorBase):
                                 f"the tensor's dtype {self.dtype}")
             new = new.astype(self.dtype)
         if base is None:
-            np.copyto(self._data, new._data)
+            if new._data is not self._data:  # (an op that wrote into self's array: done)
+                np.copyto(self._data, new._data)
             if new._requires_grad:
                 self.grad_fn, self._output_nr = new.grad_fn, new._output_nr
                 self._requires_grad = True
@@ -880,9 +881,12 @@ class Tensor(TensorBase):
         if self._records_inplace(value):
             if not isinstance(value, Tensor):
                 value = Tensor(np.asarray(value, dtype=self.dtype))
+            # a tensor that is no view takes the values in its own array (IndexPut in_place)
+            in_place = self._base is None
             return self._record_inplace("item assignment",
                                         lambda old: M.IndexPut.apply(old, idx,
-                                                                     value.astype(self.dtype)))
+                                                                     value.astype(self.dtype),
+                                                                     in_place))
         self._check_writable("item assignment")
         self._data[idx] = value._data if isinstance(value, Tensor) else value
         self._version[0] += 1

@@ -195,26 +195,34 @@ class IndexAdd(_Op):
 
 class IndexPut(_Op):
     """t[idx] = value as an op: t with value written at idx. The gradient of t is zero at
-    idx (those values were overwritten), the gradient of value is the gradient at idx."""
+    idx (those values were overwritten), the gradient of value is the gradient at idx.
+
+    in_place=True writes into t's own array (Tensor.__setitem__, which writes the result
+    into t anyway): a loop of `out[t] = h` then costs a slice per step, not a copy of out."""
 
     @staticmethod
-    def forward(ctx, a, idx, value):
+    def forward(ctx, a, idx, value, in_place=False):
         ctx.idx, ctx.value_shape = idx, value.shape
-        out = a._data.copy()
+        out = a._data if in_place else a._data.copy()
         out[idx] = value._data
         return out
 
     @staticmethod
     def backward(ctx, g):
-        need_a, _, need_value = ctx.needs_input_grad
+        need_a, _, need_value, _ = ctx.needs_input_grad
         g_a = g_value = None
         if need_a:
-            kept = np.ones(g.shape, dtype=g.dtype)
-            kept[ctx.idx] = 0
-            g_a = g * g._make(kept)
+            if is_grad_enabled():  # create_graph: a recorded product with the mask
+                kept = np.ones(g.shape, dtype=g.dtype)
+                kept[ctx.idx] = 0
+                g_a = g * g._make(kept)
+            else:  # one pass: g with the overwritten positions zeroed
+                kept_g = np.array(g._data, copy=True)
+                kept_g[ctx.idx] = 0
+                g_a = g._make(kept_g)
         if need_value:
             g_value = unbroadcast(Index.apply(g, ctx.idx), ctx.value_shape)
-        return g_a, None, g_value
+        return g_a, None, g_value, None
 
 
 def _basic_steps(idx):
