@@ -1,6 +1,8 @@
 """Embedding's backward: each output row's gradient added into the weight row it was read
 from (repeated indices accumulate). numpy's unbuffered `np.add.at` does this one element
 at a time through a generic ufunc loop; the kernel is one pass over the rows."""
+import math
+
 import numpy as np
 
 from . import runs_reference
@@ -39,6 +41,6 @@ def add_rows_into(out, indices, g):
         np.add.at(out, indices, g)
         return
     flat = np.ascontiguousarray(indices).reshape(-1)
-    width = out[0].size if out.shape[0] else 0
+    width = math.prod(out.shape[1:])
     _add_rows(flat, np.ascontiguousarray(g).reshape(flat.size, width),
               out.reshape(out.shape[0], width))
