@@ -232,6 +232,30 @@ def test_modifying_a_saved_tensor_makes_backward_name_the_op():
         y.backward()
 
 
+@pytest.mark.parametrize("op", ["mul", "div", "rdiv"])
+@pytest.mark.parametrize("changed", ["tensor", "its partner"])
+def test_a_factor_is_saved_only_for_its_partners_gradient_as_in_pytorch(op, changed):
+    """x * w keeps w for x's gradient and x only for w's (a / w: w always, a only for w's),
+    as PyTorch's autograd does: changing a value that no gradient needs is no error, and
+    changing one that is needed raises in both libraries."""
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * 2.0  # a non-leaf, so it may be changed in place
+        w = lib.tensor([3.0, 4.0], dtype=lib.float64)
+        z = {"mul": lambda: y * w, "div": lambda: y / w, "rdiv": lambda: w / y}[op]()
+        (y if changed == "tensor" else w).add_(1.0)
+        try:
+            z.sum().backward()
+        except RuntimeError as e:
+            return e
+        return x.grad.numpy()
+    ours, theirs = run(tl), run(torch)
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, RuntimeError) and "modified in place" in str(ours)
+    else:
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_modifying_a_view_of_a_saved_tensor_is_seen():
     x = f64([0.5, 1.0])
     y = x.sin().sum()

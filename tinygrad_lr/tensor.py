@@ -2126,7 +2126,7 @@ def _binary(op, a, b, true_div=False):
         da, db = a._data, b._data
         if da.dtype is db.dtype and da.shape == db.shape and (not true_div or
                                                                da.dtype.kind == "f"):
-            return op.apply(a, b)  # one dtype, one shape: nothing to promote or broadcast
+            return op.apply_pair(a, b)  # one dtype, one shape: nothing to promote or broadcast
         dt = _pair_dtype(a, b)
         if true_div and dt.kind != "f":
             dt = get_default_dtype()
@@ -2136,7 +2136,7 @@ def _binary(op, a, b, true_div=False):
             b = b.astype(dt)
         if a._data.shape != b._data.shape:
             _check_broadcast(op, a._data.shape, b._data.shape)
-        return op.apply(a, b)
+        return op.apply_pair(a, b)
     if b.__class__ in _PY_NUMBERS and isinstance(a, Tensor) and a._data.dtype.kind == "f":
         return op.apply(a, b)  # float tensor op Python number: its dtype, nothing to check
     if a.__class__ in _PY_NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f":

@@ -405,6 +405,54 @@ class Function:
             share_storage(t, args[0])
         return t
 
+    @classmethod
+    def apply_pair(cls, a: TensorBase, b: TensorBase) -> Any:
+        """`apply(a, b)` for a built-in op of two tensors (`x + y`, `x * w`), the most common
+        call there is: the same node, edges and output, with apply's loop over the arguments
+        written out for two (tests/test_apply_pair.py compares the two on every case)."""
+        grad_enabled = STATE.grad_enabled
+        if not grad_enabled:
+            return _apply_unrecorded(cls, (a, b), None)
+        if (a._base is not None and a._base.grad_fn is not a._base_node) or \
+                (b._base is not None and b._base.grad_fn is not b._base_node):
+            return cls.apply(a, b)  # a view to refresh first: apply does it
+        needs_a, needs_b = a._requires_grad, b._requires_grad
+        if needs_a or needs_b:
+            ctx = cls.node_type(cls)
+            ctx.needs_input_grad = (needs_a, needs_b)
+            node = a.grad_fn
+            edge_a = ((a, -1) if node is None else (node, a._output_nr)) if needs_a else None
+            node = b.grad_fn
+            edge_b = ((b, -1) if node is None else (node, b._output_nr)) if needs_b else None
+            ctx.edges = [edge_a, edge_b]
+            if not needs_b:  # the argument that needs no gradient is a constant input
+                ctx.const_inputs = [(1, b)]
+                if b._data.dtype.kind != "f":
+                    ctx.hidden_args = [1]
+            elif not needs_a:
+                ctx.const_inputs = [(0, a)]
+                if a._data.dtype.kind != "f":
+                    ctx.hidden_args = [0]
+        else:
+            ctx = _Unrecorded(cls)
+        out = cls.forward(ctx, a, b)
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)  # numpy hands back 0-d results as scalars
+        if STATE.anomaly:
+            check_finite(cls.__name__ + " forward", [out])
+        make = a._make
+        if (needs_a or needs_b) and out.dtype.kind == "f":
+            if ctx.node_name is not None:
+                ctx.__class__ = node_type(ctx.node_name)
+            t = make(out, True, ctx, 0)
+            if cls.keep_output:
+                ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
+        else:
+            t = make(out)
+        if cls.returns_view:
+            share_storage(t, a)
+        return t
+
 
 def _apply_unrecorded(cls, args, kwargs):
     """A built-in op with grad mode off (no_grad, or a backward without create_graph): the
@@ -414,7 +462,8 @@ def _apply_unrecorded(cls, args, kwargs):
         if isinstance(a, TensorBase):  # outputs are tensors of the first tensor's class
             make = a._make
             break
-    out = cls.forward(_Unrecorded(cls), *args, **kwargs)
+    out = cls.forward(_Unrecorded(cls), *args, **kwargs) if kwargs else \
+        cls.forward(_Unrecorded(cls), *args)
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)  # numpy hands back 0-d results as scalars
     if STATE.anomaly:

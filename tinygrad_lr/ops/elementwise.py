@@ -91,10 +91,15 @@ class Mul(_Arithmetic):
             ctx.scalar = b
             return np.multiply(a._data, b)
         ctx.scalar = None
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
         if a.__class__ in (int, float):
             ctx.number_first = True
-        ctx.save_for_backward(a, b)
-        return np.multiply(arr(a), arr(b))
+        need_a, need_b = ctx.needs_input_grad or (False, False)  # (nothing when unrecorded)
+        # as in PyTorch, each factor is kept only for the other one's gradient: changing a
+        # factor in place later is no error when its partner needs no gradient
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        return np.multiply(x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -103,27 +108,33 @@ class Mul(_Arithmetic):
             return gradients(g, g_ * ctx.scalar, None)
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
+        sa, sb = ctx.shapes
         g_, a, b = on_arrays(g, a, b)
-        return gradients(g, unbroadcast(g_ * b, _shape(a)) if na else None,
-                         unbroadcast(g_ * a, _shape(b)) if nb else None)
+        return gradients(g, unbroadcast(g_ * b, sa) if na else None,
+                         unbroadcast(g_ * a, sb) if nb else None)
 
 
 class Div(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
+        ctx.shapes = (sa, sb)
+        _, need_b = ctx.needs_input_grad or (False, False)  # (nothing when unrecorded)
+        # as in PyTorch, the numerator is kept only for the denominator's gradient
+        ctx.save_for_backward(a if need_b else None, b)
         ctx.number_first = a.__class__ in (int, float)
         if ctx.number_first:  # PyTorch computes `2 / x` as reciprocal(x) * 2
             ctx.node_name = "MulBackward0"
-        return np.true_divide(arr(a), arr(b))
+        return np.true_divide(x, y)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
+        sa, sb = ctx.shapes
         g_, a, b = on_arrays(g, a, b)
-        ga = unbroadcast(g_ / b, _shape(a)) if na else None
-        gb = unbroadcast(-g_ * a / (b * b), _shape(b)) if nb else None
+        ga = unbroadcast(g_ / b, sa) if na else None
+        gb = unbroadcast(-g_ * a / (b * b), sb) if nb else None
         return gradients(g, ga, gb)
 
     @staticmethod
