@@ -63,7 +63,7 @@ CONV_ARGS = [((3, 2), (2, 1), (1, 0), (1, 2)), ((3, 3), (1, 1), (1, 1), (1, 1)),
 PHASE_ARGS = [((3, 3), (2, 2), (1, 1)), ((3, 4), (3, 2), (2, 1)), ((5, 3), (2, 3), (0, 2))]
 
 
-@case("im2col", C, ["_im2col", "_im2col_phases"])
+@case("im2col", C, ["_im2col", "_im2col_phases", "_im2col_flat"])
 def _(rng, dtype, k=0):
     kernel, stride, padding, dilation = CONV_ARGS[k]
     x = non_contiguous(randn(rng, (2, 3, 7, 6), dtype))
@@ -74,7 +74,7 @@ def _(rng, dtype, k=0):
                      C.im2col_reference(x, *phased)))
 
 
-@case("col2im", C, ["_col2im"])
+@case("col2im", C, ["_col2im", "_col2im_flat"])
 def _(rng, dtype, k=0):
     kernel, stride, padding, dilation = CONV_ARGS[k]
     x_shape = (2, 3, 7, 6)
@@ -889,7 +889,9 @@ def test_every_kernel_has_a_case():
     covered = {(module.__name__, k) for module, kernels, _ in CASES.values() for k in kernels}
     helpers = {("tinygrad_lr.kernels.pool", "_wins"), ("tinygrad_lr.kernels.selection", "_before"),
                ("tinygrad_lr.kernels.special", "_erf_rational"),
-               ("tinygrad_lr.kernels.special", "_erf32")}
+               ("tinygrad_lr.kernels.special", "_erf32"),
+               ("tinygrad_lr.kernels.conv", "_rows_read"), ("tinygrad_lr.kernels.conv", "_span"),
+               ("tinygrad_lr.kernels.conv", "_zero_wrapped")}
     for module in (A, C, CE, CU, E, N, P, R, RD, S, SE, SP):
         for attr, value in vars(module).items():
             is_kernel = hasattr(value, "py_func") and callable(value) and \
@@ -928,6 +930,42 @@ def test_depthwise_equals_its_references_at_random_geometries_nojit():
         np.testing.assert_allclose(C.depthwise_backward_weight(g, x, w.shape, *args),
                                    C.depthwise_backward_weight_reference(g, x, w.shape, *args),
                                    rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ conv: flat spans
+def test_flat_spans_equal_the_references_at_random_geometries_nojit():
+    """im2col's and col2im's flat spans (`_flat_rows`: stride 1, output rows as wide as the
+    input's) against the references, exactly, at 60 random geometries: kernels 1-7 tall and
+    1, 3, 5, 7 wide, dilations 1-3, any row padding (some larger than the kernel), maps
+    from 1 to 13 wide (some narrower than the padding), NaN in the columns that read padding
+    (col2im must drop them, not add them into a neighbouring row)."""
+    rng = np.random.default_rng(11)
+    done = 0
+    while done < 60:
+        n, c = (int(v) for v in rng.integers(1, 4, 2))
+        kh, kw = int(rng.integers(1, 8)), int(rng.choice([1, 3, 5, 7]))
+        dh, dw = (int(v) for v in rng.integers(1, 4, 2))
+        ph, pw = int(rng.integers(0, 5)), dw * (kw - 1) // 2
+        h, w = (int(v) for v in rng.integers(1, 14, 2))
+        ho = C.out_size(h, kh, 1, ph, dh)
+        if ho < 1 or w % C.ROW_VECTOR == 0:
+            continue
+        done += 1
+        args = ((kh, kw), (1, 1), (ph, pw), (dh, dw))
+        assert C._flat_rows(args[1], C.out_size(w, kw, 1, pw, dw), w)
+        x = rng.standard_normal((n, c, h, w))
+        cols = C.im2col(x, *args)
+        np.testing.assert_array_equal(cols, C.im2col_reference(x, *args))
+        dcols = rng.standard_normal(cols.shape)
+        dcols[C.im2col(np.ones_like(x), *args) == 0] = np.nan  # the entries that read padding
+        back = ((n, c, h, w), (kh, kw), (ho, w), (1, 1), (ph, pw), (dh, dw))
+        expected = C.col2im_reference(dcols, *back)
+        assert np.isfinite(expected).all()
+        np.testing.assert_array_equal(C.col2im(dcols, *back), expected)
+        kept = dcols.copy()
+        np.testing.assert_array_equal(C.col2im(dcols, *back), expected)
+        np.testing.assert_array_equal(dcols, kept, "col2im without scratch=True changed cols")
+        np.testing.assert_array_equal(C.col2im(dcols, *back, scratch=True), expected)
 
 
 # ------------------------------------------------------------------ conv: the formula

@@ -145,6 +145,102 @@ def _col2im(cols, sh, sw, ph, pw, dh, dw, dx):
                                     dx[b, ch, ih, iw] += cols[ch, i, j, b, oh, ow]
 
 
+# A stride-1 convolution whose output rows are as wide as the input's ('same' padding along
+# the width, 2 * pw == dw * (kw - 1): 3x3 with padding 1, 5x5 with padding 2) reads, for
+# one kernel offset (i, j), the input shifted by a constant in the flattened (H*W) plane:
+#     cols[c, i, j, n].flat[p] = x[n, c].flat[p + (i*dh - ph)*W + (j*dw - pw)]
+# for every output position p whose row reads an input row, except the |j*dw - pw| columns
+# at the end of each row that wrapped into the next (or previous) row: those read padding.
+# So each (channel, offset, sample) block is one long copy, then a few zeros per row,
+# instead of one short row copy per output row (rows of 7-14 floats spend most of a row
+# copy in loop overhead and the vector loop's scalar tail; benchmarks/README.md). col2im,
+# its adjoint, first zeroes those entries in its scratch columns and then adds the block as
+# one span.
+@jit
+def _im2col_flat(x, kh, kw, ph, pw, dh, dw, cols):
+    n, c, h, w = x.shape
+    ho = cols.shape[4]
+    flat_x = x.reshape(n, c, h * w)
+    flat_cols = cols.reshape(c, kh, kw, n, ho * w)
+    for ch in range(c):
+        for i in range(kh):
+            lo, hi, top = _rows_read(i, ph, dh, h, ho)
+            for j in range(kw):
+                first, last, offset, shift = _span(lo, hi, top, j, pw, dw, h, w)
+                for b in range(n):
+                    dst = flat_cols[ch, i, j, b]
+                    for p in range(first):  # rows above the input (and a clipped start)
+                        dst[p] = 0.0
+                    src, span = flat_x[b, ch, first + offset:last + offset], dst[first:last]
+                    for p in range(last - first):  # (slices: no index wraparound to test)
+                        span[p] = src[p]
+                    for p in range(last, ho * w):  # rows below it
+                        dst[p] = 0.0
+                    _zero_wrapped(dst, lo, hi, w, shift)
+
+
+@jit
+def _col2im_flat(cols, ph, pw, dh, dw, dx):
+    c, kh, kw, n, ho, _ = cols.shape
+    h, w = dx.shape[2], dx.shape[3]
+    flat_cols = cols.reshape(c, kh, kw, n, ho * w)
+    flat_dx = dx.reshape(n, c, h * w)
+    for ch in range(c):
+        for i in range(kh):
+            lo, hi, top = _rows_read(i, ph, dh, h, ho)
+            for j in range(kw):
+                first, last, offset, shift = _span(lo, hi, top, j, pw, dw, h, w)
+                for b in range(n):
+                    src = flat_cols[ch, i, j, b]
+                    _zero_wrapped(src, lo, hi, w, shift)  # (scratch: they read padding)
+                    span, dst = src[first:last], flat_dx[b, ch, first + offset:last + offset]
+                    for p in range(last - first):
+                        dst[p] += span[p]
+
+
+@jit
+def _rows_read(i, ph, dh, h, ho):
+    """The output rows lo..hi-1 whose row i of the window lies in the input, and `top`:
+    output row r reads input row r - top."""
+    top = ph - i * dh
+    lo = min(max(top, 0), ho)
+    return lo, max(min(h + top, ho), lo), top
+
+
+@jit
+def _span(lo, hi, top, j, pw, dw, h, w):
+    """The flat output positions first..last-1 of rows lo..hi-1 that read inside the flat
+    input (position p reads p + offset), and the column shift of kernel column j."""
+    shift = j * dw - pw
+    offset = shift - top * w
+    first = min(max(lo * w, -offset), hi * w)
+    return first, max(min(hi * w, h * w - offset), first), offset, shift
+
+
+@jit
+def _zero_wrapped(flat_block, lo, hi, w, shift):
+    """Zero the |shift| columns of rows lo..hi-1 that wrapped into a neighbouring row."""
+    if shift == 0:
+        return
+    start, stop = (0, min(-shift, w)) if shift < 0 else (max(w - shift, 0), w)
+    for r in range(lo, hi):
+        row = flat_block[r * w + start:r * w + stop]
+        for q in range(stop - start):
+            row[q] = 0.0
+
+
+def _flat_rows(stride, out_w, w):
+    """True when im2col and col2im take the flat spans: a stride-1 convolution whose output
+    rows are as wide as the input's, and rows that are not a whole number of ROW_VECTOR
+    elements: rows of 8, 16, 32 floats copy in whole vectors, and the row loops are as fast
+    or faster there; rows of 7, 10, 12, 14, 28 run a scalar tail on every row, where the
+    spans are faster (benchmarks/README.md has the table)."""
+    return tuple(stride) == (1, 1) and out_w == w and w % ROW_VECTOR != 0
+
+
+ROW_VECTOR = 8  # float32s in an AVX2 register, the row loops' vector width
+
+
 # A strided convolution's im2col rows are strided gathers, one element at a time. Split into
 # its stride phases first, the padded input holds sh * sw planes, phase (p, q) =
 # x_padded[:, :, p::sh, q::sw], and kernel offset (i, j) reads phase (i % sh, j % sw) at
@@ -269,14 +365,18 @@ def im2col(x, kernel, stride, padding, dilation):
     cols = np.empty((c, kh, kw, n, ho, wo), dtype=x.dtype)
     if _use_phases(kernel, stride, dilation):
         _im2col_phases(_to_phases(x, stride, padding), kh, kw, ho, wo, cols)
+    elif _flat_rows(stride, wo, w):
+        _im2col_flat(np.ascontiguousarray(x), kh, kw, ph, pw, dh, dw, cols)
     else:
         _im2col(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
     return cols.reshape(c * kh * kw, n * ho * wo)
 
 
-def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None):
+def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None,
+           scratch=False):
     """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> dx (N, C, H, W), overlaps summed;
-    written into `out` (a contiguous array of x_shape) when given."""
+    written into `out` (a contiguous array of x_shape) when given. scratch=True: the caller
+    no longer needs cols, and its entries that read padding may be zeroed (`_col2im_flat`)."""
     if is_pointwise(kernel, stride, padding) or runs_reference(cols):
         dx = from_columns(cols, x_shape) if is_pointwise(kernel, stride, padding) else \
             col2im_reference(cols, x_shape, kernel, out_hw, stride, padding, dilation)
@@ -291,7 +391,12 @@ def col2im(cols, x_shape, kernel, out_hw, stride, padding, dilation, out=None):
         out = np.zeros(x_shape, dtype=cols.dtype)
     else:
         out[...] = 0
-    _col2im(cols, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], out)
+    if _flat_rows(stride, wo, x_shape[3]):
+        _col2im_flat(cols if scratch else cols.copy(), padding[0], padding[1], dilation[0],
+                     dilation[1], out)
+    else:
+        _col2im(cols, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                out)
     return out
 
 
@@ -330,13 +435,13 @@ def conv2d_backward_input(g_cols, w, x_shape, out_hw, stride, padding, dilation,
     if per_chunk == n or is_pointwise((kh, kw), stride, padding):
         dcols = np.matmul(wt, g_groups)
         return col2im(dcols.reshape(groups * k, -1), x_shape, (kh, kw), out_hw, stride,
-                      padding, dilation)
+                      padding, dilation, scratch=True)
     dx = np.empty(x_shape, dtype=g_cols.dtype)
     for start in range(0, n, per_chunk):
         stop = min(n, start + per_chunk)
         dcols = np.matmul(wt, g_groups[:, :, start * length:stop * length])
         col2im(dcols.reshape(groups * k, -1), (stop - start,) + tuple(x_shape[1:]), (kh, kw),
-               out_hw, stride, padding, dilation, out=dx[start:stop])
+               out_hw, stride, padding, dilation, out=dx[start:stop], scratch=True)
     return dx
 
 
