@@ -39,6 +39,9 @@ CONV2D_CASES = [
          padding=(1, 0), dilation=(1, 2)),
     dict(in_channels=3, out_channels=5, kernel_size=1),
     dict(in_channels=4, out_channels=2, kernel_size=1, groups=2, bias=False),
+    # a 1x1 kernel with a stride (a ResNet's downsampling skip): a product per sample too
+    dict(in_channels=3, out_channels=5, kernel_size=1, stride=2),
+    dict(in_channels=3, out_channels=4, kernel_size=1, stride=(2, 3), dilation=2, bias=False),
 ]
 
 
@@ -80,6 +83,7 @@ def test_batch_chunks_cover_the_batch(monkeypatch):
     dict(in_channels=2, out_channels=2, kernel_size=4, padding="same"),
     dict(in_channels=3, out_channels=3, kernel_size=3, groups=3, padding=1),
     dict(in_channels=3, out_channels=4, kernel_size=1),
+    dict(in_channels=3, out_channels=4, kernel_size=1, stride=2),
 ])
 def test_conv1d_matches_torch(kwargs):
     torch.manual_seed(1)

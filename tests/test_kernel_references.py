@@ -968,6 +968,34 @@ def test_flat_spans_equal_the_references_at_random_geometries_nojit():
         np.testing.assert_array_equal(C.col2im(dcols, *back, scratch=True), expected)
 
 
+# ------------------------------------------------------------------ conv: 1x1 kernels
+@pytest.mark.parametrize("stride", [(1, 1), (2, 2), (2, 3), (3, 1)])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_by_one_products_equal_the_formula_and_the_columns(stride, dtype):
+    """A 1x1 convolution's product per sample (`one_by_one_*`) against the convolution's
+    formula (forward) and against the im2col path (both gradients), on an odd (3, 4, 7, 5)
+    input and an empty batch."""
+    rng = np.random.default_rng(3)
+    for n in (3, 0):
+        x, w = randn(rng, (n, 4, 7, 5), dtype), randn(rng, (6, 4, 1, 1), dtype)
+        geometry = (stride, (0, 0), (1, 1))
+        out = C.one_by_one_forward(x, w, stride)
+        np.testing.assert_allclose(out, C.conv2d_reference(x, w, *geometry, 1),
+                                   **_tolerance(dtype))
+        g = randn(rng, out.shape, dtype)
+        g_cols = C.to_columns(g)
+        np.testing.assert_allclose(
+            C.one_by_one_backward_input(g, w, x.shape, stride),
+            C.conv2d_backward_input(g_cols, w, x.shape, out.shape[2:], *geometry, 1),
+            **_tolerance(dtype))
+        np.testing.assert_allclose(
+            C.one_by_one_backward_weight(g, x, w.shape, stride),
+            C.conv2d_backward_weight(g, C.im2col(x, (1, 1), *geometry), w.shape, 1, g_cols),
+            **_tolerance(dtype))
+    assert C.is_one_by_one((1, 1), (0, 0), 1)
+    assert not C.is_one_by_one((1, 1), (1, 0), 1) and not C.is_one_by_one((1, 1), (0, 0), 2)
+
+
 # ------------------------------------------------------------------ conv: the formula
 @pytest.mark.parametrize("chunked_input_grad", [False, True])  # chunks of 2, 2, 1 samples
 @pytest.mark.parametrize("thin_weight_max", [10**9, -1])  # per-sample (groups 1) / one product

@@ -334,6 +334,49 @@ def is_pointwise(kernel, stride, padding):
     return tuple(kernel) == (1, 1) and tuple(stride) == (1, 1) and tuple(padding) == (0, 0)
 
 
+# A 1x1 convolution (no padding, groups 1; a stride s reads every s-th row and column) is
+# one matrix product per sample: out[n] = W @ x[n], with x[n] as (C, Ho*Wo). numpy's batched
+# matmul reads x and writes out in their own (N, C, H*W) layouts; the batch-in-columns layout
+# would move the batch into the columns and back, two transposing copies per pass, and
+# those took longer than the products (benchmarks/README.md has the numbers).
+def is_one_by_one(kernel, padding, groups):
+    """A 1x1 kernel without padding and groups: `one_by_one_*` computes it."""
+    return tuple(kernel) == (1, 1) and tuple(padding) == (0, 0) and groups == 1
+
+
+def _per_sample(x, stride):
+    """x (N, C, H, W) at the stride's rows and columns, as (N, C, Ho*Wo) (a copy if strided)."""
+    if tuple(stride) != (1, 1):
+        x = np.ascontiguousarray(x[:, :, ::stride[0], ::stride[1]])
+    return x.reshape(x.shape[0], x.shape[1], x.shape[2] * x.shape[3]), x.shape[2:]
+
+
+def one_by_one_forward(x, w, stride):
+    """out[n] = W @ x[n]: x (N, C, H, W), w (O, C, 1, 1) -> (N, O, Ho, Wo)."""
+    xs, out_hw = _per_sample(x, stride)
+    return np.matmul(w.reshape(w.shape[:2]), xs).reshape((x.shape[0], w.shape[0]) + out_hw)
+
+
+def one_by_one_backward_input(g, w, x_shape, stride):
+    """dx[n] = W^T @ g[n], at the positions the stride read (zero elsewhere)."""
+    n, o = g.shape[:2]
+    dx_read = np.matmul(w.reshape(w.shape[:2]).T, g.reshape(n, o, math.prod(g.shape[2:]))
+                        ).reshape((n, x_shape[1]) + g.shape[2:])
+    if tuple(stride) == (1, 1):
+        return dx_read
+    dx = np.zeros(x_shape, dtype=dx_read.dtype)
+    dx[:, :, ::stride[0], ::stride[1]] = dx_read
+    return dx
+
+
+def one_by_one_backward_weight(g, x, w_shape, stride):
+    """dW = sum over n of g[n] @ x[n]^T."""
+    xs, _ = _per_sample(x, stride)
+    n, o = g.shape[:2]
+    return np.matmul(g.reshape(n, o, xs.shape[2]), xs.transpose(0, 2, 1)).sum(axis=0).reshape(
+        w_shape)
+
+
 # A single-channel input (an MNIST-style first layer) is a depthwise convolution too: groups
 # == in_channels == 1, every output channel reads the one input channel. With few output
 # channels the depthwise loops beat im2col + products in a training step, as they never

@@ -25,7 +25,11 @@ from ..kernels.conv import (
     depthwise_forward,
     im2col,
     is_depthwise,
+    is_one_by_one,
     is_pointwise,
+    one_by_one_backward_input,
+    one_by_one_backward_weight,
+    one_by_one_forward,
     out_size,
     to_columns,
 )
@@ -60,7 +64,7 @@ class _KernelOp(Function):
 
 class Conv2d(_KernelOp):
     """im2col + GEMM (kernels/conv.py), chunk by chunk over a large batch; a depthwise
-    convolution runs direct loops."""
+    convolution runs direct loops, a 1x1 one a product per sample."""
 
     node_name = "ConvolutionBackward0"  # PyTorch's one node for every convolution
     graph_inputs = (0, 1, 2)            # x, weight, bias (None when there is none)
@@ -69,9 +73,13 @@ class Conv2d(_KernelOp):
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
         xa, wa = _as_2d(x._data), _as_2d(w._data)
         ctx.depthwise = is_depthwise(xa.shape[1], wa.shape, groups)
+        ctx.one_by_one = not ctx.depthwise and is_one_by_one(wa.shape[2:], padding, groups)
         ctx.chunks = None
         if ctx.depthwise:
             out = depthwise_forward(xa, wa, stride, padding, dilation)
+            saved = x
+        elif ctx.one_by_one:
+            out = one_by_one_forward(xa, wa, stride)
             saved = x
         else:
             kernel = wa.shape[2:]
@@ -87,9 +95,9 @@ class Conv2d(_KernelOp):
                 saved = x
             else:
                 out, cols = conv2d_forward(xa, wa, stride, padding, dilation, groups)
-                # cols (the unfolded input) is reused by the weight grad; a 1x1 kernel's
-                # cols are x itself, transposed: keep x instead (as PyTorch does, so its
-                # version counter flags an in-place edit) and transpose it again in backward
+                # cols (the unfolded input) is reused by the weight grad; a grouped 1x1
+                # kernel's cols are x itself, transposed: keep x instead (as PyTorch does, so
+                # its version counter flags an in-place edit) and transpose it in backward
                 saved = x if is_pointwise(kernel, stride, padding) else cols
         if b is not None:
             out += b._data.reshape(-1, 1, 1)
@@ -112,6 +120,11 @@ class Conv2d(_KernelOp):
             if need_w:
                 gw = depthwise_backward_weight(g, _as_2d(saved._data), wa.shape, stride,
                                                padding, dilation)
+        elif ctx.one_by_one:
+            if need_x:
+                gx = one_by_one_backward_input(g, wa, _shape_2d(x_shape), stride)
+            if need_w:
+                gw = one_by_one_backward_weight(g, _as_2d(saved._data), wa.shape, stride)
         elif need_x or need_w:
             x_shape_2d = _shape_2d(x_shape)
             gx_parts, gw_parts = [], []  # one per chunk of the batch (usually one)
