@@ -265,6 +265,27 @@ def test_modifying_a_view_of_a_saved_tensor_is_seen():
         y.backward()
 
 
+def test_nodes_run_newest_first_after_all_their_consumers():
+    """The walk takes the node with the highest sequence number (PyTorch's
+    `grad_fn._sequence_nr()`, the order of creation) among those that have a gradient: in a
+    diamond and a chain with a side branch, every node runs after all its consumers."""
+    from tinygrad_lr.graph.engine import backward_steps
+
+    x = f64([1.0, 2.0])
+    a = x * 2.0
+    b, c = a.exp(), a.sin()       # a diamond: a feeds b and c
+    d = b * c + a                 # ... and d reads a again
+    e = d.sum()
+    order = [step.node for step in backward_steps([e], [tl.ones_like(e)])]
+    numbers = [node._sequence_nr() for node in order]
+    assert numbers == sorted(numbers, reverse=True) and len(set(numbers)) == len(numbers)
+    assert order[-1] is a.grad_fn and order[0] is e.grad_fn
+    assert a.grad_fn._sequence_nr() < b.grad_fn._sequence_nr() < d.grad_fn._sequence_nr()
+    e.backward()
+    expected = 2 * (np.exp(2 * x.numpy()) * (np.sin(2 * x.numpy()) + np.cos(2 * x.numpy())) + 1)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-12)
+
+
 # ---------------------------------------------------------------- custom Function
 class HalfSquaredError(Function):
     """A hand-written loss: 0.5 * sum((pred - target)^2) / n."""

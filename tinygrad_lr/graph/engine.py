@@ -1,7 +1,7 @@
 """The backward engine: the chain rule applied to the recorded graph, one node at a time.
 
-`walk` is the part to read first. It orders the nodes (a node runs only after every
-consumer of its output has sent its gradient, so each gradient is complete when it is
+`walk` is the part to read first. It orders the nodes (newest first: a node runs only after
+every consumer of its output has sent its gradient, so each gradient is complete when it is
 used), seeds the output gradient, calls each node's backward and sends every result along
 its edge: into the next node's buffer, or into a leaf's total (`add_into`: in place into a
 sum the walk made, and a slice's gradient only at its positions). Iterative, not
@@ -13,6 +13,7 @@ anomaly checks - and the accumulation into `.grad`. Each of those is a small nam
 """
 from __future__ import annotations
 
+import heapq
 from collections import namedtuple
 
 import numpy as np
@@ -33,8 +34,11 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     one `Step` per node in run order. Writes no `.grad` (hooks=False: no hooks or retain_grad
     either). batch_dims=1: each seed is a stack of seed vectors (see `can_batch`)."""
     grads, leaf_grads = seed(roots, seeds)    # node -> [gradient per output]
-    waiting = count_consumers(list(grads))    # node -> edges into it not yet run
-    ready = [node for node in grads if waiting.get(node, 0) == 0]
+    # the nodes that have a gradient and have not run, newest first: a node is made after
+    # its inputs, so every consumer of a node's output runs before the node itself (the
+    # order PyTorch's engine takes from its sequence numbers too)
+    ready = [(-node.sequence_nr, node) for node in grads]
+    heapq.heapify(ready)
     anomaly = STATE.anomaly  # (a thread-local: read once)
     # ids of the gradient totals in `grads` that this walk made (sums): nothing else holds
     # them, so later gradients are added into them in place (add_into). None when the sums
@@ -42,7 +46,7 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     owned = set() if not create_graph and record is None else None
     with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
-            node = ready.pop()
+            node = heapq.heappop(ready)[1]
             if node.freed:
                 raise RuntimeError(freed_message(node))
             grads_in = grads.pop(node, None)
@@ -79,8 +83,9 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                     continue
                 if g is not None:             # a node: one buffer slot per output
                     buffer = grads.get(target)
-                    if buffer is None:
+                    if buffer is None:            # its first gradient: it will run
                         buffer = grads[target] = [None] * target.n_outputs
+                        heapq.heappush(ready, (-target.sequence_nr, target))
                     old = buffer[output_nr]
                     if old is None and g.__class__ is not Scattered:
                         buffer[output_nr] = g
@@ -89,10 +94,6 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
                         buffer[output_nr] = total
                         if owned is not None:
                             owned.add(id(total))
-                left = waiting[target] - 1
-                waiting[target] = left
-                if left == 0:
-                    ready.append(target)
     return leaf_grads
 
 
@@ -173,26 +174,6 @@ def seed(roots, seeds):
             old = buffer[t._output_nr]
             buffer[t._output_nr] = g if old is None else old + g
     return grads, leaf_grads
-
-
-def count_consumers(roots):
-    """For every node reachable from the roots: how many edges point into it."""
-    count = dict.fromkeys(roots, 0)  # a node is in it once seen: it is pushed only once
-    stack = list(count)
-    while stack:
-        node = stack.pop()
-        for edge in node.edges:
-            if edge is None:
-                continue
-            target, output_nr = edge
-            if output_nr == -1:  # a leaf
-                continue
-            if target in count:
-                count[target] += 1
-            else:
-                count[target] = 1
-                stack.append(target)
-    return count
 
 
 def call_backward(node, grads_in, create_graph):

@@ -27,6 +27,7 @@ layout, so every kind of numpy view works alike.
 """
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -39,6 +40,7 @@ from .tensor_base import TensorBase
 __all__ = ["Function", "Node", "once_differentiable", "AccumulateGrad", "Scattered"]
 
 _FREED = object()  # marks saved tensors that a backward pass has released
+_SEQUENCE = itertools.count()  # Node.sequence_nr
 
 
 class Node:
@@ -72,6 +74,13 @@ class Node:
 
     def __init__(self, fn: type[Function]) -> None:
         self.fn = fn
+        # the order of creation: a node's inputs were all made before it, so running nodes
+        # from the newest down runs each one after every consumer of its output (engine.walk)
+        self.sequence_nr = next(_SEQUENCE)
+
+    def _sequence_nr(self) -> int:
+        """PyTorch's name for the order of creation (`grad_fn._sequence_nr()`)."""
+        return self.sequence_nr
 
     def name(self) -> str:
         """PyTorch's name for this kind of node, e.g. 'MulBackward0': the node's class name
@@ -195,6 +204,9 @@ class Scattered:
 class _Unrecorded(Node):
     """The ctx of a built-in op that records no node (no input requires grad, or grad mode
     is off): what forward saves would be dropped at once, so it is not kept."""
+
+    def __init__(self, fn: type[Function]) -> None:
+        self.fn = fn  # (no sequence number: the engine never runs it)
 
     def save_for_backward(self, *tensors):
         pass

@@ -36,8 +36,11 @@ kernels are serial (kernels/threading_policy.py); `im2col_reference` and
 `col2im_reference` are the same maps in numpy slicing, and `conv2d_reference` is the
 convolution's formula itself.
 
-A 1x1 kernel with stride 1 and no padding needs no unfolding: its columns are the input
-itself, transposed by `to_columns`, and col2im is the inverse transpose.
+A 1x1 kernel without padding needs no unfolding: with groups 1 it runs as one product per
+sample on the input as it lies (`one_by_one_*`, ops/conv.py); a grouped one (stride 1) takes
+the input itself, transposed by `to_columns`, as its columns, and col2im is the inverse
+transpose. A stride-1 convolution whose output rows are as wide as the input's unfolds and
+folds back whole flattened planes at a time (`_im2col_flat`, `_col2im_flat`).
 A depthwise convolution (groups == in_channels, one input channel per group) would turn
 into one 1-row matrix product per channel, so it runs as direct loops instead
 (`depthwise_*`, each with its `_reference` in numpy slicing): its arithmetic is small
