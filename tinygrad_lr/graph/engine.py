@@ -13,8 +13,8 @@ anomaly checks - and the accumulation into `.grad`. Each of those is a small nam
 """
 from __future__ import annotations
 
-import heapq
 from collections import namedtuple
+from heapq import heapify, heappop, heappush
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     # its inputs, so every consumer of a node's output runs before the node itself (the
     # order PyTorch's engine takes from its sequence numbers too)
     ready = [(-node.sequence_nr, node) for node in grads]
-    heapq.heapify(ready)
+    heapify(ready)
     anomaly = STATE.anomaly  # (a thread-local: read once)
     # ids of the gradient totals in `grads` that this walk made (sums): nothing else holds
     # them, so later gradients are added into them in place (add_into). None when the sums
@@ -46,18 +46,18 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
     owned = set() if not create_graph and record is None else None
     with set_grad_enabled(create_graph), batched(batch_dims):  # create_graph: recorded too
         while ready:
-            node = heapq.heappop(ready)[1]
+            node = heappop(ready)[1]
             if node.freed:
                 raise RuntimeError(freed_message(node))
-            grads_in = grads.pop(node, None)
-            if owned and grads_in is not None:  # its totals leave the buffers: not ours now
+            grads_in = grads.pop(node)  # (a node is in `ready` once it has a buffer)
+            if owned:  # its totals leave the buffers: not ours now
                 for g in grads_in:
                     owned.discard(id(g))
-            if hooks and grads_in is not None and (node.hooks or node.retained or capture):
+            if hooks and (node.hooks or node.retained or capture):
                 grads_in = before_backward(node, grads_in, capture)
             fn = node.fn
-            if fn.trusted_backward and not anomaly and grads_in is not None and \
-                    len(grads_in) == 1 and grads_in[0] is not None:
+            if fn.trusted_backward and not anomaly and len(grads_in) == 1 and \
+                    grads_in[0] is not None:
                 # a built-in op with its one gradient: shapes and dtypes need no checks
                 if fn.scattered_backward is not None and owned is not None:  # (or None)
                     grads_out = fn.scattered_backward(node, grads_in[0]) or \
@@ -73,27 +73,25 @@ def walk(roots, seeds, retain_graph=False, create_graph=False, capture=None, rec
             if not retain_graph:
                 node.release()
             for edge, g in zip(node.edges, grads_out):
-                if edge is None:
+                if edge is None or g is None:
                     continue
                 target, output_nr = edge
                 if output_nr == -1:           # a leaf: its gradients are summed
-                    if g is not None:
-                        add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out,
-                                          owned is not None)
+                    add_leaf_gradient(leaf_grads, target, g, node, grads_in, grads_out,
+                                      owned is not None)
                     continue
-                if g is not None:             # a node: one buffer slot per output
-                    buffer = grads.get(target)
-                    if buffer is None:            # its first gradient: it will run
-                        buffer = grads[target] = [None] * target.n_outputs
-                        heapq.heappush(ready, (-target.sequence_nr, target))
-                    old = buffer[output_nr]
-                    if old is None and g.__class__ is not Scattered:
-                        buffer[output_nr] = g
-                    else:                     # a sum (or a slice's gradient): ours to add into
-                        total = add_into(old, g, owned is not None and id(old) in owned)
-                        buffer[output_nr] = total
-                        if owned is not None:
-                            owned.add(id(total))
+                buffer = grads.get(target)    # a node: one buffer slot per output
+                if buffer is None:            # its first gradient: it will run
+                    buffer = grads[target] = [None] * target.n_outputs
+                    heappush(ready, (-target.sequence_nr, target))
+                old = buffer[output_nr]
+                if old is None and g.__class__ is not Scattered:
+                    buffer[output_nr] = g
+                else:                         # a sum (or a slice's gradient): ours to add into
+                    total = add_into(old, g, owned is not None and id(old) in owned)
+                    buffer[output_nr] = total
+                    if owned is not None:
+                        owned.add(id(total))
     return leaf_grads
 
 
@@ -180,8 +178,6 @@ def call_backward(node, grads_in, create_graph):
     """The node's gradients for its inputs: its Function's backward, with the checks that
     user Functions need and the stand-ins that make a once-differentiable op safe. (The
     walk calls a trusted built-in op's backward itself, without these.)"""
-    if grads_in is None:
-        return (None,) * len(node.edges)
     fn = node.fn
     if STATE.anomaly:
         return _call_backward_checked(node, grads_in, create_graph)
