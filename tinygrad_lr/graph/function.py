@@ -401,21 +401,7 @@ class Function:
         if not cls.array_forward:
             return _apply_user_function(cls, ctx, args, kwargs, requires_grad, make)
         out = cls.forward(ctx, *args, **kwargs) if kwargs else cls.forward(ctx, *args)
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)  # numpy hands back 0-d results as scalars
-        if STATE.anomaly:
-            check_finite(cls.__name__ + " forward", [out])
-        if requires_grad and out.dtype.kind == "f":
-            if ctx.node_name is not None:  # forward chose the name from its arguments
-                ctx.__class__ = node_type(ctx.node_name)
-            t = make(out, True, ctx, 0)
-            if cls.keep_output:
-                ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
-        else:
-            t = make(out)
-        if cls.returns_view:
-            share_storage(t, args[0])
-        return t
+        return _output(cls, ctx if requires_grad else None, out, make, args[0])
 
     @classmethod
     def apply_pair(cls, a: TensorBase, b: TensorBase) -> Any:
@@ -448,22 +434,7 @@ class Function:
         else:
             ctx = _Unrecorded(cls)
         out = cls.forward(ctx, a, b)
-        if out.__class__ is not np.ndarray:
-            out = np.asarray(out)  # numpy hands back 0-d results as scalars
-        if STATE.anomaly:
-            check_finite(cls.__name__ + " forward", [out])
-        make = a._make
-        if (needs_a or needs_b) and out.dtype.kind == "f":
-            if ctx.node_name is not None:
-                ctx.__class__ = node_type(ctx.node_name)
-            t = make(out, True, ctx, 0)
-            if cls.keep_output:
-                ctx.out_data, ctx.out_version, ctx.out_make = out, t._version, make
-        else:
-            t = make(out)
-        if cls.returns_view:
-            share_storage(t, a)
-        return t
+        return _output(cls, ctx if needs_a or needs_b else None, out, a._make, a)
 
 
 def _apply_unrecorded(cls, args, kwargs):
@@ -476,13 +447,26 @@ def _apply_unrecorded(cls, args, kwargs):
             break
     out = cls.forward(_Unrecorded(cls), *args, **kwargs) if kwargs else \
         cls.forward(_Unrecorded(cls), *args)
+    return _output(cls, None, out, make, args[0])
+
+
+def _output(cls, node, out, make, first_arg):
+    """A built-in op's output tensor (of `make`'s class) around the array its forward
+    returned, attached to `node` (None: nothing recorded) when it is a float array."""
     if out.__class__ is not np.ndarray:
         out = np.asarray(out)  # numpy hands back 0-d results as scalars
     if STATE.anomaly:
         check_finite(cls.__name__ + " forward", [out])
-    t = make(out)
+    if node is not None and out.dtype.kind == "f":
+        if node.node_name is not None:  # forward chose the name from its arguments
+            node.__class__ = node_type(node.node_name)
+        t = make(out, True, node, 0)
+        if cls.keep_output:
+            node.out_data, node.out_version, node.out_make = out, t._version, make
+    else:
+        t = make(out)
     if cls.returns_view:
-        share_storage(t, args[0])
+        share_storage(t, first_arg)
     return t
 
 
