@@ -29,6 +29,7 @@ def conv_cases():
 
     for label, shape, k, pad in (("LeNet conv1 (64,1,28,28) k5 p2", (64, 1, 28, 28), 5, 2),
                                  ("LeNet conv2 (64,6,14,14) k5", (64, 6, 14, 14), 5, 0),
+                                 ("small CNN conv2 (32,8,14,14) k3 p1", (32, 8, 14, 14), 3, 1),
                                  ("conv-BN conv2 (32,32,16,16) k3 p1", (32, 32, 16, 16), 3, 1)):
         x = randn(*shape)
         args = ((k, k), (1, 1), (pad, pad), (1, 1))
@@ -37,7 +38,8 @@ def conv_cases():
         back = (shape, (k, k), out_hw, (1, 1), (pad, pad), (1, 1))
         yield (f"im2col {label}", lambda x=x, a=args: K.im2col(x, *a),
                lambda x=x, a=args: K.im2col_reference(x, *a))
-        yield (f"col2im {label}", lambda c=cols, b=back: K.col2im(c, *b),
+        # scratch=True, as conv2d_backward_input calls it (its product's columns are scratch)
+        yield (f"col2im {label}", lambda c=cols, b=back: K.col2im(c, *b, scratch=True),
                lambda c=cols, b=back: K.col2im_reference(c, *b))
     # stride 2: through the stride phases against the strided rows of _im2col
     for shape, k in (((32, 16, 32, 32), 3), ((32, 32, 16, 16), 4)):
@@ -520,6 +522,34 @@ def thin_product_rows():
     return rows
 
 
+def one_by_one_rows():
+    """A 1x1 convolution's three passes (forward, input and weight gradient) as one product
+    per sample (`one_by_one_*`, what Conv2d runs) against the batch-in-columns path (input
+    and gradient moved into columns and back), at the pointwise layers of a
+    depthwise-separable net and a ResNet-style strided skip."""
+    from tinygrad_lr.kernels import conv as K
+
+    rows = []
+    for batch, cin, cout, hw, s in ((32, 32, 64, 32, 1), (32, 64, 128, 16, 1), (32, 16, 32, 32, 2)):
+        x, w = randn(batch, cin, hw, hw), randn(cout, cin, 1, 1)
+        stride, geometry = (s, s), ((s, s), (0, 0), (1, 1))
+        g = randn(*K.one_by_one_forward(x, w, stride).shape)
+
+        def per_sample():
+            K.one_by_one_forward(x, w, stride)
+            K.one_by_one_backward_input(g, w, x.shape, stride)
+            K.one_by_one_backward_weight(g, x, w.shape, stride)
+
+        def columns():
+            K.conv2d_forward(x, w, *geometry, 1)
+            g_cols = K.to_columns(g)
+            K.conv2d_backward_input(g_cols, w, x.shape, g.shape[2:], *geometry, 1)
+            K.conv2d_backward_weight(g, K.im2col(x, (1, 1), *geometry), w.shape, 1, g_cols)
+        rows.append(row(f"conv 1x1 {cin}->{cout} {hw}x{hw} stride {s} b{batch}, three passes",
+                        *compare(per_sample, columns, repeats=10)))
+    return rows
+
+
 def main():
     rows = kernel_rows()
     print_table(rows, "Kernels vs the numpy expressions they replace (float32, median ms; "
@@ -533,7 +563,12 @@ def main():
     print_table(thin, "Convolution products per sample vs one over the batch (median ms; "
                       "ratio = per sample / one product)", columns=("per sample", "one"))
     write_json(thin, "kernels_conv_thin_products", columns=("per sample", "one"))
-    return rows + candidates + thin
+    pointwise = one_by_one_rows()
+    print_table(pointwise, "1x1 convolutions: a product per sample vs the batch in columns "
+                           "(median ms; ratio = per sample / columns)",
+                columns=("per sample", "columns"))
+    write_json(pointwise, "kernels_conv_one_by_one", columns=("per sample", "columns"))
+    return rows + candidates + thin + pointwise
 
 
 if __name__ == "__main__":
