@@ -408,8 +408,7 @@ class Function:
         """`apply(a, b)` for a built-in op of two tensors (`x + y`, `x * w`), the most common
         call there is: the same node, edges and output, with apply's loop over the arguments
         written out for two (tests/test_apply_pair.py compares the two on every case)."""
-        grad_enabled = STATE.grad_enabled
-        if not grad_enabled:
+        if not STATE.grad_enabled:
             return _apply_unrecorded(cls, (a, b), None)
         if (a._base is not None and a._base.grad_fn is not a._base_node) or \
                 (b._base is not None and b._base.grad_fn is not b._base_node):
