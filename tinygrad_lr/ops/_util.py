@@ -11,12 +11,20 @@ def arr(x):
     return x._data if isinstance(x, TensorBase) else x
 
 
-def arr_shape(x):
-    """(array, shape) of a Tensor; (x, ()) for a Python/numpy scalar."""
-    if isinstance(x, TensorBase):
-        data = x._data
-        return data, data.shape
-    return x, ()
+def operands(a, b):
+    """(x, y, (shape of a, shape of b)) of a two-argument op: the arrays of tensors, Python /
+    numpy scalars as they are (shape ()). One call for both: it runs on every `x + y`."""
+    if isinstance(a, TensorBase):
+        x = a._data
+        shape_a = x.shape
+    else:
+        x, shape_a = a, ()
+    if isinstance(b, TensorBase):
+        y = b._data
+        shape_b = y.shape
+    else:
+        y, shape_b = b, ()
+    return x, y, (shape_a, shape_b)
 
 
 def as_tensors(like, *arrays):

@@ -24,7 +24,7 @@ from ..kernels.activations import (
     tanh_backward,
 )
 from ..kernels.special import erf, gelu, gelu_backward
-from ._util import arr, arr_shape, gradients, on_arrays, unbroadcast
+from ._util import arr, gradients, on_arrays, operands, unbroadcast
 
 
 class _Op(Function):
@@ -50,8 +50,7 @@ class _Arithmetic(_Op):
 class Add(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
-        ctx.shapes = (sa, sb)
+        x, y, ctx.shapes = operands(a, b)
         if a.__class__ in (int, float):
             ctx.number_first = True
         return np.add(x, y)
@@ -66,8 +65,7 @@ class Add(_Arithmetic):
 class Sub(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
-        ctx.shapes = (sa, sb)
+        x, y, ctx.shapes = operands(a, b)
         if a.__class__ in (int, float):  # `1 - x` is PyTorch's rsub(x, 1): x its only input
             ctx.number_first = True
             ctx.node_name = "RsubBackward1"
@@ -91,8 +89,7 @@ class Mul(_Arithmetic):
             ctx.scalar = b
             return np.multiply(a._data, b)
         ctx.scalar = None
-        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
-        ctx.shapes = (sa, sb)
+        x, y, ctx.shapes = operands(a, b)
         if a.__class__ in (int, float):
             ctx.number_first = True
         need_a, need_b = ctx.needs_input_grad or (False, False)  # (nothing when unrecorded)
@@ -117,8 +114,7 @@ class Mul(_Arithmetic):
 class Div(_Arithmetic):
     @staticmethod
     def forward(ctx, a, b):
-        (x, sa), (y, sb) = arr_shape(a), arr_shape(b)
-        ctx.shapes = (sa, sb)
+        x, y, ctx.shapes = operands(a, b)
         _, need_b = ctx.needs_input_grad or (False, False)  # (nothing when unrecorded)
         # as in PyTorch, the numerator is kept only for the denominator's gradient
         ctx.save_for_backward(a if need_b else None, b)
@@ -569,8 +565,8 @@ class Where(_Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        ctx.shapes = (_shape(a), _shape(b))
-        return select(cond._data, arr(a), arr(b))
+        x, y, ctx.shapes = operands(a, b)
+        return select(cond._data, x, y)
 
     @staticmethod
     def backward(ctx, g):
@@ -726,8 +722,8 @@ class DivFloor(FloorDivide):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.shapes = (_shape(a), _shape(b))
-        return np.floor_divide(arr(a), arr(b))
+        x, y, ctx.shapes = operands(a, b)
+        return np.floor_divide(x, y)
 
     @staticmethod
     def backward(ctx, g):
