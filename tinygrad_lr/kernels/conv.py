@@ -343,7 +343,7 @@ def is_pointwise(kernel, stride, padding):
 # would move the batch into the columns and back, two transposing copies per pass, and
 # those took longer than the products (benchmarks/README.md has the numbers).
 def is_one_by_one(kernel, padding, groups):
-    """A 1x1 kernel without padding and groups: `one_by_one_*` computes it."""
+    """A 1x1 kernel, no padding, groups 1 (any stride): `one_by_one_*` computes it."""
     return tuple(kernel) == (1, 1) and tuple(padding) == (0, 0) and groups == 1
 
 
