@@ -10,10 +10,15 @@ thresholds by itself, up to 32 MB and 64 MB, but only after the program frees on
 large - which happens sooner or later in most programs (importing PyTorch does it), and
 never in a small training loop.
 
-`tune()` sets the two thresholds to the values glibc would reach by itself, once, at import.
-The cost is that up to 64 MB of freed memory may stay with the process instead of going back
-to the OS. It changes nothing on other C libraries (macOS, Windows, musl), and nothing when
-TINYGRAD_LR_MALLOC_TUNING=0 is set in the environment.
+`tune()` sets the two thresholds once, at import: the mmap threshold to the 32 MB glibc
+would reach by itself, the trim threshold to TRIM_THRESHOLD. glibc's own adjustment would
+stop the trim threshold at 64 MB, but a convolution net's step can free more than that
+(PyTorch's MNIST example frees its 42 MB of columns and more each step), and then every step
+gave the top of the heap back and faulted it in again (2,500 page faults a step there;
+benchmarks/README.md). The peak memory of a step is the same either way; the cost is that
+up to TRIM_THRESHOLD of freed memory may stay with the process between steps instead of
+going back to the OS. It changes nothing on other C libraries (macOS, Windows, musl), and
+nothing when TINYGRAD_LR_MALLOC_TUNING=0 is set in the environment.
 """
 import ctypes
 import os
@@ -21,7 +26,7 @@ import platform
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # from glibc's malloc.h
 MMAP_THRESHOLD = 32 << 20  # glibc's DEFAULT_MMAP_THRESHOLD_MAX on 64-bit
-TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # what glibc's own adjustment sets beside it
+TRIM_THRESHOLD = 512 << 20  # freed memory a process keeps at the top of its heap
 
 
 def tune():
