@@ -1,6 +1,7 @@
-"""Function.apply_pair (the two-tensor path of `x + y`, `x * w`, ...) against Function.apply,
-its readable reference: the same node, edges, constant inputs, output and gradients in every
-case the loop of apply distinguishes."""
+"""Function.apply_pair (the two-tensor path of `x + y`, `x * w`, ...) and
+Function.apply_with_number (`x * 0.5`, `1 - p`) against Function.apply, their readable
+reference: the same node, edges, constant inputs, output and gradients in every case the loop
+of apply distinguishes."""
 import itertools
 
 import numpy as np
@@ -43,8 +44,8 @@ def _node_summary(t):
             [(type(n).__name__ if n is not None else None, nr) for n, nr in node.next_functions])
 
 
-def _same_result(op, a, b):
-    ours, ref = op.apply_pair(a, b), op.apply(a, b)
+def _same_result(op, a, b, fast=None):
+    ours, ref = (fast or op.apply_pair)(a, b), op.apply(a, b)
     assert type(ours) is type(ref)
     assert ours.dtype == ref.dtype and ours.requires_grad == ref.requires_grad
     np.testing.assert_array_equal(ours.numpy(), ref.numpy())
@@ -111,3 +112,46 @@ def test_apply_pair_keeps_the_output_for_ops_that_need_it():
 
 def test_the_unrecorded_context_needs_nothing():
     assert _Unrecorded(E.Mul).needs_input_grad == ()
+
+
+NUMBER_OPS = [E.Add, E.Sub, E.Mul, E.Div, E.Pow, E.Maximum, E.Minimum]
+
+
+@pytest.mark.parametrize("op", NUMBER_OPS, ids=lambda op: op.__name__)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("number", [0.5, 2, True])
+@pytest.mark.parametrize("number_first", [False, True])
+def test_apply_with_number_records_what_apply_records(op, kind, number, number_first):
+    t, _ = _inputs(kind, "const", np.float64, np.random.default_rng(1))
+    a, b = (number, t) if number_first else (t, number)
+    ours, ref = _same_result(op, a, b, fast=op.apply_with_number)
+    if ours.requires_grad:
+        leaf = t if t.grad_fn is None else None
+        if leaf is not None:
+            g1, = tl.autograd.grad(ours.sum(), [leaf], retain_graph=True)
+            g2, = tl.autograd.grad(ref.sum(), [leaf], retain_graph=True)
+            np.testing.assert_array_equal(g1.numpy(), g2.numpy())
+
+
+def test_apply_with_number_under_no_grad_and_anomaly_detection():
+    x = tl.tensor([1.0, 0.0], requires_grad=True)
+    with tl.no_grad():
+        ours, _ = _same_result(E.Mul, x, 3.0, fast=E.Mul.apply_with_number)
+    assert ours.grad_fn is None
+    with tl.autograd.detect_anomaly(), np.errstate(divide="ignore"), \
+            pytest.raises(FloatingPointError, match="Div forward produced"):
+        E.Div.apply_with_number(1.0, x)
+
+
+def test_the_operators_take_the_written_out_paths(monkeypatch):
+    """`x + y` and `x * 0.5` never reach the general apply (which would still give the same
+    node: this checks only that the fast paths are the ones used)."""
+    from tinygrad_lr.graph.function import Function
+
+    def refuse(cls, *args, **kwargs):
+        raise AssertionError(f"{cls.__name__} went through Function.apply")
+    x, w = tl.tensor([1.0, 2.0], requires_grad=True), tl.tensor([3.0, 4.0])
+    monkeypatch.setattr(Function, "apply", classmethod(refuse))
+    for y, name in ((x * 0.5, "MulBackward0"), (1 - x, "RsubBackward1"), (x + 1, "AddBackward0"),
+                    (2 / x, "MulBackward0"), (x * w, "MulBackward0"), (x - w, "SubBackward0")):
+        assert y.grad_fn.name() == name

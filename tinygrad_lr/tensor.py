@@ -2138,9 +2138,9 @@ def _binary(op, a, b, true_div=False):
             _check_broadcast(op, a._data.shape, b._data.shape)
         return op.apply_pair(a, b)
     if b.__class__ in _PY_NUMBERS and isinstance(a, Tensor) and a._data.dtype.kind == "f":
-        return op.apply(a, b)  # float tensor op Python number: its dtype, nothing to check
+        return op.apply_with_number(a, b)  # float tensor op Python number: nothing to check
     if a.__class__ in _PY_NUMBERS and isinstance(b, Tensor) and b._data.dtype.kind == "f":
-        return op.apply(a, b)  # ... and Python number op float tensor (`1 - p`)
+        return op.apply_with_number(a, b)  # ... and Python number op float tensor (`1 - p`)
     tensor_first = isinstance(a, Tensor)
     t, s = (a, b) if tensor_first else (b, a)
     if isinstance(s, np.ndarray) and s.ndim:

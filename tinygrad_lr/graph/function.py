@@ -435,6 +435,33 @@ class Function:
         out = cls.forward(ctx, a, b)
         return _output(cls, ctx if needs_a or needs_b else None, out, a._make, a)
 
+    @classmethod
+    def apply_with_number(cls, a: Any, b: Any) -> Any:
+        """`apply(a, b)` for a built-in op of a float tensor and a Python number, in either
+        order (`x * 0.5`, `1 - p`): the same node, edges and output, written out for this
+        pair as `apply_pair` is for two tensors (tests/test_apply_pair.py compares them)."""
+        if not STATE.grad_enabled:
+            return _apply_unrecorded(cls, (a, b), None)
+        number_first = not isinstance(a, TensorBase)
+        t = b if number_first else a
+        if t._base is not None and t._base.grad_fn is not t._base_node:
+            return cls.apply(a, b)  # a view to refresh first: apply does it
+        recorded = t._requires_grad
+        if recorded:
+            ctx = cls.node_type(cls)
+            node = t.grad_fn
+            edge = (t, -1) if node is None else (node, t._output_nr)
+            i = 0 if number_first else 1  # where the number is
+            ctx.needs_input_grad = (False, True) if number_first else (True, False)
+            ctx.edges = [None, edge] if number_first else [edge, None]
+            ctx.const_inputs = [(i, a if number_first else b)]
+            if not cls.numbers_are_inputs:
+                ctx.hidden_args = [i]
+        else:
+            ctx = _Unrecorded(cls)
+        out = cls.forward(ctx, a, b)
+        return _output(cls, ctx if recorded else None, out, t._make, a)
+
 
 def _apply_unrecorded(cls, args, kwargs):
     """A built-in op with grad mode off (no_grad, or a backward without create_graph): the
